@@ -1,0 +1,65 @@
+// The event store port. An abstract class so that Nest can use it as the DI token.
+
+export interface NewEvent {
+  /** explicit stored type name, e.g. 'StatusRecorded' — never a class name */
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  /** when it happened in the domain (from command metadata) */
+  occurredAt: Date;
+}
+
+export interface StoredEvent extends NewEvent {
+  /** uuid given at append; the Kafka envelope's eventId, what consumers dedupe by */
+  eventId: string;
+  position: string; // bigint as a decimal string
+  streamId: string;
+  version: number; // 1-based, gapless per stream
+  recordedAt: Date;
+}
+
+/** A row for the Kafka relay, written in the same transaction as the events it comes from. */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  /** JSON value */
+  value: unknown;
+  headers: Record<string, string>;
+}
+
+/** Extra writes that must commit atomically with the append (read models). */
+export type InTransaction = (tx: SqlExecutor) => Promise<void>;
+
+export interface SqlExecutor {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface AppendRequest {
+  streamId: string;
+  /** version of the last event the writer saw; 0 for a new stream */
+  expectedVersion: number;
+  events: NewEvent[];
+  /** may be a function of the stored events (which then carry their positions) */
+  outbox?: (stored: StoredEvent[]) => OutboxMessage[];
+  inTransaction?: (tx: SqlExecutor, stored: StoredEvent[]) => Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId}: expected version ${expectedVersion} is no longer current`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export abstract class EventStore {
+  /** Appends atomically; throws WrongExpectedVersionError when another writer got there first. */
+  abstract append(request: AppendRequest): Promise<StoredEvent[]>;
+  /** Appends several streams in one transaction (group commit); all or nothing. */
+  abstract appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]>;
+  abstract readStream(streamId: string, fromVersion?: number): Promise<StoredEvent[]>;
+  /** Events in global position order, for rebuilds and republish. */
+  abstract readAll(fromPosition: string, limit: number): Promise<StoredEvent[]>;
+}
