@@ -1,0 +1,71 @@
+// CDR push, `POST /v1/push/cdr` (spec §3; contract §1). Every field of the spec's example plus the
+// upstream extras of enumerations.md. Fields not listed here are allowed, kept in the stored raw
+// push and ignored. An optional field sent as null counts as absent.
+import {
+  OptionalInteger,
+  OptionalNonNegativeInteger,
+  OptionalString,
+  OUT_ID_MAX_LENGTH,
+  RequiredId,
+  RequiredInteger,
+  RequiredNonNegativeInteger,
+  USER_DATA_MAX_LENGTH,
+} from './push-field.decorators.js';
+
+export class CdrPushRequestDto {
+  @RequiredId() accountId!: string;
+  @RequiredId() callId!: string;
+  /** 100 VOICE_SIP, 200 PRIVACY_NUMBER; other codes accepted and flagged */
+  @RequiredInteger() serviceType!: number;
+  /** epoch ms */
+  @RequiredNonNegativeInteger() beginCallTime!: number;
+  /** epoch ms */
+  @RequiredNonNegativeInteger() endTime!: number;
+  /** talk time, seconds */
+  @RequiredNonNegativeInteger() callDuration!: number;
+
+  @OptionalInteger() subServiceType?: number | null;
+  @OptionalString() numberPoolNo?: string | null;
+  @OptionalString() caller?: string | null;
+  @OptionalString() callerCountryIsoCode?: string | null;
+  @OptionalString() callerProvinceCode?: string | null;
+  @OptionalString() callerCityCode?: string | null;
+  @OptionalString() callee?: string | null;
+  @OptionalString() calleeCountryIsoCode?: string | null;
+  @OptionalString() calleeProvinceCode?: string | null;
+  @OptionalString() calleeCityCode?: string | null;
+  /** epoch ms; 0 = did not ring */
+  @OptionalNonNegativeInteger() ringTime?: number | null;
+  /** epoch ms; 0 = not answered */
+  @OptionalNonNegativeInteger() startTime?: number | null;
+  @OptionalInteger() releaseType?: number | null;
+  /** call table for cdrType 1, SMS table for cdrType 2; -1 = other */
+  @OptionalInteger() callResult?: number | null;
+  @OptionalInteger() audioRecordFlag?: number | null;
+  /** epoch ms; the later of two revisions of one CDR is authoritative */
+  @OptionalNonNegativeInteger() cdrCreateTime?: number | null;
+  @OptionalString() subscriptionId?: string | null;
+  @OptionalString() phoneNoX?: string | null;
+  @OptionalString() phoneNoA?: string | null;
+  @OptionalString() phoneNoB?: string | null;
+  @OptionalInteger() secretCallType?: number | null;
+  /** informative only: the endpoint decides the kind of push (the spec's CDR example sends 1) */
+  @OptionalInteger() messageType?: number | null;
+  @OptionalInteger() callDisplayType?: number | null;
+  /** 1 call, 2 SMS; 1 when absent */
+  @OptionalInteger() cdrType?: number | null;
+  @OptionalString(USER_DATA_MAX_LENGTH) userData?: string | null;
+
+  // Upstream fields the spec's example omits (enumerations.md).
+  @OptionalString(OUT_ID_MAX_LENGTH) outId?: string | null;
+  @OptionalString() phoneNoE?: string | null;
+  @OptionalString() callerShowNumber?: string | null;
+  @OptionalString() calleeShowNumber?: string | null;
+  @OptionalString() verifyVoiceCode?: string | null;
+  @OptionalString() verifyAnwser?: string | null;
+  @OptionalString() verifyCorrectAnwser?: string | null;
+  @OptionalInteger() verifyResult?: number | null;
+  @OptionalString() phoneNoXCountryIsoCode?: string | null;
+  @OptionalString() phoneNoXProvinceCode?: string | null;
+  @OptionalString() phoneNoXCityCode?: string | null;
+}

@@ -1,0 +1,98 @@
+// The rule vocabulary of the two push DTOs (contract §1), built from class-validator decorators.
+// Each composed decorator registers its class-validator rules in a fixed order: the order the rules
+// are checked in, and (with stopAtFirstError) the one a violation reports. Messages are plain
+// strings without `$` tokens, so the compiled fast path (compile-dto-validator.ts) can report them
+// word for word.
+import { IsArray, IsDefined, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+
+/** Largest time / duration accepted: beyond it a JSON number is no longer an exact integer. */
+export const MAX_PUSH_INTEGER = Number.MAX_SAFE_INTEGER;
+/** accountId, callId: 1–128 characters. */
+export const ID_MAX_LENGTH = 128;
+/** userData: at most 2048 characters (spec §6.3). */
+export const USER_DATA_MAX_LENGTH = 2048;
+/** outId: at most 128 characters (enumerations.md). */
+export const OUT_ID_MAX_LENGTH = 128;
+
+/** Name of the custom class-validator constraint of `eventTime`. */
+export const IS_EVENT_TIME = 'isEventTime';
+
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * `eventTime` on the wire: a string of ASCII digits (the spec) or a JSON integer (accepted too),
+ * ≥ 0 and ≤ Number.MAX_SAFE_INTEGER. No other coercion: " 1", "1.0", "12a", "" and 1.5 fail.
+ */
+export function isEventTimeValue(value: unknown): value is string | number {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= MAX_PUSH_INTEGER;
+  if (typeof value === 'string') return DIGITS.test(value) && Number(value) <= MAX_PUSH_INTEGER;
+  return false;
+}
+
+export const PUSH_FIELD_MESSAGES = {
+  required: 'is required',
+  string: 'must be a string',
+  id: `must be 1 to ${ID_MAX_LENGTH} characters`,
+  maxLength: (n: number): string => `must be at most ${n} characters`,
+  integer: 'must be an integer',
+  nonNegative: 'must not be negative',
+  maxInteger: `must not exceed ${MAX_PUSH_INTEGER}`,
+  array: 'must be an array of integers',
+  eachInteger: 'must contain only integers',
+  eventTime: 'must be a string of digits or a non-negative integer (epoch seconds)',
+} as const;
+
+const all =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+
+/** accountId, callId: a required string of 1–128 characters. */
+export const RequiredId = (): PropertyDecorator =>
+  all(
+    IsDefined({ message: PUSH_FIELD_MESSAGES.required }),
+    IsString({ message: PUSH_FIELD_MESSAGES.string }),
+    Length(1, ID_MAX_LENGTH, { message: PUSH_FIELD_MESSAGES.id }),
+  );
+
+/** An optional string (null = absent), with an optional maximum length. */
+export const OptionalString = (maxLength?: number): PropertyDecorator =>
+  maxLength === undefined
+    ? all(IsOptional(), IsString({ message: PUSH_FIELD_MESSAGES.string }))
+    : all(IsOptional(), IsString({ message: PUSH_FIELD_MESSAGES.string }), MaxLength(maxLength, { message: PUSH_FIELD_MESSAGES.maxLength(maxLength) }));
+
+/** A required integer: enumeration codes (any integer, unknown ones are flagged, not rejected). */
+export const RequiredInteger = (): PropertyDecorator =>
+  all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), IsInt({ message: PUSH_FIELD_MESSAGES.integer }));
+
+/** An optional integer (null = absent): enumeration codes, verifyResult. */
+export const OptionalInteger = (): PropertyDecorator => all(IsOptional(), IsInt({ message: PUSH_FIELD_MESSAGES.integer }));
+
+const nonNegativeInteger = (): PropertyDecorator =>
+  all(
+    IsInt({ message: PUSH_FIELD_MESSAGES.integer }),
+    Min(0, { message: PUSH_FIELD_MESSAGES.nonNegative }),
+    Max(MAX_PUSH_INTEGER, { message: PUSH_FIELD_MESSAGES.maxInteger }),
+  );
+
+/** A required integer 0 … MAX_SAFE_INTEGER: CDR times (epoch ms), callDuration (s). */
+export const RequiredNonNegativeInteger = (): PropertyDecorator =>
+  all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), nonNegativeInteger());
+
+/** An optional integer 0 … MAX_SAFE_INTEGER (null = absent): ringTime, startTime, cdrCreateTime. */
+export const OptionalNonNegativeInteger = (): PropertyDecorator => all(IsOptional(), nonNegativeInteger());
+
+/** An optional array of integers (null = absent): allEventType. */
+export const OptionalIntegerArray = (): PropertyDecorator =>
+  all(IsOptional(), IsArray({ message: PUSH_FIELD_MESSAGES.array }), IsInt({ each: true, message: PUSH_FIELD_MESSAGES.eachInteger }));
+
+/** The status push's eventTime: required, see isEventTimeValue. */
+export const RequiredEventTime = (): PropertyDecorator =>
+  all(
+    IsDefined({ message: PUSH_FIELD_MESSAGES.required }),
+    ValidateBy(
+      { name: IS_EVENT_TIME, validator: { validate: (value): boolean => isEventTimeValue(value) } },
+      { message: PUSH_FIELD_MESSAGES.eventTime },
+    ),
+  );

@@ -1,0 +1,44 @@
+// Call status push, `POST /v1/push/status` (spec §4; contract §1). Every field of the spec's
+// example plus the upstream extras of enumerations.md that a status can carry. Fields not listed
+// here are allowed, kept in the stored raw push and ignored. An optional field sent as null counts
+// as absent.
+import {
+  OptionalInteger,
+  OptionalIntegerArray,
+  OptionalString,
+  OUT_ID_MAX_LENGTH,
+  RequiredEventTime,
+  RequiredId,
+  RequiredInteger,
+  USER_DATA_MAX_LENGTH,
+} from './push-field.decorators.js';
+
+export class StatusPushRequestDto {
+  @RequiredId() accountId!: string;
+  @RequiredId() callId!: string;
+  /** 1 INITIATED, 2 RINGING, 3 ANSWERED, 4 HUNG_UP; other codes accepted and flagged */
+  @RequiredInteger() eventType!: number;
+  /** epoch seconds, a string of digits (a JSON integer is accepted too) */
+  @RequiredEventTime() eventTime!: string | number;
+
+  @OptionalInteger() serviceType?: number | null;
+  @OptionalString() caller?: string | null;
+  @OptionalString() callee?: string | null;
+  /** the statuses of a normal answered-then-hung-up call */
+  @OptionalIntegerArray() allEventType?: number[] | null;
+  /** informative only: the endpoint decides the kind of push */
+  @OptionalInteger() messageType?: number | null;
+  @OptionalString() phoneNoX?: string | null;
+  @OptionalString() phoneNoA?: string | null;
+  @OptionalString() phoneNoB?: string | null;
+  /** 1 calling side (A), 2 called side (B); two-way calls */
+  @OptionalInteger() party?: number | null;
+  @OptionalString() subscriptionId?: string | null;
+  @OptionalString(USER_DATA_MAX_LENGTH) userData?: string | null;
+
+  // Upstream fields the spec's example omits (enumerations.md).
+  @OptionalString(OUT_ID_MAX_LENGTH) outId?: string | null;
+  @OptionalString() phoneNoE?: string | null;
+  @OptionalString() callerShowNumber?: string | null;
+  @OptionalString() calleeShowNumber?: string | null;
+}
