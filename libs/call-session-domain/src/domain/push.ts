@@ -57,6 +57,10 @@ export interface CdrPush {
   secretCallType: number | null;
   userData: string | null;
   notes: PushNote[];
+  /** AXB only (enumerations.md); optional: absent means not sent */
+  callDisplayType?: number | null;
+  /** 0 mixed, 1 one track per party; optional: absent means not sent */
+  audioRecordFlag?: number | null;
 }
 
 /** Metadata every command carries: time comes from here, never from the wall clock. */

@@ -1,0 +1,77 @@
+// Principle 2 (DESIGN §1): the same pushes, in any order, with any duplicates, give the same view.
+import { describe, test, expect } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  applyAll,
+  applyAllWithLog,
+  arrivalArbitrary,
+  comparableView,
+} from '../../../testing/src/index.js';
+import { toCallView } from '../index.js';
+import { hasCdr, hasStatuses, isFinalised } from './call-session.state.js';
+import { reconcile } from './reconciliation/reconcile.js';
+
+const RUNS = { numRuns: 200 };
+
+describe('call session — order and duplicates do not matter', () => {
+  test('any permutation with retries gives the in-order view (modulo arrival-dependent fields)', () => {
+    fc.assert(
+      fc.property(arrivalArbitrary(), ({ inOrder, shuffled }) => {
+        const expected = comparableView(toCallView(applyAll(inOrder)));
+        const actual = comparableView(toCallView(applyAll(shuffled)));
+        expect(actual).toEqual(expected);
+      }),
+      RUNS,
+    );
+  });
+
+  test('finalised iff a CDR came; reconciled with the findings of all facts', () => {
+    fc.assert(
+      fc.property(arrivalArbitrary(), ({ flow, shuffled }) => {
+        const { state } = applyAllWithLog(shuffled);
+        expect(isFinalised(state)).toBe(flow.cdrs.length > 0);
+        expect(hasCdr(state)).toBe(flow.cdrs.length > 0);
+        expect(hasStatuses(state)).toBe(flow.statuses.length > 0);
+        const view = toCallView(state);
+        if (flow.cdrs.length > 0) {
+          expect(view.status).toBe('FINALIZED');
+          expect(view.callState).toBe('ENDED');
+          expect(view.reconciliation.status).not.toBe('PENDING');
+          // the stored reconciliation is that of the final facts: nothing was left unreconciled
+          expect(view.reconciliation.findings).toEqual(reconcile(state));
+        } else {
+          expect(view.status).toBe('OPEN');
+          expect(view.reconciliation.status).toBe('PENDING');
+          expect(view.reconciliation.findings.every((f) => f.severity === 'info')).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('retries add nothing: every duplicate is reported as a duplicate and stores no event', () => {
+    fc.assert(
+      fc.property(arrivalArbitrary(), ({ flow, shuffled }) => {
+        const { results } = applyAllWithLog(shuffled);
+        const pushes = results.filter((r) => !r.followUp);
+        const appliedPushes = pushes.filter((r) => r.result.outcome === 'applied').length;
+        const duplicates = pushes.filter((r) => r.result.outcome === 'duplicate').length;
+        expect(appliedPushes).toBe(flow.statuses.length + flow.cdrs.length);
+        expect(duplicates).toBe(shuffled.length - appliedPushes);
+        expect(pushes.some((r) => r.result.outcome === 'conflicting-duplicate' || r.result.outcome === 'rejected')).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  test('the in-order run has no late status and its version counts every event', () => {
+    fc.assert(
+      fc.property(arrivalArbitrary(), ({ inOrder }) => {
+        const { state, events } = applyAllWithLog(inOrder);
+        expect(state.version).toBe(events.length);
+        expect(toCallView(state).events.some((e) => e.late)).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+});

@@ -1,0 +1,41 @@
+// Deterministic content comparison of pushes: a stable JSON form (object keys sorted, notes sorted,
+// undefined dropped) so that equality and tie-breaks never depend on key or note order.
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function normalise(value: unknown): Json {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value.map(normalise);
+  if (typeof value === 'object') {
+    const out: Record<string, Json> = {};
+    for (const k of Object.keys(value as Record<string, unknown>).sort()) {
+      const v = (value as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      out[k] = normalise(v);
+    }
+    return out;
+  }
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return String(value);
+}
+
+/** Stable JSON: sorted keys at every level, undefined members dropped. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(normalise(value));
+}
+
+/** The canonical content of a push: stable JSON with `notes` in a canonical order. */
+export function pushContent(push: { notes: readonly unknown[] }): string {
+  const notes = push.notes.map((n) => stableJson(n)).sort();
+  return stableJson({ ...push, notes: notes.map((n) => JSON.parse(n) as unknown) });
+}
+
+/** Same content, notes order and object key order ignored. */
+export function sameContent(a: { notes: readonly unknown[] }, b: { notes: readonly unknown[] }): boolean {
+  return pushContent(a) === pushContent(b);
+}
+
+/** Plain string comparison usable in sort (not locale dependent). */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

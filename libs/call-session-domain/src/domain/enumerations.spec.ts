@@ -1,0 +1,43 @@
+// The enumeration tables of libs/contracts (tested here: that lib's own tests belong to its owner).
+import { describe, test, expect } from '@jest/globals';
+import {
+  callResult,
+  callResultTableFor,
+  enumName,
+  enumerations,
+  eventType,
+  isKnown,
+  releaseType,
+  serviceType,
+  smsCallResult,
+} from '../../../contracts/src/enumerations.js';
+
+describe('enumerations', () => {
+  test('names and labels', () => {
+    expect(enumName(serviceType, 200)).toBe('PRIVACY_NUMBER');
+    expect(enumName(eventType, 4)).toBe('HUNG_UP');
+    expect(enumName(callResult, -1)).toBe('OTHER');
+    expect(enumName(callResult, 37)).toBe('INVALID_CALLEE_FORMAT');
+    expect(enumName(smsCallResult, 1006)).toBe('SENSITIVE_CONTENT');
+    expect(enumName(releaseType, 0)).toBe('UNKNOWN');
+    expect(eventType[1].zh).toBe('开始呼叫');
+  });
+
+  test('unknown, absent or prototype keys are not known', () => {
+    expect(enumName(eventType, 5)).toBeNull();
+    expect(enumName(eventType, null)).toBeNull();
+    expect(isKnown(eventType, undefined)).toBe(false);
+    expect(isKnown(callResult, 1001)).toBe(false);
+    expect(isKnown(smsCallResult, 1001)).toBe(true);
+    expect(isKnown(eventType, 1.5)).toBe(false);
+  });
+
+  test('every table listed; callResult has 1..37 and -1; the SMS table is chosen for cdrType 2', () => {
+    expect(Object.keys(enumerations).sort()).toEqual(
+      ['audioRecordFlag', 'callDisplayType', 'callResult', 'cdrType', 'eventType', 'messageType', 'party', 'releaseType', 'secretCallType', 'serviceType', 'smsCallResult', 'subServiceType'],
+    );
+    expect(Object.keys(callResult)).toHaveLength(38);
+    expect(callResultTableFor(2)).toBe(smsCallResult);
+    expect(callResultTableFor(1)).toBe(callResult);
+  });
+});
