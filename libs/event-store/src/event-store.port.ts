@@ -25,6 +25,8 @@ export interface OutboxMessage {
   /** JSON value */
   value: unknown;
   headers: Record<string, string>;
+  /** the position of the stored event this message carries, if any (kept on the outbox row) */
+  position?: string;
 }
 
 /** Extra writes that must commit atomically with the append (read models). */
@@ -60,6 +62,12 @@ export abstract class EventStore {
   /** Appends several streams in one transaction (group commit); all or nothing. */
   abstract appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]>;
   abstract readStream(streamId: string, fromVersion?: number): Promise<StoredEvent[]>;
-  /** Events in global position order, for rebuilds and republish. */
+  /**
+   * Committed events after a checkpoint, for rebuilds and republish. Pass '0' to start, then the
+   * `position` of the last event of the previous batch. Events come in commit-safe order: by
+   * writing transaction, then position (which is position order whenever writers do not overlap);
+   * an event whose transaction is still in progress is held back, so a reader that follows the
+   * checkpoint never skips an event that commits later with a lower position.
+   */
   abstract readAll(fromPosition: string, limit: number): Promise<StoredEvent[]>;
 }

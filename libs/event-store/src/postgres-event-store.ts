@@ -1,0 +1,280 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import {
+  EventStore,
+  WrongExpectedVersionError,
+  type AppendRequest,
+  type OutboxMessage,
+  type StoredEvent,
+} from './event-store.port.js';
+import { QueryRunnerSqlExecutor } from './sql-executor.js';
+
+/** The unique constraint on (stream_id, version), named by the CreateEvents migration. */
+export const STREAM_VERSION_CONSTRAINT = 'events_stream_id_version_key';
+
+const EVENT_COLUMNS = `position::text AS position, event_id, stream_id, version, type, data,
+  metadata, occurred_at, recorded_at`;
+
+/**
+ * Every event of every request in ONE statement. Columns travel as parallel arrays, so the
+ * statement text and its parameter count do not depend on the batch size.
+ *
+ * Optimistic concurrency, two guards:
+ * - the WHERE clause: a stream's rows go in only if its last committed version (as of the
+ *   statement's snapshot) equals the expected version. This catches what no collision would:
+ *   a writer ahead of the stream (expected 5 on a stream at 3 would leave a gap at 4), and a
+ *   stale writer whose versions are free (cannot happen while versions are gapless, but the
+ *   check does not rely on it). It is one index probe per row (max over the unique index).
+ * - the unique (stream_id, version): two writers that both passed the WHERE clause at the same
+ *   expected version collide on `expected + 1`; the second waits for the first to commit and then
+ *   skips its row (ON CONFLICT DO NOTHING).
+ * Either way a request gets fewer rows back than it sent, which names the stream that lost;
+ * the whole transaction is then rolled back. (No exception inside the statement, so a batch of
+ * several streams knows exactly which one conflicted.)
+ *
+ * Rows are inserted ordered by (stream_id, version) so that two concurrent batches touching the
+ * same streams take their index locks in the same order and cannot deadlock.
+ */
+const INSERT_EVENTS = `
+  INSERT INTO events (stream_id, version, type, data, metadata, occurred_at)
+  SELECT i.stream_id, i.version, i.type, i.data, i.metadata, i.occurred_at
+  FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
+         AS i(stream_id, expected_version, version, type, data, metadata, occurred_at)
+  WHERE coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = i.stream_id), 0)
+        = i.expected_version
+  ORDER BY i.stream_id COLLATE "C", i.version
+  ON CONFLICT (stream_id, version) DO NOTHING
+  RETURNING ${EVENT_COLUMNS}`;
+
+const INSERT_OUTBOX = `
+  INSERT INTO outbox (position, topic, key, value, headers)
+  SELECT m.position, m.topic, m.key, m.value, m.headers
+  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY
+         AS m(position, topic, key, value, headers, ord)
+  ORDER BY m.ord`;
+
+const READ_STREAM = `
+  SELECT ${EVENT_COLUMNS} FROM events
+  WHERE stream_id = $1 AND version >= $2
+  ORDER BY version`;
+
+/**
+ * Skip-free read of the whole log. Sequences hand out positions in nextval order, not commit
+ * order, so "position > last seen" alone skips for good a row that commits late with a lower
+ * position. Two measures:
+ * - only rows whose writing transaction has finished: `transaction_id < xmin` of the current
+ *   snapshot (every xid below xmin is committed or aborted);
+ * - order and resume by (transaction_id, position), not by position alone: concurrent writers'
+ *   positions interleave (a transaction with the lower xid can draw a higher position than one
+ *   still running), so a finished transaction's row may have a higher position than a row a
+ *   running transaction will commit later; every transaction that can still commit has an xid
+ *   >= xmin, i.e. sorts after everything returned.
+ * The checkpoint stays a position: its transaction id is looked up (the event at that position,
+ * or the nearest one before it).
+ */
+const READ_ALL = `
+  SELECT ${EVENT_COLUMNS} FROM events e
+  WHERE (e.transaction_id, e.position) > (
+          coalesce((SELECT c.transaction_id FROM events c WHERE c.position <= $1::bigint
+                    ORDER BY c.position DESC LIMIT 1), '0'::xid8),
+          $1::bigint)
+    AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY e.transaction_id, e.position
+  LIMIT $2`;
+
+interface EventRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  occurred_at: Date | string;
+  recorded_at: Date | string;
+}
+
+function toStoredEvent(row: EventRow): StoredEvent {
+  return {
+    eventId: row.event_id,
+    position: String(row.position),
+    streamId: row.stream_id,
+    version: Number(row.version),
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata,
+    occurredAt: row.occurred_at instanceof Date ? row.occurred_at : new Date(row.occurred_at),
+    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+  };
+}
+
+function validate(requests: AppendRequest[]): void {
+  const seen = new Set<string>();
+  for (const r of requests) {
+    if (typeof r.streamId !== 'string' || r.streamId.length === 0) {
+      throw new TypeError('append: streamId must be a non-empty string');
+    }
+    if (!Number.isSafeInteger(r.expectedVersion) || r.expectedVersion < 0) {
+      throw new RangeError(`append ${r.streamId}: expectedVersion must be an integer >= 0`);
+    }
+    if (r.events.length === 0) {
+      throw new RangeError(`append ${r.streamId}: no events`);
+    }
+    for (const e of r.events) {
+      if (!(e.occurredAt instanceof Date) || Number.isNaN(e.occurredAt.getTime())) {
+        throw new TypeError(`append ${r.streamId}: event ${e.type} has an invalid occurredAt`);
+      }
+    }
+    if (seen.has(r.streamId)) {
+      throw new RangeError(`appendMany: stream ${r.streamId} appears more than once`);
+    }
+    seen.add(r.streamId);
+  }
+}
+
+function isUniqueViolationOnStreamVersion(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  const constraint = e?.driverError?.constraint ?? e?.constraint;
+  return code === '23505' && constraint === STREAM_VERSION_CONSTRAINT;
+}
+
+/** Which request a unique-violation detail names: `Key (stream_id, version)=(s, 3) already exists.` */
+function requestNamedBy(err: unknown, requests: AppendRequest[]): AppendRequest {
+  const e = err as { detail?: string; driverError?: { detail?: string } };
+  const detail = e?.driverError?.detail ?? e?.detail ?? '';
+  return (
+    requests.find((r) =>
+      r.events.some((_, i) => detail.includes(`=(${r.streamId}, ${r.expectedVersion + i + 1})`)),
+    ) ?? requests[0]!
+  );
+}
+
+export class PostgresEventStore extends EventStore {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async append(request: AppendRequest): Promise<StoredEvent[]> {
+    const [stored] = await this.appendMany([request]);
+    return stored!;
+  }
+
+  /**
+   * One transaction for all requests: BEGIN, one INSERT of all events, one INSERT of all outbox
+   * rows (skipped when there are none), each request's inTransaction in order, COMMIT.
+   * All or nothing: a conflict on any stream rolls everything back and throws
+   * WrongExpectedVersionError for that stream (the first such request, in request order).
+   */
+  async appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]> {
+    if (requests.length === 0) return [];
+    validate(requests);
+
+    const streamIds: string[] = [];
+    const expected: number[] = [];
+    const versions: number[] = [];
+    const types: string[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    const occurredAt: string[] = [];
+    for (const r of requests) {
+      r.events.forEach((e, i) => {
+        streamIds.push(r.streamId);
+        expected.push(r.expectedVersion);
+        versions.push(r.expectedVersion + i + 1);
+        types.push(e.type);
+        data.push(JSON.stringify(e.data));
+        metadata.push(JSON.stringify(e.metadata));
+        occurredAt.push(e.occurredAt.toISOString());
+      });
+    }
+
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      await this.begin(runner);
+      let inserted: EventRow[];
+      try {
+        const result = await runner.query(
+          INSERT_EVENTS,
+          [streamIds, expected, versions, types, data, metadata, occurredAt],
+          true,
+        );
+        inserted = (result.records ?? []) as EventRow[];
+      } catch (err) {
+        if (isUniqueViolationOnStreamVersion(err)) {
+          const r = requestNamedBy(err, requests);
+          throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
+        }
+        throw err;
+      }
+
+      const byStream = new Map<string, StoredEvent[]>();
+      for (const row of inserted) {
+        const list = byStream.get(row.stream_id) ?? [];
+        list.push(toStoredEvent(row));
+        byStream.set(row.stream_id, list);
+      }
+      const stored = requests.map((r) => {
+        const events = byStream.get(r.streamId) ?? [];
+        if (events.length !== r.events.length) {
+          throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
+        }
+        return events.sort((a, b) => a.version - b.version);
+      });
+
+      const outbox: OutboxMessage[] = [];
+      requests.forEach((r, i) => {
+        if (r.outbox) outbox.push(...r.outbox(stored[i]!));
+      });
+      if (outbox.length > 0) {
+        await runner.query(INSERT_OUTBOX, [
+          outbox.map((m) => m.position ?? null),
+          outbox.map((m) => m.topic),
+          outbox.map((m) => m.key),
+          outbox.map((m) => JSON.stringify(m.value ?? null)),
+          outbox.map((m) => JSON.stringify(m.headers ?? {})),
+        ]);
+      }
+
+      const tx = new QueryRunnerSqlExecutor(runner);
+      for (const [i, r] of requests.entries()) {
+        if (r.inTransaction) await r.inTransaction(tx, stored[i]!);
+      }
+
+      await runner.commitTransaction();
+      return stored;
+    } catch (err) {
+      if (runner.isTransactionActive) {
+        await runner.rollbackTransaction().catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
+    const rows = (await this.dataSource.query(READ_STREAM, [streamId, fromVersion])) as EventRow[];
+    return rows.map(toStoredEvent);
+  }
+
+  async readAll(fromPosition: string, limit: number): Promise<StoredEvent[]> {
+    if (!/^\d+$/.test(fromPosition)) {
+      throw new TypeError(`readAll: fromPosition must be a decimal string, got ${fromPosition}`);
+    }
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new RangeError('readAll: limit must be a positive integer');
+    }
+    const rows = (await this.dataSource.query(READ_ALL, [fromPosition, limit])) as EventRow[];
+    return rows.map(toStoredEvent);
+  }
+
+  /**
+   * The guards rely on READ COMMITTED (each statement sees what committed before it; a unique
+   * conflict waits for the other writer and then skips). Postgres' default; stated explicitly
+   * only when the DataSource sets another level, so the hot path has no extra round trip.
+   */
+  private async begin(runner: QueryRunner): Promise<void> {
+    const level = this.dataSource.options.isolationLevel;
+    await runner.startTransaction(level && level !== 'READ COMMITTED' ? 'READ COMMITTED' : undefined);
+  }
+}
