@@ -1,1 +1,48 @@
-import { hello } from "#contracts"; console.log(hello(1));
+import { startService } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { createRootLogger } from './logging/pino-nest.logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`voice-push: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createRootLogger(config.logLevel);
+  const service = await startService(config, logger);
+  logger.info({ url: service.url, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'voice-push is listening');
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight pushes');
+    const deadline = setTimeout(() => {
+      logger.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    service.close().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`voice-push failed to start: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { APP_CONFIG } from '../config/app-config.provider.js';
+import type { AppConfig } from '../config/app-config.js';
+import { FlagOverdueCalls } from './commands/flag-overdue-calls/flag-overdue-calls.command.js';
+
+/**
+ * Runs the overdue check every half of CDR_OVERDUE_AFTER (at most every minute), so a call is
+ * flagged no later than twice that after its last push (contract §2).
+ */
+@Injectable()
+export class CdrOverdueSweep implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('CdrOverdueSweep');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly commands: CommandBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  get intervalMs(): number {
+    return Math.max(100, Math.min(60_000, Math.floor(this.config.cdrOverdueAfterMs / 2)));
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep().then(() => {
+        this.running = undefined;
+      });
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async sweep(now = Date.now()): Promise<number> {
+    let total = 0;
+    try {
+      // Keep going while full pages come back: a backlog after an outage is cleared in one sweep.
+      const command = new FlagOverdueCalls(now, this.config.cdrOverdueAfterMs);
+      for (;;) {
+        const { examined, flagged } = await this.commands.execute(command);
+        total += flagged;
+        if (examined < command.limit || flagged === 0) break;
+      }
+    } catch (error) {
+      this.logger.error(`overdue sweep failed, will try again: ${(error as Error).message}`);
+    }
+    return total;
+  }
+}

@@ -1,0 +1,14 @@
+import { Command } from '@nestjs/cqrs';
+import type { StatusPush } from '#call-session-domain';
+import type { PushRecorded } from '../push-recorded.js';
+
+export class RecordStatusPush extends Command<PushRecorded> {
+  constructor(
+    readonly push: StatusPush,
+    /** the body as it came over the wire, kept with the event */
+    readonly rawPush: Record<string, unknown>,
+    readonly receivedAt: number,
+  ) {
+    super();
+  }
+}

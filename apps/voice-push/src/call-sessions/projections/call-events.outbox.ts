@@ -1,0 +1,44 @@
+import { toCallView, type CallSessionState } from '#call-session-domain';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC, type CallEventEnvelope } from '#contracts';
+import type { OutboxMessage, StoredEvent } from '#event-store';
+
+/** Events after which downstream gets the call's view on the finalised topic (contract §5). */
+const FINALISING_EVENTS = new Set(['CallFinalised', 'CallReconciled', 'CallForceFinalised']);
+
+export function callEventEnvelope(event: StoredEvent, accountId: string | null): CallEventEnvelope {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    callId: event.streamId,
+    accountId,
+    version: event.version,
+    position: event.position,
+    occurredAt: event.occurredAt.toISOString(),
+    recordedAt: event.recordedAt.toISOString(),
+    data: event.data,
+  };
+}
+
+/**
+ * The Kafka messages one commit produces: every event on the call-events topic, and the view as it
+ * stands after the commit on the finalised topic when the commit finalised or re-reconciled the call.
+ */
+export function outboxMessagesFor(callId: string, events: StoredEvent[], after: CallSessionState): OutboxMessage[] {
+  const view = toCallView(after);
+  const messages: OutboxMessage[] = events.map((event) => ({
+    topic: CALL_EVENTS_TOPIC,
+    key: callId,
+    value: callEventEnvelope(event, view.accountId),
+    headers: { 'event-id': event.eventId, 'event-type': event.type },
+  }));
+  const finalising = events.filter((e) => FINALISING_EVENTS.has(e.type)).at(-1);
+  if (finalising) {
+    messages.push({
+      topic: CALLS_FINALIZED_TOPIC,
+      key: callId,
+      value: view,
+      headers: { 'event-id': finalising.eventId, 'event-type': finalising.type },
+    });
+  }
+  return messages;
+}

@@ -1,0 +1,70 @@
+/** A page request for GET /v1/calls, already validated. */
+export interface ListCallsQuery {
+  accountId?: string;
+  status?: string;
+  reconciliation?: string;
+  callResult?: number;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  /** the last row of the previous page */
+  after?: CallsCursor;
+}
+
+export interface CallsCursor {
+  openedAt: string;
+  callId: string;
+}
+
+export const MAX_PAGE = 500;
+export const DEFAULT_PAGE = 50;
+
+export function encodeCursor(cursor: CallsCursor): string {
+  return Buffer.from(JSON.stringify([cursor.openedAt, cursor.callId])).toString('base64url');
+}
+
+export function decodeCursor(text: string): CallsCursor | null {
+  try {
+    const [openedAt, callId] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof openedAt !== 'string' || typeof callId !== 'string' || Number.isNaN(Date.parse(openedAt))) return null;
+    return { openedAt, callId };
+  } catch {
+    return null;
+  }
+}
+
+type Violation = { field: string; reason: string };
+
+/** Turns the query string into a ListCallsQuery or the list of what is wrong with it. */
+export function parseListCallsQuery(
+  params: Record<string, string | undefined>,
+): { ok: true; query: ListCallsQuery } | { ok: false; violations: Violation[] } {
+  const violations: Violation[] = [];
+  const query: ListCallsQuery = { limit: DEFAULT_PAGE };
+  if (params.accountId) query.accountId = params.accountId;
+  if (params.status) query.status = params.status;
+  if (params.reconciliation) query.reconciliation = params.reconciliation;
+  if (params.callResult !== undefined && params.callResult !== '') {
+    const value = Number(params.callResult);
+    if (Number.isInteger(value)) query.callResult = value;
+    else violations.push({ field: 'callResult', reason: 'must be an integer' });
+  }
+  for (const field of ['from', 'to'] as const) {
+    const raw = params[field];
+    if (!raw) continue;
+    const date = /^\d+$/.test(raw) ? new Date(Number(raw)) : new Date(raw);
+    if (Number.isNaN(date.getTime())) violations.push({ field, reason: 'must be an ISO-8601 time or epoch milliseconds' });
+    else query[field] = date;
+  }
+  if (params.limit !== undefined && params.limit !== '') {
+    const value = Number(params.limit);
+    if (Number.isInteger(value) && value >= 1 && value <= MAX_PAGE) query.limit = value;
+    else violations.push({ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` });
+  }
+  if (params.cursor) {
+    const after = decodeCursor(params.cursor);
+    if (after) query.after = after;
+    else violations.push({ field: 'cursor', reason: 'is not a cursor this service gave out' });
+  }
+  return violations.length > 0 ? { ok: false, violations } : { ok: true, query };
+}

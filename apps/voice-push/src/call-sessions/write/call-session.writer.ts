@@ -1,0 +1,145 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  decide,
+  evolve,
+  initialState,
+  type CallSessionCommand,
+  type CallSessionEvent,
+  type CallSessionState,
+  type DecideResult,
+} from '#call-session-domain';
+import { EventStore, WrongExpectedVersionError, type NewEvent, type StoredEvent } from '#event-store';
+import { FollowUpPolicy } from './follow-up.policy.js';
+import { KeyedSerialQueue } from './keyed-serial-queue.js';
+import { SessionCache } from './session-cache.js';
+import { CommitBatcher } from './commit-batcher.js';
+import { outboxMessagesFor } from '../projections/call-events.outbox.js';
+import { upsertCallRow } from '../projections/calls.projection.js';
+
+export interface WriteResult {
+  callId: string;
+  outcome: DecideResult['outcome'];
+  reason?: string;
+  events: StoredEvent[];
+  state: CallSessionState;
+}
+
+/** What the ingestion adds to the events of a push: the push as it came over the wire. */
+export interface WriteContext {
+  rawPush?: unknown;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+/** A process manager that keeps asking for more is a bug, not a long call. */
+const MAX_FOLLOW_UPS = 8;
+
+/**
+ * The one way a call session changes: load, decide, evolve, let the process manager react
+ * (reconciliation), then append the events, their outbox rows and the read model in one
+ * transaction. Only after that commit does the caller get an answer.
+ */
+@Injectable()
+export class CallSessionWriter {
+  private readonly logger = new Logger('CallSessionWriter');
+  private readonly queue = new KeyedSerialQueue();
+  private readonly cache = new SessionCache<CallSessionState>(20_000);
+  private readonly batcher: CommitBatcher;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly followUps: FollowUpPolicy,
+  ) {
+    this.batcher = new CommitBatcher(store);
+  }
+
+  execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
+    const callId = callIdOf(command);
+    return this.queue.run(callId, () => this.executeWithRetry(callId, command, context));
+  }
+
+  /** Waits for every write already accepted (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.queue.drain();
+  }
+
+  /** Forget cached states (after a rebuild or when another writer may have changed streams). */
+  forgetCachedSessions(): void {
+    this.cache.clear();
+  }
+
+  async load(callId: string): Promise<CallSessionState> {
+    const cached = this.cache.get(callId);
+    if (cached) return cached;
+    const stored = await this.store.readStream(callId);
+    const state = stored.reduce(
+      (s, e) => evolve(s, { type: e.type, data: e.data } as CallSessionEvent),
+      initialState,
+    );
+    this.cache.set(callId, state);
+    return state;
+  }
+
+  private async executeWithRetry(callId: string, command: CallSessionCommand, context: WriteContext): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.executeOnce(callId, command, context);
+      } catch (error) {
+        this.cache.delete(callId);
+        if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        this.logger.warn(`callId=${callId} another writer appended first; retrying (attempt ${attempt})`);
+      }
+    }
+  }
+
+  private async executeOnce(callId: string, command: CallSessionCommand, context: WriteContext): Promise<WriteResult> {
+    const before = await this.load(callId);
+    const first = decide(before, command);
+    if (first.events.length === 0) {
+      return { callId, outcome: first.outcome, reason: first.reason, events: [], state: before };
+    }
+
+    const decided: { event: CallSessionEvent; command: CallSessionCommand }[] = [];
+    let state = before;
+    let commands: CallSessionCommand[] = [command];
+    for (let round = 0; commands.length > 0; round++) {
+      if (round > MAX_FOLLOW_UPS) throw new Error(`callId=${callId}: follow-up commands do not settle`);
+      const next: CallSessionCommand[] = [];
+      for (const current of commands) {
+        const decision = current === command ? first : decide(state, current);
+        for (const event of decision.events) {
+          state = evolve(state, event);
+          decided.push({ event, command: current });
+        }
+        next.push(...this.followUps.after(state, decision.events, current.metadata));
+      }
+      commands = next;
+    }
+
+    const newEvents: NewEvent[] = decided.map(({ event, command: cause }) => ({
+      type: event.type,
+      data: event.data as unknown as Record<string, unknown>,
+      metadata: {
+        command: cause.type,
+        receivedAt: new Date(cause.metadata.receivedAt).toISOString(),
+        ...(cause.metadata.idempotencyKey ? { idempotencyKey: cause.metadata.idempotencyKey } : {}),
+        ...(cause === command && context.rawPush !== undefined ? { rawPush: context.rawPush } : {}),
+      },
+      occurredAt: new Date(cause.metadata.receivedAt),
+    }));
+
+    const after = state;
+    const stored = await this.batcher.submit({
+      streamId: callId,
+      expectedVersion: before.version,
+      events: newEvents,
+      outbox: (events) => outboxMessagesFor(callId, events, after),
+      inTransaction: (tx) => upsertCallRow(tx, callId, after),
+    });
+    this.cache.set(callId, after);
+    return { callId, outcome: first.outcome, reason: first.reason, events: stored, state: after };
+  }
+}
+
+function callIdOf(command: CallSessionCommand): string {
+  return 'push' in command ? command.push.callId : command.callId;
+}

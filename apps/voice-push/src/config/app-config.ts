@@ -1,0 +1,112 @@
+import { parseDuration } from './duration.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Everything the service reads from the environment (contract §6), parsed once at start-up. */
+export interface AppConfig {
+  port: number;
+  host: string;
+  /** null: start the embedded Postgres under `dataDir` */
+  databaseUrl: string | null;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  /** empty: no Kafka, events stay in the outbox */
+  kafkaBrokers: string[];
+  kafkaTopicPartitions: number;
+  /** null: the admin module refuses every call */
+  adminToken: string | null;
+  /** null: admin routes are served on `port` */
+  adminPort: number | null;
+  cdrOverdueAfterMs: number;
+  logLevel: LogLevel;
+  /** how long a graceful shutdown may take before in-flight work is abandoned */
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the environment; throws one ConfigError listing every bad value. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const port = (name: string, fallback: number | null): number | null => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      problems.push(`${name}=${raw}: expected a port number 0-65535`);
+      return fallback;
+    }
+    return value;
+  };
+  const positiveInt = (name: string, fallback: number): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) {
+      problems.push(`${name}=${raw}: expected a whole number ≥ 1`);
+      return fallback;
+    }
+    return value;
+  };
+  const duration = (name: string, fallback: string): number => {
+    const raw = text(name) ?? fallback;
+    const ms = parseDuration(raw);
+    if (ms === null) {
+      problems.push(`${name}=${raw}: expected a duration such as 40m, 2s, 500ms or 1h`);
+      return parseDuration(fallback)!;
+    }
+    return ms;
+  };
+
+  const databaseUrl = text('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL: expected postgres://user[:password]@host[:port]/database');
+  }
+
+  const kafkaBrokers = (text('KAFKA_BROKERS') ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  for (const broker of kafkaBrokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
+  }
+
+  const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  const adminToken = text('ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < 16) {
+    problems.push('ADMIN_TOKEN: use at least 16 characters');
+  }
+
+  const config: AppConfig = {
+    port: port('PORT', 3000)!,
+    host: text('HOST') ?? '0.0.0.0',
+    databaseUrl,
+    dataDir: text('DATA_DIR') ?? './.data',
+    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329)!,
+    kafkaBrokers,
+    kafkaTopicPartitions: positiveInt('KAFKA_TOPIC_PARTITIONS', 3),
+    adminToken,
+    adminPort: port('ADMIN_PORT', null),
+    cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
+    logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

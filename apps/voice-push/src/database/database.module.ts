@@ -1,0 +1,49 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-store';
+import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-create-calls-read-model.js';
+import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
+
+export const appMigrations = [
+  ...eventStoreMigrations,
+  CreateCallsReadModel1764000100000,
+  CreateRejectedPushes1764000200000,
+];
+
+/** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */
+@Module({})
+export class DatabaseModule {
+  static forRoot(databaseUrl: string): DynamicModule {
+    return {
+      module: DatabaseModule,
+      global: true,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          // Passed explicitly: TypeORM's own require('pg') fails under jest's ESM loader.
+          driver: pg,
+          url: databaseUrl,
+          synchronize: false,
+          migrations: appMigrations,
+          migrationsRun: true,
+          migrationsTransactionMode: 'each',
+          logging: ['error', 'migration'],
+          // Fail fast while Postgres is away, so the sender gets its 503 quickly and retries.
+          extra: { max: 20, connectionTimeoutMillis: 2_000, statement_timeout: 10_000, application_name: 'voice-push' },
+          retryAttempts: 3,
+          retryDelay: 1_000,
+        }),
+      ],
+      providers: [
+        {
+          provide: EventStore,
+          useFactory: (db: DataSource) => new PostgresEventStore(db),
+          inject: [getDataSourceToken()],
+        },
+      ],
+      exports: [EventStore],
+    };
+  }
+}

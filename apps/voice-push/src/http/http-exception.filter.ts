@@ -1,0 +1,37 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Every error leaves as `{error, message}` JSON, the shape of contract §1. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const { statusCode, body } = this.toAnswer(exception);
+    if (statusCode >= 500) this.logger.error(`${request.method} ${request.url} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    void reply.status(statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const statusCode = exception.getStatus();
+      if (typeof response === 'object' && response !== null && 'error' in response && typeof response.error === 'string' && response.error.toUpperCase() === response.error) {
+        return { statusCode, body: response as Record<string, unknown> };
+      }
+      const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+      return { statusCode, body: { error: code, message: exception.message } };
+    }
+    const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+    if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return { statusCode: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: fastifyError.message ?? 'body too large' } };
+    }
+    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return { statusCode: fastifyError.statusCode, body: { error: 'BAD_REQUEST', message: fastifyError.message ?? '' } };
+    }
+    return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+  }
+}

@@ -1,0 +1,99 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { validateCdrPush, validateStatusPush } from '#contracts';
+import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-cdr-push.command.js';
+import { RecordStatusPush } from '../call-sessions/commands/record-status-push/record-status-push.command.js';
+import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
+import { isStorageUnavailable } from '../database/storage-errors.js';
+import { readPushBody, type PushKind } from './push-body.reader.js';
+import { RejectedPushStore } from './rejected-push.store.js';
+import { PushMetrics } from './push.metrics.js';
+
+export interface PushAnswer {
+  statusCode: number;
+  body: Record<string, unknown>;
+}
+
+const unavailable = (message: string): PushAnswer => ({
+  statusCode: 503,
+  body: { error: 'UNAVAILABLE', message },
+});
+
+/**
+ * The whole receive path of one push: read, validate, normalise, record; or keep it as
+ * rejected. It answers 2xx only once the push's events are committed.
+ */
+@Injectable()
+export class PushIngestionService {
+  private readonly logger = new Logger('PushIngestion');
+
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly rejected: RejectedPushStore,
+    private readonly metrics: PushMetrics,
+  ) {}
+
+  async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt = Date.now()): Promise<PushAnswer> {
+    const started = performance.now();
+    const answer = await this.answer(kind, contentType, raw, receivedAt);
+    this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
+    return answer;
+  }
+
+  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number): Promise<PushAnswer> {
+    const read = readPushBody(contentType, raw);
+    if (!read.ok) {
+      return this.reject(kind, contentType, raw, read.statusCode, read.error, read.message, []);
+    }
+    const validated = kind === 'status' ? validateStatusPush(read.body) : validateCdrPush(read.body);
+    if (!validated.ok) {
+      const fields = validated.violations.map((v) => v.field).join(', ');
+      return this.reject(kind, contentType, raw, 400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, validated.violations);
+    }
+    let recorded: PushRecorded;
+    try {
+      recorded =
+        kind === 'status'
+          ? await this.commands.execute(new RecordStatusPush(validated.push as never, read.body, receivedAt))
+          : await this.commands.execute(new RecordCdrPush(validated.push as never, read.body, receivedAt));
+    } catch (error) {
+      return this.failed(kind, validated.push.callId, error);
+    }
+    if (recorded.conflicting) {
+      this.logger.warn(`callId=${recorded.callId} ${kind} push ${recorded.idempotencyKey} repeats a stored key with different content; the first stays`);
+    }
+    return {
+      statusCode: 200,
+      body: { accepted: true, duplicate: recorded.duplicate, callId: recorded.callId },
+    };
+  }
+
+  private async reject(
+    kind: PushKind,
+    contentType: string | undefined,
+    raw: Buffer,
+    statusCode: number,
+    error: string,
+    message: string,
+    violations: { field: string; reason: string }[],
+  ): Promise<PushAnswer> {
+    try {
+      await this.rejected.keep({ kind, statusCode, reason: `${error}: ${message}`, violations, contentType, raw });
+    } catch (storeError) {
+      // Not kept means the sender must try again later: nothing a sender sends is lost.
+      return this.failed(kind, null, storeError);
+    }
+    this.logger.log(`rejected ${kind} push (${statusCode} ${error}): ${message}`);
+    return { statusCode, body: violations.length > 0 ? { error, message, violations } : { error, message } };
+  }
+
+  private failed(kind: PushKind, callId: string | null, error: unknown): PushAnswer {
+    const where = callId ? `callId=${callId} ` : '';
+    if (isStorageUnavailable(error)) {
+      this.logger.warn(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`);
+      return unavailable('storage is unavailable; retry later');
+    }
+    this.logger.error(`${where}${kind} push failed: ${(error as Error).stack ?? String(error)}`);
+    return unavailable('the push could not be processed; retry later');
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PushKind } from './push-body.reader.js';
+import { PushIngestionService } from './push-ingestion.service.js';
+
+/** The two receivers of contract §1. Bodies arrive as raw bytes (see raw-body.parser.ts). */
+@Controller('v1/push')
+export class PushHttpController {
+  constructor(private readonly ingestion: PushIngestionService) {}
+
+  @Post('status')
+  @HttpCode(200)
+  status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('content-type') type?: string) {
+    return this.receive('status', req, reply, type);
+  }
+
+  @Post('cdr')
+  @HttpCode(200)
+  cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('content-type') type?: string) {
+    return this.receive('cdr', req, reply, type);
+  }
+
+  private async receive(kind: PushKind, req: FastifyRequest, reply: FastifyReply, contentType: string | undefined) {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const answer = await this.ingestion.ingest(kind, contentType, raw);
+    reply.status(answer.statusCode);
+    return answer.body;
+  }
+}

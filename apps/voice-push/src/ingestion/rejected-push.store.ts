@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { PushKind } from './push-body.reader.js';
+
+export interface RejectedPush {
+  kind: PushKind;
+  statusCode: number;
+  reason: string;
+  violations: { field: string; reason: string }[];
+  contentType: string | undefined;
+  raw: Buffer;
+}
+
+/** The longest raw body kept; an oversized body is kept cut to this, and says so. */
+const KEPT_BYTES = 64 * 1024;
+
+/**
+ * Keeps every refused push raw with its reason. The same body refused for the same reason again
+ * (the sender retries) only counts up, so a retry storm does not fill the table.
+ */
+@Injectable()
+export class RejectedPushStore {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async keep(rejected: RejectedPush): Promise<void> {
+    const truncated = rejected.raw.length > KEPT_BYTES;
+    const kept = truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw;
+    // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
+    const text = kept.toString('utf8').replaceAll('\u0000', '\\u0000');
+    const hash = createHash('sha256').update(rejected.raw).digest();
+    await this.db.query(
+      `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (kind, reason, body_sha256)
+       DO UPDATE SET count = rejected_pushes.count + 1, last_seen_at = now()`,
+      [
+        rejected.kind,
+        rejected.statusCode,
+        rejected.reason,
+        JSON.stringify(rejected.violations),
+        rejected.contentType ?? null,
+        text,
+        rejected.raw.length,
+        truncated,
+        hash,
+      ],
+    );
+  }
+}

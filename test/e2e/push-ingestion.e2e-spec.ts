@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
+const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
+const uniqueCallId = () => `e2e-${randomUUID()}`;
+
+const statusPush = (overrides: Record<string, unknown> = {}) => ({
+  ...sample('status-spec-example.json'),
+  callId: uniqueCallId(),
+  ...overrides,
+});
+const cdrPush = (overrides: Record<string, unknown> = {}) => ({
+  ...sample('cdr-spec-example.json'),
+  callId: uniqueCallId(),
+  ...overrides,
+});
+
+async function storedEvents(service: TestService, callId: string) {
+  return service.db.query(`SELECT type, version, data, metadata FROM events WHERE stream_id = $1 ORDER BY version`, [callId]);
+}
+async function rejectedRows(service: TestService, marker: string) {
+  return service.db.query(`SELECT kind, status_code, reason, violations, raw_body, count, truncated FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
+}
+
+describe('push receivers (contract §1)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test.each(readdirSync(SAMPLES).filter((f) => f.endsWith('.json')))('sample %s is accepted with 200', async (file) => {
+    const body = { ...sample(file), callId: uniqueCallId() };
+    const path = file.startsWith('cdr') ? '/v1/push/cdr' : '/v1/push/status';
+    const answer = await service.post(path, body);
+    expect(answer).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: body.callId } });
+  });
+
+  test('a new push is stored with its raw body, normalised form, key and receipt time', async () => {
+    const push = statusPush({ extraField: 'kept' });
+    expect((await service.post('/v1/push/status', push)).status).toBe(200);
+    const [event] = await storedEvents(service, push.callId as string);
+    expect(event.type).toBe('StatusRecorded');
+    expect(event.metadata.rawPush).toEqual(push);
+    expect(event.metadata.idempotencyKey).toBe(`status:${push.callId}:2:1:1607588903`);
+    expect(Date.parse(event.metadata.receivedAt)).not.toBeNaN();
+    expect(event.data.push.eventTime).toBe(1607588903000);
+  });
+
+  test('the same push three times: stored once, then twice duplicate:true', async () => {
+    const push = statusPush();
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await service.post('/v1/push/status', push));
+    expect(answers.map((a) => a.body.duplicate)).toEqual([false, true, true]);
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(await storedEvents(service, push.callId as string)).toHaveLength(1);
+  });
+
+  test('the same push sent concurrently is stored once', async () => {
+    const push = cdrPush();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => service.post('/v1/push/cdr', push)));
+    expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
+    const events = await storedEvents(service, push.callId as string);
+    expect(events.filter((e: { type: string }) => e.type === 'CdrRecorded')).toHaveLength(1);
+  });
+
+  test('a status with a known key and different content is a duplicate; the first stays', async () => {
+    const push = statusPush();
+    await service.post('/v1/push/status', push);
+    const changed = await service.post('/v1/push/status', { ...push, caller: '13199999999' });
+    expect(changed.body).toMatchObject({ accepted: true, duplicate: true });
+    const events = await storedEvents(service, push.callId as string);
+    expect(events).toHaveLength(1);
+    expect(events[0].data.push.caller).toBe('13100001111');
+  });
+
+  test('a CDR with the same key and different content is a revision, stored', async () => {
+    const cdr = cdrPush();
+    await service.post('/v1/push/cdr', cdr);
+    const revised = await service.post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 });
+    expect(revised.body).toMatchObject({ accepted: true, duplicate: false });
+    const cdrs = (await storedEvents(service, cdr.callId as string)).filter((e: { type: string }) => e.type === 'CdrRecorded');
+    expect(cdrs).toHaveLength(2);
+  });
+
+  test('Content-Type with a charset parameter is accepted', async () => {
+    const answer = await service.post('/v1/push/status', statusPush(), 'application/json; charset=UTF-8');
+    expect(answer.status).toBe(200);
+  });
+
+  test('not JSON → 400 INVALID_JSON, kept raw', async () => {
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/status', `{"callId": "${marker}",`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('INVALID_JSON');
+    expect(typeof answer.body.message).toBe('string');
+    const [row] = await rejectedRows(service, marker);
+    expect(row).toMatchObject({ kind: 'status', status_code: 400, raw_body: `{"callId": "${marker}",`, count: 1 });
+  });
+
+  test.each([['[1,2]'], ['"text"'], ['null'], ['42']])('JSON that is not an object (%s) → 400 INVALID_JSON', async (body) => {
+    const answer = await service.post('/v1/push/cdr', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('INVALID_JSON');
+  });
+
+  test('an empty body → 400 INVALID_JSON', async () => {
+    const answer = await service.post('/v1/push/cdr', '');
+    expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
+  });
+
+  test('a push failing validation → 400 INVALID_PUSH with per-field violations, kept with them', async () => {
+    const marker = randomUUID();
+    const push = statusPush({ userData: marker, eventType: 'two', eventTime: '16075x' });
+    delete (push as Record<string, unknown>).accountId;
+    const answer = await service.post('/v1/push/status', push);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('INVALID_PUSH');
+    const fields = answer.body.violations.map((v: { field: string }) => v.field).sort();
+    expect(fields).toEqual(['accountId', 'eventTime', 'eventType']);
+    for (const v of answer.body.violations) expect(typeof v.reason).toBe('string');
+    const [row] = await rejectedRows(service, marker);
+    expect(row.reason).toContain('INVALID_PUSH');
+    expect(row.violations.map((v: { field: string }) => v.field).sort()).toEqual(fields);
+  });
+
+  test('the same rejected body again only counts up', async () => {
+    const marker = randomUUID();
+    const bad = JSON.stringify(cdrPush({ userData: marker, callDuration: -1 }));
+    await service.post('/v1/push/cdr', bad);
+    await service.post('/v1/push/cdr', bad);
+    await service.post('/v1/push/cdr', bad);
+    const rows = await rejectedRows(service, marker);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].count).toBe(3);
+  });
+
+  test('wrong content type → 415 UNSUPPORTED_MEDIA_TYPE, kept raw', async () => {
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/status', JSON.stringify(statusPush({ userData: marker })), 'text/plain');
+    expect(answer.status).toBe(415);
+    expect(answer.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+    const [row] = await rejectedRows(service, marker);
+    expect(row).toMatchObject({ status_code: 415, count: 1 });
+  });
+
+  test('a body over 64 KiB → 413 PAYLOAD_TOO_LARGE, kept (cut to the limit)', async () => {
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/cdr', cdrPush({ userData: marker, padding: 'x'.repeat(70 * 1024) }));
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
+    const [row] = await rejectedRows(service, marker);
+    expect(row).toMatchObject({ status_code: 413, truncated: true });
+  });
+
+  test('a body of exactly 64 KiB is read', async () => {
+    const push = cdrPush({ padding: '' });
+    const size = Buffer.byteLength(JSON.stringify(push));
+    const answer = await service.post('/v1/push/cdr', { ...push, padding: 'x'.repeat(64 * 1024 - size) });
+    expect(answer.status).toBe(200);
+  });
+});
+
+describe('storage outage (contract §1: 503 while down, recovery by itself)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('answers 503 while Postgres is away, 200 after, nothing stored twice', async () => {
+    const before = statusPush();
+    expect((await service.post('/v1/push/status', before)).status).toBe(200);
+
+    service.postgres.cut();
+    const during = statusPush();
+    const down = await service.post('/v1/push/status', during);
+    expect(down.status).toBe(503);
+    expect(down.body.error).toBe('UNAVAILABLE');
+    const badWhileDown = await service.post('/v1/push/status', '{nope');
+    expect(badWhileDown.status).toBe(503);
+
+    service.postgres.restore();
+    // The sender's retry schedule brings the push again; the pool reconnects on its own.
+    let retried = await service.post('/v1/push/status', during);
+    for (let i = 0; i < 20 && retried.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      retried = await service.post('/v1/push/status', during);
+    }
+    expect(retried).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: during.callId } });
+    expect((await service.post('/v1/push/status', during)).body.duplicate).toBe(true);
+    expect((await service.post('/v1/push/status', before)).body.duplicate).toBe(true);
+    expect(await storedEvents(service, during.callId as string)).toHaveLength(1);
+    expect(await storedEvents(service, before.callId as string)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,72 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { createApp } from '../../apps/voice-push/src/bootstrap.js';
+import { loadConfig } from '../../apps/voice-push/src/config/app-config.js';
+import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
+import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { TcpFaultProxy } from '../../libs/testing/src/tcp-fault-proxy.js';
+
+export interface TestService {
+  url: string;
+  app: NestFastifyApplication;
+  /** a direct connection to the service's database, for assertions */
+  db: DataSource;
+  /** the proxy between the service and Postgres: cut() plays an outage */
+  postgres: TcpFaultProxy;
+  post(path: string, body: unknown, contentType?: string): Promise<{ status: number; body: any }>;
+  get(path: string): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real service over HTTP on its own throwaway database, reached through a fault proxy.
+ * Environment overrides go through the same config loader as production.
+ */
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const database: TempDatabase = await createTempDatabase();
+  const target = new URL(database.url);
+  const postgres = new TcpFaultProxy(target.hostname, Number(target.port || 5432));
+  await postgres.start();
+  const proxied = new URL(database.url);
+  proxied.port = String(postgres.port);
+  proxied.hostname = '127.0.0.1';
+
+  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: proxied.toString() });
+  const app = await createApp(config, pino({ level: config.logLevel }), proxied.toString());
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  const db = await database.dataSource(appMigrations);
+
+  const call = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${url}${path}`, init);
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: body as any };
+  };
+
+  return {
+    url,
+    app,
+    db,
+    postgres,
+    post: (path, body, contentType = 'application/json') =>
+      call(path, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? (body as string) : JSON.stringify(body),
+      }),
+    get: (path) => call(path),
+    close: async () => {
+      postgres.restore();
+      await app.close();
+      await postgres.stop();
+      await database.drop();
+    },
+  };
+}
