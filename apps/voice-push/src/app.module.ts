@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthHttpController } from './health/health.http.controller.js';
 import { IngestionModule } from './ingestion/ingestion.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OutboxRelayModule } from './outbox-relay/outbox-relay.module.js';
 
 @Global()
 @Module({})
@@ -26,6 +27,7 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         IngestionModule,
         CallSessionsModule,
+        OutboxRelayModule.forRoot(config),
       ],
       controllers: [HealthHttpController],
     };

@@ -1,10 +1,15 @@
-import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { EventPublisher } from '#messaging';
 
 @Controller('health')
 export class HealthHttpController {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    /** present only when KAFKA_BROKERS is set */
+    @Optional() private readonly publisher?: EventPublisher,
+  ) {}
 
   @Get('live')
   @HttpCode(200)
@@ -12,13 +17,19 @@ export class HealthHttpController {
     return { status: 'ok' };
   }
 
+  /** Ready when Postgres answers, and Kafka too when one is configured. */
   @Get('ready')
   async ready(): Promise<{ status: string; checks: Record<string, string> }> {
-    try {
-      await this.db.query('SELECT 1');
-    } catch (error) {
-      throw new ServiceUnavailableException({ status: 'unavailable', checks: { postgres: (error as Error).message } });
+    const checks: Record<string, string> = {};
+    checks.postgres = await this.db.query('SELECT 1').then(
+      () => 'up',
+      (error: Error) => `down: ${error.message}`,
+    );
+    if (this.publisher) {
+      checks.kafka = (await this.publisher.isHealthy().catch(() => false)) ? 'up' : 'down';
     }
-    return { status: 'ok', checks: { postgres: 'up' } };
+    const ready = Object.values(checks).every((c) => c === 'up');
+    if (!ready) throw new ServiceUnavailableException({ error: 'UNAVAILABLE', status: 'unavailable', checks });
+    return { status: 'ok', checks };
   }
 }

@@ -1,0 +1,325 @@
+// The outbox relay over a real Postgres (a temporary database) and a real broker (KAFKA_BROKERS,
+// default 127.0.0.1:9092, started with scripts/kafka/broker.sh). The fault test kills the broker
+// with `broker.sh kill9` and starts it again: it needs the broker to be the one broker.sh manages
+// under KAFKA_STATE_DIR (default /tmp/voice-push-kafka), and int tests to run in band.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { KafkajsEventPublisher } from '#messaging';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  KafkaTestConsumer,
+  assertBrokerReachable,
+  deleteTopics,
+  testBrokers,
+  topicPartitionCount,
+  uniqueTopic,
+  type ConsumedMessage,
+} from '../../../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+
+const run = promisify(execFile);
+const BROKER_SH = resolve(process.cwd(), 'scripts/kafka/broker.sh');
+const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const OUTBOX_DDL = `
+  CREATE TABLE outbox (
+    id bigserial PRIMARY KEY,
+    position bigint NULL,
+    topic text NOT NULL,
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`;
+
+async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database with the outbox table; `drop()` removes it. */
+async function tempDatabase(): Promise<{ dataSource: DataSource; drop: () => Promise<void> }> {
+  const name = `vp_relay_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const dataSource = new DataSource({ type: 'postgres', driver: pg, url: url.toString(), extra: { max: 6 } });
+  await dataSource.initialize();
+  await dataSource.query(OUTBOX_DDL);
+  return {
+    dataSource,
+    drop: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+interface Row {
+  topic: string;
+  key: string;
+  eventId: string;
+  version: number;
+}
+
+/** Inserts outbox rows in one statement (one transaction), in array order (so ids increase). */
+async function insertRows(ds: DataSource, rows: Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  await ds.query(
+    `INSERT INTO outbox (topic, key, value, headers)
+     SELECT r.topic, r.key, r.value, r.headers
+       FROM jsonb_to_recordset($1::jsonb) AS r(ord int, topic text, key text, value jsonb, headers jsonb)
+      ORDER BY r.ord`,
+    [
+      JSON.stringify(
+        rows.map((r, ord) => ({
+          ord,
+          topic: r.topic,
+          key: r.key,
+          value: { eventId: r.eventId, callId: r.key, version: r.version, type: 'StatusRecorded', data: { n: ord } },
+          headers: { 'event-id': r.eventId, 'event-type': 'StatusRecorded' },
+        })),
+      ),
+    ],
+  );
+}
+
+async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/**
+ * Every expected event id arrived; duplicates only as exact copies; per key, the first arrivals
+ * are in version order.
+ */
+function checkDelivery(consumed: ConsumedMessage[], expected: Row[]): { duplicates: number } {
+  const byId = new Map<string, ConsumedMessage>();
+  let duplicates = 0;
+  const firstSeen: ConsumedMessage[] = [];
+  for (const m of consumed) {
+    const id = m.headers['event-id'];
+    expect(id).toBeDefined();
+    const prev = byId.get(id!);
+    if (prev) {
+      duplicates += 1;
+      expect({ key: m.key, value: m.value, headers: m.headers, topic: m.topic }).toEqual({
+        key: prev.key,
+        value: prev.value,
+        headers: prev.headers,
+        topic: prev.topic,
+      });
+    } else {
+      byId.set(id!, m);
+      firstSeen.push(m);
+    }
+  }
+  const missing = expected.filter((r) => !byId.has(r.eventId));
+  expect(missing.length).toBe(0);
+  expect(byId.size).toBe(expected.length);
+
+  const versionsByKey = new Map<string, number[]>();
+  for (const m of firstSeen) {
+    const v = (JSON.parse(m.value!) as { version: number }).version;
+    const k = `${m.topic}/${m.key}`;
+    versionsByKey.set(k, [...(versionsByKey.get(k) ?? []), v]);
+  }
+  for (const [, versions] of versionsByKey) {
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  }
+  return { duplicates };
+}
+
+describe('OutboxRelay (Postgres + real broker)', () => {
+  let db: Awaited<ReturnType<typeof tempDatabase>>;
+  let publisher: KafkajsEventPublisher;
+  let relay: OutboxRelay | undefined;
+  const topics: string[] = [];
+  const logs: string[] = [];
+  const logger = {
+    log: (m: string) => logs.push(`log ${m}`),
+    warn: (m: string) => logs.push(`warn ${m}`),
+    error: (m: string) => logs.push(`error ${m}`),
+  };
+
+  function newRelay(options: Partial<OutboxRelayOptions>): OutboxRelay {
+    relay = new OutboxRelay(db.dataSource, publisher, { idleDelayMs: 20, maxBackoffMs: 1_000, ...options }, logger);
+    return relay;
+  }
+
+  beforeAll(async () => {
+    await assertBrokerReachable();
+    db = await tempDatabase();
+    publisher = new KafkajsEventPublisher({ brokers: testBrokers(), clientId: 'relay-int-test', log: () => undefined });
+  });
+
+  afterEach(async () => {
+    await relay?.stop(5_000);
+    relay = undefined;
+    await db.dataSource.query('DELETE FROM outbox');
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await db?.drop();
+    if (topics.length) await deleteTopics(topics);
+  });
+
+  test('relays rows to their topics in id order per key, creates the topics, and empties the outbox', async () => {
+    const events = uniqueTopic('call-events');
+    const finalized = uniqueTopic('calls-finalized');
+    topics.push(events, finalized);
+    const keys = Array.from({ length: 10 }, () => randomUUID());
+    const rows: Row[] = [];
+    for (let version = 1; version <= 120; version++) {
+      for (const key of keys) rows.push({ topic: events, key, eventId: randomUUID(), version });
+    }
+    for (const key of keys) rows.push({ topic: finalized, key, eventId: randomUUID(), version: 121 });
+    // several transactions, like ingestion would write them
+    for (let i = 0; i < rows.length; i += 137) await insertRows(db.dataSource, rows.slice(i, i + 137));
+
+    const r = newRelay({ batchSize: 200, partitions: 4, topics: [events, finalized] });
+    r.start();
+    await waitUntil('outbox empty', async () => (await r.lag()) === 0, 30_000);
+    expect(await topicPartitionCount(events)).toBe(4);
+    expect(await topicPartitionCount(finalized)).toBe(4);
+
+    const consumer = new KafkaTestConsumer([events, finalized]);
+    await consumer.start();
+    try {
+      await consumer.waitForCount(rows.length, 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    const { duplicates } = checkDelivery(consumer.messages, rows);
+    expect(duplicates).toBe(0);
+    const m = consumer.messages.find((x) => x.headers['event-id'] === rows[0]!.eventId)!;
+    expect(m.key).toBe(rows[0]!.key);
+    expect(m.headers['event-type']).toBe('StatusRecorded');
+    expect(JSON.parse(m.value!)).toEqual({
+      eventId: rows[0]!.eventId,
+      callId: rows[0]!.key,
+      version: 1,
+      type: 'StatusRecorded',
+      data: { n: 0 },
+    });
+    expect(r.stats()).toMatchObject({ published: rows.length, failures: 0, failing: false });
+  }, 60_000);
+
+  test('poke() relays at once instead of after the idle delay; stop() drains what is left', async () => {
+    const events = uniqueTopic('call-events');
+    topics.push(events);
+    const r = newRelay({ idleDelayMs: 60_000, topics: [events] });
+    r.start();
+    await waitUntil('first empty pass', async () => r.stats().failures === 0 && (await r.lag()) === 0, 10_000);
+    await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
+    const key = randomUUID();
+    await insertRows(db.dataSource, [{ topic: events, key, eventId: randomUUID(), version: 1 }]);
+    const poked = Date.now();
+    r.poke();
+    await waitUntil('poked row relayed', async () => (await r.lag()) === 0, 5_000);
+    expect(Date.now() - poked).toBeLessThan(5_000);
+
+    // rows written after the loop fell asleep again go out in stop()'s drain
+    await new Promise((res) => setTimeout(res, 200));
+    await insertRows(db.dataSource, [
+      { topic: events, key, eventId: randomUUID(), version: 2 },
+      { topic: events, key, eventId: randomUUID(), version: 3 },
+    ]);
+    await r.stop(10_000);
+    relay = undefined;
+    expect(await r.lag()).toBe(0);
+    expect(r.stats().published).toBe(3);
+  }, 30_000);
+
+  test('the broker killed -9 while rows keep coming: after its restart every row arrives, the outbox empties', async () => {
+    try {
+      await run('bash', [BROKER_SH, 'status']);
+    } catch {
+      throw new Error(
+        `this test restarts the broker with ${BROKER_SH}; it found no broker it manages under ` +
+          `KAFKA_STATE_DIR=${process.env.KAFKA_STATE_DIR ?? '/tmp/voice-push-kafka'}`,
+      );
+    }
+    const events = uniqueTopic('call-events');
+    const finalized = uniqueTopic('calls-finalized');
+    topics.push(events, finalized);
+    const r = newRelay({ batchSize: 100, maxBackoffMs: 500, topics: [events, finalized] });
+    r.start();
+    await waitUntil('topics', async () => (await topicPartitionCount(events)) === 3, 10_000);
+
+    const keys = Array.from({ length: 12 }, () => randomUUID());
+    const versions = new Map(keys.map((k) => [k, 0]));
+    const expected: Row[] = [];
+    let writing = true;
+    const writer = (async () => {
+      let i = 0;
+      while (writing) {
+        const rows: Row[] = [];
+        for (const key of keys.slice(i % 3 === 0 ? 0 : 6, i % 3 === 0 ? 12 : 12 - (i % 2) * 3)) {
+          const version = versions.get(key)! + 1;
+          versions.set(key, version);
+          rows.push({ topic: i % 10 === 9 ? finalized : events, key, eventId: randomUUID(), version });
+        }
+        await insertRows(db.dataSource, rows);
+        expected.push(...rows);
+        r.poke();
+        i += 1;
+        await new Promise((res) => setTimeout(res, 15));
+      }
+    })();
+
+    const env = { ...process.env };
+    await new Promise((res) => setTimeout(res, 1_500));
+    const sentBeforeKill = r.stats().published;
+    await run('bash', [BROKER_SH, 'kill9'], { env });
+    await new Promise((res) => setTimeout(res, 2_000)); // broker away, rows keep coming
+    const failuresWhileDown = r.stats().failures;
+    await run('bash', [BROKER_SH, 'start'], { env, timeout: 60_000 });
+    await new Promise((res) => setTimeout(res, 1_500)); // and after the restart
+    writing = false;
+    await writer;
+
+    await waitUntil('outbox empty after the restart', async () => (await r.lag()) === 0, 40_000);
+    expect(sentBeforeKill).toBeGreaterThan(0);
+    expect(failuresWhileDown).toBeGreaterThan(0);
+    expect(r.stats().failing).toBe(false);
+    expect(logs.some((l) => l.startsWith('warn outbox relay cannot relay'))).toBe(true);
+    expect(logs.some((l) => l.startsWith('log outbox relay recovered'))).toBe(true);
+    // logged once per outage, not per try
+    expect(logs.filter((l) => l.startsWith('warn outbox relay cannot relay')).length).toBeLessThan(
+      r.stats().failures,
+    );
+
+    const consumer = new KafkaTestConsumer([events, finalized]);
+    await consumer.start();
+    const ids = new Set(expected.map((e) => e.eventId));
+    try {
+      await consumer.waitFor((ms) => {
+        const seen = new Set<string>();
+        for (const m of ms) if (ids.has(m.headers['event-id']!)) seen.add(m.headers['event-id']!);
+        return seen.size === ids.size;
+      }, 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    const { duplicates } = checkDelivery(consumer.messages, expected);
+    console.info(
+      `fault test: ${expected.length} rows, ${consumer.messages.length} consumed (${duplicates} duplicates), ` +
+        `${r.stats().failures} failed tries`,
+    );
+  }, 90_000);
+});

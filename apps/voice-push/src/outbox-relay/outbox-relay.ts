@@ -1,0 +1,289 @@
+// The outbox relay: moves rows of the `outbox` table (written in the same transaction as the
+// event-store append) to Kafka, and deletes them once the broker acknowledged them.
+//
+//   outbox(id bigserial PK, position bigint NULL, topic text, key text, value jsonb, headers jsonb,
+//          created_at timestamptz default now())
+//
+// One iteration, in one Postgres transaction:
+//   take the relay lock (pg_try_advisory_xact_lock) — at most one relay works at a time, so batches
+//     go out one after the other and per-key order holds across several app instances too;
+//   SELECT … ORDER BY id LIMIT batch FOR UPDATE SKIP LOCKED;
+//   publish them in one call (acks=all);
+//   DELETE FROM outbox WHERE id = ANY(ids); COMMIT.
+// A failed publish rolls back: the rows stay and go out again later (at-least-once; consumers
+// dedupe by the `event-id` header). Rows are deleted, never "sent past a position", so a row whose
+// transaction commits late (lower id, seen after higher ids) is still sent, never skipped.
+//
+// Per-call order: rows of one call are appended in version order by transactions that follow each
+// other (the event store's unique (stream_id, version)), so their ids increase; the rows of one
+// publish keep id order within a topic and the same key goes to the same partition.
+import type { EventPublisher, OutgoingMessage } from '#messaging';
+import type { DataSource, EntityManager } from 'typeorm';
+
+export const CALL_EVENTS_TOPIC = 'voice.call-events.v1';
+export const CALLS_FINALIZED_TOPIC = 'voice.calls.finalized.v1';
+
+export interface OutboxRelayOptions {
+  /** rows per transaction / publish call; default 500 */
+  batchSize: number;
+  /** sleep when the outbox is empty, ms (cut short by poke()); default 50 */
+  idleDelayMs: number;
+  /** longest wait between tries while Kafka (or Postgres) is failing, ms; default 5000 */
+  maxBackoffMs: number;
+  /** first wait after a failure, ms, doubled each time; default 100 */
+  initialBackoffMs: number;
+  /** partitions of the topics the relay creates; default 3 */
+  partitions: number;
+  /** topics created at start when missing; default the two contract topics */
+  topics: string[];
+  /** how long stop() keeps draining the outbox, ms; default 10000 */
+  drainTimeoutMs: number;
+  /** advisory lock key that makes one relay active at a time; null: no lock; default 0x766f7862 */
+  lockKey: number | null;
+  /** table name; default 'outbox' */
+  table: string;
+}
+
+export const DEFAULT_OUTBOX_RELAY_OPTIONS: Readonly<OutboxRelayOptions> = Object.freeze({
+  batchSize: 500,
+  idleDelayMs: 50,
+  maxBackoffMs: 5_000,
+  initialBackoffMs: 100,
+  partitions: 3,
+  topics: [CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC],
+  drainTimeoutMs: 10_000,
+  lockKey: 0x766f7862, // 'voxb'
+  table: 'outbox',
+});
+
+/** Nest's Logger fits this; so does console. */
+export interface RelayLogger {
+  log(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface OutboxRelayStats {
+  /** messages acknowledged by the broker (and deleted from the outbox) */
+  published: number;
+  /** publish calls that succeeded */
+  batches: number;
+  /** failed iterations (publish, topic creation or database) */
+  failures: number;
+  /** true while failing, until an iteration succeeds again */
+  failing: boolean;
+  lastError: string | null;
+  running: boolean;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  value: string;
+  headers: Record<string, unknown> | null;
+}
+
+type Iteration = { kind: 'relayed'; count: number } | { kind: 'locked' };
+
+const silentLogger: RelayLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+
+export class OutboxRelay {
+  private readonly options: OutboxRelayOptions;
+  private readonly table: string;
+  private running = false;
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private topicsReady = false;
+  private failingSince: number | undefined;
+  private readonly counters = { published: 0, batches: 0, failures: 0 };
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: EventPublisher,
+    options: Partial<OutboxRelayOptions> = {},
+    private readonly logger: RelayLogger = silentLogger,
+  ) {
+    this.options = { ...DEFAULT_OUTBOX_RELAY_OPTIONS, ...stripUndefined(options) };
+    if (!/^[a-z_][a-z0-9_.]*$/i.test(this.options.table)) throw new Error(`bad outbox table name ${this.options.table}`);
+    if (this.options.batchSize < 1) throw new Error('batchSize must be at least 1');
+    this.table = this.options.table;
+  }
+
+  /** Starts the loop in the background; returns at once (Kafka may still be away). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopping = false;
+    this.loop = this.run().catch((error: unknown) => {
+      // run() handles its own errors; this is a bug guard
+      this.logger.error(`outbox relay loop died: ${describe(error)}`);
+    });
+  }
+
+  /** Wakes the loop now instead of after idleDelayMs (call after committing outbox rows). */
+  poke(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * Stops the loop, then keeps relaying until the outbox is empty or drainTimeoutMs passed
+   * (the publisher stays connected: the caller disconnects it afterwards).
+   */
+  async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
+    if (!this.running) return;
+    this.stopping = true;
+    this.poke();
+    await this.loop;
+    const deadline = Date.now() + drainTimeoutMs;
+    let backoff = this.options.initialBackoffMs;
+    while (Date.now() < deadline) {
+      try {
+        const result = await this.relayOnce();
+        if (result.kind === 'locked' || result.count === 0) break;
+      } catch (error) {
+        this.noteFailure(error);
+        await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+      }
+    }
+    const left = await this.lag().catch(() => -1);
+    if (left > 0) this.logger.warn(`outbox relay stopped with ${left} rows left in the outbox`);
+    this.running = false;
+  }
+
+  /** Rows waiting in the outbox. */
+  async lag(): Promise<number> {
+    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table}`);
+    return rows[0]?.n ?? 0;
+  }
+
+  stats(): OutboxRelayStats {
+    return {
+      ...this.counters,
+      failing: this.failingSince !== undefined,
+      lastError: this.lastError,
+      running: this.running,
+    };
+  }
+
+  get published(): number {
+    return this.counters.published;
+  }
+
+  get failures(): number {
+    return this.counters.failures;
+  }
+
+  /**
+   * One iteration: takes up to batchSize rows, publishes, deletes them. Throws when it failed
+   * (nothing deleted). Public for tests and for a one-shot drain.
+   */
+  async relayOnce(): Promise<Iteration> {
+    if (!this.topicsReady) {
+      await this.publisher.ensureTopics(this.options.topics.map((topic) => ({ topic, partitions: this.options.partitions })));
+      this.topicsReady = true;
+    }
+    return this.dataSource.transaction(async (tx: EntityManager): Promise<Iteration> => {
+      if (this.options.lockKey !== null) {
+        const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [this.options.lockKey])) as Array<{
+          ok: boolean;
+        }>;
+        if (!lock?.ok) return { kind: 'locked' };
+      }
+      const rows = (await tx.query(
+        // o.id: ordering by a text alias `id` would sort '10' before '9'
+        `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
+           FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
+      )) as OutboxRow[];
+      if (rows.length === 0) return { kind: 'relayed', count: 0 };
+      await this.publisher.publish(rows.map(toMessage));
+      await tx.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      this.counters.batches += 1;
+      // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
+      this.counters.published += rows.length;
+      return { kind: 'relayed', count: rows.length };
+    });
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.options.initialBackoffMs;
+    while (!this.stopping) {
+      let result: Iteration;
+      try {
+        result = await this.relayOnce();
+      } catch (error) {
+        this.noteFailure(error);
+        await this.pause(backoff, false);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+        continue;
+      }
+      this.noteSuccess();
+      backoff = this.options.initialBackoffMs;
+      if (result.kind === 'relayed' && result.count >= this.options.batchSize) continue; // more waiting
+      // empty, or another relay holds the lock
+      await this.pause(result.kind === 'locked' ? Math.max(this.options.idleDelayMs, 1_000) : this.options.idleDelayMs, true);
+    }
+  }
+
+  private noteFailure(error: unknown): void {
+    this.counters.failures += 1;
+    this.lastError = describe(error);
+    if (this.failingSince === undefined) {
+      this.failingSince = Date.now();
+      this.logger.warn(`outbox relay cannot relay, retrying with backoff up to ${this.options.maxBackoffMs} ms: ${this.lastError}`);
+    }
+  }
+
+  private noteSuccess(): void {
+    if (this.failingSince !== undefined) {
+      const seconds = ((Date.now() - this.failingSince) / 1000).toFixed(1);
+      this.failingSince = undefined;
+      this.logger.log(`outbox relay recovered after ${seconds}s (${this.counters.failures} failed tries so far)`);
+    }
+  }
+
+  /** Sleeps ms; stop() always cuts it short, poke() only when pokeable (not during backoff). */
+  private pause(ms: number, pokeable: boolean): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        if (this.wake === done || this.wake === onlyStop) this.wake = undefined;
+        resolve();
+      };
+      // stop() sets `stopping` before it pokes; a plain poke during backoff re-arms and waits on
+      const onlyStop = () => {
+        if (this.stopping) done();
+        else this.wake = onlyStop;
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = pokeable ? done : onlyStop;
+    });
+  }
+}
+
+function toMessage(row: OutboxRow): OutgoingMessage {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(row.headers ?? {})) {
+    if (v !== null && v !== undefined) headers[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return { topic: row.topic, key: row.key, value: row.value, headers };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

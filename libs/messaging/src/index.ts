@@ -1,0 +1,2 @@
+export * from './event-publisher.port.js';
+export * from './kafkajs-event-publisher.js';
