@@ -19,9 +19,8 @@
 // publish keep id order within a topic and the same key goes to the same partition.
 import type { EventPublisher, OutgoingMessage } from '#messaging';
 import type { DataSource, EntityManager } from 'typeorm';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 
-export const CALL_EVENTS_TOPIC = 'voice.call-events.v1';
-export const CALLS_FINALIZED_TOPIC = 'voice.calls.finalized.v1';
 
 export interface OutboxRelayOptions {
   /** rows per transaction / publish call; default 500 */
