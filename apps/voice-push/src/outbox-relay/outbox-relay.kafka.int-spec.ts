@@ -8,8 +8,9 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { eventStoreMigrations } from '#event-store';
+import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import {
   KafkaTestConsumer,
   assertBrokerReachable,
@@ -23,45 +24,10 @@ import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 
 const run = promisify(execFile);
 const BROKER_SH = resolve(process.cwd(), 'scripts/kafka/broker.sh');
-const ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const OUTBOX_DDL = `
-  CREATE TABLE outbox (
-    id bigserial PRIMARY KEY,
-    position bigint NULL,
-    topic text NOT NULL,
-    key text NOT NULL,
-    value jsonb NOT NULL,
-    headers jsonb NOT NULL DEFAULT '{}'::jsonb,
-    created_at timestamptz NOT NULL DEFAULT now()
-  )`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A fresh database with the outbox table; `drop()` removes it. */
+/** A fresh database with the event store's schema (the outbox table among it); `drop()` removes it. */
 async function tempDatabase(): Promise<{ dataSource: DataSource; drop: () => Promise<void> }> {
-  const name = `vp_relay_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const dataSource = new DataSource({ type: 'postgres', driver: pg, url: url.toString(), extra: { max: 6 } });
-  await dataSource.initialize();
-  await dataSource.query(OUTBOX_DDL);
-  return {
-    dataSource,
-    drop: async () => {
-      if (dataSource.isInitialized) await dataSource.destroy();
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
-  };
+  const database = await createTempDatabase();
+  return { dataSource: await database.dataSource(eventStoreMigrations, { poolSize: 6 }), drop: () => database.drop() };
 }
 
 interface Row {

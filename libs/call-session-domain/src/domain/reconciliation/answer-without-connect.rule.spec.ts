@@ -1,14 +1,9 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
-  
   anAnsweredCall,
   anSmsRecord,
   anUnansweredCall,
-  
-  
   findingsOf,
   flowEvents,
   given,

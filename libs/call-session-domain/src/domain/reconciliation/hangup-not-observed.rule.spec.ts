@@ -1,14 +1,10 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
   aStatusPush,
   anAnsweredCall,
   anSmsRecord,
   anUnansweredCall,
-  
-  
   findingsOf,
   flowEvents,
   given,

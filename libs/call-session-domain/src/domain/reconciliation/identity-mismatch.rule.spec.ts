@@ -1,14 +1,8 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
-  
   anAnsweredCall,
-  
-  
   aPrivacyAxbCall,
-  
   findingsOf,
   flowEvents,
   given,

@@ -1,18 +1,9 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
-  
   anAnsweredCall,
-  
-  
-  
   codesOf,
   findingsOf,
-  
-  
-  
   withCode,
 } from '../../../../testing/src/index.js';
 

@@ -1,14 +1,9 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
   aStatusPush,
   anAnsweredCall,
-  
-  
   aPrivacyAxbCall,
-  
   findingsOf,
   flowEvents,
   given,

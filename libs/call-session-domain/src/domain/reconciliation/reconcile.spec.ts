@@ -1,19 +1,11 @@
 import { describe, test, expect } from '@jest/globals';
 import {
-  
-  
-  
   aStatusPush,
   anAnsweredCall,
   anSmsRecord,
   anUnansweredCall,
   aPrivacyAxbCall,
-  
   findingsOf,
-  
-  
-  
-  
 } from '../../../../testing/src/index.js';
 
 import { reconciliationStatus, statusOfFindings, RECONCILIATION_RULES } from './reconcile.js';

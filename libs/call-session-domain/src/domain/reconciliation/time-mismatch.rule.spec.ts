@@ -1,14 +1,11 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
   aStatusPush,
   anAnsweredCall,
   anSmsRecord,
   anUnansweredCall,
   aPrivacyAxbCall,
-  
   findingsOf,
   flowEvents,
   given,

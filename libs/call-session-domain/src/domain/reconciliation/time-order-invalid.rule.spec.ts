@@ -1,13 +1,9 @@
 import { describe, test, expect } from '@jest/globals';
 import {
   T0,
-  
-  
-  
   anAnsweredCall,
   anSmsRecord,
   anUnansweredCall,
-  
   codesOf,
   findingsOf,
   flowEvents,

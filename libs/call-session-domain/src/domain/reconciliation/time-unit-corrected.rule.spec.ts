@@ -3,12 +3,7 @@ import {
   T0,
   aCdrPush,
   aNote,
-  
   anAnsweredCall,
-  
-  
-  
-  
   findingsOf,
   flowEvents,
   given,

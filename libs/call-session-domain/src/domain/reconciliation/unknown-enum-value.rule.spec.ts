@@ -4,11 +4,8 @@ import {
   aCdrPush,
   aNote,
   aStatusPush,
-  
   anSmsRecord,
-  
   aPrivacyAxbCall,
-  
   findingsOf,
   flowEvents,
   given,
