@@ -88,6 +88,11 @@ try {
     say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) — ${why}`);
     say('!'.repeat(78));
   }
+  // Some e2e tests run the built service as a user would (node dist/…/main.js).
+  say('building the service (tsc)');
+  if (spawnSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' }).status !== 0) {
+    throw new Error('the build failed');
+  }
   const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, ...(brokers ? { KAFKA_BROKERS: brokers } : {}) };
   // Every suite but Kafka's on two workers (each owns its databases); then the Kafka suites one at a
   // time, since one of them kills and restarts the shared broker.

@@ -1,0 +1,45 @@
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
+const body = (name: string) => readFileSync(resolve(SAMPLES, name), 'utf8');
+const CALL_ID = 'NM20010115474511150001012500007a8c';
+
+async function push(url: string, path: string, raw: string) {
+  const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+  return { status: response.status, body: await response.json() };
+}
+
+/** What the README promises: with DATABASE_URL unset, the service runs on an embedded Postgres. */
+describe('npm start without DATABASE_URL', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-'));
+  // As root, Postgres runs as its own user (createPostgresUser), which must be able to enter it.
+  chmodSync(dataDir, 0o755);
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    await service?.stop('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('serves the spec examples on the embedded Postgres, and they are still there after a restart', async () => {
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+    service = await startServiceProcess(env, 120_000);
+    expect(await push(service.url, '/v1/push/status', body('status-spec-example.json'))).toEqual({
+      status: 200,
+      body: { accepted: true, duplicate: false, callId: CALL_ID },
+    });
+    expect((await push(service.url, '/v1/push/cdr', body('cdr-spec-example.json'))).status).toBe(200);
+    expect(await service.stop()).toBe(0);
+
+    service = await startServiceProcess(env, 120_000);
+    const view = await (await fetch(`${service.url}/v1/calls/${CALL_ID}`)).json();
+    expect(view).toMatchObject({ callId: CALL_ID, status: 'FINALIZED', outcome: { callResult: 1, durationSeconds: 20 } });
+    expect((await push(service.url, '/v1/push/status', body('status-spec-example.json'))).body.duplicate).toBe(true);
+    expect(await service.stop()).toBe(0);
+    service = undefined;
+  }, 240_000);
+});
