@@ -36,7 +36,7 @@ describe('npm start without DATABASE_URL', () => {
     expect(await service.stop()).toBe(0);
 
     service = await startServiceProcess(env, 120_000);
-    const view = await (await fetch(`${service.url}/v1/calls/${CALL_ID}`)).json();
+    const view = (await (await fetch(`${service.url}/v1/calls/${CALL_ID}`)).json()) as Record<string, unknown>;
     expect(view).toMatchObject({ callId: CALL_ID, status: 'FINALIZED', outcome: { callResult: 1, durationSeconds: 20 } });
     expect((await push(service.url, '/v1/push/status', body('status-spec-example.json'))).body.duplicate).toBe(true);
     expect(await service.stop()).toBe(0);
