@@ -10,7 +10,7 @@ const CALL_ID = 'NM20010115474511150001012500007a8c';
 
 async function push(url: string, path: string, raw: string) {
   const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 /** What the README promises: with DATABASE_URL unset, the service runs on an embedded Postgres. */
