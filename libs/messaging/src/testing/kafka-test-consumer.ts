@@ -82,6 +82,8 @@ export class KafkaTestConsumer {
   constructor(
     private readonly topics: string[],
     private readonly brokers = testBrokers(),
+    /** false: only what is produced after start() resolves (shared topics with history) */
+    private readonly fromBeginning = true,
   ) {}
 
   async start(): Promise<void> {
@@ -92,8 +94,13 @@ export class KafkaTestConsumer {
       maxWaitTimeInMs: 100,
     });
     this.consumer = consumer;
+    // Where each partition ends now: with fromBeginning false the consumer starts there, so it
+    // misses nothing produced after start() and reads no older history.
+    const ends = this.fromBeginning ? [] : await endOffsets(this.topics, this.brokers);
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    // Resolve only once partitions are assigned, so nothing produced after start() is missed.
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
@@ -111,6 +118,8 @@ export class KafkaTestConsumer {
         for (const l of this.listeners) l();
       },
     });
+    await joined;
+    for (const end of ends) consumer.seek(end);
   }
 
   /** Resolves once `predicate(messages)` holds; rejects after `timeoutMs`. */
@@ -143,6 +152,21 @@ export class KafkaTestConsumer {
   async stop(): Promise<void> {
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
+  }
+}
+
+async function endOffsets(topics: string[], brokers: string[]): Promise<{ topic: string; partition: number; offset: string }[]> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    const all = await Promise.all(
+      topics.map(async (topic) =>
+        (await admin.fetchTopicOffsets(topic)).map((p) => ({ topic, partition: p.partition, offset: p.high })),
+      ),
+    );
+    return all.flat();
+  } finally {
+    await admin.disconnect();
   }
 }
 
