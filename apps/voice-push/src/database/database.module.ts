@@ -5,11 +5,13 @@ import type { DataSource } from 'typeorm';
 import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-store';
 import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-create-calls-read-model.js';
 import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
+import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
 
 export const appMigrations = [
   ...eventStoreMigrations,
   CreateCallsReadModel1764000100000,
   CreateRejectedPushes1764000200000,
+  CreateAdminTables1764000300000,
 ];
 
 /** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */

@@ -1,0 +1,56 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { answerOf, type AdminAnswer } from './admin-request.js';
+
+export type AdminAction = 'replay-rejected-push' | 'rebuild-projections' | 'republish-outbox' | 'force-finalise-call';
+
+/**
+ * One `admin_audit` row per admin action that changes something, with its outcome — failures
+ * included. An audit write that fails is logged and does not change the answer: the action has
+ * already happened (or not) by then.
+ */
+@Injectable()
+export class AdminAuditService {
+  private readonly logger = new Logger('AdminAudit');
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Runs the action, records it with its answer (an error becomes its error answer), returns the answer. */
+  async run(action: AdminAction, args: Record<string, unknown>, act: () => Promise<AdminAnswer>): Promise<AdminAnswer & { auditId: string | null }> {
+    let answer: AdminAnswer;
+    try {
+      answer = await act();
+    } catch (error) {
+      answer = answerOf(error);
+      if (answer.statusCode >= 500) this.logger.error(`${action} failed: ${(error as Error)?.stack ?? String(error)}`);
+    }
+    const auditId = await this.record(action, args, answer.statusCode, answer.body);
+    const level = answer.statusCode < 400 ? 'log' : 'warn';
+    this.logger[level](`${action} ${JSON.stringify(args).slice(0, 300)} → ${answer.statusCode}`);
+    return { ...answer, auditId };
+  }
+
+  async record(action: AdminAction, args: Record<string, unknown>, statusCode: number, result: unknown): Promise<string | null> {
+    try {
+      const rows: { id: string }[] = await this.db.query(
+        `INSERT INTO admin_audit (action, arguments, result, status_code) VALUES ($1, $2, $3, $4) RETURNING id::text AS id`,
+        [action, JSON.stringify(args), JSON.stringify(result ?? null), statusCode],
+      );
+      return rows[0]?.id ?? null;
+    } catch (error) {
+      this.logger.error(`could not write the audit row of ${action} (${statusCode}): ${(error as Error).message}`);
+      return null;
+    }
+  }
+
+  /** A background action (the rebuild) completes its row with the final outcome. */
+  async complete(id: string | null, result: unknown): Promise<void> {
+    if (id === null) return;
+    try {
+      await this.db.query(`UPDATE admin_audit SET result = $2 WHERE id = $1`, [id, JSON.stringify(result)]);
+    } catch (error) {
+      this.logger.error(`could not complete audit row ${id}: ${(error as Error).message}`);
+    }
+  }
+}

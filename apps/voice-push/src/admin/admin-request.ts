@@ -1,0 +1,50 @@
+import { BadRequestException, HttpException } from '@nestjs/common';
+import { isStorageUnavailable } from '../database/storage-errors.js';
+
+/** What an admin handler answers: the HTTP status and the JSON body. */
+export interface AdminAnswer {
+  statusCode: number;
+  body: unknown;
+}
+
+/**
+ * The JSON object of a POST body (bodies arrive as raw bytes, see http/raw-body.parser.ts).
+ * An empty body is `{}` when `optional`; anything but a JSON object is a 400.
+ */
+export function jsonObjectBody(raw: unknown, optional: boolean): Record<string, unknown> {
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
+  if (text.trim() === '') {
+    if (optional) return {};
+    throw new BadRequestException({ error: 'INVALID_JSON', message: 'a JSON object body is required' });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new BadRequestException({ error: 'INVALID_JSON', message: `body is not JSON: ${(error as Error).message}` });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new BadRequestException({ error: 'INVALID_JSON', message: 'body must be a JSON object' });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function badRequest(message: string): BadRequestException {
+  return new BadRequestException({ error: 'INVALID_REQUEST', message });
+}
+
+/** The answer an error turns into (the shapes of http-exception.filter.ts). */
+export function answerOf(error: unknown): AdminAnswer {
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const body =
+      typeof response === 'object' && response !== null && 'error' in response
+        ? response
+        : { error: error.getStatus() === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message };
+    return { statusCode: error.getStatus(), body };
+  }
+  if (isStorageUnavailable(error)) {
+    return { statusCode: 503, body: { error: 'UNAVAILABLE', message: 'storage is unavailable; retry later' } };
+  }
+  return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+}

@@ -1,0 +1,47 @@
+import { ConflictException, Controller, HttpCode, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { toCallView } from '#call-session-domain';
+import { ForceFinaliseCall } from '../../call-sessions/commands/force-finalise-call/force-finalise-call.command.js';
+import { AdminAuditService } from '../admin-audit.service.js';
+import { badRequest, jsonObjectBody } from '../admin-request.js';
+import { AdminTokenGuard } from '../admin-token.guard.js';
+
+const DEFAULT_REASON = 'force-finalised by an operator: no CDR expected';
+
+/**
+ * `POST /admin/calls/{callId}/finalize` (optional body `{"reason": "…"}`): the domain's
+ * ForceFinalise through the command bus (the call's writer queue, like any push). 200 with the
+ * view after; 404 for an unknown call; 409 when the domain refuses (already finalised, or the
+ * call has a CDR: reconciliation finalises it).
+ */
+@Controller('admin/calls')
+@UseGuards(AdminTokenGuard)
+export class ForceFinaliseCallHttpController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly audit: AdminAuditService,
+  ) {}
+
+  @Post(':callId/finalize')
+  @HttpCode(200)
+  async finalize(@Param('callId') callId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const args: Record<string, unknown> = { callId };
+    const answer = await this.audit.run('force-finalise-call', args, async () => {
+      const body = jsonObjectBody(req.body, true);
+      if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 1024)) {
+        throw badRequest('reason must be a string of at most 1024 characters');
+      }
+      const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason : DEFAULT_REASON;
+      args.reason = reason;
+      const result = await this.commands.execute(new ForceFinaliseCall(callId, reason, Date.now()));
+      if (result.state.version === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no call ${callId}` });
+      if (result.outcome !== 'applied') {
+        throw new ConflictException({ error: 'CONFLICT', message: result.reason ?? `call ${callId} cannot be force-finalised` });
+      }
+      return { statusCode: 200, body: toCallView(result.state) };
+    });
+    reply.status(answer.statusCode);
+    return answer.body;
+  }
+}

@@ -1,0 +1,188 @@
+import { ConflictException, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { evolve, initialState, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
+import { callRowParams } from '../../call-sessions/projections/calls.projection.js';
+import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
+
+/** Streams folded per round trip (each one statement to read, one to write). */
+const STREAMS_PER_BATCH = 500;
+const PROGRESS_LOG_EVERY_MS = 5_000;
+const JOBS_KEPT = 20;
+
+export interface RebuildJob {
+  id: string;
+  status: 'running' | 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string | null;
+  /** streams folded so far (each stream once) */
+  streams: number;
+  events: number;
+  /** rows that differed from the rebuilt row (or were missing) and were written */
+  rowsChanged: number;
+  /** rows left alone because the live path had already written a newer version */
+  rowsNewerLive: number;
+  /** `calls` rows with no events behind them, deleted at the end */
+  orphansDeleted: number;
+  error: string | null;
+}
+
+const COLUMNS = ['call_id', 'account_id', 'status', 'reconciliation_status', 'call_result', 'cdr_overdue', 'version',
+  'opened_at', 'last_push_at', 'finalized_at', 'view'];
+
+/** The projection's own row (callRowParams), written when it differs and the live row is not newer. */
+function upsertSql(rows: number): string {
+  const values = Array.from({ length: rows }, (_, r) =>
+    `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`).join(',\n');
+  const data = COLUMNS.slice(1);
+  return `
+    INSERT INTO calls (${COLUMNS.join(', ')}) VALUES ${values}
+    ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    WHERE calls.version <= EXCLUDED.version
+      AND (${data.map((c) => `calls.${c}`).join(', ')}) IS DISTINCT FROM (${data.map((c) => `EXCLUDED.${c}`).join(', ')})
+    RETURNING call_id`;
+}
+
+/**
+ * Rebuilds the `calls` read model from the event store, in place, in the background.
+ *
+ * Why in place (and not a shadow table swapped in): the live path already keeps `calls` in step
+ * inside each append's transaction, with a version guard. The rebuild walks the streams (keyset
+ * over the events' (stream_id, version) index, STREAMS_PER_BATCH at a time), folds each whole
+ * stream with the domain's `evolve`, and upserts the row with `callRowParams` — the live
+ * projection's own function — only where the live row is not newer (`calls.version <= rebuilt`)
+ * and differs. So:
+ * - ingestion is never blocked: no table lock, no long transaction; each batch is one autocommit
+ *   statement holding its rows' locks for milliseconds;
+ * - a push committed while the rebuild runs wins (its version is higher), whether it commits
+ *   before or after the rebuild reaches its stream; a stream created after the walk passed its
+ *   place is projected by its own append. Nothing is lost between a snapshot and a swap, and there
+ *   is no catch-up phase or index renaming to get right;
+ * - identical rows are not rewritten (no bloat when the model was right), and `rowsChanged` says
+ *   how much was repaired. Rows of calls without any event are deleted at the end.
+ * A shadow table would be the choice when the row SHAPE changes (a migration does that here).
+ * One rebuild at a time per instance (a second start is 409); running it on two instances at once
+ * is harmless, only wasteful.
+ */
+@Injectable()
+export class CallsRebuildService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('CallsRebuild');
+  private readonly jobs = new Map<string, RebuildJob>();
+  private running: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly writer: CallSessionWriter,
+  ) {}
+
+  /** Starts a rebuild in the background; `onDone` gets the finished job. */
+  start(onDone: (job: RebuildJob) => Promise<void> | void = () => undefined): RebuildJob {
+    const current = [...this.jobs.values()].find((j) => j.status === 'running');
+    if (current) {
+      throw new ConflictException({ error: 'CONFLICT', message: `rebuild ${current.id} is still running`, jobId: current.id });
+    }
+    const job: RebuildJob = {
+      id: randomUUID(),
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      streams: 0,
+      events: 0,
+      rowsChanged: 0,
+      rowsNewerLive: 0,
+      orphansDeleted: 0,
+      error: null,
+    };
+    this.jobs.set(job.id, job);
+    for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
+    this.running = this.run(job).then(async () => {
+      this.running = null;
+      await onDone({ ...job });
+    });
+    return { ...job };
+  }
+
+  get(id: string): RebuildJob | null {
+    const job = this.jobs.get(id);
+    return job ? { ...job } : null;
+  }
+
+  latest(): RebuildJob | null {
+    const job = [...this.jobs.values()].at(-1);
+    return job ? { ...job } : null;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.running;
+  }
+
+  private async run(job: RebuildJob): Promise<void> {
+    this.logger.log(`rebuild ${job.id}: rebuilding calls from the event store`);
+    let lastLog = Date.now();
+    try {
+      let after = '';
+      for (;;) {
+        if (this.stopping) throw new Error('stopped: the service is shutting down');
+        const ids: { stream_id: string }[] = await this.db.query(
+          `SELECT stream_id FROM events WHERE stream_id > $1 GROUP BY stream_id ORDER BY stream_id LIMIT $2`,
+          [after, STREAMS_PER_BATCH],
+        );
+        if (ids.length === 0) break;
+        after = ids.at(-1)!.stream_id;
+        await this.rebuildStreams(job, ids.map((r) => r.stream_id));
+        if (Date.now() - lastLog >= PROGRESS_LOG_EVERY_MS) {
+          lastLog = Date.now();
+          this.logger.log(`rebuild ${job.id}: ${job.streams} calls, ${job.events} events, ${job.rowsChanged} rows repaired so far`);
+        }
+      }
+      // (a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count])
+      const [orphans] = (await this.db.query(
+        `WITH deleted AS (
+           DELETE FROM calls c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = c.call_id) RETURNING 1)
+         SELECT count(*)::int AS n FROM deleted`,
+      )) as { n: number }[];
+      job.orphansDeleted = orphans?.n ?? 0;
+      job.status = 'succeeded';
+      this.logger.log(
+        `rebuild ${job.id} done: ${job.streams} calls from ${job.events} events; ${job.rowsChanged} rows repaired, ` +
+          `${job.rowsNewerLive} newer live, ${job.orphansDeleted} orphans deleted`,
+      );
+    } catch (error) {
+      job.status = 'failed';
+      job.error = (error as Error)?.message ?? String(error);
+      this.logger.error(`rebuild ${job.id} failed after ${job.streams} calls: ${(error as Error)?.stack ?? String(error)}`);
+    } finally {
+      job.finishedAt = new Date().toISOString();
+      // states are folded from events, never from `calls`; forgetting them is for good measure
+      this.writer.forgetCachedSessions();
+    }
+  }
+
+  private async rebuildStreams(job: RebuildJob, streamIds: string[]): Promise<void> {
+    const events: { stream_id: string; type: string; data: Record<string, unknown> }[] = await this.db.query(
+      `SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`,
+      [streamIds],
+    );
+    const states = new Map<string, CallSessionState>();
+    for (const e of events) {
+      const state = states.get(e.stream_id) ?? initialState;
+      states.set(e.stream_id, evolve(state, { type: e.type, data: e.data } as CallSessionEvent));
+    }
+    const params: unknown[] = [];
+    for (const [callId, state] of states) params.push(...callRowParams(callId, state));
+    const written: unknown[] = states.size === 0 ? [] : await this.db.query(upsertSql(states.size), params);
+    const newerLive: { n: number }[] = await this.db.query(
+      `SELECT count(*)::int AS n FROM calls c
+         JOIN unnest($1::text[], $2::int[]) AS r(call_id, version) ON r.call_id = c.call_id
+        WHERE c.version > r.version`,
+      [[...states.keys()], [...states.values()].map((s) => s.version)],
+    );
+    job.streams += states.size;
+    job.events += events.length;
+    job.rowsChanged += written.length;
+    job.rowsNewerLive += newerLive[0]?.n ?? 0;
+  }
+}

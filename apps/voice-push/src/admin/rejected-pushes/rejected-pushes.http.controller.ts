@@ -1,0 +1,148 @@
+import { Controller, Get, HttpCode, NotFoundException, ConflictException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DataSource } from 'typeorm';
+import { PushIngestionService } from '../../ingestion/push-ingestion.service.js';
+import type { PushKind } from '../../ingestion/push-body.reader.js';
+import { AdminAuditService } from '../admin-audit.service.js';
+import { badRequest, jsonObjectBody } from '../admin-request.js';
+import { AdminTokenGuard } from '../admin-token.guard.js';
+
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+const KINDS: readonly string[] = ['status', 'cdr'];
+
+interface RejectedRow {
+  id: string;
+  kind: PushKind;
+  status_code: number;
+  reason: string;
+  violations: unknown;
+  content_type: string | null;
+  raw_body: string;
+  body_bytes: number;
+  truncated: boolean;
+  count: number;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  replayed_at: Date | null;
+}
+
+const COLUMNS = `id::text AS id, kind, status_code, reason, violations, content_type, raw_body, body_bytes,
+  truncated, count, first_seen_at, last_seen_at, replayed_at`;
+
+function item(r: RejectedRow) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    reason: r.reason,
+    violations: r.violations,
+    rawBody: r.raw_body,
+    count: r.count,
+    firstSeenAt: r.first_seen_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+    statusCode: r.status_code,
+    contentType: r.content_type,
+    bodyBytes: r.body_bytes,
+    truncated: r.truncated,
+    replayedAt: r.replayed_at?.toISOString() ?? null,
+  };
+}
+
+const idOf = (raw: string): string => {
+  if (!/^[1-9]\d{0,17}$/.test(raw)) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${raw}` });
+  return raw;
+};
+
+/** The rejected-push store (contract §4): list it, and replay a push through the real ingestion. */
+@Controller('admin/rejected-pushes')
+@UseGuards(AdminTokenGuard)
+export class RejectedPushesHttpController {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly ingestion: PushIngestionService,
+    private readonly audit: AdminAuditService,
+  ) {}
+
+  /** Newest first (id DESC), keyset cursor = the last id of the page. */
+  @Get()
+  async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
+    const { kind, limit: rawLimit, cursor } = query;
+    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw badRequest('kind must be status or cdr');
+    let limit = DEFAULT_PAGE;
+    if (rawLimit !== undefined && rawLimit !== '') {
+      limit = Number(rawLimit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`);
+    }
+    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw badRequest('cursor is not a cursor this service gave out');
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (kind) {
+      values.push(kind);
+      where.push(`kind = $${values.length}`);
+    }
+    if (cursor) {
+      values.push(cursor);
+      where.push(`id < $${values.length}::bigint`);
+    }
+    values.push(limit + 1);
+    const rows: RejectedRow[] = await this.db.query(
+      `SELECT ${COLUMNS} FROM rejected_pushes ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY rejected_pushes.id DESC LIMIT $${values.length}`, // not the text alias `id`
+      values,
+    );
+    const page = rows.slice(0, limit);
+    return { items: page.map(item), nextCursor: rows.length > limit ? page.at(-1)!.id : null };
+  }
+
+  @Get(':id')
+  async one(@Param('id') rawId: string): Promise<unknown> {
+    const rows: RejectedRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rejected_pushes WHERE id = $1`, [idOf(rawId)]);
+    if (rows.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${rawId}` });
+    return item(rows[0]!);
+  }
+
+  /**
+   * Runs the stored raw body — or the operator's fixed `rawBody` (a string, or a JSON object) —
+   * through PushIngestionService.ingest, the path a sender's push takes. Always as
+   * `application/json`: replaying is the operator's decision that the body is the JSON push of its
+   * kind, so a body refused for its content type (415) is not refused for it again. The answer is
+   * the ingestion's own (status and body, as the sender would have had them). The row gets
+   * `replayed_at` once the push is stored (accepted, or a duplicate of what is stored); the row
+   * itself is never changed otherwise, it stays the evidence of what the sender sent. A replay that
+   * fails again is kept by ingestion like any refused push (the same body counts up its row).
+   */
+  @Post(':id/replay')
+  @HttpCode(200)
+  async replay(@Param('id') rawId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const args: Record<string, unknown> = { id: rawId };
+    const answer = await this.audit.run('replay-rejected-push', args, async () => {
+      const id = idOf(rawId);
+      const fix = jsonObjectBody(req.body, true).rawBody;
+      if (fix !== undefined) args.rawBody = fix;
+      let fixed: Buffer | null = null;
+      if (typeof fix === 'string') fixed = Buffer.from(fix, 'utf8');
+      else if (fix !== null && typeof fix === 'object' && !Array.isArray(fix)) fixed = Buffer.from(JSON.stringify(fix), 'utf8');
+      else if (fix !== undefined) throw badRequest('rawBody must be a string or a JSON object');
+
+      const rows: RejectedRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rejected_pushes WHERE id = $1`, [id]);
+      const stored = rows[0];
+      if (!stored) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${id}` });
+      args.kind = stored.kind;
+      if (fixed === null && stored.truncated) {
+        throw new ConflictException({
+          error: 'CONFLICT',
+          message: `rejected push ${id} was kept cut to ${Buffer.byteLength(stored.raw_body)} of its ${stored.body_bytes} bytes; replay it with a fixed rawBody`,
+        });
+      }
+      const raw = fixed ?? Buffer.from(stored.raw_body, 'utf8');
+      const result = await this.ingestion.ingest(stored.kind, 'application/json', raw);
+      if (result.statusCode === 200) {
+        await this.db.query(`UPDATE rejected_pushes SET replayed_at = now() WHERE id = $1`, [id]);
+      }
+      return { statusCode: result.statusCode, body: result.body };
+    });
+    reply.status(answer.statusCode);
+    return answer.body;
+  }
+}

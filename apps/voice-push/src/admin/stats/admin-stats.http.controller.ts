@@ -1,0 +1,80 @@
+import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
+import { AdminTokenGuard } from '../admin-token.guard.js';
+import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
+import { PushCounters } from './push-counters.js';
+
+const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
+
+/**
+ * Counters for an operator. Each is one aggregate over an index or a small table; `accepted`
+ * counts push events in the event store (a scan of `events` by type: fine at today's volumes;
+ * a counter table fed by the append would replace it at scale).
+ */
+@Controller('admin/stats')
+@UseGuards(AdminTokenGuard)
+export class AdminStatsHttpController {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly counters: PushCounters,
+    private readonly rebuilds: CallsRebuildService,
+    /** present only when KAFKA_BROKERS is set */
+    @Optional() private readonly relay?: OutboxRelayService,
+  ) {}
+
+  @Get()
+  async stats(): Promise<Record<string, unknown>> {
+    const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
+      this.db.query(
+        `SELECT type, count(*)::text AS n FROM events WHERE type IN ('StatusRecorded', 'CdrRecorded') GROUP BY type`,
+      ) as Promise<{ type: string; n: string }[]>,
+      this.db.query(
+        `SELECT kind, coalesce(sum(count), 0)::text AS n, count(*)::text AS distinct_bodies,
+                count(replayed_at)::text AS replayed
+           FROM rejected_pushes GROUP BY kind`,
+      ) as Promise<{ kind: string; n: string; distinct_bodies: string; replayed: string }[]>,
+      this.db.query(
+        `SELECT status, reconciliation_status, cdr_overdue, count(*)::text AS n
+           FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
+      ) as Promise<{ status: string; reconciliation_status: string; cdr_overdue: boolean; n: string }[]>,
+      this.db.query(`SELECT count(*)::text AS n FROM outbox`) as Promise<{ n: string }[]>,
+      this.counters.read(),
+    ]);
+
+    const byType = Object.fromEntries(accepted.map((r) => [r.type, Number(r.n)]));
+    const rejectedByKind = Object.fromEntries(rejected.map((r) => [r.kind, Number(r.n)]));
+    const sessions = { total: 0, open: 0, finalized: 0, finalizedWithoutCdr: 0, overdue: 0 };
+    const reconciliation: Record<string, number> = Object.fromEntries(RECONCILIATION_STATUSES.map((s) => [s, 0]));
+    for (const row of calls) {
+      const n = Number(row.n);
+      sessions.total += n;
+      if (row.status === 'OPEN') sessions.open += n;
+      else sessions.finalized += n;
+      if (row.status === 'FINALIZED_WITHOUT_CDR') sessions.finalizedWithoutCdr += n;
+      if (row.cdr_overdue) sessions.overdue += n;
+      reconciliation[row.reconciliation_status] = (reconciliation[row.reconciliation_status] ?? 0) + n;
+    }
+
+    return {
+      pushes: {
+        accepted: (byType.StatusRecorded ?? 0) + (byType.CdrRecorded ?? 0),
+        acceptedByKind: { status: byType.StatusRecorded ?? 0, cdr: byType.CdrRecorded ?? 0 },
+        duplicate: persisted.duplicate ?? 0,
+        rejected: rejected.reduce((sum, r) => sum + Number(r.n), 0),
+        rejectedByKind: { status: rejectedByKind.status ?? 0, cdr: rejectedByKind.cdr ?? 0 },
+        rejectedDistinctBodies: rejected.reduce((sum, r) => sum + Number(r.distinct_bodies), 0),
+        rejectedReplayed: rejected.reduce((sum, r) => sum + Number(r.replayed), 0),
+        unavailable: persisted.unavailable ?? 0,
+      },
+      sessions,
+      reconciliation,
+      outbox: {
+        lag: Number(outbox[0]?.n ?? 0),
+        relay: this.relay ? this.relay.stats() : null,
+      },
+      rebuild: this.rebuilds.latest(),
+    };
+  }
+}

@@ -1,0 +1,528 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createServer } from 'node:net';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
+
+const TOKEN = 'admin-token-for-e2e-0123456789';
+
+interface Answer {
+  status: number;
+  body: any;
+}
+
+/** An admin call on `base` (the service's url unless given), with the token unless told otherwise. */
+async function admin(
+  service: TestService,
+  method: 'GET' | 'POST',
+  path: string,
+  o: { body?: unknown; token?: string | null; authorization?: string; base?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = {};
+  const token = o.token === undefined ? TOKEN : o.token;
+  if (o.authorization !== undefined) headers.authorization = o.authorization;
+  else if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (o.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${o.base ?? service.url}${path}`, {
+    method,
+    headers,
+    body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body };
+}
+
+async function sendCall(service: TestService, call: { statuses: WireBody[]; cdr: WireBody }, withCdr = true) {
+  for (const s of call.statuses) await push(service, 'status', s);
+  if (withCdr) await push(service, 'cdr', call.cdr);
+}
+
+const count = async (service: TestService, sql: string, params: unknown[] = []): Promise<number> =>
+  Number(((await service.db.query(sql, params)) as { n: string }[])[0]!.n);
+
+async function auditRows(service: TestService, action: string): Promise<{ arguments: any; result: any; status_code: number }[]> {
+  return service.db.query(`SELECT arguments, result, status_code FROM admin_audit WHERE action = $1 ORDER BY id`, [action]);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+describe('admin: authorization', () => {
+  let service: TestService;
+  let noToken: TestService;
+  beforeAll(async () => {
+    [service, noToken] = await Promise.all([startTestService({ ADMIN_TOKEN: TOKEN }), startTestService()]);
+  });
+  afterAll(async () => {
+    await Promise.all([service?.close(), noToken?.close()]);
+  });
+
+  test.each([
+    ['no Authorization header', { token: null }],
+    ['a wrong token', { token: 'not-the-admin-token-at-all' }],
+    ['the token with one character less', { token: TOKEN.slice(0, -1) }],
+    ['the token as Basic auth', { authorization: `Basic ${TOKEN}` }],
+    ['an empty Bearer', { authorization: 'Bearer ' }],
+  ])('%s → 401 UNAUTHORIZED on every admin route', async (_name, o) => {
+    for (const [method, path] of [
+      ['GET', '/admin/stats'],
+      ['GET', '/admin/rejected-pushes'],
+      ['POST', '/admin/rejected-pushes/1/replay'],
+      ['POST', '/admin/projections/rebuild'],
+      ['GET', '/admin/projections/rebuild/x'],
+      ['POST', '/admin/outbox/republish'],
+      ['POST', '/admin/calls/x/finalize'],
+    ] as const) {
+      const answer = await admin(service, method, path, o);
+      expect({ path, status: answer.status, error: answer.body.error }).toEqual({ path, status: 401, error: 'UNAUTHORIZED' });
+    }
+    // nothing ran: an unauthorised call leaves no audit row and starts nothing
+    expect(await count(service, 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
+  });
+
+  test('the right token → 200 (the scheme is case-insensitive)', async () => {
+    expect((await admin(service, 'GET', '/admin/stats')).status).toBe(200);
+    expect((await admin(service, 'GET', '/admin/stats', { authorization: `bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  test('no ADMIN_TOKEN configured: every admin call is refused, saying why', async () => {
+    for (const o of [{ token: null }, { token: TOKEN }]) {
+      const answer = await admin(noToken, 'GET', '/admin/stats', o);
+      expect(answer.status).toBe(401);
+      expect(answer.body).toEqual({ error: 'UNAUTHORIZED', message: expect.stringContaining('ADMIN_TOKEN is not set') });
+    }
+    expect((await admin(noToken, 'POST', '/admin/calls/x/finalize')).status).toBe(401);
+  });
+});
+
+describe('admin: GET /admin/stats', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('counts exactly what was pushed', async () => {
+    const empty = await admin(service, 'GET', '/admin/stats');
+    expect(empty.status).toBe(200);
+    expect(empty.body.pushes).toMatchObject({ accepted: 0, duplicate: 0, rejected: 0 });
+    expect(empty.body.sessions).toMatchObject({ open: 0, finalized: 0, overdue: 0 });
+
+    const finalised = anAnsweredWireCall();
+    await sendCall(service, finalised); // 5 accepted
+    const open = anAnsweredWireCall();
+    await push(service, 'status', open.statuses[0]!); // 1 accepted
+    await push(service, 'status', open.statuses[1]!); // 1 accepted
+    expect(await push(service, 'status', open.statuses[0]!)).toEqual({ duplicate: true });
+    expect(await push(service, 'cdr', finalised.cdr)).toEqual({ duplicate: true });
+    expect(await push(service, 'status', finalised.statuses[3]!)).toEqual({ duplicate: true });
+    // rejected: the same bad JSON twice (one row, count 2), a 415, a validation failure
+    expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
+    expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
+    expect((await service.post('/v1/push/cdr', JSON.stringify(finalised.cdr), 'text/plain')).status).toBe(415);
+    expect((await service.post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
+
+    const stats = await admin(service, 'GET', '/admin/stats');
+    expect(stats.status).toBe(200);
+    expect(stats.body.pushes).toEqual({
+      accepted: 7,
+      acceptedByKind: { status: 6, cdr: 1 },
+      duplicate: 3,
+      rejected: 4,
+      rejectedByKind: { status: 2, cdr: 2 },
+      rejectedDistinctBodies: 3,
+      rejectedReplayed: 0,
+      unavailable: 0,
+    });
+    expect(stats.body.sessions).toEqual({ total: 2, open: 1, finalized: 1, finalizedWithoutCdr: 0, overdue: 0 });
+    const reconciliation = (await service.db.query(
+      `SELECT reconciliation_status AS s, count(*)::int AS n FROM calls GROUP BY 1`,
+    )) as { s: string; n: number }[];
+    for (const { s, n } of reconciliation) expect(stats.body.reconciliation[s]).toBe(n);
+    expect(stats.body.reconciliation.PENDING).toBe(1);
+    expect(Object.values(stats.body.reconciliation as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(2);
+    // no Kafka configured: every event's row (and the finalised view) waits in the outbox
+    expect(stats.body.outbox).toEqual({ lag: await count(service, 'SELECT count(*) AS n FROM outbox'), relay: null });
+    expect(stats.body.outbox.lag).toBeGreaterThanOrEqual(7);
+    // duplicates are persisted (they leave no other trace), so a restart keeps them
+    expect(await count(service, `SELECT count AS n FROM push_counters WHERE outcome = 'duplicate'`)).toBe(3);
+    // stats reads change nothing: not audited
+    expect(await count(service, 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
+  });
+});
+
+describe('admin: rejected pushes and replay', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('lists newest first, filters by kind, pages with a cursor', async () => {
+    // 11 status bodies and a CDR: ids past 9, so a text-ordered id would show
+    const bodies = Array.from({ length: 11 }, (_, i) => ({ callId: `${uniqueCallId()}-${i}` }));
+    for (const body of bodies) expect((await service.post('/v1/push/status', body)).status).toBe(400);
+    expect((await service.post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
+
+    const all = await admin(service, 'GET', '/admin/rejected-pushes');
+    expect(all.status).toBe(200);
+    const ids = all.body.items.map((i: { id: string }) => Number(i.id));
+    expect(ids).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    expect(all.body.items[0].kind).toBe('cdr');
+    expect(all.body.nextCursor).toBeNull();
+
+    const first = await admin(service, 'GET', '/admin/rejected-pushes?kind=status&limit=2');
+    expect(first.body.items.map((i: { rawBody: string }) => JSON.parse(i.rawBody))).toEqual([bodies[10], bodies[9]]);
+    expect(first.body.items[0]).toEqual({
+      id: '11',
+      kind: 'status',
+      reason: expect.stringContaining('INVALID_PUSH'),
+      violations: expect.arrayContaining([expect.objectContaining({ field: 'accountId' })]),
+      rawBody: JSON.stringify(bodies[10]),
+      count: 1,
+      firstSeenAt: expect.stringMatching(/Z$/),
+      lastSeenAt: expect.stringMatching(/Z$/),
+      statusCode: 400,
+      contentType: 'application/json',
+      bodyBytes: JSON.stringify(bodies[10]).length,
+      truncated: false,
+      replayedAt: null,
+    });
+    const seen = [...first.body.items];
+    let cursor: string | null = first.body.nextCursor;
+    while (cursor !== null) {
+      const page = await admin(service, 'GET', `/admin/rejected-pushes?kind=status&limit=2&cursor=${cursor}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    }
+    expect(seen.map((i) => JSON.parse(i.rawBody))).toEqual([...bodies].reverse());
+
+    expect((await admin(service, 'GET', '/admin/rejected-pushes?limit=501')).status).toBe(400);
+    expect((await admin(service, 'GET', '/admin/rejected-pushes?limit=0')).status).toBe(400);
+    expect((await admin(service, 'GET', '/admin/rejected-pushes?kind=sms')).status).toBe(400);
+    expect((await admin(service, 'GET', '/admin/rejected-pushes?cursor=abc')).status).toBe(400);
+  });
+
+  test('a rejected push, fixed and replayed, becomes a call', async () => {
+    const callId = uniqueCallId();
+    const good = statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 });
+    const { accountId: _dropped, ...broken } = good;
+    const refused = await service.post('/v1/push/status', broken);
+    expect(refused.status).toBe(400);
+    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body = $1`, [JSON.stringify(broken)])) as {
+      id: string;
+    }[];
+
+    // replayed as it is, it is still refused: the ingestion's own answer
+    const again = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ error: 'INVALID_PUSH', violations: [expect.objectContaining({ field: 'accountId' })] });
+    expect((await service.get(`/v1/calls/${callId}`)).status).toBe(404);
+
+    // fixed by the operator: accepted, a call, the row marked replayed
+    const fixed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: JSON.stringify(good) } });
+    expect(fixed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
+    expect((await getCall(service, callId)).callState).toBe('INITIATED');
+    const listed = await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`);
+    expect(listed.body.replayedAt).toEqual(expect.stringMatching(/Z$/));
+    expect(listed.body.rawBody).toBe(JSON.stringify(broken)); // the evidence stays as sent
+
+    // the fix may be given as a JSON object too; replaying the same push again is a duplicate
+    const twice = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: good } });
+    expect(twice).toEqual({ status: 200, body: { accepted: true, duplicate: true, callId } });
+
+    const audit = await auditRows(service, 'replay-rejected-push');
+    expect(audit.slice(-3).map((a) => [a.status_code, a.arguments.id, a.result?.error ?? a.result?.accepted])).toEqual([
+      [400, row!.id, 'INVALID_PUSH'],
+      [200, row!.id, true],
+      [200, row!.id, true],
+    ]);
+    expect(audit.at(-2)!.arguments).toEqual({ id: row!.id, kind: 'status', rawBody: JSON.stringify(good) });
+  });
+
+  test('a push refused for its content type (415) is replayed as application/json', async () => {
+    const call = anAnsweredWireCall();
+    const refused = await service.post('/v1/push/status', JSON.stringify(call.statuses[0]), 'text/plain');
+    expect(refused.status).toBe(415);
+    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE status_code = 415 ORDER BY id DESC LIMIT 1`)) as {
+      id: string;
+    }[];
+    const replayed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
+    expect(replayed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: call.callId } });
+    expect((await getCall(service, call.callId)).status).toBe('OPEN');
+  });
+
+  test('unknown id → 404, bad replay body → 400, both audited', async () => {
+    expect((await admin(service, 'POST', '/admin/rejected-pushes/999999/replay')).body.error).toBe('NOT_FOUND');
+    expect((await admin(service, 'POST', '/admin/rejected-pushes/abc/replay')).status).toBe(404);
+    const badJson = await admin(service, 'POST', '/admin/rejected-pushes/1/replay', { body: '{"rawBody":' });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.error).toBe('INVALID_JSON');
+    expect((await admin(service, 'POST', '/admin/rejected-pushes/1/replay', { body: { rawBody: 5 } })).status).toBe(400);
+    const audit = await auditRows(service, 'replay-rejected-push');
+    expect(audit.slice(-4).map((a) => a.status_code)).toEqual([404, 404, 400, 400]);
+  });
+});
+
+describe('admin: POST /admin/projections/rebuild', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const snapshot = () => service.db.query(`SELECT * FROM calls ORDER BY call_id`) as Promise<Record<string, unknown>[]>;
+
+  async function rebuild(): Promise<any> {
+    const started = await admin(service, 'POST', '/admin/projections/rebuild');
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
+    const job = await pollUntil(
+      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body,
+      (j) => j.status !== 'running',
+      20_000,
+      50,
+    );
+    expect(job.status).toBe('succeeded');
+    return job;
+  }
+
+  test('the rebuilt read model equals the live one, row for row, and repairs a damaged one', async () => {
+    const calls = Array.from({ length: 12 }, () => anAnsweredWireCall());
+    for (const [i, call] of calls.entries()) {
+      if (i % 3 === 0) await sendCall(service, call, false); // open
+      else if (i % 3 === 1) {
+        await push(service, 'cdr', call.cdr); // CDR first, then statuses (late ones)
+        for (const s of call.statuses) await push(service, 'status', s);
+      } else await sendCall(service, call); // finalised, then a duplicate
+      if (i % 3 === 2) await push(service, 'status', call.statuses[0]!);
+    }
+    const forced = await admin(service, 'POST', `/admin/calls/${calls[0]!.callId}/finalize`, { body: { reason: 'test' } });
+    expect(forced.status).toBe(200);
+    const live = await snapshot();
+    expect(live).toHaveLength(12);
+
+    // untouched: nothing to repair
+    const clean = await rebuild();
+    expect(clean).toMatchObject({ streams: 12, rowsChanged: 0, orphansDeleted: 0 });
+    expect(await snapshot()).toEqual(live);
+
+    // damaged: a row lost, a row wrong, a row with no events behind it
+    await service.db.query(`DELETE FROM calls WHERE call_id = $1`, [calls[1]!.callId]);
+    await service.db.query(`UPDATE calls SET view = '{}', status = 'OPEN', cdr_overdue = true WHERE call_id = $1`, [calls[2]!.callId]);
+    await service.db.query(
+      `INSERT INTO calls (call_id, status, reconciliation_status, version, opened_at, last_push_at, view)
+       VALUES ('orphan', 'OPEN', 'PENDING', 1, now(), now(), '{}')`,
+    );
+    const repaired = await rebuild();
+    expect(repaired).toMatchObject({ streams: 12, rowsChanged: 2, orphansDeleted: 1, error: null });
+    expect(await snapshot()).toEqual(live);
+
+    // the service keeps working on the rebuilt model
+    await push(service, 'cdr', calls[3]!.cdr);
+    expect((await getCall(service, calls[3]!.callId)).status).toBe('FINALIZED');
+
+    // stats show the last job; the audit row holds the start and the final outcome
+    expect((await admin(service, 'GET', '/admin/stats')).body.rebuild).toMatchObject({ id: repaired.id, status: 'succeeded' });
+    const audit = await pollUntil(
+      () => auditRows(service, 'rebuild-projections'),
+      (rows) => rows.length === 2 && rows.every((r) => r.result?.finished),
+    );
+    expect(audit.map((a) => [a.status_code, a.result.finished.status, a.result.finished.rowsChanged])).toEqual([
+      [202, 'succeeded', 0],
+      [202, 'succeeded', 2],
+    ]);
+  });
+
+  test('pushes are taken while a rebuild runs', async () => {
+    const started = await admin(service, 'POST', '/admin/projections/rebuild');
+    expect(started.status).toBe(202);
+    const call = anAnsweredWireCall();
+    await sendCall(service, call);
+    await pollUntil(
+      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body.status,
+      (s) => s !== 'running',
+    );
+    expect((await getCall(service, call.callId)).status).toBe('FINALIZED');
+  });
+
+  test('an unknown job → 404', async () => {
+    expect((await admin(service, 'GET', '/admin/projections/rebuild/nope')).status).toBe(404);
+  });
+});
+
+describe('admin: POST /admin/outbox/republish', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('re-enqueues one call-events row per event after the position, and the view of each finalised call', async () => {
+    const finalised = [anAnsweredWireCall(), anAnsweredWireCall()];
+    for (const call of finalised) await sendCall(service, call);
+    const open = anAnsweredWireCall();
+    await sendCall(service, open, false);
+
+    const events = await count(service, 'SELECT count(*) AS n FROM events');
+    const before = await count(service, 'SELECT count(*) AS n FROM outbox');
+    const all = await admin(service, 'POST', '/admin/outbox/republish', { body: { fromPosition: 0 } });
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2 });
+    // no Kafka configured: the rows stay in the outbox
+    expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
+
+    // the republished rows are the live ones again: same eventIds, same envelopes
+    const liveRows = (await service.db.query(
+      `SELECT topic, key, value, headers FROM outbox WHERE position IS NULL AND topic = 'voice.call-events.v1' ORDER BY id`,
+    )) as unknown[];
+    const again = (await service.db.query(
+      `SELECT topic, key, value, headers FROM outbox WHERE position IS NOT NULL ORDER BY id`,
+    )) as unknown[];
+    const sortById = (rows: any[]) => [...rows].sort((a, b) => a.value.eventId.localeCompare(b.value.eventId));
+    expect(sortById(again).map((r) => ({ ...r, value: { ...r.value, position: undefined } }))).toEqual(
+      sortById(liveRows).map((r: any) => ({ ...r, value: { ...r.value, position: undefined } })),
+    );
+    const views = (await service.db.query(
+      `SELECT key, value FROM outbox WHERE topic = 'voice.calls.finalized.v1' ORDER BY id DESC LIMIT 2`,
+    )) as { key: string; value: any }[];
+    expect(views.map((v) => v.key).sort()).toEqual(finalised.map((c) => c.callId).sort());
+    for (const v of views) expect(v.value).toEqual(await getCall(service, v.key));
+
+    // from the second-to-last position: only the last event (a status of the open call)
+    const [{ max }] = (await service.db.query(`SELECT max(position)::text AS max FROM events`)) as { max: string }[];
+    const tail = await admin(service, 'POST', '/admin/outbox/republish', { body: { fromPosition: String(BigInt(max) - 1n) } });
+    expect(tail.body).toMatchObject({ events: 1, enqueued: 1, finalizedViews: 0 });
+
+    const audit = await auditRows(service, 'republish-outbox');
+    expect(audit.map((a) => [a.status_code, a.result.enqueued])).toEqual([
+      [200, events + 2],
+      [200, 1],
+    ]);
+  });
+
+  test('a bad body → 400 (audited), nothing enqueued', async () => {
+    const before = await count(service, 'SELECT count(*) AS n FROM outbox');
+    for (const body of ['{"fromPosition":', '[]', {}, { fromPosition: -1 }, { fromPosition: 1.5 }, { fromPosition: 'x' }]) {
+      const answer = await admin(service, 'POST', '/admin/outbox/republish', { body });
+      expect(answer.status).toBe(400);
+    }
+    expect((await admin(service, 'POST', '/admin/outbox/republish')).status).toBe(400);
+    expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before);
+    expect((await auditRows(service, 'republish-outbox')).filter((a) => a.status_code === 400)).toHaveLength(7);
+  });
+});
+
+describe('admin: POST /admin/calls/{callId}/finalize', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('force-finalises an open call once; 409 after; 404 for an unknown call; 409 for a call with a CDR', async () => {
+    const call = anAnsweredWireCall();
+    await sendCall(service, call, false);
+
+    const done = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'carrier lost the CDR' } });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ callId: call.callId, status: 'FINALIZED_WITHOUT_CDR', callState: 'ENDED' });
+    expect(await getCall(service, call.callId)).toEqual(done.body);
+
+    const twice = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`);
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toBe('CONFLICT');
+
+    const unknown = await admin(service, 'POST', `/admin/calls/${uniqueCallId()}/finalize`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('NOT_FOUND');
+
+    const withCdr = anAnsweredWireCall();
+    await sendCall(service, withCdr);
+    expect((await admin(service, 'POST', `/admin/calls/${withCdr.callId}/finalize`)).status).toBe(409);
+
+    expect((await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: '{bad' })).status).toBe(400);
+
+    const audit = await auditRows(service, 'force-finalise-call');
+    expect(audit.map((a) => [a.status_code, a.arguments.callId])).toEqual([
+      [200, call.callId],
+      [409, call.callId],
+      [404, expect.any(String)],
+      [409, withCdr.callId],
+      [400, call.callId],
+    ]);
+    expect(audit[0]!.arguments.reason).toBe('carrier lost the CDR');
+    expect(audit[0]!.result.status).toBe('FINALIZED_WITHOUT_CDR');
+    const history = await service.get(`/v1/calls/${call.callId}/history`);
+    expect(history.body.at(-1)).toMatchObject({ type: 'CallForceFinalised', data: { reason: 'carrier lost the CDR' } });
+  });
+});
+
+describe('admin: ADMIN_PORT', () => {
+  let service: TestService;
+  let adminUrl: string;
+  beforeAll(async () => {
+    const port = await freePort();
+    service = await startTestService({ ADMIN_TOKEN: TOKEN, ADMIN_PORT: String(port), HOST: '127.0.0.1' });
+    adminUrl = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('admin routes are served on ADMIN_PORT only; the push port answers 404 for /admin/*', async () => {
+    const onAdmin = await admin(service, 'GET', '/admin/stats', { base: adminUrl });
+    expect(onAdmin.status).toBe(200);
+    expect(onAdmin.body.pushes).toBeDefined();
+    expect((await admin(service, 'GET', '/admin/stats', { base: adminUrl, token: null })).status).toBe(401);
+
+    for (const path of ['/admin/stats', '/admin/rejected-pushes', '/%61dmin/stats', '/admin/nope']) {
+      const onPush = await admin(service, 'GET', path);
+      expect({ path, status: onPush.status, error: onPush.body.error }).toEqual({ path, status: 404, error: 'NOT_FOUND' });
+    }
+    const call = anAnsweredWireCall();
+    await push(service, 'status', call.statuses[0]!);
+    const forcedOnPush = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`);
+    expect(forcedOnPush.status).toBe(404);
+    expect((await getCall(service, call.callId)).status).toBe('OPEN');
+
+    // the admin port serves nothing else
+    expect((await admin(service, 'GET', `/v1/calls/${call.callId}`, { base: adminUrl })).status).toBe(404);
+    expect((await admin(service, 'GET', '/health/live', { base: adminUrl })).status).toBe(404);
+    const pushOnAdmin = await fetch(`${adminUrl}/v1/push/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(call.statuses[1]),
+    });
+    expect(pushOnAdmin.status).toBe(404);
+
+    // a POST with a body works through the admin port
+    const forced = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { base: adminUrl, body: { reason: 'x' } });
+    expect(forced.status).toBe(200);
+    expect(forced.body.status).toBe('FINALIZED_WITHOUT_CDR');
+  });
+});
