@@ -23,7 +23,10 @@ export async function freePort(): Promise<number> {
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
+  /** stdout and stderr so far */
   output(): string;
+  /** resolves with the exit code (null when killed by a signal) and the signal */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM and wait: resolves with the exit code */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -33,13 +36,16 @@ export async function startServiceProcess(env: Record<string, string>, readyTime
   assertServiceBuilt();
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [SERVICE_MAIN], {
-    env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: port },
+    // NODE_OPTIONS: not jest's --experimental-vm-modules
+    env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
@@ -59,9 +65,10 @@ export async function startServiceProcess(env: Record<string, string>, readyTime
     url,
     child,
     output: () => output,
+    exited,
     stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return (await exited).code;
     },
   };
 }

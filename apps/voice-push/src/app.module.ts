@@ -1,9 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module.js';
 import { CallSessionsModule } from './call-sessions/call-sessions.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { APP_CONFIG } from './config/app-config.provider.js';
 import { DatabaseModule } from './database/database.module.js';
-import { HealthHttpController } from './health/health.http.controller.js';
+import { HealthModule } from './health/health.module.js';
 import { IngestionModule } from './ingestion/ingestion.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OutboxRelayModule } from './outbox-relay/outbox-relay.module.js';
@@ -27,9 +28,10 @@ export class AppModule {
         DatabaseModule.forRoot(databaseUrl),
         IngestionModule,
         CallSessionsModule,
+        AdminModule,
         OutboxRelayModule.forRoot(config),
+        HealthModule,
       ],
-      controllers: [HealthHttpController],
     };
   }
 }

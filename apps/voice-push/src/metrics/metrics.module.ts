@@ -1,11 +1,16 @@
 import { Controller, Get, Global, Header, Module } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { OperationsMetrics } from './operations.metrics.js';
 
+@ApiTags('operations')
 @Controller()
 class MetricsHttpController {
   constructor(private readonly registry: Registry) {}
 
   @Get('metrics')
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
+  @ApiProduces('text/plain')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
     return this.registry.metrics();
@@ -25,6 +30,7 @@ class MetricsHttpController {
         return registry;
       },
     },
+    OperationsMetrics,
   ],
   exports: [Registry],
 })

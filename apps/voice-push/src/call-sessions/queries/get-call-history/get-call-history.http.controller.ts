@@ -1,12 +1,32 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '#event-store';
 
 /** The call's stream as stored, in version order (contract §3). */
+@ApiTags('queries')
 @Controller('v1/calls')
 export class GetCallHistoryHttpController {
   constructor(private readonly store: EventStore) {}
 
   @Get(':callId/history')
+  @ApiOperation({ summary: "The call's domain events in version order (contract §3)" })
+  @ApiOkResponse({
+    description: '[{version, type, occurredAt, recordedAt, data}]',
+    schema: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          version: { type: 'integer' },
+          type: { type: 'string' },
+          occurredAt: { type: 'string', format: 'date-time' },
+          recordedAt: { type: 'string', format: 'date-time' },
+          data: { type: 'object' },
+        },
+      },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'no such call', example: { error: 'NOT_FOUND' } })
   async history(@Param('callId') callId: string): Promise<unknown[]> {
     const events = await this.store.readStream(callId);
     if (events.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no call ${callId}` });

@@ -1,12 +1,17 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
+@ApiTags('queries')
 @Controller('v1/calls')
 export class GetCallHttpController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get(':callId')
+  @ApiOperation({ summary: 'The call view (contract §3): state, events, normalised CDR, outcome, reconciliation, flags' })
+  @ApiOkResponse({ description: 'the call view', schema: { type: 'object' } })
+  @ApiNotFoundResponse({ description: 'no such call', example: { error: 'NOT_FOUND' } })
   async getCall(@Param('callId') callId: string): Promise<unknown> {
     const rows: { view: unknown }[] = await this.db.query('SELECT view FROM calls WHERE call_id = $1', [callId]);
     if (rows.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no call ${callId}` });

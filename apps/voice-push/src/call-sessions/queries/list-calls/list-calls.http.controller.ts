@@ -1,4 +1,5 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { encodeCursor, parseListCallsQuery, type ListCallsQuery } from './list-calls.query.js';
@@ -13,11 +14,29 @@ interface CallRow {
  * Newest first, keyset-paginated on (opened_at, call_id): every filter combination walks an
  * index from the cursor on, so page 1000 costs what page 1 costs.
  */
+@ApiTags('queries')
 @Controller('v1/calls')
 export class ListCallsHttpController {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   @Get()
+  @ApiOperation({ summary: 'Calls, newest first, cursor-paginated (contract §3)' })
+  @ApiQuery({ name: 'accountId', required: false, type: String })
+  @ApiQuery({ name: 'status', required: false, enum: ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'] })
+  @ApiQuery({ name: 'reconciliation', required: false, enum: ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'] })
+  @ApiQuery({ name: 'callResult', required: false, type: Number })
+  @ApiQuery({ name: 'from', required: false, type: String, description: 'ISO-8601, inclusive (openedAt)' })
+  @ApiQuery({ name: 'to', required: false, type: String, description: 'ISO-8601, exclusive (openedAt)' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'at most 500' })
+  @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
+  @ApiOkResponse({
+    description: '{items: [call view], nextCursor}',
+    schema: {
+      type: 'object',
+      properties: { items: { type: 'array', items: { type: 'object' } }, nextCursor: { type: 'string', nullable: true } },
+    },
+  })
+  @ApiBadRequestResponse({ description: 'bad query parameters', example: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [] } })
   async list(@Query() params: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const parsed = parseListCallsQuery(params);
     if (!parsed.ok) {

@@ -1,0 +1,200 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
+
+/** A scrape waits at most this long for one of its queries; past it the gauge is left out. */
+export const SCRAPE_QUERY_TIMEOUT_MS = 1_500;
+
+const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
+const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
+const PUSH_KINDS = ['status', 'cdr'];
+
+interface SessionCounts {
+  status: string;
+  reconciliation_status: string;
+  overdue: boolean;
+  n: string;
+}
+
+/**
+ * Gauges read from Postgres when Prometheus scrapes (prom-client `collect()`), not kept in memory:
+ * they stay right across restarts and across several instances on one database.
+ *
+ * - processing lag: age in seconds of the oldest outbox row (0 when empty), i.e. how long the
+ *   oldest committed event has been waiting to reach Kafka;
+ * - relay lag: number of outbox rows (events not yet on Kafka);
+ * - sessions by status, by reconciliation status, and overdue;
+ * - rejected pushes: sum of `count` of the rejected-push store, by kind.
+ *
+ * Cost: the session counts are a `GROUP BY` over the whole `calls` table, a sequential scan that
+ * grows with the number of calls (fine up to a few million rows at a 15–60 s scrape interval;
+ * beyond that keep counters in a small table maintained by the projection, or scrape less
+ * often). The outbox is small while a relay runs (rows are deleted once on Kafka) but grows
+ * without bound when KAFKA_BROKERS is unset; `min(created_at)` and `count(*)` then scan it.
+ * A failing or slow query (Postgres away) is logged and counted
+ * (voice_push_metrics_query_failures_total); its labelled gauges are left out of that scrape and
+ * its unlabelled ones read NaN (unknown, not 0). The rest of /metrics is still served.
+ */
+@Injectable()
+export class OperationsMetrics {
+  private readonly logger = new Logger('Metrics');
+  /** one query per table per scrape, shared by the gauges that read it */
+  private sessions: Promise<SessionCounts[] | null> | undefined;
+  private readonly queryFailures: Counter<'query'>;
+
+  constructor(
+    registry: Registry,
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() private readonly relay?: OutboxRelayService,
+  ) {
+    this.queryFailures = new Counter({
+      name: 'voice_push_metrics_query_failures_total',
+      help: 'Scrape-time queries of the database gauges that failed or timed out (their gauges were left out)',
+      labelNames: ['query'],
+      registers: [registry],
+    });
+
+    const processingLag: Gauge<string> = new Gauge({
+      name: 'voice_push_processing_lag_seconds',
+      help: 'Age in seconds of the oldest event not yet relayed to Kafka (oldest outbox row); 0 when the outbox is empty',
+      registers: [registry],
+      collect: async () => {
+        const rows = await this.query<{ age: string | null }>(
+          'processing lag',
+          `SELECT EXTRACT(EPOCH FROM (now() - min(created_at)))::float8 AS age FROM outbox`,
+        );
+        if (rows) processingLag.set(Math.max(0, Number(rows[0]?.age ?? 0)));
+        else processingLag.set(Number.NaN);
+      },
+    });
+
+    const relayLag: Gauge<string> = new Gauge({
+      name: 'voice_push_relay_lag_events',
+      help: 'Events not yet relayed to Kafka (outbox rows)',
+      registers: [registry],
+      collect: async () => {
+        const rows = await this.query<{ n: string }>('relay lag', `SELECT count(*) AS n FROM outbox`);
+        if (rows) relayLag.set(Number(rows[0]?.n ?? 0));
+        else relayLag.set(Number.NaN);
+      },
+    });
+
+    const sessions: Gauge<string> = new Gauge({
+      name: 'voice_push_sessions',
+      help: 'Call sessions by status (computed at scrape time)',
+      labelNames: ['status'],
+      registers: [registry],
+      collect: async () => {
+        sessions.reset();
+        const rows = await this.sessionCounts();
+        if (!rows) return;
+        const totals = countBy(rows, (r) => r.status, SESSION_STATUSES);
+        for (const [status, n] of totals) sessions.set({ status }, n);
+      },
+    });
+
+    const byReconciliation: Gauge<string> = new Gauge({
+      name: 'voice_push_sessions_by_reconciliation',
+      help: 'Call sessions by reconciliation status (computed at scrape time)',
+      labelNames: ['reconciliation_status'],
+      registers: [registry],
+      collect: async () => {
+        byReconciliation.reset();
+        const rows = await this.sessionCounts();
+        if (!rows) return;
+        const totals = countBy(rows, (r) => r.reconciliation_status, RECONCILIATION_STATUSES);
+        for (const [status, n] of totals) byReconciliation.set({ reconciliation_status: status }, n);
+      },
+    });
+
+    const overdue: Gauge<string> = new Gauge({
+      name: 'voice_push_sessions_overdue',
+      help: 'Open call sessions flagged CDR_OVERDUE',
+      registers: [registry],
+      collect: async () => {
+        const rows = await this.sessionCounts();
+        if (rows) overdue.set(rows.filter((r) => r.overdue).reduce((sum, r) => sum + Number(r.n), 0));
+        else overdue.set(Number.NaN);
+      },
+    });
+
+    const rejected: Gauge<string> = new Gauge({
+      name: 'voice_push_rejected_pushes',
+      help: 'Rejected pushes received (400/413/415), counting repeats, from the rejected-push store, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+      collect: async () => {
+        rejected.reset();
+        const rows = await this.query<{ kind: string; n: string }>(
+          'rejected pushes',
+          `SELECT kind, sum(count)::bigint AS n FROM rejected_pushes GROUP BY kind`,
+        );
+        if (!rows) return;
+        const totals = new Map(PUSH_KINDS.map((k) => [k, 0]));
+        for (const r of rows) totals.set(r.kind, Number(r.n));
+        for (const [kind, n] of totals) rejected.set({ kind }, n);
+      },
+    });
+
+    if (relay) {
+      const relayFailing: Gauge<string> = new Gauge({
+        name: 'voice_push_relay_failing',
+        help: '1 while the outbox relay cannot publish to Kafka',
+        registers: [registry],
+        collect: () => {
+          relayFailing.set(this.relay?.stats().failing ? 1 : 0);
+        },
+      });
+      const relayPublished: Gauge<string> = new Gauge({
+        name: 'voice_push_relay_published_events',
+        help: 'Events this instance has published to Kafka since it started',
+        registers: [registry],
+        collect: () => {
+          relayPublished.set(this.relay?.stats().published ?? 0);
+        },
+      });
+    }
+  }
+
+  /** The calls counts, read once for the gauges of one scrape (they collect concurrently). */
+  private sessionCounts(): Promise<SessionCounts[] | null> {
+    if (!this.sessions) {
+      const running = this.query<SessionCounts>(
+        'sessions',
+        `SELECT status, reconciliation_status, cdr_overdue AS overdue, count(*) AS n
+           FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
+      );
+      this.sessions = running;
+      void running.finally(() => {
+        if (this.sessions === running) this.sessions = undefined;
+      });
+    }
+    return this.sessions;
+  }
+
+  private async query<T>(what: string, sql: string): Promise<T[] | null> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.db.query(sql) as Promise<T[]>,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${SCRAPE_QUERY_TIMEOUT_MS} ms`)), SCRAPE_QUERY_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      this.queryFailures.inc({ query: what });
+      this.logger.warn(`metrics: ${what} left out of this scrape: ${(error as Error).message}`);
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function countBy<T extends { n: string }>(rows: T[], key: (r: T) => string, known: string[]): Map<string, number> {
+  const totals = new Map(known.map((k) => [k, 0]));
+  for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + Number(r.n));
+  return totals;
+}

@@ -1,0 +1,54 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { CDR_SPEC_EXAMPLE, PUSH_ANSWER_EXAMPLES, STATUS_SPEC_EXAMPLE } from './push-examples.js';
+import { cdrPushSchema, statusPushSchema } from './push-schemas.js';
+
+const ANSWER_SCHEMAS = {
+  accepted: {
+    type: 'object',
+    required: ['accepted', 'duplicate', 'callId'],
+    properties: { accepted: { type: 'boolean' }, duplicate: { type: 'boolean' }, callId: { type: 'string' } },
+  },
+  error: {
+    type: 'object',
+    required: ['error', 'message'],
+    properties: {
+      error: { type: 'string', enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE'] },
+      message: { type: 'string' },
+      violations: {
+        type: 'array',
+        items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+      },
+    },
+  },
+} as const;
+
+/** The OpenAPI description of one push receiver (contract §1): body schema, examples, answers. */
+export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
+  const status = kind === 'status';
+  return applyDecorators(
+    ApiOperation({
+      summary: status ? 'Receive one call status push (spec §4)' : 'Receive one CDR push (spec §3)',
+      description:
+        'A 2xx acknowledges durable storage: it is sent only after the push is committed. ' +
+        'Content type application/json (any charset), body limit 64 KiB. ' +
+        (status
+          ? 'Idempotency key (callId, eventType, party, eventTime): a repeat is answered duplicate:true and stores nothing.'
+          : 'Idempotency key (callId, cdrType): the same content is a duplicate; different content is a revision (CDR_REVISED).') +
+        ' Every rejected push (400/413/415) is kept raw in the rejected-push store.',
+    }),
+    ApiConsumes('application/json'),
+    ApiBody({
+      required: true,
+      schema: status ? statusPushSchema : cdrPushSchema,
+      examples: status
+        ? { spec: { summary: 'the spec’s status example (RINGING, party A)', value: STATUS_SPEC_EXAMPLE } }
+        : { spec: { summary: 'the spec’s CDR example (answered call, 20 s)', value: CDR_SPEC_EXAMPLE } },
+    }),
+    ApiResponse({ status: 200, description: 'stored (new) or already stored (a retry)', schema: ANSWER_SCHEMAS.accepted, examples: PUSH_ANSWER_EXAMPLES[200] } as never),
+    ApiResponse({ status: 400, description: 'not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[400] } as never),
+    ApiResponse({ status: 413, description: 'body over the limit', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[413] } as never),
+    ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[415] } as never),
+    ApiResponse({ status: 503, description: 'storage unavailable: retry', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[503] } as never),
+  );
+}

@@ -1,0 +1,182 @@
+// Contract §6: "on SIGTERM stop accepting, finish what is in flight, flush the relay, close the
+// database — no acknowledged push lost, none half-applied". The built service runs as a child
+// process on a throwaway database; SIGTERM arrives in the middle of a load of status and CDR
+// pushes; afterwards the event store must hold every push that got a 2xx exactly once, with no
+// gap in any stream and no CDR without its finalisation.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
+import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const SENDERS = 8;
+const MAX_PUSHES = 3_000;
+const MAX_LOAD_MS = 10_000;
+/** SIGTERM once this many pushes are acknowledged (or after SIGTERM_AFTER_MS) */
+const SIGTERM_AFTER_ACKS = 400;
+const SIGTERM_AFTER_MS = 3_000;
+
+interface Push {
+  path: '/v1/push/status' | '/v1/push/cdr';
+  body: Record<string, unknown>;
+  /** the idempotency key the service stores it under (events.metadata.idempotencyKey) */
+  key: string;
+}
+
+/** One whole call: INITIATED, RINGING, ANSWERED, HUNG_UP, then the CDR (all consistent). */
+function callPushes(callId: string, beginSeconds: number): Push[] {
+  const common = { accountId: 'acc-shutdown', callId, serviceType: 100, caller: '13100001111', callee: '13100002222' };
+  const times = [beginSeconds, beginSeconds + 1, beginSeconds + 3, beginSeconds + 23];
+  const statuses: Push[] = times.map((t, i) => ({
+    path: '/v1/push/status',
+    body: { ...common, eventType: i + 1, eventTime: String(t), allEventType: [1, 2, 3, 4], messageType: 1 },
+    key: `status:${callId}:${i + 1}:none:${t}`,
+  }));
+  const cdr: Push = {
+    path: '/v1/push/cdr',
+    body: {
+      ...common,
+      beginCallTime: times[0]! * 1000,
+      ringTime: times[1]! * 1000,
+      startTime: times[2]! * 1000,
+      endTime: times[3]! * 1000,
+      callDuration: 20,
+      callResult: 1,
+      cdrType: 1,
+      cdrCreateTime: times[3]! * 1000 + 500,
+    },
+    key: `cdr:${callId}:1`,
+  };
+  return [...statuses, cdr];
+}
+
+describe('graceful shutdown on SIGTERM (contract §6)', () => {
+  let database: TempDatabase;
+  let db: DataSource;
+  let service: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    database = await createTempDatabase();
+  }, 240_000);
+
+  afterAll(async () => {
+    if (service && service.child.exitCode === null && service.child.signalCode === null) service.child.kill('SIGKILL');
+    await database?.drop();
+  });
+
+  test('every acknowledged push is stored exactly once, no stream has a gap, no CDR lacks its finalisation', async () => {
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'warn' });
+    const { url, child } = service;
+
+    const acknowledged: Push[] = [];
+    const outcomes = { ok: 0, unavailable: 0, connectionErrors: 0, other: [] as string[] };
+    let sent = 0;
+    let stopping = false;
+    let sigtermAt = 0;
+    const started = Date.now();
+
+    const sendSigterm = () => {
+      if (sigtermAt) return;
+      sigtermAt = Date.now();
+      child.kill('SIGTERM');
+    };
+    const sigtermTimer = setTimeout(sendSigterm, SIGTERM_AFTER_MS);
+
+    const sender = async (n: number) => {
+      let calls = 0;
+      while (!stopping && sent < MAX_PUSHES && Date.now() - started < MAX_LOAD_MS) {
+        const pushes = callPushes(`shutdown-${n}-${calls++}-${randomUUID()}`, 1_700_000_000 + n * 100_000 + calls * 60);
+        for (const push of pushes) {
+          if (sent >= MAX_PUSHES) break;
+          sent += 1;
+          let status: number;
+          try {
+            const response = await fetch(`${url}${push.path}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(push.body),
+            });
+            status = response.status;
+            const body = (await response.json().catch(() => ({}))) as { accepted?: boolean; duplicate?: boolean };
+            if (status >= 200 && status < 300) {
+              expect(body).toMatchObject({ accepted: true, duplicate: false });
+              acknowledged.push(push);
+              outcomes.ok += 1;
+              if (acknowledged.length >= SIGTERM_AFTER_ACKS) sendSigterm();
+              continue;
+            }
+          } catch {
+            // refused / reset: the server is closing (the sender would retry later)
+            outcomes.connectionErrors += 1;
+            if (sigtermAt) return;
+            throw new Error(`connection error before SIGTERM, after ${sent} pushes`);
+          }
+          if (status === 503 && sigtermAt) {
+            outcomes.unavailable += 1;
+            return; // this sender's retry would go to the next instance
+          }
+          outcomes.other.push(`${push.path} → ${status}`);
+          return;
+        }
+      }
+    };
+
+    const exit = service.exited;
+    await Promise.all(Array.from({ length: SENDERS }, (_, n) => sender(n)));
+    stopping = true;
+    clearTimeout(sigtermTimer);
+    sendSigterm();
+    const { code, signal } = await exit;
+    const shutdownMs = Date.now() - sigtermAt;
+    console.info(
+      `graceful shutdown: ${sent} pushes sent, ${outcomes.ok} acknowledged (${acknowledged.length}), ` +
+        `${outcomes.unavailable} answered 503 and ${outcomes.connectionErrors} connection errors after SIGTERM; ` +
+        `exited ${code ?? signal} ${shutdownMs} ms after SIGTERM`,
+      code === 0 ? "" : `\n${service.output().slice(-3000)}`,
+    );
+
+    expect(outcomes.other).toEqual([]);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(service.output()).not.toMatch(/timed out|error while shutting down/);
+    expect(acknowledged.length).toBeGreaterThan(50);
+
+    db = await database.dataSource(appMigrations);
+
+    // 1. every acknowledged push is there, exactly once
+    const rows: { key: string; n: number }[] = await db.query(
+      `SELECT metadata->>'idempotencyKey' AS key, count(*)::int AS n
+         FROM events WHERE type IN ('StatusRecorded', 'CdrRecorded') GROUP BY 1`,
+    );
+    const stored = new Map(rows.map((r) => [r.key, r.n]));
+    const missing = acknowledged.filter((p) => !stored.has(p.key)).map((p) => p.key);
+    expect(missing).toEqual([]);
+    expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+
+    // 2. no stream has a gap in its versions
+    const gaps = await db.query(
+      `SELECT stream_id, min(version) AS min, max(version) AS max, count(*)::int AS n
+         FROM events GROUP BY stream_id HAVING min(version) <> 1 OR max(version) <> count(*)`,
+    );
+    expect(gaps).toEqual([]);
+
+    // 3. none half-applied: a recorded CDR always comes with its finalisation, and the read model
+    //    was written in the same transaction as the events
+    const unfinalised = await db.query(
+      `SELECT stream_id FROM events WHERE type = 'CdrRecorded'
+       EXCEPT SELECT stream_id FROM events WHERE type = 'CallFinalised'`,
+    );
+    expect(unfinalised).toEqual([]);
+    const staleViews = await db.query(
+      `SELECT e.stream_id, max(e.version) AS events, c.version AS view
+         FROM events e LEFT JOIN calls c ON c.call_id = e.stream_id
+        GROUP BY e.stream_id, c.version HAVING c.version IS DISTINCT FROM max(e.version)`,
+    );
+    expect(staleViews).toEqual([]);
+    const finalisedWithoutCdr = await db.query(
+      `SELECT call_id FROM calls WHERE status = 'FINALIZED'
+       EXCEPT SELECT stream_id FROM events WHERE type = 'CdrRecorded'`,
+    );
+    expect(finalisedWithoutCdr).toEqual([]);
+  }, 120_000);
+});

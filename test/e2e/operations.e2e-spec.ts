@@ -1,0 +1,164 @@
+// Operations (contract §6): liveness, readiness through a Postgres outage, Prometheus metrics,
+// the OpenAPI page.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { metricValue } from '../support/prometheus-text.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
+const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
+const uniqueCallId = () => `ops-${randomUUID()}`;
+
+async function metricsText(service: TestService): Promise<{ status: number; text: string; type: string | null }> {
+  const response = await fetch(`${service.url}/metrics`);
+  return { status: response.status, text: await response.text(), type: response.headers.get('content-type') };
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!ok(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await probe();
+  }
+  return last;
+}
+
+describe('operations (contract §6)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('GET /health/live answers 200', async () => {
+    expect(await service.get('/health/live')).toEqual({
+      status: 200,
+      body: { status: 'ok', info: {}, error: {}, details: {} },
+    });
+  });
+
+  test('GET /health/ready: 200 with Postgres up, 503 while it is cut, 200 again after', async () => {
+    const up = await service.get('/health/ready');
+    expect(up.status).toBe(200);
+    expect(up.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' } }, error: {} });
+    expect(up.body.details.kafka).toBeUndefined(); // no KAFKA_BROKERS: not checked
+
+    service.postgres.cut();
+    try {
+      const down = await service.get('/health/ready');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ status: 'error', error: { postgres: { status: 'down' } } });
+      expect(typeof down.body.error.postgres.message).toBe('string');
+      // liveness does not depend on Postgres
+      expect((await service.get('/health/live')).status).toBe(200);
+      // /metrics still answers: the database gauges are left out, the in-memory ones are there
+      const metrics = await metricsText(service);
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toContain('# TYPE voice_push_pushes_total counter');
+      expect(metricValue(metrics.text, 'voice_push_relay_lag_events')).toBeNaN();
+      expect(metricValue(metrics.text, 'voice_push_sessions', { status: 'OPEN' })).toBeUndefined();
+      // counted, and seen from the next scrape on
+      const next = await metricsText(service);
+      expect(metricValue(next.text, 'voice_push_metrics_query_failures_total', { query: 'sessions' })).toBeGreaterThan(0);
+    } finally {
+      service.postgres.restore();
+    }
+    await waitFor('ready again', () => service.get('/health/ready'), (r) => r.status === 200);
+  }, 30_000);
+
+  test('GET /metrics: push counters, sessions, rejected pushes, outbox lag', async () => {
+    const [a, b] = [uniqueCallId(), uniqueCallId()];
+    const status = sample('status-spec-example.json');
+    expect((await service.post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(false);
+    expect((await service.post('/v1/push/status', { ...status, callId: b })).body.duplicate).toBe(false);
+    expect((await service.post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(true);
+    expect((await service.post('/v1/push/status', '{"callId": ')).status).toBe(400);
+    expect((await service.post('/v1/push/cdr', { ...sample('cdr-spec-example.json'), callId: b })).status).toBe(200);
+
+    const { status: code, text, type } = await metricsText(service);
+    expect(code).toBe(200);
+    expect(type).toMatch(/^text\/plain/);
+    const value = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, labels);
+
+    expect(value('voice_push_pushes_total', { kind: 'status', outcome: 'accepted' })).toBe(2);
+    expect(value('voice_push_pushes_total', { kind: 'status', outcome: 'duplicate' })).toBe(1);
+    expect(value('voice_push_pushes_total', { kind: 'status', outcome: 'rejected' })).toBe(1);
+    expect(value('voice_push_pushes_total', { kind: 'cdr', outcome: 'accepted' })).toBe(1);
+    expect(value('voice_push_ack_seconds_count', { kind: 'status' })).toBe(4);
+
+    expect(value('voice_push_sessions', { status: 'OPEN' })).toBe(1);
+    expect(value('voice_push_sessions', { status: 'FINALIZED' })).toBe(1);
+    expect(value('voice_push_sessions', { status: 'FINALIZED_WITHOUT_CDR' })).toBe(0);
+    expect(value('voice_push_sessions_by_reconciliation', { reconciliation_status: 'PENDING' })).toBe(1);
+    const reconciled = ['MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'].map(
+      (s) => value('voice_push_sessions_by_reconciliation', { reconciliation_status: s }) ?? NaN,
+    );
+    expect(reconciled.reduce((x, y) => x + y, 0)).toBe(1);
+    expect(value('voice_push_sessions_overdue')).toBe(0);
+
+    expect(value('voice_push_rejected_pushes', { kind: 'status' })).toBe(1);
+    expect(value('voice_push_rejected_pushes', { kind: 'cdr' })).toBe(0);
+
+    // no KAFKA_BROKERS: every event stays in the outbox, so both lags grow
+    const [{ n: outboxRows }] = await service.db.query(`SELECT count(*)::int AS n FROM outbox`);
+    expect(outboxRows).toBeGreaterThan(0);
+    expect(value('voice_push_relay_lag_events')).toBe(outboxRows);
+    expect(value('voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(0);
+    await service.db.query(`UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE id = (SELECT min(id) FROM outbox)`);
+    expect(metricValue((await metricsText(service)).text, 'voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(90);
+  });
+
+  test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {
+    const page = await fetch(`${service.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('swagger-ui');
+    const asset = await fetch(`${service.url}/docs/swagger-ui-bundle.js`);
+    expect(asset.status).toBe(200);
+    await asset.arrayBuffer();
+
+    const { status, body: doc } = await service.get('/docs-json');
+    expect(status).toBe(200);
+    expect(doc.info.title).toBe('voice-push');
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/v1/calls', '/v1/calls/{callId}', '/v1/calls/{callId}/history']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    const receivers = [
+      { path: '/v1/push/status', example: sample('status-spec-example.json'), required: ['accountId', 'callId', 'eventType', 'eventTime'] },
+      {
+        path: '/v1/push/cdr',
+        example: sample('cdr-spec-example.json'),
+        required: ['accountId', 'callId', 'serviceType', 'beginCallTime', 'endTime', 'callDuration'],
+      },
+    ];
+    for (const { path, example, required } of receivers) {
+      const op = doc.paths[path]?.post;
+      expect(op).toBeDefined();
+      const body = op.requestBody.content['application/json'];
+      expect(Object.values(body.examples).map((e: any) => e.value)).toContainEqual(example);
+      expect(body.schema.required).toEqual(required);
+      expect(body.schema.properties.callId).toMatchObject({ type: 'string', minLength: 1, maxLength: 128 });
+      const answers = (code: number) => Object.values(op.responses[String(code)].content['application/json'].examples).map((e: any) => e.value);
+      expect(answers(200)).toEqual([
+        { accepted: true, duplicate: false, callId: expect.any(String) },
+        { accepted: true, duplicate: true, callId: expect.any(String) },
+      ]);
+      expect(answers(400).map((a: any) => a.error)).toEqual(['INVALID_JSON', 'INVALID_PUSH']);
+      expect(answers(400)[1].violations[0]).toEqual({ field: 'eventTime', reason: expect.any(String) });
+      expect(answers(413)[0].error).toBe('PAYLOAD_TOO_LARGE');
+      expect(answers(415)[0].error).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(answers(503)[0].error).toBe('UNAVAILABLE');
+    }
+    expect(doc.paths['/v1/push/status'].post.requestBody.content['application/json'].schema.properties.eventTime.oneOf).toHaveLength(2);
+    expect(doc.paths['/v1/push/cdr'].post.requestBody.content['application/json'].schema.properties.beginCallTime).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+    });
+  });
+});
