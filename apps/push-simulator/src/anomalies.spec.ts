@@ -1,0 +1,135 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { ANOMALIES, NO_ANOMALIES, planCall, type Anomaly, type PlannedCall } from './anomalies.js';
+import { DEFAULT_MIX } from './call-mix.js';
+import { drawCallKind, generateCallFlow } from './call-flow.generator.js';
+import { Prng } from './prng.js';
+import { runSimulation } from './simulation.js';
+import { startTestReceiver, type TestReceiver } from './testing/test-receiver.js';
+
+const ctx = { runId: 'anom', baseTimeMs: 1_700_000_000_000 };
+
+function plan(anomalies: Partial<Record<Anomaly, number>>, calls = 400): PlannedCall[] {
+  return Array.from({ length: calls }, (_, seq) => {
+    const prng = new Prng(`11:${seq}`);
+    return planCall(prng, generateCallFlow(prng, seq, drawCallKind(prng, DEFAULT_MIX), ctx), { ...NO_ANOMALIES, ...anomalies });
+  });
+}
+
+const withStatuses = (calls: PlannedCall[]) => calls.filter((c) => c.flow.statuses.length > 0);
+const cdrTimes = (body: Record<string, unknown>) =>
+  ['beginCallTime', 'ringTime', 'startTime', 'endTime', 'cdrCreateTime'].map((f) => body[f]).filter((v) => v !== 0) as number[];
+
+describe('anomaly knobs', () => {
+  test('at 0 no call is touched: its statuses in order, then its CDR, bodies as generated', () => {
+    for (const call of plan({})) {
+      expect(call.anomalies).toEqual([]);
+      expect(call.pushes).toEqual([...call.flow.statuses, call.flow.cdr]);
+    }
+  });
+
+  test('all six at 0 give the same calls as no knobs at all, and the same seed gives the same plan', () => {
+    const zero = Object.fromEntries(ANOMALIES.map((a) => [a, 0]));
+    expect(plan(zero, 50)).toEqual(plan({}, 50));
+    const mixed = { duplicate: 0.3, reorder: 0.3, cdrFirst: 0.3, lostStatus: 0.3, missingCdr: 0.3, unitMixup: 0.3 };
+    expect(plan(mixed, 50)).toEqual(plan(mixed, 50));
+  });
+
+  test('duplicate at 1: every call sends one of its pushes twice, the copy later', () => {
+    for (const call of plan({ duplicate: 1 })) {
+      expect(call.anomalies).toEqual(['duplicate']);
+      expect(call.pushes).toHaveLength(call.flow.statuses.length + 1 + 1);
+      const copy = call.pushes.findIndex((p) => p.duplicate);
+      const original = call.pushes.findIndex((p) => !p.duplicate && p.body === call.pushes[copy]!.body);
+      expect(original).toBeGreaterThanOrEqual(0);
+      expect(original).toBeLessThan(copy);
+    }
+  });
+
+  test('reorder at 1: every call with 2+ statuses sends them out of the platform order', () => {
+    const calls = withStatuses(plan({ reorder: 1 }));
+    expect(calls.length).toBeGreaterThan(300);
+    for (const call of calls) {
+      expect(call.anomalies).toEqual(['reorder']);
+      const sent = call.pushes.filter((p) => p.kind === 'status');
+      expect(new Set(sent)).toEqual(new Set(call.flow.statuses));
+      expect(sent).not.toEqual(call.flow.statuses);
+      expect(call.pushes.at(-1)!.kind).toBe('cdr');
+    }
+  });
+
+  test('cdrFirst at 1: every call with statuses sends its CDR first', () => {
+    for (const call of withStatuses(plan({ cdrFirst: 1 }))) {
+      expect(call.pushes[0]!.kind).toBe('cdr');
+      expect(call.pushes.slice(1)).toEqual(call.flow.statuses);
+    }
+  });
+
+  test('lostStatus at 1: every call with statuses loses at least one, keeps the CDR', () => {
+    for (const call of withStatuses(plan({ lostStatus: 1 }))) {
+      const sent = call.pushes.filter((p) => p.kind === 'status');
+      expect(sent.length).toBeLessThan(call.flow.statuses.length);
+      expect(call.lostStatuses).toBe(call.flow.statuses.length - sent.length);
+      expect(call.pushes.at(-1)).toBe(call.flow.cdr);
+    }
+  });
+
+  test('missingCdr at 1: no call with statuses sends its CDR; a call never ends up empty', () => {
+    for (const call of withStatuses(plan({ missingCdr: 1, lostStatus: 1 }))) {
+      expect(call.pushes.some((p) => p.kind === 'cdr')).toBe(false);
+      expect(call.pushes.length).toBeGreaterThan(0);
+    }
+  });
+
+  test('unitMixup at 1: every call has 13-digit eventTimes or 10-digit CDR times', () => {
+    const calls = plan({ unitMixup: 1 });
+    const sides = new Set(calls.map((c) => c.unitMixup));
+    expect(sides).toEqual(new Set(['statusEventTimeMs', 'cdrTimesSeconds']));
+    for (const call of calls) {
+      if (call.unitMixup === 'statusEventTimeMs') {
+        for (const s of call.pushes.filter((p) => p.kind === 'status')) expect(s.body['eventTime']).toMatch(/^\d{13}$/);
+        expect(cdrTimes(call.pushes.find((p) => p.kind === 'cdr')!.body).every((t) => String(t).length === 13)).toBe(true);
+      } else {
+        const cdr = call.pushes.find((p) => p.kind === 'cdr')!.body;
+        for (const t of cdrTimes(cdr)) expect(String(t)).toMatch(/^\d{10}$/);
+        for (const s of call.pushes.filter((p) => p.kind === 'status')) expect(s.body['eventTime']).toMatch(/^\d{10}$/);
+      }
+    }
+    for (const call of plan({})) for (const s of call.pushes.filter((p) => p.kind === 'status')) expect(s.body['eventTime']).toMatch(/^\d{10}$/);
+  });
+
+  test('a rate of 0.1 touches about a tenth of the calls', () => {
+    const hits = plan({ duplicate: 0.1 }, 2000).filter((c) => c.anomalies.includes('duplicate')).length;
+    expect(hits).toBeGreaterThan(150);
+    expect(hits).toBeLessThan(250);
+  });
+});
+
+describe('anomalies on the wire', () => {
+  let receiver: TestReceiver | undefined;
+  afterEach(async () => receiver?.close());
+
+  test('duplicate at 1: the receiver gets one push of every call twice, answered duplicate:true', async () => {
+    receiver = await startTestReceiver();
+    const summary = await runSimulation({ url: receiver.url, calls: 50, concurrency: 8, anomalies: { duplicate: 1 } });
+    expect(summary.anomalies.duplicate).toBe(50);
+    expect(receiver.requests.filter((r) => r.attempt === 2)).toHaveLength(50);
+    expect(summary.duplicatesAcknowledged).toBe(50);
+    expect(summary.acknowledged).toBe(summary.sent);
+  });
+
+  test('duplicate at 0: every push arrives once', async () => {
+    receiver = await startTestReceiver();
+    const summary = await runSimulation({ url: receiver.url, calls: 50, concurrency: 8 });
+    expect(receiver.requests.every((r) => r.attempt === 1)).toBe(true);
+    expect(summary.duplicatesAcknowledged).toBe(0);
+    expect(receiver.requests).toHaveLength(summary.sent);
+  });
+
+  test('cdrFirst at 1: the receiver sees each call begin with its CDR (per-call order kept on the wire)', async () => {
+    receiver = await startTestReceiver();
+    await runSimulation({ url: receiver.url, calls: 60, concurrency: 8, anomalies: { cdrFirst: 1 } });
+    const first = new Map<string, string>();
+    for (const r of receiver.requests) if (!first.has(r.body['callId'] as string)) first.set(r.body['callId'] as string, r.path);
+    expect(new Set(first.values())).toEqual(new Set(['/v1/push/cdr']));
+  });
+});

@@ -1,0 +1,83 @@
+/** Starts a server as a child process, waits until it answers, stops it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import net from 'node:net';
+
+export interface ChildService {
+  pid: number;
+  url: string;
+  stop(): Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isTcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export async function startChild(options: {
+  script: string;
+  env: Record<string, string>;
+  port: number;
+  /** answers 2xx when the service is ready */
+  readyPath: string;
+  logFile: string;
+  timeoutMs?: number;
+}): Promise<ChildService> {
+  const log = createWriteStream(options.logFile);
+  const child: ChildProcess = spawn(process.execPath, [options.script], {
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${options.port}`;
+  const deadline = performance.now() + (options.timeoutMs ?? 60_000);
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    if (gone) throw new Error(`${options.script} exited before it was ready (see ${options.logFile})`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.script} not ready after ${options.timeoutMs ?? 60_000} ms (see ${options.logFile})`);
+    }
+    try {
+      const res = await fetch(url + options.readyPath, { signal: AbortSignal.timeout(1000) });
+      if (res.status < 300 || (options.readyPath === '/' && res.status === 404)) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    pid: child.pid!,
+    url,
+    stop: async () => {
+      if (!gone) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      const code = await exited;
+      clearTimeout(timer);
+      log.end();
+      return code;
+    },
+  };
+}

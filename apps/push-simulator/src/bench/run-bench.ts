@@ -1,0 +1,302 @@
+/**
+ * `npm run bench`: the push simulator against (1) a bare Fastify server — the machine's HTTP
+ * ceiling — and (2) voice-push on a fresh temporary Postgres database (and Kafka when a broker
+ * answers on 127.0.0.1:9092), same load generator, same concurrency, same call mix:
+ *   warm-up (closed loop) → saturation (closed loop, max concurrency) → half rate (open loop at
+ *   50% of the measured saturation) with ack→view and ack→Kafka lag sampled.
+ * Writes bench/results/latest.json and latest.md. Settings come from BENCH_* variables (below).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { parseDurationMs } from '../cli-options.js';
+import { runSimulation, type SimulationOptions } from '../simulation.js';
+import type { SimulationSummary } from '../simulation-stats.js';
+import { isAcknowledged } from '../try-outcome.js';
+import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
+import { KafkaLagProbe, type KafkaLagResult } from './kafka-lag.js';
+import { UsageSampler, type ProcessUsage } from './process-stats.js';
+import { ViewLagProbe, type ViewLagResult } from './view-lag.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(here, '../../../../..');
+const RESULTS = resolve(ROOT, 'bench/results');
+const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
+
+const SETTINGS = {
+  concurrency: Number(env('BENCH_CONCURRENCY', '64')),
+  /** the open-loop phase's in-flight cap: higher, so arrivals do not wait for answers */
+  openLoopConcurrency: Number(env('BENCH_OPEN_CONCURRENCY', '256')),
+  warmupMs: parseDurationMs(env('BENCH_WARMUP', '5s'), 'BENCH_WARMUP'),
+  saturationMs: parseDurationMs(env('BENCH_SATURATION', '15s'), 'BENCH_SATURATION'),
+  halfRateMs: parseDurationMs(env('BENCH_HALF', '15s'), 'BENCH_HALF'),
+  halfRateShare: 0.5,
+  viewLagSampleEvery: 10,
+  seed: 42,
+  timeScale: 0.001,
+  timeoutMs: 3000,
+  // the CLI example's realistic misbehaviour, the same for both targets
+  anomalies: { duplicate: 0.1, reorder: 0.2, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.02, unitMixup: 0.01 },
+  mix: { answered: 0.6, unanswered: 0.25, privacy: 0.1, sms: 0.05 },
+  postgres: env('BENCH_POSTGRES', 'postgres://postgres@127.0.0.1:5432/postgres'),
+  kafka: env('BENCH_KAFKA', '127.0.0.1:9092'),
+};
+
+interface PhaseResult {
+  summary: SimulationSummary;
+  service: ProcessUsage;
+  /** CPU of the service's Postgres backends, % of one core (voice-push only) */
+  postgresCpuPercent: number | null;
+  /** CPU of this process — the load generator — in % of one core */
+  generatorCpuPercent: number;
+  targetRate: number | null;
+}
+
+interface TargetResult {
+  name: string;
+  saturation: PhaseResult;
+  halfRate: PhaseResult;
+  viewLag: ViewLagResult | null;
+  kafkaLag: KafkaLagResult | null;
+  /** ms the outbox took to empty after the saturation phase (Kafka only) */
+  outboxDrainMs: number | null;
+}
+
+const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+async function phase(
+  label: string,
+  target: ChildService,
+  options: Partial<SimulationOptions> & { durationMs: number },
+  postgresPids: readonly number[] = [],
+): Promise<PhaseResult> {
+  log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
+  const sampler = new UsageSampler(target.pid, () => postgresPids);
+  const generatorStart = process.cpuUsage();
+  const phaseStart = performance.now();
+  const summary = await runSimulation({
+    url: target.url,
+    concurrency: SETTINGS.concurrency,
+    seed: SETTINGS.seed,
+    timeScale: SETTINGS.timeScale,
+    timeoutMs: SETTINGS.timeoutMs,
+    drainTimeoutMs: 5000,
+    anomalies: SETTINGS.anomalies,
+    mix: SETTINGS.mix,
+    progress: (line) => process.stderr.write(`  ${label} ${line}\n`),
+    ...options,
+  });
+  const usage = sampler.stop();
+  const generator = process.cpuUsage(generatorStart);
+  const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / (performance.now() - phaseStart)) * 100);
+  return {
+    summary,
+    service: usage.main,
+    postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
+    generatorCpuPercent,
+    targetRate: options.rate ?? null,
+  };
+}
+
+async function benchTarget(
+  name: string,
+  target: ChildService,
+  extras: { db?: pg.Client; dbName?: string; kafkaBrokers?: string[] } = {},
+): Promise<TargetResult> {
+  const backends = async () =>
+    extras.db
+      ? (await extras.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [extras.dbName])).rows.map((r) => r.pid)
+      : [];
+  await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
+  const saturation = await phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await backends());
+
+  let outboxDrainMs: number | null = null;
+  let kafka: KafkaLagProbe | null = null;
+  if (extras.kafkaBrokers && extras.db && extras.dbName) {
+    const started = performance.now();
+    const dbUrl = SETTINGS.postgres.replace(/\/[^/]*$/, `/${extras.dbName}`);
+    const service = new pg.Client({ connectionString: dbUrl });
+    await service.connect();
+    try {
+      while (Number((await service.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) > 0) {
+        if (performance.now() - started > 120_000) throw new Error('the outbox did not empty within 120 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await service.end();
+    }
+    outboxDrainMs = Math.round(performance.now() - started);
+    log(`${name}: outbox empty ${outboxDrainMs} ms after the saturation phase; starting the Kafka consumer`);
+    kafka = await KafkaLagProbe.start(extras.kafkaBrokers, `voice-push-bench-${process.pid}-${Date.now()}`);
+  }
+
+  const view = name === 'voice-push' ? new ViewLagProbe(target.url) : null;
+  let cdrAcks = 0;
+  const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
+  const halfRate = await phase(
+    `${name}/half-rate`,
+    target,
+    {
+      durationMs: SETTINGS.halfRateMs,
+      rate,
+      concurrency: SETTINGS.openLoopConcurrency,
+      onTry: (push, outcome, _try, at) => {
+        if (push.kind !== 'cdr' || push.duplicate || !isAcknowledged(outcome)) return;
+        kafka?.track(push.callId, at);
+        if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(push.callId, at);
+      },
+    },
+    await backends(),
+  );
+  return {
+    name,
+    saturation,
+    halfRate,
+    viewLag: view ? await view.finish() : null,
+    kafkaLag: kafka ? await kafka.finish(30_000) : null,
+    outboxDrainMs,
+  };
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  const startedAt = new Date().toISOString();
+  const [kafkaHost, kafkaPort] = SETTINGS.kafka.split(':');
+  const kafkaUp = await isTcpOpen(kafkaHost!, Number(kafkaPort));
+  log(`Kafka at ${SETTINGS.kafka}: ${kafkaUp ? 'answers' : 'not there, skipping the Kafka lag'}`);
+
+  // (1) the ceiling
+  const ceiling = await startChild({
+    script: resolve(here, 'ceiling-server.js'),
+    env: {},
+    port: await freePort(),
+    readyPath: '/',
+    logFile: resolve(RESULTS, 'latest-ceiling.log'),
+  });
+  let ceilingResult: TargetResult;
+  try {
+    ceilingResult = await benchTarget('ceiling', ceiling);
+  } finally {
+    await ceiling.stop();
+  }
+
+  // (2) voice-push on a fresh database
+  const admin = new pg.Client({ connectionString: SETTINGS.postgres });
+  await admin.connect();
+  const dbName = `voice_push_bench_${Date.now()}_${process.pid}`;
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  log(`created database ${dbName}`);
+  let serviceResult: TargetResult;
+  let exitCode: number | null | undefined;
+  try {
+    const service = await startChild({
+      script: resolve(ROOT, 'dist/apps/voice-push/src/main.js'),
+      env: {
+        DATABASE_URL: SETTINGS.postgres.replace(/\/[^/]*$/, `/${dbName}`),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: kafkaUp ? SETTINGS.kafka : '',
+      },
+      port: await freePort(),
+      readyPath: '/health/ready',
+      logFile: resolve(RESULTS, 'latest-voice-push.log'),
+    });
+    try {
+      serviceResult = await benchTarget('voice-push', service, { db: admin, dbName, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) });
+    } finally {
+      exitCode = await service.stop();
+    }
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+    log(`dropped database ${dbName}`);
+  }
+
+  const results = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryMb: Math.round(os.totalmem() / 2 ** 20),
+      node: process.version,
+      note: 'load generator, server and Postgres share this machine',
+    },
+    settings: { ...SETTINGS, kafka: kafkaUp ? SETTINGS.kafka : null },
+    ceiling: ceilingResult,
+    voicePush: { ...serviceResult, exitCode: exitCode ?? null },
+    ratio: {
+      throughput: round(serviceResult.saturation.summary.acksPerSecond / ceilingResult.saturation.summary.acksPerSecond, 3),
+    },
+  };
+  writeFileSync(resolve(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resolve(RESULTS, 'latest.md'), markdown(results));
+  process.stdout.write(markdown(results));
+}
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const pcts = (l: { p50: number; p95: number; p99: number; max?: number }, withMax = false) =>
+  [l.p50, l.p95, l.p99, ...(withMax ? [l.max ?? 0] : [])].map((v) => round(v, 2)).join(' / ');
+const failures = (s: SimulationSummary) =>
+  `${s.rejected4xx + s.serverErrors5xx + s.otherNon2xx} / ${s.timeouts} / ${s.networkErrors} / ${s.givenUp + s.abandoned}`;
+
+function markdown(r: {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string };
+  settings: Omit<typeof SETTINGS, 'kafka'> & { kafka: string | null };
+  ceiling: TargetResult;
+  voicePush: TargetResult & { exitCode: number | null };
+  ratio: { throughput: number };
+}): string {
+  const c = r.ceiling;
+  const v = r.voicePush;
+  const rows: Array<[string, string, string]> = [
+    ['throughput at saturation (2xx/s, closed loop)', String(c.saturation.summary.acksPerSecond), String(v.saturation.summary.acksPerSecond)],
+    ['ack latency at saturation p50 / p95 / p99 / max (ms)', pcts(c.saturation.summary.latencyMs, true), pcts(v.saturation.summary.latencyMs, true)],
+    ['half rate: target / achieved (req/s, open loop)', `${c.halfRate.targetRate} / ${c.halfRate.summary.requestsPerSecond}`, `${v.halfRate.targetRate} / ${v.halfRate.summary.requestsPerSecond}`],
+    ['ack latency at half rate p50 / p95 / p99 / max (ms)', pcts(c.halfRate.summary.latencyMs, true), pcts(v.halfRate.summary.latencyMs, true)],
+    ['server CPU at saturation / half rate (% of one core)', `${c.saturation.service.cpuPercent} / ${c.halfRate.service.cpuPercent}`, `${v.saturation.service.cpuPercent} / ${v.halfRate.service.cpuPercent}`],
+    ['Postgres backends CPU at saturation / half rate (% of one core)', '—', `${v.saturation.postgresCpuPercent ?? '—'} / ${v.halfRate.postgresCpuPercent ?? '—'}`],
+    ['load generator CPU at saturation / half rate (% of one core)', `${c.saturation.generatorCpuPercent} / ${c.halfRate.generatorCpuPercent}`, `${v.saturation.generatorCpuPercent} / ${v.halfRate.generatorCpuPercent}`],
+    ['server RSS peak (MB)', String(Math.max(c.saturation.service.rssPeakMb, c.halfRate.service.rssPeakMb)), String(Math.max(v.saturation.service.rssPeakMb, v.halfRate.service.rssPeakMb))],
+    ['pushes sent (saturation + half rate)', String(c.saturation.summary.sent + c.halfRate.summary.sent), String(v.saturation.summary.sent + v.halfRate.summary.sent)],
+    ['duplicates acknowledged (saturation + half rate)', String(c.saturation.summary.duplicatesAcknowledged + c.halfRate.summary.duplicatesAcknowledged), String(v.saturation.summary.duplicatesAcknowledged + v.halfRate.summary.duplicatesAcknowledged)],
+    ['non-2xx / timeouts / network errors / given up (saturation)', failures(c.saturation.summary), failures(v.saturation.summary)],
+    ['non-2xx / timeouts / network errors / given up (half rate)', failures(c.halfRate.summary), failures(v.halfRate.summary)],
+    [
+      'ack → view FINALIZED lag p50 / p95 / p99 / max (ms)',
+      '—',
+      v.viewLag ? `${pcts(v.viewLag.lagMs, true)} (n=${v.viewLag.lagMs.count}, ${round(v.viewLag.finalizedAtFirstGet * 100)}% at the first GET, ${v.viewLag.notFinalized} never)` : '—',
+    ],
+    [
+      'ack → Kafka voice.calls.finalized.v1 lag p50 / p95 / p99 / max (ms)',
+      '—',
+      v.kafkaLag ? `${pcts(v.kafkaLag.lagMs, true)} (${v.kafkaLag.received}/${v.kafkaLag.expected} calls)` : 'no broker',
+    ],
+    ['outbox empty after saturation (ms)', '—', v.outboxDrainMs === null ? '—' : String(v.outboxDrainMs)],
+  ];
+  return [
+    `# voice-push benchmark — ${r.startedAt}`,
+    '',
+    `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; the load generator, the server and Postgres share it.`,
+    `Load: push-simulator, concurrency ${r.settings.concurrency}, warm-up ${r.settings.warmupMs / 1000} s, saturation ${r.settings.saturationMs / 1000} s (closed loop), ` +
+      `half rate ${r.settings.halfRateMs / 1000} s (open loop at ${r.settings.halfRateShare * 100}% of the measured saturation, at most ${r.settings.openLoopConcurrency} in flight); ` +
+      `mix ${Object.entries(r.settings.mix).map(([k, w]) => `${k}=${w}`).join(',')}; anomalies ${Object.entries(r.settings.anomalies).map(([k, w]) => `${k}=${w}`).join(',')}; ` +
+      `seed ${r.settings.seed}. Kafka: ${r.settings.kafka ?? 'none'}.`,
+    '',
+    '| metric | ceiling (bare Fastify, parse + 200) | voice-push |',
+    '|---|---|---|',
+    ...rows.map(([m, a, b]) => `| ${m} | ${a} | ${b} |`),
+    `| **voice-push / ceiling throughput** | | **${r.ratio.throughput}** |`,
+    '',
+    `voice-push exit code after SIGTERM: ${r.voicePush.exitCode}.`,
+    '',
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

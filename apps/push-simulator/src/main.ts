@@ -1,0 +1,33 @@
+/** push-simulator CLI: see USAGE in cli-options.ts. Exit 0 when every push was acknowledged, 1 otherwise, 2 on bad usage. */
+import { CliError, parseCli, USAGE } from './cli-options.js';
+import { runSimulation } from './simulation.js';
+import { formatSummaryTable } from './summary-format.js';
+
+async function main(): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (error) {
+    const message = error instanceof CliError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? (error as Error).message : null;
+    if (message === null) throw error;
+    process.stderr.write(`push-simulator: ${message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (cli.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const summary = await runSimulation(cli.simulation);
+  process.stdout.write(cli.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummaryTable(summary)}\n`);
+  return summary.givenUp + summary.abandoned === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`push-simulator failed: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

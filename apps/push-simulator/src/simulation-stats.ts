@@ -1,0 +1,121 @@
+/** The counters of a run and the summary they come to. */
+import { ANOMALIES, type Anomaly } from './anomalies.js';
+import { CALL_KINDS, type CallKind } from './call-mix.js';
+import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
+import type { DeliveryResult } from './retry-schedule.js';
+import { isAcknowledged, type TryOutcome } from './try-outcome.js';
+
+export interface SimulationSummary {
+  calls: number;
+  callsByKind: Record<CallKind, number>;
+  anomalies: Record<Anomaly, number>;
+  /** pushes (the extra copies of the duplicate anomaly included) given to the sender */
+  sent: number;
+  /** pushes that got a 2xx, on some try */
+  acknowledged: number;
+  /** 2xx answers that said `duplicate:true` (a copy, or a retry of a push already stored) */
+  duplicatesAcknowledged: number;
+  /** pushes that needed at least one retry */
+  retried: number;
+  /** retry tries made (tries beyond the first) */
+  retries: number;
+  /** pushes whose 6th try failed too */
+  givenUp: number;
+  /** pushes still waiting for a retry when the run's drain time ran out */
+  abandoned: number;
+  /** HTTP tries, first tries and retries */
+  requests: number;
+  /** 4xx answers (retried like any non-2xx, spec §2.2) */
+  rejected4xx: number;
+  serverErrors5xx: number;
+  timeouts: number;
+  networkErrors: number;
+  /** other non-2xx answers (1xx/3xx) */
+  otherNon2xx: number;
+  /** ms from the start to the last first try */
+  loadElapsedMs: number;
+  /** ms from the start to the end, retries included */
+  elapsedMs: number;
+  /** 2xx answers per second over loadElapsedMs */
+  acksPerSecond: number;
+  requestsPerSecond: number;
+  /** answer time of the 2xx tries */
+  latencyMs: LatencySummary;
+}
+
+export class SimulationStats {
+  calls = 0;
+  readonly callsByKind = Object.fromEntries(CALL_KINDS.map((k) => [k, 0])) as Record<CallKind, number>;
+  readonly anomalies = Object.fromEntries(ANOMALIES.map((a) => [a, 0])) as Record<Anomaly, number>;
+  sent = 0;
+  acknowledged = 0;
+  duplicatesAcknowledged = 0;
+  retried = 0;
+  retries = 0;
+  givenUp = 0;
+  abandoned = 0;
+  requests = 0;
+  acks = 0;
+  rejected4xx = 0;
+  serverErrors5xx = 0;
+  timeouts = 0;
+  networkErrors = 0;
+  otherNon2xx = 0;
+  readonly latency = new LatencyRecorder();
+
+  recordCall(kind: CallKind, anomalies: readonly Anomaly[]): void {
+    this.calls++;
+    this.callsByKind[kind]++;
+    for (const a of anomalies) this.anomalies[a]++;
+  }
+
+  recordTry(outcome: TryOutcome, tryNumber: number): void {
+    this.requests++;
+    if (tryNumber > 1) this.retries++;
+    if (tryNumber === 2) this.retried++;
+    if (isAcknowledged(outcome)) {
+      this.acks++;
+      this.latency.record(outcome.latencyMs);
+      if (outcome.kind === 'response' && outcome.duplicate) this.duplicatesAcknowledged++;
+      return;
+    }
+    if (outcome.kind === 'timeout') this.timeouts++;
+    else if (outcome.kind === 'error') this.networkErrors++;
+    else if (outcome.status >= 400 && outcome.status < 500) this.rejected4xx++;
+    else if (outcome.status >= 500) this.serverErrors5xx++;
+    else this.otherNon2xx++;
+  }
+
+  recordDelivery(result: DeliveryResult): void {
+    if (result.outcome === 'acknowledged') this.acknowledged++;
+    else if (result.outcome === 'givenUp') this.givenUp++;
+    else this.abandoned++;
+  }
+
+  summary(loadElapsedMs: number, elapsedMs: number): SimulationSummary {
+    const perSecond = (n: number) => (loadElapsedMs > 0 ? Math.round((n / loadElapsedMs) * 1000 * 10) / 10 : 0);
+    return {
+      calls: this.calls,
+      callsByKind: { ...this.callsByKind },
+      anomalies: { ...this.anomalies },
+      sent: this.sent,
+      acknowledged: this.acknowledged,
+      duplicatesAcknowledged: this.duplicatesAcknowledged,
+      retried: this.retried,
+      retries: this.retries,
+      givenUp: this.givenUp,
+      abandoned: this.abandoned,
+      requests: this.requests,
+      rejected4xx: this.rejected4xx,
+      serverErrors5xx: this.serverErrors5xx,
+      timeouts: this.timeouts,
+      networkErrors: this.networkErrors,
+      otherNon2xx: this.otherNon2xx,
+      loadElapsedMs: Math.round(loadElapsedMs),
+      elapsedMs: Math.round(elapsedMs),
+      acksPerSecond: perSecond(this.acks),
+      requestsPerSecond: perSecond(this.requests),
+      latencyMs: this.latency.summary(),
+    };
+  }
+}

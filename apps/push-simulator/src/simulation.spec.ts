@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { parseCli } from './cli-options.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { LatencyRecorder } from './latency-recorder.js';
+import type { Transport } from './http-transport.js';
+import type { Push } from './push.js';
+import { RateLimiter } from './rate-limiter.js';
+import { runSimulation } from './simulation.js';
+import { startTestReceiver, type TestReceiver } from './testing/test-receiver.js';
+
+/** acknowledges everything at once, remembers what it was sent */
+function recordingTransport(): Transport & { sent: Push[]; maxInFlight: number } {
+  let inFlight = 0;
+  const t = {
+    sent: [] as Push[],
+    maxInFlight: 0,
+    async send(push: Push) {
+      t.sent.push(push);
+      inFlight++;
+      t.maxInFlight = Math.max(t.maxInFlight, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return { kind: 'response' as const, status: 200, latencyMs: 0.1, duplicate: false };
+    },
+    async close() {},
+  };
+  return t;
+}
+
+describe('runSimulation', () => {
+  let receiver: TestReceiver | undefined;
+  afterEach(async () => receiver?.close());
+
+  test('the mix proportions hold for a seeded 1000-call run', async () => {
+    const summary = await runSimulation({ url: 'http://unused', calls: 1000, seed: 42, transport: recordingTransport() });
+    expect(summary.calls).toBe(1000);
+    const share = (k: keyof typeof summary.callsByKind) => summary.callsByKind[k] / 1000;
+    expect(share('answered')).toBeCloseTo(0.6, 1);
+    expect(share('unanswered')).toBeCloseTo(0.25, 1);
+    expect(share('privacy')).toBeCloseTo(0.1, 1);
+    expect(share('sms')).toBeCloseTo(0.05, 1);
+    expect(Math.abs(share('answered') - 0.6)).toBeLessThan(0.05);
+    expect(Math.abs(share('sms') - 0.05)).toBeLessThan(0.02);
+  });
+
+  test('is reproducible: same seed and run id, same pushes in the same order (one at a time)', async () => {
+    const run = async (seed: number) => {
+      const t = recordingTransport();
+      await runSimulation({ url: 'x', calls: 100, seed, runId: 'r', baseTimeMs: 1_700_000_000_000, concurrency: 1, transport: t,
+        anomalies: { duplicate: 0.2, reorder: 0.2, cdrFirst: 0.2, lostStatus: 0.2, missingCdr: 0.2, unitMixup: 0.2 } });
+      return t.sent.map((p) => JSON.stringify(p.body));
+    };
+    expect(await run(1)).toEqual(await run(1));
+    expect(await run(1)).not.toEqual(await run(2));
+  });
+
+  test('never has more than `concurrency` tries in flight', async () => {
+    const t = recordingTransport();
+    await runSimulation({ url: 'x', calls: 200, concurrency: 4, transport: t });
+    expect(t.maxInFlight).toBe(4);
+  });
+
+  test('stops starting calls after --duration', async () => {
+    const started = performance.now();
+    const summary = await runSimulation({ url: 'x', durationMs: 200, transport: recordingTransport() });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(summary.calls).toBeGreaterThan(0);
+    expect(summary.acknowledged).toBe(summary.sent);
+  });
+
+  test('reports sent, acknowledged and latency percentiles against a real receiver', async () => {
+    receiver = await startTestReceiver();
+    const summary = await runSimulation({ url: receiver.url, calls: 100, concurrency: 16 });
+    expect(summary.sent).toBe(receiver.requests.length);
+    expect(summary.acknowledged).toBe(summary.sent);
+    expect(summary.latencyMs.count).toBe(summary.sent);
+    expect(summary.latencyMs.p50).toBeLessThanOrEqual(summary.latencyMs.p99);
+    expect(summary.latencyMs.p99).toBeLessThanOrEqual(summary.latencyMs.max);
+    expect(receiver.requests.filter((r) => r.path === '/v1/push/cdr')).toHaveLength(100);
+  });
+
+  test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
+    receiver = await startTestReceiver();
+    await runSimulation({ url: receiver.url, calls: 30 });
+    for (const r of receiver.requests) {
+      if (r.path === '/v1/push/status') expect(r.body['eventTime']).toMatch(/^\d{10}$/);
+      else expect(String(r.body['beginCallTime'])).toMatch(/^\d{13}$/);
+    }
+  });
+});
+
+describe('pacing and measuring', () => {
+  test('the rate limiter spaces tries 1000/rate ms apart on a fake clock', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(100, () => clock, async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    });
+    for (let i = 0; i < 5; i++) await limiter.acquire();
+    expect(waits).toEqual([10, 10, 10, 10]);
+    expect(clock).toBe(40);
+  });
+
+  test('missed slots are caught up to the burst, never beyond', async () => {
+    let clock = 0;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(100, () => clock, async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    }, 3);
+    await limiter.acquire(); // slot 0
+    clock = 100; // 9 slots missed while nobody asked
+    for (let i = 0; i < 4; i++) await limiter.acquire();
+    expect(waits).toEqual([10]); // slots 80 and 90 caught up, 100 on time, then 110
+    expect(clock).toBe(110);
+  });
+
+  test('a rate of 0 never waits', async () => {
+    const limiter = new RateLimiter(0, () => 0, async () => {
+      throw new Error('waited');
+    });
+    await limiter.acquire();
+  });
+
+  test('the concurrency limiter hands a freed slot to the next waiter', async () => {
+    const c = new ConcurrencyLimiter(1);
+    await c.acquire();
+    let second = false;
+    const p = c.acquire().then(() => (second = true));
+    expect(second).toBe(false);
+    c.release();
+    await p;
+    expect(c.inFlight).toBe(1);
+  });
+
+  test('latency percentiles are nearest-rank', () => {
+    const r = new LatencyRecorder();
+    for (let i = 1; i <= 100; i++) r.record(i);
+    expect(r.summary()).toMatchObject({ count: 100, p50: 50, p95: 95, p99: 99, max: 100 });
+  });
+});
+
+describe('CLI options', () => {
+  test('the documented command line parses', () => {
+    const cli = parseCli(
+      ('--url http://127.0.0.1:3000 --rate 500 --concurrency 32 --calls 1000 --time-scale 0.001 --seed 42 --duplicate-rate 0.1 ' +
+        '--reorder-rate 0.2 --cdr-first-rate 0.05 --lost-status-rate 0.05 --missing-cdr-rate 0.02 --unit-mixup-rate 0.01 ' +
+        '--mix answered=0.6,unanswered=0.25,privacy=0.1,sms=0.05 --json').split(' '),
+    );
+    expect(cli.json).toBe(true);
+    expect(cli.simulation).toMatchObject({
+      url: 'http://127.0.0.1:3000', rate: 500, concurrency: 32, calls: 1000, timeScale: 0.001, seed: 42, timeoutMs: 3000,
+      anomalies: { duplicate: 0.1, reorder: 0.2, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.02, unitMixup: 0.01 },
+      mix: { answered: 0.6, unanswered: 0.25, privacy: 0.1, sms: 0.05 },
+    });
+    expect(parseCli(['--url', 'http://x', '--duration', '30s']).simulation.durationMs).toBe(30_000);
+  });
+
+  test('bad values are refused', () => {
+    expect(() => parseCli(['--url', 'http://x'])).toThrow(/--calls or --duration/);
+    expect(() => parseCli(['--url', 'http://x', '--calls', '1', '--duplicate-rate', '2'])).toThrow(/probability/);
+    expect(() => parseCli(['--url', 'http://x', '--calls', '1', '--mix', 'answered=x'])).toThrow(/--mix/);
+    expect(() => parseCli(['--url', 'http://x', '--duration', '10 parsecs'])).toThrow(/duration/);
+  });
+});

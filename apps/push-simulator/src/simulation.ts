@@ -1,0 +1,160 @@
+/**
+ * runSimulation: plays calls against a receiver the way the platform would — each call's pushes
+ * go out one after the other (a push's first try waits for the previous one's first try), a failed
+ * push is retried in the background on the spec's schedule while the call goes on, and up to
+ * `concurrency` tries are in flight across calls, paced to `rate` tries per second.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { NO_ANOMALIES, planCall, type AnomalyRates, type PlannedCall } from './anomalies.js';
+import { DEFAULT_MIX, type CallMix } from './call-mix.js';
+import { drawCallKind, generateCallFlow } from './call-flow.generator.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { HttpTransport, type Transport } from './http-transport.js';
+import { Prng } from './prng.js';
+import { ProgressMeter } from './progress.js';
+import type { Push } from './push.js';
+import { RateLimiter } from './rate-limiter.js';
+import { deliverWithRetries, realSleep, type Sleep } from './retry-schedule.js';
+import { SimulationStats, type SimulationSummary } from './simulation-stats.js';
+import type { TryOutcome } from './try-outcome.js';
+
+export interface SimulationOptions {
+  /** base URL of the receiver */
+  url: string;
+  /** tries per second, 0: as fast as the concurrency allows (closed loop) */
+  rate?: number;
+  /** most tries in flight at once (default 32) */
+  concurrency?: number;
+  /** stop after this many calls … */
+  calls?: number;
+  /** … or after this many ms of starting calls (whichever first; one of them is required) */
+  durationMs?: number;
+  /** multiplies the retry delays (0.001: 0, 5, 30, 300, 1800 ms). Default 1 */
+  timeScale?: number;
+  /** same seed, same calls, anomalies and order. Default 42 */
+  seed?: number | string;
+  /** per-call chance of each anomaly (default none) */
+  anomalies?: Partial<AnomalyRates>;
+  mix?: CallMix;
+  /** a try without a complete answer after this is a timeout (default 3000, spec §6.4) */
+  timeoutMs?: number;
+  /** how long to wait for pending retries after the last call (default: as long as the schedule takes) */
+  drainTimeoutMs?: number;
+  /** part of every callId (default random, so runs do not collide) */
+  runId?: string;
+  /** epoch ms of the first call (default now) */
+  baseTimeMs?: number;
+  /** a progress line every second on stderr (default false) */
+  progress?: boolean | ((line: string) => void);
+  /** hooks */
+  onCall?: (call: PlannedCall) => void;
+  onTry?: (push: Push, outcome: TryOutcome, tryNumber: number, atMs: number) => void;
+  /** injected for tests: where tries go, how waiting and time work */
+  transport?: Transport;
+  sleep?: Sleep;
+  now?: () => number;
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
+  const concurrency = options.concurrency ?? 32;
+  if (options.calls === undefined && options.durationMs === undefined) throw new Error('runSimulation: give calls or durationMs');
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale >= 0)) throw new Error('timeScale must be ≥ 0');
+  const seed = options.seed ?? 42;
+  const rates: AnomalyRates = { ...NO_ANOMALIES, ...options.anomalies };
+  const mix = options.mix ?? DEFAULT_MIX;
+  const now = options.now ?? (() => performance.now());
+  const sleep = options.sleep ?? realSleep;
+  const context = {
+    runId: options.runId ?? randomBytes(4).toString('hex'),
+    baseTimeMs: options.baseTimeMs ?? Math.floor(Date.now() / 1000) * 1000,
+  };
+  const transport = options.transport ?? new HttpTransport({ url: options.url, timeoutMs: options.timeoutMs ?? 3000, maxSockets: concurrency });
+  const ownsTransport = options.transport === undefined;
+  // up to 100 ms of missed slots may be caught up: the average rate holds when answers come in clumps
+  const limiter = new RateLimiter(options.rate ?? 0, now, sleep, Math.max(1, Math.round((options.rate ?? 0) / 10)));
+  const slots = new ConcurrencyLimiter(concurrency);
+  const stats = new SimulationStats();
+  const drain = new AbortController();
+  const pending = new Set<Promise<void>>();
+
+  const started = now();
+  let nextSeq = 0;
+  const moreCalls = () =>
+    (options.calls === undefined || nextSeq < options.calls) && (options.durationMs === undefined || now() - started < options.durationMs);
+
+  const sendOnce = async (push: Push): Promise<TryOutcome> => {
+    await limiter.acquire();
+    return slots.run(() => transport.send(push));
+  };
+
+  /** resolves after the push's first try; its retries, if any, go on in `pending` */
+  const deliver = (push: Push): Promise<void> =>
+    new Promise<void>((firstTryDone) => {
+      stats.sent++;
+      const delivery = deliverWithRetries(() => sendOnce(push), {
+        timeScale,
+        sleep,
+        signal: drain.signal,
+        onTry: (outcome, tryNumber) => {
+          stats.recordTry(outcome, tryNumber);
+          options.onTry?.(push, outcome, tryNumber, now());
+          if (tryNumber === 1) firstTryDone();
+        },
+      }).then(
+        (result) => {
+          stats.recordDelivery(result);
+          firstTryDone(); // abandoned before any try
+        },
+        (error: unknown) => {
+          firstTryDone();
+          throw error;
+        },
+      );
+      pending.add(delivery);
+      delivery.finally(() => pending.delete(delivery)).catch(() => undefined);
+    });
+
+  const worker = async () => {
+    while (moreCalls()) {
+      const seq = nextSeq++;
+      const prng = new Prng(`${seed}:${seq}`);
+      const flow = generateCallFlow(prng, seq, drawCallKind(prng, mix), context);
+      const call = planCall(prng, flow, rates);
+      stats.recordCall(flow.kind, call.anomalies);
+      options.onCall?.(call);
+      for (const push of call.pushes) await deliver(push);
+    }
+  };
+
+  const meter = new ProgressMeter();
+  const progress = startProgress(options.progress, () => meter.line(stats, now() - started, slots.inFlight, pending.size));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const loadEnded = now();
+    let drainTimer: NodeJS.Timeout | undefined;
+    if (options.drainTimeoutMs !== undefined && pending.size > 0) {
+      drainTimer = setTimeout(() => drain.abort(), options.drainTimeoutMs);
+    }
+    while (pending.size > 0) await Promise.all([...pending]);
+    clearTimeout(drainTimer);
+    return stats.summary(loadEnded - started, now() - started);
+  } finally {
+    progress.stop();
+    if (ownsTransport) await transport.close();
+  }
+}
+
+function startProgress(option: SimulationOptions['progress'], line: () => string) {
+  if (!option) return { stop: () => undefined };
+  const write = typeof option === 'function' ? option : (text: string) => process.stderr.write(`${text}\n`);
+  const timer = setInterval(() => write(line()), 1000);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      write(line());
+    },
+  };
+}

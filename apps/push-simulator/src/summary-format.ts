@@ -1,0 +1,23 @@
+/** The end-of-run summary as a plain text table (the CLI's default; --json prints the object). */
+import type { SimulationSummary } from './simulation-stats.js';
+
+export function formatSummaryTable(s: SimulationSummary): string {
+  const rows: Array<[string, string]> = [
+    ['calls', `${s.calls} (${Object.entries(s.callsByKind).map(([k, n]) => `${k} ${n}`).join(', ')})`],
+    ['anomalies', Object.entries(s.anomalies).map(([k, n]) => `${k} ${n}`).join(', ')],
+    ['sent (pushes)', String(s.sent)],
+    ['acknowledged', String(s.acknowledged)],
+    ['duplicates acknowledged', String(s.duplicatesAcknowledged)],
+    ['retried (pushes)', `${s.retried} (${s.retries} retry tries)`],
+    ['given up', String(s.givenUp)],
+    ['abandoned at drain timeout', String(s.abandoned)],
+    ['requests (tries)', String(s.requests)],
+    ['rejected 4xx (retried)', String(s.rejected4xx)],
+    ['5xx / timeouts / network errors', `${s.serverErrors5xx} / ${s.timeouts} / ${s.networkErrors}`],
+    ['throughput', `${s.acksPerSecond} acks/s, ${s.requestsPerSecond} req/s over ${(s.loadElapsedMs / 1000).toFixed(1)} s`],
+    ['ack latency ms p50/p95/p99/max', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} / ${s.latencyMs.max} (n=${s.latencyMs.count})`],
+    ['elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
