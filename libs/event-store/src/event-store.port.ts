@@ -59,8 +59,14 @@ export class WrongExpectedVersionError extends Error {
 export abstract class EventStore {
   /** Appends atomically; throws WrongExpectedVersionError when another writer got there first. */
   abstract append(request: AppendRequest): Promise<StoredEvent[]>;
-  /** Appends several streams in one transaction (group commit); all or nothing. */
-  abstract appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]>;
+  /**
+   * Appends several streams in one transaction (group commit); all or nothing. `inTransaction`
+   * runs once for the whole batch, after every request's own writes.
+   */
+  abstract appendMany(
+    requests: AppendRequest[],
+    inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>,
+  ): Promise<StoredEvent[][]>;
   abstract readStream(streamId: string, fromVersion?: number): Promise<StoredEvent[]>;
   /**
    * Committed events after a checkpoint, for rebuilds and republish. Pass '0' to start, then the

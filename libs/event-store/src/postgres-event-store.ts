@@ -4,6 +4,7 @@ import {
   WrongExpectedVersionError,
   type AppendRequest,
   type OutboxMessage,
+  type SqlExecutor,
   type StoredEvent,
 } from './event-store.port.js';
 import { QueryRunnerSqlExecutor } from './sql-executor.js';
@@ -161,11 +162,15 @@ export class PostgresEventStore extends EventStore {
 
   /**
    * One transaction for all requests: BEGIN, one INSERT of all events, one INSERT of all outbox
-   * rows (skipped when there are none), each request's inTransaction in order, COMMIT.
+   * rows (skipped when there are none), each request's inTransaction in order, the batch's
+   * inTransaction, COMMIT.
    * All or nothing: a conflict on any stream rolls everything back and throws
    * WrongExpectedVersionError for that stream (the first such request, in request order).
    */
-  async appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]> {
+  async appendMany(
+    requests: AppendRequest[],
+    inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>,
+  ): Promise<StoredEvent[][]> {
     if (requests.length === 0) return [];
     validate(requests);
 
@@ -239,6 +244,7 @@ export class PostgresEventStore extends EventStore {
       for (const [i, r] of requests.entries()) {
         if (r.inTransaction) await r.inTransaction(tx, stored[i]!);
       }
+      if (inTransaction) await inTransaction(tx, stored);
 
       await runner.commitTransaction();
       return stored;

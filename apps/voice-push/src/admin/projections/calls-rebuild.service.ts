@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
-import { callRowParams } from '../../call-sessions/projections/calls.projection.js';
+import { callRow, upsertCallRows } from '../../call-sessions/projections/calls.projection.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 
 /** Streams folded per round trip (each one statement to read, one to write). */
@@ -28,29 +28,13 @@ export interface RebuildJob {
   error: string | null;
 }
 
-const COLUMNS = ['call_id', 'account_id', 'status', 'reconciliation_status', 'call_result', 'cdr_overdue', 'version',
-  'opened_at', 'last_push_at', 'finalized_at', 'view'];
-
-/** The projection's own row (callRowParams), written when it differs and the live row is not newer. */
-function upsertSql(rows: number): string {
-  const values = Array.from({ length: rows }, (_, r) =>
-    `(${COLUMNS.map((_, c) => `$${r * COLUMNS.length + c + 1}`).join(', ')})`).join(',\n');
-  const data = COLUMNS.slice(1);
-  return `
-    INSERT INTO calls (${COLUMNS.join(', ')}) VALUES ${values}
-    ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
-    WHERE calls.version <= EXCLUDED.version
-      AND (${data.map((c) => `calls.${c}`).join(', ')}) IS DISTINCT FROM (${data.map((c) => `EXCLUDED.${c}`).join(', ')})
-    RETURNING call_id`;
-}
-
 /**
  * Rebuilds the `calls` read model from the event store, in place, in the background.
  *
  * Why in place (and not a shadow table swapped in): the live path already keeps `calls` in step
  * inside each append's transaction, with a version guard. The rebuild walks the streams (keyset
  * over the events' (stream_id, version) index, STREAMS_PER_BATCH at a time), folds each whole
- * stream with the domain's `evolve`, and upserts the row with `callRowParams` — the live
+ * stream with the domain's `evolve`, and upserts the row with `callRow` — the live
  * projection's own function — only where the live row is not newer (`calls.version <= rebuilt`)
  * and differs. So:
  * - ingestion is never blocked: no table lock, no long transaction; each batch is one autocommit
@@ -171,9 +155,8 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
       const state = states.get(e.stream_id) ?? initialState;
       states.set(e.stream_id, evolve(state, { type: e.type, data: e.data } as CallSessionEvent));
     }
-    const params: unknown[] = [];
-    for (const [callId, state] of states) params.push(...callRowParams(callId, state));
-    const written: unknown[] = states.size === 0 ? [] : await this.db.query(upsertSql(states.size), params);
+    const rows = [...states].map(([callId, state]) => callRow(callId, state));
+    const written = await upsertCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows, 'rebuild');
     const newerLive: { n: number }[] = await this.db.query(
       `SELECT count(*)::int AS n FROM calls c
          JOIN unnest($1::text[], $2::int[]) AS r(call_id, version) ON r.call_id = c.call_id

@@ -1,28 +1,55 @@
 import { lastPushAt, toCallView, type CallSessionState } from '#call-session-domain';
 import type { SqlExecutor } from '#event-store';
 
-const UPSERT = `
-  INSERT INTO calls (call_id, account_id, status, reconciliation_status, call_result, cdr_overdue,
-                     version, opened_at, last_push_at, finalized_at, view)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-  ON CONFLICT (call_id) DO UPDATE SET
-    account_id = EXCLUDED.account_id, status = EXCLUDED.status,
-    reconciliation_status = EXCLUDED.reconciliation_status, call_result = EXCLUDED.call_result,
-    cdr_overdue = EXCLUDED.cdr_overdue, version = EXCLUDED.version, opened_at = EXCLUDED.opened_at,
-    last_push_at = EXCLUDED.last_push_at, finalized_at = EXCLUDED.finalized_at, view = EXCLUDED.view
-  WHERE calls.version < EXCLUDED.version`;
+const DATA_COLUMNS = [
+  ['account_id', 'text'],
+  ['status', 'text'],
+  ['reconciliation_status', 'text'],
+  ['call_result', 'int'],
+  ['cdr_overdue', 'bool'],
+  ['version', 'int'],
+  ['opened_at', 'timestamptz'],
+  ['last_push_at', 'timestamptz'],
+  ['finalized_at', 'timestamptz'],
+  ['view', 'jsonb'],
+] as const;
+const COLUMNS = [['call_id', 'text'], ...DATA_COLUMNS] as const;
+
+/**
+ * `live`: the append's own write, newer versions only. `rebuild`: a version not older than the
+ * stored one, and only where something differs (so a rebuild reports what it changed).
+ */
+export type CallRowWrite = 'live' | 'rebuild';
+
+function upsertSql(mode: CallRowWrite): string {
+  const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
+  const names = COLUMNS.map(([name]) => name);
+  const select = COLUMNS.map(([name, type]) => (type === 'jsonb' ? `${name}::jsonb` : name)).join(', ');
+  const data = DATA_COLUMNS.map(([name]) => name);
+  const guard =
+    mode === 'live'
+      ? 'calls.version < EXCLUDED.version'
+      : `calls.version <= EXCLUDED.version AND (${data.map((c) => `calls.${c}`).join(', ')}) IS DISTINCT FROM (${data.map((c) => `EXCLUDED.${c}`).join(', ')})`;
+  return `
+    INSERT INTO calls (${names.join(', ')})
+    SELECT ${select} FROM unnest(${arrays}) AS r(${names.join(', ')})
+    ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    WHERE ${guard}
+    RETURNING call_id`;
+}
+const UPSERT = { live: upsertSql('live'), rebuild: upsertSql('rebuild') };
 
 /** The `calls` row for a state: the view plus the columns the list filters and the sweep use. */
-export function callRowParams(callId: string, state: CallSessionState): unknown[] {
+export function callRow(callId: string, state: CallSessionState): unknown[] {
   const view = toCallView(state);
   // A stored stream always has a first push; the fallback only satisfies the type.
-  const openedAt = view.openedAt ?? new Date(0).toISOString();
+  const openedAt = view.openedAt || new Date(0).toISOString();
   return [
     callId,
     view.accountId,
     view.status,
     view.reconciliation.status,
-    view.outcome?.callResult ?? null,
+    int32OrNull(view.outcome?.callResult),
     view.flags.includes('CDR_OVERDUE'),
     view.version,
     openedAt,
@@ -32,7 +59,18 @@ export function callRowParams(callId: string, state: CallSessionState): unknown[
   ];
 }
 
-/** Keeps the read model in step with the stream, inside the append's transaction. */
-export async function upsertCallRow(tx: SqlExecutor, callId: string, state: CallSessionState): Promise<void> {
-  await tx.query(UPSERT, callRowParams(callId, state));
+/** Codes are open-ended (contract §1); one that does not fit the filter column is simply not filterable. */
+function int32OrNull(value: number | null | undefined): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? value : null;
+}
+
+/**
+ * Writes many calls' rows in one statement (one round trip for a whole group commit), inside the
+ * append's transaction. Returns the ids of the rows written.
+ */
+export async function upsertCallRows(tx: SqlExecutor, rows: unknown[][], mode: CallRowWrite = 'live'): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const columns = COLUMNS.map((_, c) => rows.map((row) => row[c]));
+  const written = await tx.query<{ call_id: string }>(UPSERT[mode], columns);
+  return written.map((r) => r.call_id);
 }

@@ -14,7 +14,7 @@ import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { outboxMessagesFor } from '../projections/call-events.outbox.js';
-import { upsertCallRow } from '../projections/calls.projection.js';
+import { callRow, upsertCallRows } from '../projections/calls.projection.js';
 
 export interface WriteResult {
   callId: string;
@@ -43,13 +43,16 @@ export class CallSessionWriter {
   private readonly logger = new Logger('CallSessionWriter');
   private readonly queue = new KeyedSerialQueue();
   private readonly cache = new SessionCache<CallSessionState>(20_000);
-  private readonly batcher: CommitBatcher;
+  /** group commit; each append carries its `calls` row, written for the whole batch at once */
+  private readonly batcher: CommitBatcher<unknown[]>;
 
   constructor(
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
   ) {
-    this.batcher = new CommitBatcher(store);
+    this.batcher = new CommitBatcher(store, async (tx, rows) => {
+      await upsertCallRows(tx, rows);
+    });
   }
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
@@ -128,13 +131,15 @@ export class CallSessionWriter {
     }));
 
     const after = state;
-    const stored = await this.batcher.submit({
-      streamId: callId,
-      expectedVersion: before.version,
-      events: newEvents,
-      outbox: (events) => outboxMessagesFor(callId, events, after),
-      inTransaction: (tx) => upsertCallRow(tx, callId, after),
-    });
+    const stored = await this.batcher.submit(
+      {
+        streamId: callId,
+        expectedVersion: before.version,
+        events: newEvents,
+        outbox: (events) => outboxMessagesFor(callId, events, after),
+      },
+      callRow(callId, after),
+    );
     this.cache.set(callId, after);
     return { callId, outcome: first.outcome, reason: first.reason, events: stored, state: after };
   }

@@ -1,30 +1,35 @@
-import type { AppendRequest, EventStore, StoredEvent } from '#event-store';
-import { WrongExpectedVersionError } from '#event-store';
+import type { AppendRequest, EventStore, SqlExecutor, StoredEvent } from '#event-store';
+import { isStorageUnavailable } from '../../database/storage-errors.js';
 
-interface Pending {
+interface Pending<T> {
   request: AppendRequest;
+  extra: T;
   resolve: (events: StoredEvent[]) => void;
   reject: (error: unknown) => void;
 }
 
+/** What the whole batch writes besides the events, in the same transaction (the read model). */
+export type BatchWrite<T> = (tx: SqlExecutor, extras: T[]) => Promise<void>;
+
 /**
  * Group commit: appends that arrive while a commit is in flight wait and then go to Postgres
- * together in one transaction, so a burst of pushes costs one fsync instead of one each.
- * A batch that fails as a whole is retried request by request, so one stream's conflict never
- * fails its neighbours.
+ * together in one transaction, so a burst of pushes costs one commit instead of one each.
+ * A batch that fails for any reason but the database being away is retried request by request,
+ * so one stream's conflict (or one bad row) never fails its neighbours.
  */
-export class CommitBatcher {
-  private pending: Pending[] = [];
+export class CommitBatcher<T> {
+  private pending: Pending<T>[] = [];
   private inFlight = false;
 
   constructor(
     private readonly store: EventStore,
+    private readonly batchWrite: BatchWrite<T>,
     private readonly maxBatch = 256,
   ) {}
 
-  submit(request: AppendRequest): Promise<StoredEvent[]> {
+  submit(request: AppendRequest, extra: T): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ request, resolve, reject });
+      this.pending.push({ request, extra, resolve, reject });
       if (!this.inFlight) void this.flush();
     });
   }
@@ -33,37 +38,31 @@ export class CommitBatcher {
     this.inFlight = true;
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxBatch);
-        await this.commit(batch);
+        await this.commit(this.pending.splice(0, this.maxBatch));
       }
     } finally {
       this.inFlight = false;
     }
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      await this.commitOne(batch[0]);
-      return;
-    }
+  private async commit(batch: Pending<T>[]): Promise<void> {
     try {
-      const stored = await this.store.appendMany(batch.map((p) => p.request));
+      const stored = await this.append(batch);
       batch.forEach((p, i) => p.resolve(stored[i]));
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) {
-        // The database itself failed: every request of the batch shares the fate.
+      if (batch.length === 1 || isStorageUnavailable(error)) {
         for (const p of batch) p.reject(error);
         return;
       }
-      for (const p of batch) await this.commitOne(p);
+      for (const p of batch) await this.commit([p]);
     }
   }
 
-  private async commitOne(p: Pending): Promise<void> {
-    try {
-      p.resolve(await this.store.append(p.request));
-    } catch (error) {
-      p.reject(error);
-    }
+  private append(batch: Pending<T>[]): Promise<StoredEvent[][]> {
+    const extras = batch.map((p) => p.extra);
+    return this.store.appendMany(
+      batch.map((p) => p.request),
+      (tx) => this.batchWrite(tx, extras),
+    );
   }
 }

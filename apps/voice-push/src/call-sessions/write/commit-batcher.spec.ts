@@ -1,0 +1,87 @@
+import { describe, expect, test } from '@jest/globals';
+import { EventStore, type AppendRequest, type SqlExecutor, type StoredEvent } from '#event-store';
+import { CommitBatcher } from './commit-batcher.js';
+
+/** An in-memory store that records each transaction and fails the ones it is told to. */
+class RecordingStore extends EventStore {
+  readonly transactions: string[][] = [];
+  failWhen: (streams: string[]) => Error | null = () => null;
+  private release: (() => void) | null = null;
+  hold = false;
+
+  async append(request: AppendRequest): Promise<StoredEvent[]> {
+    return (await this.appendMany([request]))[0];
+  }
+
+  async appendMany(requests: AppendRequest[], inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>) {
+    const streams = requests.map((r) => r.streamId);
+    if (this.hold) await new Promise<void>((resolve) => (this.release = resolve));
+    const error = this.failWhen(streams);
+    if (error) throw error;
+    this.transactions.push(streams);
+    const stored = requests.map((r) => r.events.map((e, i) => ({ ...e, eventId: `${r.streamId}-${i}`, position: '0', streamId: r.streamId, version: r.expectedVersion + i + 1, recordedAt: new Date(0) })));
+    await inTransaction?.({ query: async () => [] }, stored);
+    return stored;
+  }
+
+  releaseHeld(): void {
+    this.hold = false;
+    this.release?.();
+  }
+
+  async readStream(): Promise<StoredEvent[]> {
+    return [];
+  }
+  async readAll(): Promise<StoredEvent[]> {
+    return [];
+  }
+}
+
+const request = (streamId: string): AppendRequest => ({
+  streamId,
+  expectedVersion: 0,
+  events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: new Date(0) }],
+});
+
+describe('CommitBatcher', () => {
+  test('appends that arrive during a commit go together in the next one, with one batch write', async () => {
+    const store = new RecordingStore();
+    const batchWrites: string[][] = [];
+    const batcher = new CommitBatcher<string>(store, async (_tx, extras) => {
+      batchWrites.push(extras);
+    });
+    store.hold = true;
+    const first = batcher.submit(request('a'), 'row-a');
+    const rest = ['b', 'c', 'd'].map((s) => batcher.submit(request(s), `row-${s}`));
+    store.releaseHeld();
+    await Promise.all([first, ...rest]);
+    expect(store.transactions).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(batchWrites).toEqual([['row-a'], ['row-b', 'row-c', 'row-d']]);
+  });
+
+  test('one bad request fails alone: its neighbours are committed one by one', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, async () => undefined);
+    store.failWhen = (streams) => (streams.includes('bad') ? Object.assign(new Error('value out of range'), { code: '22003' }) : null);
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const results = Promise.allSettled(['b', 'bad', 'c'].map((s) => batcher.submit(request(s), null)));
+    store.releaseHeld();
+    await first;
+    expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.transactions).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  test('the database being away fails the whole batch at once (no retry storm)', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, async () => undefined);
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const results = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));
+    store.failWhen = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    store.releaseHeld();
+    await expect(first).rejects.toThrow('ECONNREFUSED');
+    expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(store.transactions).toEqual([]);
+  });
+});
