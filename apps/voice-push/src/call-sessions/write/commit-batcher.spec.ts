@@ -47,9 +47,13 @@ describe('CommitBatcher', () => {
   test('appends that arrive during a commit go together in the next one, with one batch write', async () => {
     const store = new RecordingStore();
     const batchWrites: string[][] = [];
-    const batcher = new CommitBatcher<string>(store, async (_tx, extras) => {
-      batchWrites.push(extras);
-    });
+    const batcher = new CommitBatcher<string>(
+      store,
+      async (_tx, extras) => {
+        batchWrites.push(extras);
+      },
+      1,
+    );
     store.hold = true;
     const first = batcher.submit(request('a'), 'row-a');
     const rest = ['b', 'c', 'd'].map((s) => batcher.submit(request(s), `row-${s}`));
@@ -61,7 +65,7 @@ describe('CommitBatcher', () => {
 
   test('one bad request fails alone: its neighbours are committed one by one', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, async () => undefined);
+    const batcher = new CommitBatcher<null>(store, async () => undefined, 1);
     store.failWhen = (streams) => (streams.includes('bad') ? Object.assign(new Error('value out of range'), { code: '22003' }) : null);
     store.hold = true;
     const first = batcher.submit(request('a'), null);
@@ -74,7 +78,7 @@ describe('CommitBatcher', () => {
 
   test('the database being away fails the whole batch at once (no retry storm)', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, async () => undefined);
+    const batcher = new CommitBatcher<null>(store, async () => undefined, 1);
     store.hold = true;
     const first = batcher.submit(request('a'), null);
     const results = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));

@@ -19,29 +19,35 @@ export type BatchWrite<T> = (tx: SqlExecutor, extras: T[]) => Promise<void>;
  */
 export class CommitBatcher<T> {
   private pending: Pending<T>[] = [];
-  private inFlight = false;
+  private inFlight = 0;
 
+  /**
+   * @param maxInFlight commits running at once: a second one fills the round trips of the first.
+   *   Safe because a call has at most one append pending (the writer's keyed queue), so two
+   *   batches never touch the same stream.
+   */
   constructor(
     private readonly store: EventStore,
     private readonly batchWrite: BatchWrite<T>,
+    private readonly maxInFlight = 2,
     private readonly maxBatch = 256,
   ) {}
 
   submit(request: AppendRequest, extra: T): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
       this.pending.push({ request, extra, resolve, reject });
-      if (!this.inFlight) void this.flush();
+      this.flush();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.inFlight = true;
-    try {
-      while (this.pending.length > 0) {
-        await this.commit(this.pending.splice(0, this.maxBatch));
-      }
-    } finally {
-      this.inFlight = false;
+  private flush(): void {
+    while (this.pending.length > 0 && this.inFlight < this.maxInFlight) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      void this.commit(batch).finally(() => {
+        this.inFlight -= 1;
+        this.flush();
+      });
     }
   }
 
