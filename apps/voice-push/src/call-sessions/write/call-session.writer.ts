@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  commandCallId,
   decide,
   evolve,
   initialState,
@@ -56,7 +57,7 @@ export class CallSessionWriter {
   }
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
-    const callId = callIdOf(command);
+    const callId = commandCallId(command);
     return this.queue.run(callId, () => this.executeWithRetry(callId, command, context));
   }
 
@@ -143,8 +144,4 @@ export class CallSessionWriter {
     this.cache.set(callId, after);
     return { callId, outcome: first.outcome, reason: first.reason, events: stored, state: after };
   }
-}
-
-function callIdOf(command: CallSessionCommand): string {
-  return 'push' in command ? command.push.callId : command.callId;
 }
