@@ -7,9 +7,12 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
+import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
+import { serverTimeouts } from './http/server-timeouts.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { setupOpenApi } from './openapi/openapi.js';
+import { PushAccessPolicy } from './push-auth/push-access.policy.js';
 
 export interface RunningService {
   app: NestFastifyApplication;
@@ -22,9 +25,8 @@ export interface RunningService {
 export async function createApp(config: AppConfig, logger: Logger, databaseUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: HARD_BODY_LIMIT,
-    // A sender waits at most 3 s (spec §6.4); a socket idle far longer than that is let go.
-    keepAliveTimeout: 65_000,
-    requestTimeout: 30_000,
+    // A sender waits at most 3 s (spec §6.4): slow or silent clients are cut (see server-timeouts.ts).
+    ...serverTimeouts(config.httpRequestTimeoutMs),
     return503OnClosing: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
@@ -34,6 +36,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
   closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
+  registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
   app.useGlobalFilters(new HttpExceptionFilter());
   setupOpenApi(app);
   return app;

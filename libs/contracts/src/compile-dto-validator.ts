@@ -68,6 +68,10 @@ function constraintCheck(m: ValidationMetadata, where: string): Check {
       return isInteger;
     case 'isArray':
       return Array.isArray;
+    case 'arrayMaxSize': {
+      const max = num(0);
+      return (v) => Array.isArray(v) && v.length <= max;
+    }
     case 'min': {
       const min = num(0);
       return (v) => typeof v === 'number' && v >= min;

@@ -3,7 +3,7 @@
 // are checked in, and (with stopAtFirstError) the one a violation reports. Messages are plain
 // strings without `$` tokens, so the compiled fast path (compile-dto-validator.ts) can report them
 // word for word.
-import { IsArray, IsDefined, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
 /** Largest time / duration accepted: beyond it a JSON number is no longer an exact integer. */
 export const MAX_PUSH_INTEGER = Number.MAX_SAFE_INTEGER;
@@ -11,6 +11,8 @@ export const MAX_PUSH_INTEGER = Number.MAX_SAFE_INTEGER;
 export const ID_MAX_LENGTH = 128;
 /** userData: at most 2048 characters (spec §6.3). */
 export const USER_DATA_MAX_LENGTH = 2048;
+/** allEventType: at most 16 codes (the spec lists 4 status events; room for new ones, not for floods). */
+export const EVENT_TYPES_MAX_SIZE = 16;
 /** outId: at most 128 characters (enumerations.md). */
 export const OUT_ID_MAX_LENGTH = 128;
 
@@ -38,6 +40,7 @@ export const PUSH_FIELD_MESSAGES = {
   nonNegative: 'must not be negative',
   maxInteger: `must not exceed ${MAX_PUSH_INTEGER}`,
   array: 'must be an array of integers',
+  arrayMaxSize: (n: number): string => `must have at most ${n} elements`,
   eachInteger: 'must contain only integers',
   eventTime: 'must be a string of digits or a non-negative integer (epoch seconds)',
 } as const;
@@ -83,9 +86,14 @@ export const RequiredNonNegativeInteger = (): PropertyDecorator =>
 /** An optional integer 0 … MAX_SAFE_INTEGER (null = absent): ringTime, startTime, cdrCreateTime. */
 export const OptionalNonNegativeInteger = (): PropertyDecorator => all(IsOptional(), nonNegativeInteger());
 
-/** An optional array of integers (null = absent): allEventType. */
-export const OptionalIntegerArray = (): PropertyDecorator =>
-  all(IsOptional(), IsArray({ message: PUSH_FIELD_MESSAGES.array }), IsInt({ each: true, message: PUSH_FIELD_MESSAGES.eachInteger }));
+/** An optional array of at most `maxSize` integers (null = absent): allEventType. */
+export const OptionalIntegerArray = (maxSize: number = EVENT_TYPES_MAX_SIZE): PropertyDecorator =>
+  all(
+    IsOptional(),
+    IsArray({ message: PUSH_FIELD_MESSAGES.array }),
+    ArrayMaxSize(maxSize, { message: PUSH_FIELD_MESSAGES.arrayMaxSize(maxSize) }),
+    IsInt({ each: true, message: PUSH_FIELD_MESSAGES.eachInteger }),
+  );
 
 /** The status push's eventTime: required, see isEventTimeValue. */
 export const RequiredEventTime = (): PropertyDecorator =>

@@ -108,6 +108,7 @@ const awkwardConstants: unknown[] = [
   ' 1607588903', '1607588903', '1607588903000', '9007199254740991', '9007199254740992', '00000000000000000000001',
   '１２３', '\u0661\u0662', '\uFE0F', 'a\uFE0F', '😀', [], [1], [1, 2, 3, 4], ['1'], [1.5], [null], [[1]], [{}], {},
   { a: 1 }, { 0: 1, length: 1 }, 'a'.repeat(128), 'a'.repeat(129), 'a'.repeat(2048), 'a'.repeat(2049),
+  Array(16).fill(1), Array(17).fill(1), Array(17).fill('x'),
   '😀'.repeat(128), '😀'.repeat(129), 'a\uFE0F'.repeat(64), 'a\uFE0F'.repeat(65), '\uFE0F'.repeat(129),
 ];
 const awkwardValue: fc.Arbitrary<unknown> = fc.oneof(

@@ -49,6 +49,66 @@ describe('loadConfig', () => {
   });
 });
 
+describe('push hardening variables', () => {
+  test('off by default: no auth, no rate limit, 10 s request timeout', () => {
+    const config = loadConfig({});
+    expect(config.pushAuth).toMatchObject({ mode: 'off', defaultToken: null, maxSkewMs: 300_000, ipAllowlist: null, pathToken: null });
+    expect(config.pushAuth.accountTokens.size).toBe(0);
+    expect(config.pushRateLimit.perSecond).toBeNull();
+    expect(config.httpRequestTimeoutMs).toBe(10_000);
+  });
+
+  test('reads tokens, allow-list, path token, skew, rate limit', () => {
+    const config = loadConfig({
+      PUSH_AUTH_MODE: 'enforce',
+      PUSH_AUTH_TOKENS: 'acc1:tok-1, acc2:tok:2 ,default-tok',
+      PUSH_AUTH_MAX_SKEW: '60s',
+      PUSH_IP_ALLOWLIST: '10.0.0.0/8, 127.0.0.1, ::1, fd00::/8',
+      PUSH_PATH_TOKEN: 'abcdefghijklmnop-_.~',
+      PUSH_RATE_LIMIT: '2.5',
+      HTTP_REQUEST_TIMEOUT: '2s',
+    });
+    expect(config.pushAuth.mode).toBe('enforce');
+    expect(config.pushAuth.defaultToken).toBe('default-tok');
+    expect([...config.pushAuth.accountTokens]).toEqual([
+      ['acc1', 'tok-1'],
+      ['acc2', 'tok:2'],
+    ]);
+    expect(config.pushAuth.maxSkewMs).toBe(60_000);
+    expect(config.pushAuth.ipAllowlist).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'fd00::/8']);
+    expect(config.pushRateLimit).toEqual({ perSecond: 2.5, burst: 3 });
+    expect(config.httpRequestTimeoutMs).toBe(2000);
+  });
+
+  test.each([
+    [{ PUSH_AUTH_MODE: 'strict' }, 'PUSH_AUTH_MODE'],
+    [{ PUSH_AUTH_MODE: 'enforce' }, 'PUSH_AUTH_MODE=enforce needs'],
+    [{ PUSH_AUTH_TOKENS: 'a:b' }, 'PUSH_AUTH_MODE=off'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: 'a:x,a:y' }, 'more than one token'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: 'x,y' }, 'more than one default'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_IP_ALLOWLIST: '10.0.0.0/33' }, 'PUSH_IP_ALLOWLIST'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_IP_ALLOWLIST: 'example.com' }, 'PUSH_IP_ALLOWLIST'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'short' }, 'PUSH_PATH_TOKEN'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'a/b/c/d/e/f/g/h/i/j' }, 'PUSH_PATH_TOKEN'],
+    [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
+    [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
+    [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
+  ])('refuses %p', (env, expected) => {
+    expect(() => loadConfig(env)).toThrow(expected);
+  });
+
+  test('a configuration error never shows a token', () => {
+    let message = '';
+    try {
+      loadConfig({ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: 'acc1:secret-one,acc1:secret-two, has space' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('PUSH_AUTH_TOKENS');
+    expect(message).not.toContain('secret');
+  });
+});
+
 describe('parseDuration', () => {
   test.each([
     ['40m', 2_400_000],

@@ -1,4 +1,14 @@
 import { parseDuration } from './duration.js';
+import {
+  checkPushAuthSettings,
+  parseIpAllowlist,
+  parsePathToken,
+  parsePushAuthTokens,
+  PUSH_AUTH_MODES,
+  type PushAuthMode,
+  type PushAuthSettings,
+  type PushRateLimitSettings,
+} from '../push-auth/push-auth.settings.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,6 +32,12 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** how long a graceful shutdown may take before in-flight work is abandoned */
   shutdownTimeoutMs: number;
+  /** time a client has to send a whole request (headers and body): a slow body is cut (408) */
+  httpRequestTimeoutMs: number;
+  /** optional push authentication: signature, IP allow-list, secret path (all off by default) */
+  pushAuth: PushAuthSettings;
+  /** per-sender rate limit of the push receivers (off by default) */
+  pushRateLimit: PushRateLimitSettings;
 }
 
 export class ConfigError extends Error {
@@ -93,6 +109,31 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push('ADMIN_TOKEN: use at least 16 characters');
   }
 
+  const pushAuthMode = (text('PUSH_AUTH_MODE') ?? 'off').toLowerCase() as PushAuthMode;
+  if (!PUSH_AUTH_MODES.includes(pushAuthMode)) {
+    problems.push(`PUSH_AUTH_MODE=${pushAuthMode}: expected one of ${PUSH_AUTH_MODES.join(', ')}`);
+  }
+  const pushAuth: PushAuthSettings = {
+    mode: PUSH_AUTH_MODES.includes(pushAuthMode) ? pushAuthMode : 'off',
+    ...parsePushAuthTokens(text('PUSH_AUTH_TOKENS'), problems),
+    maxSkewMs: duration('PUSH_AUTH_MAX_SKEW', '300s'),
+    ipAllowlist: parseIpAllowlist(text('PUSH_IP_ALLOWLIST'), problems),
+    pathToken: parsePathToken(text('PUSH_PATH_TOKEN'), problems),
+  };
+  if (PUSH_AUTH_MODES.includes(pushAuthMode)) checkPushAuthSettings(pushAuth, problems);
+
+  const rateText = text('PUSH_RATE_LIMIT');
+  let perSecond: number | null = null;
+  if (rateText !== undefined && rateText !== 'off' && rateText !== '0') {
+    const rate = Number(rateText);
+    if (!Number.isFinite(rate) || rate <= 0) problems.push(`PUSH_RATE_LIMIT=${rateText}: expected pushes per second (> 0), or 0 / off`);
+    else perSecond = rate;
+  }
+  const pushRateLimit: PushRateLimitSettings = {
+    perSecond,
+    burst: positiveInt('PUSH_RATE_BURST', Math.max(1, Math.ceil(perSecond ?? 1))),
+  };
+
   const config: AppConfig = {
     port: port('PORT', 3000)!,
     host: text('HOST') ?? '0.0.0.0',
@@ -106,6 +147,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s'),
+    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s'),
+    pushAuth,
+    pushRateLimit,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,6 +1,11 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
+export function loggableUrl(url: string): string {
+  return url.split('?')[0]!.replace(/^\/v1\/push\/[^/]+\/(status|cdr)$/, '/v1/push/***/$1');
+}
+
 /** Every error leaves as `{error, message}` JSON, the shape of contract §1. */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -11,7 +16,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = this.toAnswer(exception);
-    if (statusCode >= 500) this.logger.error(`${request.method} ${request.url} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request.url)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     void reply.status(statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PushAccessPolicy } from '../push-auth/push-access.policy.js';
+import { PushAuthMetrics } from '../push-auth/push-auth.metrics.js';
 import { PushHttpController } from './push.http.controller.js';
 import { PushIngestionService } from './push-ingestion.service.js';
 import { PushMetrics } from './push.metrics.js';
@@ -8,7 +10,7 @@ import { RejectedPushStore } from './rejected-push.store.js';
 @Module({
   imports: [CqrsModule],
   controllers: [PushHttpController],
-  providers: [PushIngestionService, RejectedPushStore, PushMetrics],
-  exports: [PushIngestionService, RejectedPushStore, PushMetrics],
+  providers: [PushIngestionService, RejectedPushStore, PushMetrics, PushAccessPolicy, PushAuthMetrics],
+  exports: [PushIngestionService, RejectedPushStore, PushMetrics, PushAccessPolicy],
 })
 export class IngestionModule {}

@@ -1,6 +1,13 @@
 /** Largest body we accept (contract §1). */
 export const PUSH_BODY_LIMIT = 64 * 1024;
 
+/**
+ * Deepest nesting of objects and arrays accepted (a push is flat; its only array is allEventType).
+ * Past it the body is refused as INVALID_JSON: deep documents overflow recursive serialisers
+ * (JSON.stringify, which stores the raw push) and Postgres jsonb.
+ */
+export const MAX_JSON_DEPTH = 32;
+
 export type PushKind = 'status' | 'cdr';
 
 export type ReadBody =
@@ -31,6 +38,9 @@ export function readPushBody(contentType: string | undefined, raw: Buffer): Read
       message: `body of ${raw.length} bytes is over the ${PUSH_BODY_LIMIT}-byte limit`,
     };
   }
+  if (jsonDepthOver(raw, MAX_JSON_DEPTH)) {
+    return { ok: false, statusCode: 400, error: 'INVALID_JSON', message: `body nests objects / arrays deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -41,4 +51,66 @@ export function readPushBody(contentType: string | undefined, raw: Buffer): Read
     return { ok: false, statusCode: 400, error: 'INVALID_JSON', message: 'body must be a JSON object' };
   }
   return { ok: true, body: parsed as Record<string, unknown> };
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Whether the JSON text nests `{` / `[` deeper than `max` (outside strings), by one pass over the
+ * bytes: no parse, no recursion. Malformed text is not judged here (JSON.parse does that).
+ */
+export function jsonDepthOver(raw: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i]!;
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) {
+      inString = true;
+    } else if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+      if (++depth > max) return true;
+    } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** U+0000, or a UTF-16 surrogate without its pair: valid JSON escapes, but no text Postgres can store (nor I-JSON, RFC 7493). */
+// eslint-disable-next-line no-control-regex -- U+0000 is what is looked for
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const UNSTORABLE_TEXT_REASON = 'must not contain U+0000 or an unpaired surrogate (\\u0000, \\ud800…\\udfff escapes)';
+
+/** A name shown in a violation: the unstorable characters written as their JSON escapes. */
+export function printableName(name: string): string {
+  // eslint-disable-next-line no-control-regex -- U+0000 is what is looked for
+  return name.replace(/\u0000|[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The top-level fields of a parsed body holding text that cannot be stored (in a key or a string,
+ * at any depth). Such text can only come from `\u` escapes, so a body without one is not walked.
+ */
+export function unstorableTextFields(raw: Buffer, body: Record<string, unknown>): string[] {
+  if (!raw.includes('\\u')) return [];
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (UNSTORABLE.test(key) || holdsUnstorableText(value, 0)) fields.push(printableName(key));
+  }
+  return fields;
+}
+
+function holdsUnstorableText(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (typeof value !== 'object' || value === null || depth > MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsUnstorableText(v, depth + 1));
+  for (const [key, v] of Object.entries(value)) if (UNSTORABLE.test(key) || holdsUnstorableText(v, depth + 1)) return true;
+  return false;
 }

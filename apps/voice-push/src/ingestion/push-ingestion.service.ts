@@ -5,7 +5,7 @@ import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-
 import { RecordStatusPush } from '../call-sessions/commands/record-status-push/record-status-push.command.js';
 import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
 import { isStorageUnavailable } from '../database/storage-errors.js';
-import { readPushBody, type PushKind } from './push-body.reader.js';
+import { readPushBody, UNSTORABLE_TEXT_REASON, unstorableTextFields, type PushKind } from './push-body.reader.js';
 import { RejectedPushStore } from './rejected-push.store.js';
 import { PushMetrics } from './push.metrics.js';
 
@@ -46,9 +46,16 @@ export class PushIngestionService {
       return this.reject(kind, contentType, raw, read.statusCode, read.error, read.message, []);
     }
     const validated = kind === 'status' ? validateStatusPush(read.body) : validateCdrPush(read.body);
-    if (!validated.ok) {
-      const fields = validated.violations.map((v) => v.field).join(', ');
-      return this.reject(kind, contentType, raw, 400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, validated.violations);
+    // Text Postgres cannot store (U+0000, lone surrogates) would fail the commit on every retry:
+    // refused as a violation of its field instead, and kept (escaped) in the rejected-push store.
+    const violated = new Set(validated.ok ? [] : validated.violations.map((v) => v.field));
+    const textViolations = unstorableTextFields(raw, read.body)
+      .filter((field) => !violated.has(field))
+      .map((field) => ({ field, reason: UNSTORABLE_TEXT_REASON }));
+    if (!validated.ok || textViolations.length > 0) {
+      const violations = [...(validated.ok ? [] : validated.violations), ...textViolations];
+      const fields = violations.map((v) => v.field).join(', ');
+      return this.reject(kind, contentType, raw, 400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, violations);
     }
     let recorded: PushRecorded;
     try {

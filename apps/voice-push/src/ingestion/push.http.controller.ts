@@ -1,33 +1,74 @@
-import { Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pushContentType } from '../http/push-request.hook.js';
 import { ApiPushReceiver } from '../openapi/push-receiver.docs.js';
+import { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 import type { PushKind } from './push-body.reader.js';
 import { PushIngestionService } from './push-ingestion.service.js';
 
-/** The two receivers of contract §1. Bodies arrive as raw bytes (see raw-body.parser.ts). */
+/**
+ * The two receivers of contract §1. Bodies arrive as raw bytes (see raw-body.parser.ts).
+ * With PUSH_PATH_TOKEN set they are also served at `/v1/push/{token}/status|cdr`, and in enforce
+ * mode only there (the plain paths then answer 404); see push-access.policy.ts.
+ */
 @ApiTags('ingestion')
 @Controller('v1/push')
 export class PushHttpController {
-  constructor(private readonly ingestion: PushIngestionService) {}
+  constructor(
+    private readonly ingestion: PushIngestionService,
+    private readonly access: PushAccessPolicy,
+  ) {}
 
   @Post('status')
   @HttpCode(200)
   @ApiPushReceiver('status')
-  status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('content-type') type?: string) {
-    return this.receive('status', req, reply, type);
+  status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.receive('status', undefined, req, reply);
   }
 
   @Post('cdr')
   @HttpCode(200)
   @ApiPushReceiver('cdr')
-  cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Headers('content-type') type?: string) {
-    return this.receive('cdr', req, reply, type);
+  cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.receive('cdr', undefined, req, reply);
   }
 
-  private async receive(kind: PushKind, req: FastifyRequest, reply: FastifyReply, contentType: string | undefined) {
+  @Post(':pathToken/status')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  statusAtSecretPath(
+    @Param('pathToken') pathToken: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.receive('status', pathToken, req, reply);
+  }
+
+  @Post(':pathToken/cdr')
+  @HttpCode(200)
+  @ApiExcludeEndpoint()
+  cdrAtSecretPath(
+    @Param('pathToken') pathToken: string,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.receive('cdr', pathToken, req, reply);
+  }
+
+  private async receive(kind: PushKind, pathToken: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+    if (pathToken !== undefined && !this.access.pathTokenConfigured) {
+      reply.status(404);
+      return { error: 'NOT_FOUND', message: 'not found' };
+    }
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const answer = await this.ingestion.ingest(kind, contentType, raw);
+    // Refused before ingestion, so not kept in the rejected-push store (see push-access.policy.ts).
+    const refusal = this.access.verify({ kind, ip: req.ip, pathToken, query: req.query, raw });
+    if (refusal !== null) {
+      reply.status(refusal.statusCode);
+      return refusal.body;
+    }
+    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw);
     reply.status(answer.statusCode);
     return answer.body;
   }

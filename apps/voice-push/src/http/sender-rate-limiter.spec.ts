@@ -1,0 +1,45 @@
+import { describe, expect, test } from '@jest/globals';
+import { MAX_TRACKED_SENDERS, senderKey, SenderRateLimiter } from './sender-rate-limiter.js';
+
+describe('SenderRateLimiter (token bucket per sender)', () => {
+  test('burst, then refused with Retry-After, refilled at the rate', () => {
+    let now = 0;
+    const limiter = new SenderRateLimiter(2, 3, () => now);
+    expect([1, 2, 3].map(() => limiter.take('a').allowed)).toEqual([true, true, true]);
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(limiter.take('b').allowed).toBe(true); // another sender has its own bucket
+    now += 500; // one token back
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    now += 10_000; // never more than the burst saved up
+    expect([1, 2, 3, 4].map(() => limiter.take('a').allowed)).toEqual([true, true, true, false]);
+  });
+
+  test('a slow rate answers a longer Retry-After', () => {
+    const limiter = new SenderRateLimiter(0.1, 1, () => 0);
+    limiter.take('a');
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 10 });
+  });
+
+  test('memory is bounded however many senders', () => {
+    let now = 0;
+    const limiter = new SenderRateLimiter(1, 1, () => now);
+    for (let i = 0; i < MAX_TRACKED_SENDERS * 3; i++) {
+      limiter.take(`s${i}`);
+      now += 0.01;
+    }
+    expect(limiter.trackedSenders).toBeLessThanOrEqual(MAX_TRACKED_SENDERS);
+  });
+});
+
+describe('senderKey', () => {
+  test.each([
+    ['10.0.0.1', '10.0.0.1'],
+    ['::ffff:10.0.0.1', '10.0.0.1'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::9', '2001:db8:1:2::/64'],
+    ['2001:0db8:0001:0002:ffff::', '2001:db8:1:2::/64'],
+    ['::1', '0:0:0:0::/64'],
+    [undefined, 'unknown'],
+  ])('%s → %s', (address, key) => expect(senderKey(address)).toBe(key));
+});

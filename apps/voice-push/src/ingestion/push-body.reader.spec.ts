@@ -1,0 +1,38 @@
+import { describe, expect, test } from '@jest/globals';
+import fc from 'fast-check';
+import { jsonDepthOver, printableName, unstorableTextFields } from './push-body.reader.js';
+
+/** The depth of a parsed JSON value (the reference; recursion is fine on small values). */
+function depth(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + Math.max(0, ...children.map(depth));
+}
+
+describe('jsonDepthOver', () => {
+  test('agrees with the depth of the parsed value (strings with brackets, escapes included)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 8 }), fc.integer({ min: 0, max: 9 }), (value, max) => {
+        const text = JSON.stringify(value);
+        expect(jsonDepthOver(Buffer.from(text), max)).toBe(depth(value) > max);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  test('brackets inside strings do not count', () => {
+    expect(jsonDepthOver(Buffer.from('{"a":"[[[[{{{{\\"[[["}'), 1)).toBe(false);
+  });
+});
+
+describe('unstorableTextFields', () => {
+  const fields = (text: string) => unstorableTextFields(Buffer.from(text), JSON.parse(text) as Record<string, unknown>);
+  test('finds U+0000 and unpaired surrogates in values and keys, at any depth, by top-level field', () => {
+    expect(fields('{"a":"x\\u0000","b":"ok","c":{"d":["\\ud800"]},"e":"\\ud83d\\ude00","\\udc00":1}')).toEqual(['a', 'c', '\\udc00']);
+  });
+  test('a body without \\u escapes is not walked and has none', () => {
+    expect(fields('{"a":"x","b":[1,2]}')).toEqual([]);
+  });
+  test('printableName escapes what cannot be stored', () => {
+    expect(printableName('k\u0000\ud800')).toBe('k\\u0000\\ud800');
+  });
+});

@@ -1,0 +1,158 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/app-config.provider.js';
+import { senderKey, SenderRateLimiter } from '../http/sender-rate-limiter.js';
+import { PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
+import { IpAllowlist } from './ip-allowlist.js';
+import { PushAuthMetrics, type PushAuthFailure } from './push-auth.metrics.js';
+import { authCodeMatches, secretEquals } from './push-signature.js';
+
+/** An answer that ends a push before ingestion. */
+export interface PushRefusal {
+  statusCode: 401 | 403 | 404 | 503;
+  body: { error: string; message: string };
+  headers?: Record<string, string>;
+}
+
+export interface PushRequestFacts {
+  kind: 'status' | 'cdr';
+  ip: string | undefined;
+  /** the `{token}` of `/v1/push/{token}/…`; undefined on the plain paths */
+  pathToken: string | undefined;
+  query: unknown;
+  raw: Buffer;
+}
+
+const MESSAGES: Record<PushAuthFailure, string> = {
+  ip_not_allowed: 'the sender address is not allowed to push',
+  path_token: 'not found',
+  missing_signature: 'the push must be signed: ?timestamp=<unix seconds>&authCode=<hex>',
+  bad_timestamp: 'timestamp must be unix seconds',
+  expired_timestamp: 'timestamp is outside the allowed window',
+  unknown_account: 'no push token is configured for this account',
+  bad_signature: 'authCode does not match the body',
+};
+
+const SECONDS = /^\d{1,12}$/;
+/** At most one log line per reason per this long (a stranger's flood must not flood the log). */
+const LOG_EVERY_MS = 10_000;
+
+/**
+ * Who may push (contract §1 says no signature; all of this is optional, see PUSH_AUTH_MODE):
+ * - admit(): before the body is read — IP allow-list, per-sender rate limit;
+ * - verify(): with the raw body — the secret path segment, upstream's signature.
+ * In audit mode every failure is logged and counted, and the push is served; in enforce mode it is
+ * refused. Secrets (tokens, path token, authCode) are never logged; comparisons are constant time.
+ */
+@Injectable()
+export class PushAccessPolicy {
+  private readonly logger = new Logger('PushAuth');
+  private readonly allowlist: IpAllowlist | null;
+  private readonly rateLimiter: SenderRateLimiter | null;
+  private readonly lastLogged = new Map<PushAuthFailure, { at: number; suppressed: number }>();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: PushAuthMetrics,
+  ) {
+    const { pushAuth, pushRateLimit } = config;
+    this.allowlist = pushAuth.mode !== 'off' && pushAuth.ipAllowlist ? new IpAllowlist(pushAuth.ipAllowlist) : null;
+    this.rateLimiter = pushRateLimit.perSecond ? new SenderRateLimiter(pushRateLimit.perSecond, pushRateLimit.burst) : null;
+  }
+
+  get pathTokenConfigured(): boolean {
+    return this.config.pushAuth.pathToken !== null;
+  }
+
+  /** Before the body is read: the IP allow-list, then the sender's rate limit. */
+  admit(ip: string | undefined): PushRefusal | null {
+    if (this.allowlist && !this.allowlist.allows(ip)) {
+      const refusal = this.fail('ip_not_allowed', 403, 'FORBIDDEN', `ip=${ip ?? 'unknown'}`);
+      if (refusal) return refusal;
+    }
+    if (this.rateLimiter) {
+      const decision = this.rateLimiter.take(senderKey(ip));
+      if (!decision.allowed) {
+        this.metrics.rateLimited();
+        // Not refused content (nothing is kept): the sender's retry schedule brings it again.
+        return {
+          statusCode: 503,
+          body: { error: 'UNAVAILABLE', message: `too many pushes from this sender; retry after ${decision.retryAfterSeconds} s` },
+          headers: { 'retry-after': String(decision.retryAfterSeconds) },
+        };
+      }
+    }
+    return null;
+  }
+
+  /** With the raw body: the secret path segment, then the signature. */
+  verify(facts: PushRequestFacts): PushRefusal | null {
+    const { pushAuth } = this.config;
+    if (pushAuth.mode === 'off') return null;
+    if (pushAuth.pathToken !== null) {
+      const ok = facts.pathToken !== undefined && secretEquals(facts.pathToken, pushAuth.pathToken);
+      if (!ok) {
+        const refusal = this.fail('path_token', 404, 'NOT_FOUND', `${facts.kind} push ${facts.pathToken === undefined ? 'on the plain path' : 'with a wrong path token'}, ip=${facts.ip ?? 'unknown'}`);
+        if (refusal) return refusal;
+      }
+    }
+    if (pushAuth.defaultToken !== null || pushAuth.accountTokens.size > 0) {
+      const failure = this.signatureFailure(facts);
+      if (failure) {
+        const refusal = this.fail(failure, 401, 'UNAUTHORIZED', `${facts.kind} push, ip=${facts.ip ?? 'unknown'}`);
+        if (refusal) return refusal;
+      }
+    }
+    return null;
+  }
+
+  private signatureFailure(facts: PushRequestFacts): PushAuthFailure | null {
+    const query = (typeof facts.query === 'object' && facts.query !== null ? facts.query : {}) as Record<string, unknown>;
+    const { timestamp, authCode } = query;
+    if (typeof timestamp !== 'string' || typeof authCode !== 'string' || timestamp === '' || authCode === '') return 'missing_signature';
+    if (!SECONDS.test(timestamp)) return 'bad_timestamp';
+    if (Math.abs(Date.now() - Number(timestamp) * 1000) > this.config.pushAuth.maxSkewMs) return 'expired_timestamp';
+    const token = this.tokenFor(facts.raw);
+    if (token === null) return 'unknown_account';
+    return authCodeMatches(authCode, timestamp, facts.raw, token) ? null : 'bad_signature';
+  }
+
+  /** The account's own token when it has one, else the default token. */
+  private tokenFor(raw: Buffer): string | null {
+    const { accountTokens, defaultToken } = this.config.pushAuth;
+    if (accountTokens.size > 0 && raw.length <= PUSH_BODY_LIMIT) {
+      let accountId: unknown;
+      try {
+        accountId = (JSON.parse(raw.toString('utf8')) as { accountId?: unknown } | null)?.accountId;
+      } catch {
+        accountId = undefined;
+      }
+      if (typeof accountId === 'string') {
+        const own = accountTokens.get(accountId);
+        if (own !== undefined) return own;
+      }
+    }
+    return defaultToken;
+  }
+
+  /** Counts and logs a failure; the refusal in enforce mode, null in audit mode. */
+  private fail(reason: PushAuthFailure, statusCode: 401 | 403 | 404, error: string, context: string): PushRefusal | null {
+    const mode = this.config.pushAuth.mode === 'enforce' ? 'enforce' : 'audit';
+    this.metrics.failure(mode, reason);
+    this.log(reason, mode, context);
+    if (mode === 'audit') return null;
+    return { statusCode, body: { error, message: MESSAGES[reason] } };
+  }
+
+  private log(reason: PushAuthFailure, mode: string, context: string): void {
+    const now = Date.now();
+    const last = this.lastLogged.get(reason);
+    if (last && now - last.at < LOG_EVERY_MS) {
+      last.suppressed++;
+      return;
+    }
+    const suppressed = last?.suppressed ? ` (${last.suppressed} more since the last line)` : '';
+    this.lastLogged.set(reason, { at: now, suppressed: 0 });
+    this.logger.warn(`push authentication failed (${mode}): ${reason}: ${context}${suppressed}${mode === 'audit' ? '; served anyway (audit mode)' : ''}`);
+  }
+}

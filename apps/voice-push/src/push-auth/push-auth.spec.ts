@@ -1,0 +1,48 @@
+import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { IpAllowlist, plainAddress } from './ip-allowlist.js';
+import { authCodeMatches, pushAuthCode, secretEquals } from './push-signature.js';
+
+const sha256hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+describe('upstream signature', () => {
+  const raw = Buffer.from('{"accountId":"a","callId":"c"}');
+  test('authCode = hex SHA-256(timestamp + hex SHA-256(raw body) + token)', () => {
+    expect(pushAuthCode('1700000000', raw, 'tok')).toBe(sha256hex(`1700000000${sha256hex(raw)}tok`));
+  });
+  test('matches its own code, any hex case; not another body, timestamp, token or a malformed code', () => {
+    const code = pushAuthCode('1700000000', raw, 'tok');
+    expect(authCodeMatches(code, '1700000000', raw, 'tok')).toBe(true);
+    expect(authCodeMatches(code.toUpperCase(), '1700000000', raw, 'tok')).toBe(true);
+    expect(authCodeMatches(code, '1700000001', raw, 'tok')).toBe(false);
+    expect(authCodeMatches(code, '1700000000', Buffer.from(`${raw.toString()} `), 'tok')).toBe(false);
+    expect(authCodeMatches(code, '1700000000', raw, 'tok2')).toBe(false);
+    for (const bad of ['', code.slice(1), `${code}0`, code.replace(/.$/, 'g')]) expect(authCodeMatches(bad, '1700000000', raw, 'tok')).toBe(false);
+  });
+  test('secretEquals compares any lengths', () => {
+    expect(secretEquals('abc', 'abc')).toBe(true);
+    expect(secretEquals('abc', 'abcd')).toBe(false);
+    expect(secretEquals('', 'x')).toBe(false);
+  });
+});
+
+describe('IP allow-list', () => {
+  const list = new IpAllowlist(['10.0.0.0/8', '192.168.1.7', '2001:db8::/32', '::1']);
+  test.each([
+    ['10.1.2.3', true],
+    ['::ffff:10.1.2.3', true],
+    ['11.0.0.1', false],
+    ['192.168.1.7', true],
+    ['192.168.1.8', false],
+    ['2001:db8:1::5', true],
+    ['2001:db9::1', false],
+    ['::1', true],
+    ['127.0.0.1', false],
+    ['not-an-ip', false],
+  ])('%s → %p', (address, allowed) => expect(list.allows(address)).toBe(allowed));
+  test('undefined is not allowed', () => expect(list.allows(undefined)).toBe(false));
+  test('plainAddress unwraps IPv4-mapped IPv6 only', () => {
+    expect(plainAddress('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(plainAddress('::1')).toBe('::1');
+  });
+});

@@ -1,0 +1,209 @@
+// Limits of the push receivers: JSON depth, array sizes, text Postgres cannot store, the
+// per-sender rate limit, and the server timeouts against slow clients (slowloris).
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { resolve } from 'node:path';
+import { metricValue } from '../support/prometheus-text.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
+const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
+const statusPush = (overrides: Record<string, unknown> = {}) => ({
+  ...sample('status-spec-example.json'),
+  callId: `limits-${randomUUID()}`,
+  ...overrides,
+});
+
+async function rejectedRows(service: TestService, marker: string) {
+  return service.db.query(`SELECT kind, status_code, reason, violations, raw_body, count FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
+}
+
+/** A status push whose extra field `nest` makes the whole body `depth` levels deep. */
+function nestedBody(depth: number, marker: string): string {
+  const push = JSON.stringify(statusPush({ userData: marker }));
+  const inner = depth - 1; // the body object itself is level 1
+  return `${push.slice(0, -1)},"nest":${'['.repeat(inner)}${']'.repeat(inner)}}`;
+}
+
+describe('limits of the push receivers', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('JSON nested 32 levels deep is accepted; 33 levels → 400 INVALID_JSON, kept raw', async () => {
+    expect((await service.post('/v1/push/status', nestedBody(32, randomUUID()))).status).toBe(200);
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/status', nestedBody(33, marker));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: 'INVALID_JSON' });
+    expect(answer.body.message).toContain('32');
+    const rows = await rejectedRows(service, marker);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: 'status', status_code: 400, count: 1 });
+  });
+
+  test('a body nested thousands of levels (past any recursive serialiser) → 400, not a 5xx', async () => {
+    const marker = randomUUID();
+    const body = `{"userData":"${marker}","x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
+    const answer = await service.post('/v1/push/cdr', body);
+    expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
+    expect(await rejectedRows(service, marker)).toHaveLength(1);
+  });
+
+  test('allEventType with 16 codes is accepted; 17 → 400 INVALID_PUSH on allEventType, kept', async () => {
+    expect((await service.post('/v1/push/status', statusPush({ allEventType: Array.from({ length: 16 }, (_, i) => i) }))).status).toBe(200);
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/status', statusPush({ userData: marker, allEventType: Array.from({ length: 17 }, (_, i) => i) }));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('INVALID_PUSH');
+    expect(answer.body.violations).toEqual([{ field: 'allEventType', reason: 'must have at most 16 elements' }]);
+    const [row] = await rejectedRows(service, marker);
+    expect(row.violations).toEqual(answer.body.violations);
+  });
+
+  test.each([
+    ['U+0000 in a known field', { callId: 'nul\u0000id' }, 'callId'],
+    ['U+0000 in an unknown field', { extra: 'a\u0000b' }, 'extra'],
+    ['a lone high surrogate', { userData: 'x\uD800y' }, 'userData'],
+    ['a lone low surrogate in a nested key', { extra: { ['k\uDC00']: 1 } }, 'extra'],
+    ['U+0000 in a key', { ['k\u0000']: 1 }, 'k\\u0000'],
+  ])('%s (valid JSON Postgres cannot store) → 400 INVALID_PUSH, kept escaped, never a 503', async (_name, overrides, field) => {
+    const marker = randomUUID();
+    const body = JSON.stringify(statusPush({ outId: marker, ...overrides }));
+    const answer = await service.post('/v1/push/status', body);
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toBe('INVALID_PUSH');
+    expect(answer.body.violations.map((v: { field: string }) => v.field)).toContain(field);
+    const rows = await rejectedRows(service, marker);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].raw_body).toBe(body);
+  });
+
+  test('a well-formed surrogate pair (emoji) is fine', async () => {
+    expect((await service.post('/v1/push/status', statusPush({ userData: '😀 \uD83D\uDE00' }))).status).toBe(200);
+  });
+
+  test('a NUL byte in malformed JSON → 400 INVALID_JSON, kept (the parser message quoting it is storable)', async () => {
+    const marker = randomUUID();
+    const answer = await service.post('/v1/push/status', `{"m":"${marker}","a":\u0000}`);
+    expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
+    expect(await rejectedRows(service, marker)).toHaveLength(1);
+  });
+});
+
+describe('per-sender rate limit (PUSH_RATE_LIMIT)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ PUSH_RATE_LIMIT: '5', PUSH_RATE_BURST: '5' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('over the limit: 503 UNAVAILABLE with Retry-After, nothing kept as rejected; later accepted again', async () => {
+    const marker = randomUUID();
+    const pushes = Array.from({ length: 12 }, () => JSON.stringify(statusPush({ userData: marker })));
+    const answers = [];
+    for (const body of pushes) {
+      const response = await fetch(`${service.url}/v1/push/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      answers.push({ status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> });
+    }
+    const accepted = answers.filter((a) => a.status === 200);
+    const limited = answers.filter((a) => a.status === 503);
+    // 5 saved up, plus what refilled while the 12 were sent (5 a second)
+    expect(accepted.length).toBeGreaterThanOrEqual(5);
+    expect(accepted.length).toBeLessThanOrEqual(8);
+    expect(accepted.length + limited.length).toBe(12);
+    for (const a of limited) {
+      expect(a.body.error).toBe('UNAVAILABLE');
+      expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
+    }
+    // refused for load, not for content: not in the rejected-push store
+    expect(await rejectedRows(service, marker)).toHaveLength(0);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricValue(metrics, 'voice_push_rate_limited_total')).toBe(limited.length);
+
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await service.post('/v1/push/status', statusPush())).status).toBe(200);
+  });
+
+  test('the limit is on the push receivers only', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => service.get('/health/live')));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+  });
+});
+
+/** Opens a socket, sends the headers of a push announcing `length` bytes, then one byte every `everyMs`. */
+function slowPost(url: string, path: string, length: number, everyMs: number) {
+  const { hostname, port } = new URL(url);
+  const socket = net.connect(Number(port), hostname);
+  let received = '';
+  let sent = 0;
+  const started = Date.now();
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk) => (received += chunk));
+  socket.on('error', () => {});
+  socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`);
+  const timer = setInterval(() => {
+    if (socket.destroyed || sent >= length) return clearInterval(timer);
+    socket.write(sent === 0 ? '{' : ' ');
+    sent++;
+  }, everyMs);
+  const closed = new Promise<{ afterMs: number; received: string; sent: number }>((done) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      done({ afterMs: Date.now() - started, received, sent });
+    }),
+  );
+  return { socket, closed };
+}
+
+describe('server timeouts (HTTP_REQUEST_TIMEOUT)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ HTTP_REQUEST_TIMEOUT: '1s' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('a body sent a byte at a time (slowloris) is cut with 408 soon after the timeout', async () => {
+    const slow = slowPost(service.url, '/v1/push/status', 10_000, 100);
+    const safety = setTimeout(() => slow.socket.destroy(), 15_000);
+    const result = await slow.closed;
+    clearTimeout(safety);
+    expect(result.received).toMatch(/^HTTP\/1\.1 408/);
+    // 1 s timeout + at most one 250 ms check, with margin for a loaded machine
+    expect(result.afterMs).toBeLessThan(4_000);
+    expect(result.sent).toBeLessThan(60);
+  });
+
+  test('headers that never end are cut too', async () => {
+    const { hostname, port } = new URL(service.url);
+    const socket = net.connect(Number(port), hostname);
+    socket.on('error', () => {});
+    const started = Date.now();
+    socket.write(`POST /v1/push/cdr HTTP/1.1\r\nHost: ${hostname}\r\n`);
+    const timer = setInterval(() => socket.write('X-Slow: 1\r\n'), 100);
+    const safety = setTimeout(() => socket.destroy(), 15_000);
+    await new Promise((done) => socket.on('close', done));
+    clearInterval(timer);
+    clearTimeout(safety);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  test('several slow clients do not stop a normal push', async () => {
+    const slow = Array.from({ length: 5 }, () => slowPost(service.url, '/v1/push/cdr', 5_000, 200));
+    const answer = await service.post('/v1/push/status', statusPush());
+    expect(answer.status).toBe(200);
+    const safety = setTimeout(() => slow.forEach((s) => s.socket.destroy()), 15_000);
+    await Promise.all(slow.map((s) => s.closed));
+    clearTimeout(safety);
+  });
+});

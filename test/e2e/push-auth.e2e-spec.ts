@@ -1,0 +1,227 @@
+// Optional push authentication (PUSH_AUTH_MODE): upstream's signature over the raw body,
+// per-account tokens, the IP allow-list, the secret path segment; audit vs enforce.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { metricValue } from '../support/prometheus-text.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+
+const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
+const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
+const statusBody = (overrides: Record<string, unknown> = {}) =>
+  JSON.stringify({ ...sample('status-spec-example.json'), callId: `auth-${randomUUID()}`, ...overrides });
+
+const DEFAULT_TOKEN = 'default-token-0123456789';
+const SPECIAL_TOKEN = 'special-token-abcdef';
+const SPECIAL_ACCOUNT = 'ACC-SPECIAL';
+const PATH_TOKEN = 'p4th-t0ken-very-secret_~.';
+
+const sha256hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
+/** upstream's authCode: hex SHA-256( timestamp + hex(SHA-256(raw body)) + authToken ) */
+const authCode = (timestamp: string, body: string, token: string) => sha256hex(`${timestamp}${sha256hex(Buffer.from(body, 'utf8'))}${token}`);
+const nowSeconds = () => String(Math.floor(Date.now() / 1000));
+const signedQuery = (body: string, token: string, timestamp = nowSeconds()) => `?timestamp=${timestamp}&authCode=${authCode(timestamp, body, token)}`;
+
+async function post(service: TestService, path: string, body: string) {
+  const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+async function failures(service: TestService, mode: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return metricValue(text, 'voice_push_auth_failures_total', { mode, reason }) ?? 0;
+}
+async function keptAsRejected(service: TestService, marker: string): Promise<number> {
+  const rows = await service.db.query(`SELECT count(*)::int AS n FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
+  return rows[0].n;
+}
+
+describe('signature, enforce mode (+ an allow-list holding 127.0.0.1)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({
+      PUSH_AUTH_MODE: 'enforce',
+      PUSH_AUTH_TOKENS: `${SPECIAL_ACCOUNT}:${SPECIAL_TOKEN},${DEFAULT_TOKEN}`,
+      PUSH_AUTH_MAX_SKEW: '300s',
+      PUSH_IP_ALLOWLIST: '127.0.0.0/8, ::1',
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('a validly signed push is accepted (both endpoints)', async () => {
+    const body = statusBody();
+    expect(await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).toMatchObject({ status: 200, body: { accepted: true } });
+    const cdr = JSON.stringify({ ...sample('cdr-spec-example.json'), callId: `auth-${randomUUID()}` });
+    expect((await post(service, `/v1/push/cdr${signedQuery(cdr, DEFAULT_TOKEN)}`, cdr)).status).toBe(200);
+  });
+
+  test('the authCode may be sent in upper case hex', async () => {
+    const body = statusBody();
+    const ts = nowSeconds();
+    expect((await post(service, `/v1/push/status?timestamp=${ts}&authCode=${authCode(ts, body, DEFAULT_TOKEN).toUpperCase()}`, body)).status).toBe(200);
+  });
+
+  test.each([
+    ['missing signature', (_b: string) => '', 'missing_signature'],
+    ['timestamp without authCode', (_b: string) => `?timestamp=${nowSeconds()}`, 'missing_signature'],
+    ['wrong token', (b: string) => signedQuery(b, 'not-the-token'), 'bad_signature'],
+    ['signature of another body', (_b: string) => signedQuery(statusBody(), DEFAULT_TOKEN), 'bad_signature'],
+    ['authCode not hex', (_b: string) => `?timestamp=${nowSeconds()}&authCode=zz`, 'bad_signature'],
+    ['expired timestamp (10 min old)', (b: string) => signedQuery(b, DEFAULT_TOKEN, String(Math.floor(Date.now() / 1000) - 600)), 'expired_timestamp'],
+    ['timestamp from the future (10 min)', (b: string) => signedQuery(b, DEFAULT_TOKEN, String(Math.floor(Date.now() / 1000) + 600)), 'expired_timestamp'],
+    ['timestamp in milliseconds', (b: string) => signedQuery(b, DEFAULT_TOKEN, String(Date.now())), 'bad_timestamp'],
+    ['timestamp not a number', (b: string) => signedQuery(b, DEFAULT_TOKEN, '12ab'), 'bad_timestamp'],
+  ])('%s → 401 UNAUTHORIZED, counted, not kept as rejected', async (_name, query, reason) => {
+    const marker = randomUUID();
+    const body = statusBody({ userData: marker });
+    const before = await failures(service, 'enforce', reason);
+    const answer = await post(service, `/v1/push/status${query(body)}`, body);
+    expect(answer.status).toBe(401);
+    expect(answer.body).toEqual({ error: 'UNAUTHORIZED', message: expect.any(String) });
+    expect(await failures(service, 'enforce', reason)).toBe(before + 1);
+    expect(await keptAsRejected(service, marker)).toBe(0);
+  });
+
+  test('an account with its own token must sign with it; the default token does not do for it', async () => {
+    const body = statusBody({ accountId: SPECIAL_ACCOUNT });
+    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(401);
+    expect((await post(service, `/v1/push/status${signedQuery(body, SPECIAL_TOKEN)}`, body)).status).toBe(200);
+    // and another account cannot use the special token
+    const other = statusBody({ accountId: 'ACC-OTHER' });
+    expect((await post(service, `/v1/push/status${signedQuery(other, SPECIAL_TOKEN)}`, other)).status).toBe(401);
+  });
+
+  test('the signature covers the raw bytes: the same JSON re-spaced fails', async () => {
+    const body = statusBody();
+    const respaced = JSON.stringify(JSON.parse(body), null, 2);
+    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, respaced)).status).toBe(401);
+  });
+
+  test('a signed but invalid push is still a 400 (authenticated first, then validated and kept)', async () => {
+    const marker = randomUUID();
+    const body = statusBody({ userData: marker, eventType: 'x' });
+    const answer = await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body);
+    expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_PUSH' } });
+    expect(await keptAsRejected(service, marker)).toBe(1);
+  });
+});
+
+describe('audit mode', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: DEFAULT_TOKEN, PUSH_IP_ALLOWLIST: '10.0.0.0/8' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('an unsigned push from outside the allow-list is accepted, and both failures are counted', async () => {
+    const missing = await failures(service, 'audit', 'missing_signature');
+    const ip = await failures(service, 'audit', 'ip_not_allowed');
+    const body = statusBody();
+    expect(await post(service, '/v1/push/status', body)).toMatchObject({ status: 200, body: { accepted: true, duplicate: false } });
+    expect(await failures(service, 'audit', 'missing_signature')).toBe(missing + 1);
+    expect(await failures(service, 'audit', 'ip_not_allowed')).toBe(ip + 1);
+  });
+
+  test('a wrongly signed push is accepted and counted as bad_signature', async () => {
+    const before = await failures(service, 'audit', 'bad_signature');
+    const body = statusBody();
+    expect((await post(service, `/v1/push/status${signedQuery(body, 'wrong')}`, body)).status).toBe(200);
+    expect(await failures(service, 'audit', 'bad_signature')).toBe(before + 1);
+  });
+
+  test('a validly signed push adds no signature failure', async () => {
+    const before = await failures(service, 'audit', 'bad_signature');
+    const body = statusBody();
+    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(200);
+    expect(await failures(service, 'audit', 'bad_signature')).toBe(before);
+    expect(await failures(service, 'audit', 'missing_signature')).toBeGreaterThan(0);
+  });
+});
+
+describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_IP_ALLOWLIST: '10.0.0.0/8,192.168.1.7,fd00::/8' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('a push from 127.0.0.1 → 403 FORBIDDEN, counted, not kept', async () => {
+    const marker = randomUUID();
+    const answer = await post(service, '/v1/push/cdr', statusBody({ userData: marker }));
+    expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
+    expect(await failures(service, 'enforce', 'ip_not_allowed')).toBe(1);
+    expect(await keptAsRejected(service, marker)).toBe(0);
+  });
+
+  test('only the push receivers are closed to it', async () => {
+    expect((await service.get('/health/live')).status).toBe(200);
+  });
+});
+
+describe('secret path segment (PUSH_PATH_TOKEN)', () => {
+  describe('enforce: only /v1/push/{token}/…', () => {
+    let service: TestService;
+    beforeAll(async () => {
+      service = await startTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_PATH_TOKEN: PATH_TOKEN });
+    });
+    afterAll(async () => {
+      await service?.close();
+    });
+
+    test('the secret path serves both receivers', async () => {
+      expect((await post(service, `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
+      const cdr = JSON.stringify({ ...sample('cdr-spec-example.json'), callId: `auth-${randomUUID()}` });
+      expect((await post(service, `/v1/push/${PATH_TOKEN}/cdr`, cdr)).status).toBe(200);
+    });
+
+    test('the plain paths and a wrong token → 404, counted, not kept', async () => {
+      const marker = randomUUID();
+      const plain = await post(service, '/v1/push/status', statusBody({ userData: marker }));
+      expect(plain).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'not found' } });
+      const wrong = await post(service, `/v1/push/${PATH_TOKEN}x/cdr`, statusBody({ userData: marker }));
+      expect(wrong.status).toBe(404);
+      expect(await failures(service, 'enforce', 'path_token')).toBe(2);
+      expect(await keptAsRejected(service, marker)).toBe(0);
+    });
+  });
+
+  describe('audit: both paths served, the plain one counted', () => {
+    let service: TestService;
+    beforeAll(async () => {
+      service = await startTestService({ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: PATH_TOKEN });
+    });
+    afterAll(async () => {
+      await service?.close();
+    });
+
+    test('plain path: 200 and a path_token failure; secret path: 200 and none', async () => {
+      expect((await post(service, '/v1/push/status', statusBody())).status).toBe(200);
+      expect(await failures(service, 'audit', 'path_token')).toBe(1);
+      expect((await post(service, `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
+      expect(await failures(service, 'audit', 'path_token')).toBe(1);
+    });
+  });
+
+  describe('off (the default)', () => {
+    let service: TestService;
+    beforeAll(async () => {
+      service = await startTestService();
+    });
+    afterAll(async () => {
+      await service?.close();
+    });
+
+    test('unsigned pushes are accepted; a path segment is 404; no failure is counted', async () => {
+      expect((await post(service, '/v1/push/status', statusBody())).status).toBe(200);
+      expect((await post(service, '/v1/push/anything/status', statusBody())).status).toBe(404);
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      expect(text).not.toMatch(/^voice_push_auth_failures_total\{/m);
+    });
+  });
+});
