@@ -1,4 +1,4 @@
-import { toCallView, type CallSessionState } from '#call-session-domain';
+import { toCallView, type CallSessionState, type CallView } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC, type CallEventEnvelope } from '#contracts';
 import type { OutboxMessage, StoredEvent } from '#event-store';
 
@@ -23,8 +23,12 @@ export function callEventEnvelope(event: StoredEvent, accountId: string | null):
  * The Kafka messages one commit produces: every event on the call-events topic, and the view as it
  * stands after the commit on the finalised topic when the commit finalised or re-reconciled the call.
  */
-export function outboxMessagesFor(callId: string, events: StoredEvent[], after: CallSessionState): OutboxMessage[] {
-  const view = toCallView(after);
+export function outboxMessagesFor(
+  callId: string,
+  events: StoredEvent[],
+  after: CallSessionState,
+  view: CallView = toCallView(after),
+): OutboxMessage[] {
   const messages: OutboxMessage[] = events.map((event) => ({
     topic: CALL_EVENTS_TOPIC,
     key: callId,

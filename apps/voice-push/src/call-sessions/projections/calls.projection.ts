@@ -1,4 +1,4 @@
-import { lastPushAt, toCallView, type CallSessionState } from '#call-session-domain';
+import { lastPushAt, toCallView, type CallSessionState, type CallView } from '#call-session-domain';
 import type { SqlExecutor } from '#event-store';
 
 const DATA_COLUMNS = [
@@ -40,8 +40,7 @@ function upsertSql(mode: CallRowWrite): string {
 const UPSERT = { live: upsertSql('live'), rebuild: upsertSql('rebuild') };
 
 /** The `calls` row for a state: the view plus the columns the list filters and the sweep use. */
-export function callRow(callId: string, state: CallSessionState): unknown[] {
-  const view = toCallView(state);
+export function callRow(callId: string, state: CallSessionState, view: CallView = toCallView(state)): unknown[] {
   // A stored stream always has a first push; the fallback only satisfies the type.
   const openedAt = view.openedAt || new Date(0).toISOString();
   return [

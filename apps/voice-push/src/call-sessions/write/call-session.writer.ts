@@ -4,6 +4,7 @@ import {
   decide,
   evolve,
   initialState,
+  toCallView,
   type CallSessionCommand,
   type CallSessionEvent,
   type CallSessionState,
@@ -132,14 +133,15 @@ export class CallSessionWriter {
     }));
 
     const after = state;
+    const view = toCallView(after);
     const stored = await this.batcher.submit(
       {
         streamId: callId,
         expectedVersion: before.version,
         events: newEvents,
-        outbox: (events) => outboxMessagesFor(callId, events, after),
+        outbox: (events) => outboxMessagesFor(callId, events, after, view),
       },
-      callRow(callId, after),
+      callRow(callId, after, view),
     );
     this.cache.set(callId, after);
     return { callId, outcome: first.outcome, reason: first.reason, events: stored, state: after };
