@@ -249,7 +249,12 @@ export class PostgresEventStore extends EventStore {
       await runner.commitTransaction();
       return stored;
     } catch (err) {
-      if (runner.isTransactionActive) {
+      if (isReadTimeout(err)) {
+        // Postgres stopped answering on this connection (a partition): a ROLLBACK would wait just
+        // as long. Hand the connection back broken so the pool destroys it; the server rolls the
+        // transaction back when the socket goes.
+        await releaseBroken(runner, err);
+      } else if (runner.isTransactionActive) {
         await runner.rollbackTransaction().catch(() => undefined);
       }
       throw err;
@@ -283,4 +288,16 @@ export class PostgresEventStore extends EventStore {
     const level = this.dataSource.options.isolationLevel;
     await runner.startTransaction(level && level !== 'READ COMMITTED' ? 'READ COMMITTED' : undefined);
   }
+}
+
+/** pg's client-side `query_timeout` fired: the connection may still have the query outstanding. */
+function isReadTimeout(err: unknown): boolean {
+  const cause = (err as { driverError?: unknown })?.driverError ?? err;
+  return cause instanceof Error && cause.message === 'Query read timeout';
+}
+
+async function releaseBroken(runner: QueryRunner, err: unknown): Promise<void> {
+  // TypeORM's Postgres runner passes the error on to pg-pool, which then ends the client.
+  const pgRunner = runner as QueryRunner & { releasePostgresConnection?: (e: unknown) => Promise<void> };
+  await (pgRunner.releasePostgresConnection?.(err) ?? runner.release());
 }

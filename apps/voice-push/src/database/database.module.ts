@@ -33,7 +33,16 @@ export class DatabaseModule {
           migrationsTransactionMode: 'each',
           logging: ['error', 'migration'],
           // Fail fast while Postgres is away, so the sender gets its 503 quickly and retries.
-          extra: { max: 20, connectionTimeoutMillis: 2_000, statement_timeout: 10_000, application_name: 'voice-push' },
+          extra: {
+            max: 20,
+            connectionTimeoutMillis: 2_000,
+            // A connection Postgres stopped answering on (a partition) must not hold a push past
+            // the sender's 3 s: the client gives up after 2 s and the push is answered 503.
+            query_timeout: 2_000,
+            keepAlive: true,
+            statement_timeout: 10_000,
+            application_name: 'voice-push',
+          },
           retryAttempts: 3,
           retryDelay: 1_000,
         }),

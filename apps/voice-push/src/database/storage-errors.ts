@@ -12,7 +12,7 @@ export function isStorageUnavailable(error: unknown): boolean {
     // 08: connection exception, 53: insufficient resources, 57P: operator intervention (shutdown).
     if (/^(08|53|57P)/.test(code)) return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(
+  return /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(
     error.message,
   );
 }
