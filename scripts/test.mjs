@@ -85,7 +85,7 @@ try {
     const why = 'no Kafka broker: set KAFKA_BROKERS, or install Java and Maven so scripts/kafka/broker.sh can start one';
     if (ci) throw new Error(`${why} (CI requires every suite)`);
     say('!'.repeat(78));
-    say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) — ${why}`);
+    say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) and the fault suites (test/faults) — ${why}`);
     say('!'.repeat(78));
   }
   // Some e2e tests run the built service as a user would (node dist/…/main.js).
@@ -96,8 +96,11 @@ try {
   const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, ...(brokers ? { KAFKA_BROKERS: brokers } : {}) };
   // Every suite but Kafka's on two workers (each owns its databases); then the Kafka suites one at a
   // time, since one of them kills and restarts the shared broker.
-  const passes = [await runJest(env, 'main', ['--maxWorkers=2', '--testPathIgnorePatterns', '\\.kafka\\.'])];
-  if (brokers) passes.push(await runJest(env, 'kafka', ['--runInBand', '--testPathPatterns', '\\.kafka\\.']));
+  // The fault suites (test/faults) kill services and play outages, and need Kafka: in band too.
+  const passes = [
+    await runJest(env, 'main', ['--maxWorkers=2', '--testPathIgnorePatterns', '\\.kafka\\.', '/test/faults/']),
+  ];
+  if (brokers) passes.push(await runJest(env, 'serial', ['--runInBand', '--testPathPatterns', '\\.kafka\\.|/test/faults/']));
   let passed = 0;
   let failed = 0;
   let skipped = 0;

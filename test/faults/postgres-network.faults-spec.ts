@@ -1,0 +1,221 @@
+// Network faults between the service and Postgres, played by a ChaosProxy (test/support) in front
+// of the database: latency, a blackhole (connections accepted, nothing answered, as in a
+// partition), and connection resets. The built service runs as a child process whose
+// DATABASE_URL points at the proxy; the sender is the simulator with its retry schedule.
+//   latency   → slower answers, every 2xx stored;
+//   blackhole → 503 within the pool's connection timeout (2 s), no hang; recovery once healed;
+//   reset     → 503 for what was in flight, then recovery.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
+import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { ChaosProxy } from '../support/chaos-proxy.js';
+import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep } from '../support/fault-checks.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
+/** the pool's connectionTimeoutMillis (apps/voice-push/src/database/database.module.ts) */
+const POOL_CONNECT_TIMEOUT_MS = 2_000;
+
+/** One status push of a fresh call, straight over HTTP, timed; the answer or the fetch error. */
+async function probe(url: string, timeoutMs: number): Promise<{ status: number | string; ms: number; body: unknown }> {
+  const started = Date.now();
+  const body = {
+    accountId: 'acc-faults',
+    callId: `probe-${randomUUID()}`,
+    serviceType: 100,
+    caller: '13100001111',
+    callee: '13100002222',
+    eventType: 1,
+    eventTime: String(Math.floor(Date.now() / 1000)),
+  };
+  try {
+    const response = await fetch(`${url}/v1/push/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, ms: Date.now() - started, body: await response.json().catch(() => null) };
+  } catch (error) {
+    return { status: (error as Error).name, ms: Date.now() - started, body: null };
+  }
+}
+
+describe('fault: network faults between the service and Postgres (ChaosProxy)', () => {
+  let database: TempDatabase;
+  let proxy: ChaosProxy;
+  let service: ServiceProcess | undefined;
+  const simulate = (ledger: PushLedger, seed: string, calls: number, concurrency = 8): Promise<SimulationSummary> =>
+    runSimulation({
+      url: service!.url,
+      calls,
+      rate: 100,
+      concurrency,
+      timeScale: 0.02, // retries after 0, 100 ms, 600 ms, 6 s, 36 s
+      seed,
+      anomalies: ANOMALIES,
+      drainTimeoutMs: 90_000,
+      onTry: ledger.onTry,
+    });
+
+  beforeAll(async () => {
+    database = await createTempDatabase();
+    const target = new URL(database.url);
+    proxy = new ChaosProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const proxied = new URL(database.url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    service = await startServiceProcess({ DATABASE_URL: proxied.toString() });
+  }, 120_000);
+
+  afterAll(async () => {
+    proxy?.heal();
+    await service?.stop('SIGKILL');
+    await proxy?.stop();
+    await database?.drop().catch(() => undefined);
+  }, 60_000);
+
+  test('latency: answers slower, every 2xx stored exactly once', async () => {
+    const baseline = new PushLedger();
+    const baselineSummary = await simulate(baseline, 'faults-net-baseline', 30, 16);
+    const ledger = new PushLedger();
+    proxy.latency(40); // each way, per chunk: a commit's round trips now take ≥ 80 ms each
+    let summary: SimulationSummary;
+    try {
+      summary = await simulate(ledger, 'faults-net-latency', 40, 16);
+    } finally {
+      proxy.heal();
+    }
+    const check = await checkStore(database.url, ledger.acknowledged);
+    reportFigures('postgres latency 40 ms each way', {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      outcomes: ledger.outcomes(),
+      p50Ms: Math.round(summary.latencyMs.p50),
+      baselineP50Ms: Math.round(baselineSummary.latencyMs.p50),
+      p99Ms: Math.round(summary.latencyMs.p99),
+    });
+    expect(summary.latencyMs.p50).toBeGreaterThan(baselineSummary.latencyMs.p50 + 60);
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    expect(ledger.acknowledged.size).toBe(summary.sent);
+    expect(check.lost).toEqual([]);
+    expect(check.duplicated).toEqual([]);
+    expect(check.gaps).toEqual([]);
+  }, 120_000);
+
+  test('blackhole of new connections (open ones reset): 503 within the pool connection timeout, recovery once healed', async () => {
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-net-blackhole', 150);
+    await sleep(1_000);
+    const holeAt = ledger.now();
+    // the partition starts with the open connections gone: every query needs a new connection,
+    // whose TCP connect succeeds (the proxy accepts) and whose start-up is never answered
+    proxy.blackhole();
+    proxy.reset();
+    await sleep(300);
+    const during = await probe(service!.url, 15_000);
+    const readyDuring = await getJson(`${service!.url}/health/ready`, 10_000).catch((e: Error) => ({ status: e.name, body: null }));
+    await sleep(Math.max(0, 4_000 - (ledger.now() - holeAt)));
+    const healedAt = ledger.now();
+    proxy.heal();
+    const recovered = await pollUntil(async () => (await probe(service!.url, 5_000)).status === 200, 30_000, 250);
+    const recoveredAt = ledger.now();
+    const summary = await simulation;
+    const check = await checkStore(database.url, ledger.acknowledged);
+    // answers to tries that started in the hole (a try's time is its answer's)
+    const inHole = ledger.tries.filter((t) => t.at - t.outcome.latencyMs >= holeAt + 100 && t.at <= healedAt);
+    const slowestInHole = Math.max(0, ...inHole.map((t) => t.outcome.latencyMs));
+    reportFigures('postgres blackhole (new connections) 4 s', {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      outcomesInHole: ledger.outcomes(holeAt, healedAt),
+      startedInHole: inHole.length,
+      outcomes: ledger.outcomes(),
+      slowestAnswerInHoleMs: Math.round(slowestInHole),
+      probe: `${during.status} in ${during.ms} ms`,
+      readyDuring: readyDuring.status,
+      recoveredAfterHealMs: recoveredAt - healedAt,
+      givenUp: summary.givenUp,
+    });
+    expect(during.status).toBe(503);
+    expect(during.ms).toBeLessThan(POOL_CONNECT_TIMEOUT_MS + 1_000);
+    expect(readyDuring.status).toBe(503);
+    expect(slowestInHole).toBeLessThan(POOL_CONNECT_TIMEOUT_MS + 1_000);
+    expect(recovered).toBe(true);
+    expect(summary.givenUp).toBe(0);
+    expect(ledger.acknowledged.size).toBe(summary.sent);
+    expect(check.lost).toEqual([]);
+    expect(check.duplicated).toEqual([]);
+    expect(check.gaps).toEqual([]);
+  }, 180_000);
+
+  test('blackhole of the open connections too (a partition): a push is answered 503 in time, no hang', async () => {
+    // warm the pool: open connections that the partition then silences
+    for (let i = 0; i < 5; i++) expect((await probe(service!.url, 5_000)).status).toBe(200);
+    proxy.blackhole();
+    const during = await probe(service!.url, 8_000);
+    proxy.heal();
+    const after = await probe(service!.url, 10_000);
+    reportFigures('postgres partition (open connections silenced)', {
+      sent: 1,
+      acknowledged: during.status === 200 ? 1 : 0,
+      lost: 0,
+      duplicated: 0,
+      probe: `${during.status} in ${during.ms} ms`,
+      afterHeal: `${after.status} in ${after.ms} ms`,
+    });
+    // the sender gives up on a try after 3 s (spec §6.4); a 503 before that makes it retry on schedule
+    expect(during.status).toBe(503);
+    expect(during.ms).toBeLessThan(3_000);
+    expect(after.status).toBe(200);
+  }, 60_000);
+
+  test('reset: what was in flight answers 503, then recovery; every 2xx stored exactly once', async () => {
+    // deterministic: a push in flight (slow link) when every connection is reset
+    proxy.latency(400);
+    const inFlight = probe(service!.url, 15_000);
+    await sleep(200);
+    proxy.reset();
+    const first = await inFlight;
+    proxy.heal();
+    // and under load: resets every 400 ms for 2 s
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-net-reset', 150);
+    await sleep(800);
+    const from = ledger.now();
+    for (let i = 0; i < 5; i++) {
+      proxy.reset();
+      await sleep(400);
+    }
+    const to = ledger.now();
+    const summary = await simulation;
+    const after = await probe(service!.url, 5_000);
+    const check = await checkStore(database.url, ledger.acknowledged);
+    const unexpected = Object.keys(ledger.outcomes()).filter((k) => k !== '200' && k !== '503');
+    reportFigures('postgres connection resets', {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      inFlightProbe: `${first.status} in ${first.ms} ms`,
+      outcomesDuringResets: ledger.outcomes(from, to),
+      outcomes: ledger.outcomes(),
+      afterProbe: after.status,
+      givenUp: summary.givenUp,
+    });
+    expect(first.status).toBe(503);
+    expect(after.status).toBe(200);
+    expect(unexpected).toEqual([]);
+    expect(summary.givenUp).toBe(0);
+    expect(ledger.acknowledged.size).toBe(summary.sent);
+    expect(check.lost).toEqual([]);
+    expect(check.duplicated).toEqual([]);
+    expect(check.gaps).toEqual([]);
+  }, 180_000);
+});
