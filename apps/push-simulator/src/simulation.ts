@@ -18,6 +18,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { deliverWithRetries, realSleep, type Sleep } from './retry-schedule.js';
 import { SimulationStats, type SimulationSummary } from './simulation-stats.js';
 import type { TryOutcome } from './try-outcome.js';
+import { setMaxListeners } from 'node:events';
 
 export interface SimulationOptions {
   /** base URL of the receiver */
@@ -77,6 +78,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const slots = new ConcurrencyLimiter(concurrency);
   const stats = new SimulationStats();
   const drain = new AbortController();
+  // every retry waiting for its next try listens on this one signal
+  setMaxListeners(0, drain.signal);
   const pending = new Set<Promise<void>>();
 
   const started = now();
