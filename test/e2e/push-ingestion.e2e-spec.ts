@@ -159,6 +159,23 @@ describe('push receivers (contract §1)', () => {
     expect(row).toMatchObject({ status_code: 413, truncated: true });
   });
 
+  test('a body of several MiB → 413, still kept: its first 64 KiB and its true size', async () => {
+    const marker = randomUUID();
+    const body = JSON.stringify(cdrPush({ userData: marker, padding: 'x'.repeat(3 * 1024 * 1024) }));
+    const answer = await service.post('/v1/push/cdr', body);
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
+    expect(answer.body.message).toContain(`${Buffer.byteLength(body)} bytes`);
+    const [row] = await service.db.query(`SELECT body_bytes, truncated, length(raw_body) AS kept FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
+    expect(row).toEqual({ body_bytes: Buffer.byteLength(body), truncated: true, kept: 64 * 1024 });
+  });
+
+  test('a body over the 8 MiB hard limit → 413 without being read', async () => {
+    const answer = await service.post('/v1/push/cdr', 'x'.repeat(9 * 1024 * 1024));
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
+  });
+
   test('a body of exactly 64 KiB is read', async () => {
     const push = cdrPush({ padding: '' });
     const size = Buffer.byteLength(JSON.stringify(push));

@@ -21,7 +21,8 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /** The checks before validation: content type, size, JSON, a JSON object. */
-export function readPushBody(contentType: string | undefined, raw: Buffer): ReadBody {
+/** `bytes`: what the sender sent, when the body was cut while reading (raw-body.parser.ts). */
+export function readPushBody(contentType: string | undefined, raw: Buffer, bytes = raw.length): ReadBody {
   if (!isJsonContentType(contentType)) {
     return {
       ok: false,
@@ -30,12 +31,12 @@ export function readPushBody(contentType: string | undefined, raw: Buffer): Read
       message: `expected Content-Type application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
     };
   }
-  if (raw.length > PUSH_BODY_LIMIT) {
+  if (bytes > PUSH_BODY_LIMIT) {
     return {
       ok: false,
       statusCode: 413,
       error: 'PAYLOAD_TOO_LARGE',
-      message: `body of ${raw.length} bytes is over the ${PUSH_BODY_LIMIT}-byte limit`,
+      message: `body of ${bytes} bytes is over the ${PUSH_BODY_LIMIT}-byte limit`,
     };
   }
   if (jsonDepthOver(raw, MAX_JSON_DEPTH)) {

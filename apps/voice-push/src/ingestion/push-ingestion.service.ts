@@ -8,6 +8,7 @@ import { isStorageUnavailable } from '../database/storage-errors.js';
 import { readPushBody, UNSTORABLE_TEXT_REASON, unstorableTextFields, type PushKind } from './push-body.reader.js';
 import { RejectedPushStore } from './rejected-push.store.js';
 import { PushMetrics } from './push.metrics.js';
+import { receivedBytes } from '../http/raw-body.parser.js';
 
 export interface PushAnswer {
   statusCode: number;
@@ -41,7 +42,7 @@ export class PushIngestionService {
   }
 
   private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number): Promise<PushAnswer> {
-    const read = readPushBody(contentType, raw);
+    const read = readPushBody(contentType, raw, receivedBytes(raw));
     if (!read.ok) {
       return this.reject(kind, contentType, raw, read.statusCode, read.error, read.message, []);
     }
@@ -85,7 +86,7 @@ export class PushIngestionService {
     violations: { field: string; reason: string }[],
   ): Promise<PushAnswer> {
     try {
-      await this.rejected.keep({ kind, statusCode, reason: `${error}: ${message}`, violations, contentType, raw });
+      await this.rejected.keep({ kind, statusCode, reason: `${error}: ${message}`, violations, contentType, raw, bytes: receivedBytes(raw) });
     } catch (storeError) {
       // Not kept means the sender must try again later: nothing a sender sends is lost.
       return this.failed(kind, null, storeError);

@@ -11,6 +11,8 @@ export interface RejectedPush {
   violations: { field: string; reason: string }[];
   contentType: string | undefined;
   raw: Buffer;
+  /** what the sender sent, when more than `raw` (a body cut while reading) */
+  bytes?: number;
 }
 
 /** Text Postgres (text, jsonb) can hold: NUL and unpaired surrogates written as their escapes. */
@@ -31,7 +33,8 @@ export class RejectedPushStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async keep(rejected: RejectedPush): Promise<void> {
-    const truncated = rejected.raw.length > KEPT_BYTES;
+    const bytes = rejected.bytes ?? rejected.raw.length;
+    const truncated = bytes > KEPT_BYTES;
     const kept = truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw;
     // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
     const text = storable(kept.toString('utf8'));
@@ -49,7 +52,7 @@ export class RejectedPushStore {
         JSON.stringify(rejected.violations.map((v) => ({ field: storable(v.field), reason: storable(v.reason) }))),
         rejected.contentType ?? null,
         text,
-        rejected.raw.length,
+        bytes,
         truncated,
         hash,
       ],
