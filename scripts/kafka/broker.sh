@@ -14,6 +14,9 @@
 #   KAFKA_PORT=9092  KAFKA_CONTROLLER_PORT=9093  KAFKA_HOST=127.0.0.1
 #   KAFKA_HEAP_OPTS=-Xmx512m -Xms256m  KAFKA_START_TIMEOUT=60  KAFKA_STOP_TIMEOUT=20
 #   KAFKA_AUTO_CREATE_TOPICS=false  KAFKA_BROKER_SESSION_TIMEOUT_MS=4000
+#   KAFKA_ADVERTISED_PORT=$KAFKA_PORT  the port put in advertised.listeners (the broker still listens
+#     on KAFKA_PORT): set it to a proxy's port (fault tests) so clients that bootstrap at the proxy
+#     are sent back to the proxy by the metadata, not around it to KAFKA_PORT
 set -euo pipefail
 
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.2}"
@@ -22,6 +25,7 @@ LIBS_DIR="$KAFKA_CACHE/libs"
 STATE_DIR="${KAFKA_STATE_DIR:-/tmp/voice-push-kafka}"
 HOST="${KAFKA_HOST:-127.0.0.1}"
 PORT="${KAFKA_PORT:-9092}"
+ADVERTISED_PORT="${KAFKA_ADVERTISED_PORT:-$PORT}"
 CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms256m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
@@ -93,7 +97,7 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
 listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
+advertised.listeners=PLAINTEXT://$HOST:$ADVERTISED_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT

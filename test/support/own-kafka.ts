@@ -1,5 +1,7 @@
 // A Kafka broker owned by one test file: scripts/kafka/broker.sh with its own KAFKA_STATE_DIR,
 // KAFKA_PORT and KAFKA_CONTROLLER_PORT, so killing it (kill9) disturbs no other suite's broker.
+// With `advertisedPort` the broker advertises that port (KAFKA_ADVERTISED_PORT) while listening on
+// its own: a ChaosProxy listening there keeps every client that bootstraps through it behind it.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,21 +16,36 @@ export interface OwnKafka {
   /** "127.0.0.1:<port>" */
   brokers: string;
   port: number;
+  /** the port in advertised.listeners (= port unless StartOwnKafkaOptions.advertisedPort) */
+  advertisedPort: number;
   start(): Promise<void>;
   kill9(): Promise<void>;
   /** stop and delete its state */
   destroy(): Promise<void>;
 }
 
-export async function startOwnKafka(): Promise<OwnKafka> {
+export interface StartOwnKafkaOptions {
+  /**
+   * Advertise this port instead of the broker's own (e.g. a proxy's, which forwards to `port`).
+   * Clients then reach the broker only through whatever listens there.
+   */
+  advertisedPort?: number;
+}
+
+export async function startOwnKafka(options: StartOwnKafkaOptions = {}): Promise<OwnKafka> {
   const stateDir = mkdtempSync(join(tmpdir(), 'vp-faults-kafka-'));
-  const port = await freePort();
+  const taken = new Set(options.advertisedPort === undefined ? [] : [options.advertisedPort]);
+  let port = await freePort();
+  for (let i = 0; i < 10 && taken.has(port); i++) port = await freePort();
+  taken.add(port);
   let controllerPort = await freePort();
-  for (let i = 0; i < 10 && controllerPort === port; i++) controllerPort = await freePort();
+  for (let i = 0; i < 10 && taken.has(controllerPort); i++) controllerPort = await freePort();
+  const advertisedPort = options.advertisedPort ?? port;
   const env = {
     ...process.env,
     KAFKA_STATE_DIR: stateDir,
     KAFKA_PORT: String(port),
+    KAFKA_ADVERTISED_PORT: String(advertisedPort),
     KAFKA_CONTROLLER_PORT: String(controllerPort),
     KAFKA_HEAP_OPTS: '-Xmx384m -Xms128m',
   };
@@ -46,6 +63,7 @@ export async function startOwnKafka(): Promise<OwnKafka> {
   return {
     brokers: `127.0.0.1:${port}`,
     port,
+    advertisedPort,
     start,
     kill9: async () => {
       await broker('kill9', 30_000);

@@ -1,7 +1,8 @@
 // Test helpers over a real broker (KAFKA_BROKERS, default 127.0.0.1:9092). Test code only.
 import kafkajs from 'kafkajs';
-import type { Consumer, Kafka as KafkaClient } from 'kafkajs';
+import type { Consumer, ISocketFactory, Kafka as KafkaClient } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import { parseBrokers } from '../kafkajs-event-publisher.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -19,13 +20,30 @@ export function testBrokers(): string[] {
   return parseBrokers(process.env.KAFKA_BROKERS);
 }
 
-function client(brokers: string[]): KafkaClient {
+/**
+ * "host:port" → "host:port": where to connect instead of an address the cluster advertises (e.g. a
+ * broker that advertises a fault proxy's port, read by a test that must not go through the proxy).
+ */
+export type BrokerRedirects = Record<string, string>;
+
+function redirectingSocketFactory(redirects: BrokerRedirects): ISocketFactory {
+  return ({ host, port, onConnect }) => {
+    const target = redirects[`${host}:${port}`];
+    const [toHost, toPort] = target ? [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))] : [host, port];
+    const socket = net.connect({ host: toHost, port: toPort }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    return socket;
+  };
+}
+
+function client(brokers: string[], redirects?: BrokerRedirects): KafkaClient {
   return new Kafka({
     clientId: `voice-push-test-${process.pid}`,
     brokers,
     connectionTimeout: 1_000,
     logLevel: logLevel.NOTHING,
     retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+    ...(redirects ? { socketFactory: redirectingSocketFactory(redirects) } : {}),
   });
 }
 
@@ -84,10 +102,12 @@ export class KafkaTestConsumer {
     private readonly brokers = testBrokers(),
     /** false: only what is produced after start() resolves (shared topics with history) */
     private readonly fromBeginning = true,
+    /** addresses the cluster advertises → where this consumer connects instead (plaintext only) */
+    private readonly redirects?: BrokerRedirects,
   ) {}
 
   async start(): Promise<void> {
-    const consumer = client(this.brokers).consumer({
+    const consumer = client(this.brokers, this.redirects).consumer({
       groupId: `test-${randomUUID()}`,
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
@@ -96,7 +116,7 @@ export class KafkaTestConsumer {
     this.consumer = consumer;
     // Where each partition ends now: with fromBeginning false the consumer starts there, so it
     // misses nothing produced after start() and reads no older history.
-    const ends = this.fromBeginning ? [] : await endOffsets(this.topics, this.brokers);
+    const ends = this.fromBeginning ? [] : await endOffsets(this.topics, this.brokers, this.redirects);
     await consumer.connect();
     await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     // Resolve only once partitions are assigned, so nothing produced after start() is missed.
@@ -155,8 +175,12 @@ export class KafkaTestConsumer {
   }
 }
 
-async function endOffsets(topics: string[], brokers: string[]): Promise<{ topic: string; partition: number; offset: string }[]> {
-  const admin = client(brokers).admin();
+async function endOffsets(
+  topics: string[],
+  brokers: string[],
+  redirects?: BrokerRedirects,
+): Promise<{ topic: string; partition: number; offset: string }[]> {
+  const admin = client(brokers, redirects).admin();
   await admin.connect();
   try {
     const all = await Promise.all(
@@ -171,8 +195,8 @@ async function endOffsets(topics: string[], brokers: string[]): Promise<{ topic:
 }
 
 /** Partition count of a topic, or undefined when it does not exist. */
-export async function topicPartitionCount(topic: string, brokers = testBrokers()): Promise<number | undefined> {
-  const admin = client(brokers).admin();
+export async function topicPartitionCount(topic: string, brokers = testBrokers(), redirects?: BrokerRedirects): Promise<number | undefined> {
+  const admin = client(brokers, redirects).admin();
   try {
     await admin.connect();
     const topics = await admin.listTopics();

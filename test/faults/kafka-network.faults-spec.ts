@@ -1,0 +1,423 @@
+// Network faults between the service and Kafka, played by a ChaosProxy (test/support) in front of
+// this file's own broker. The broker listens on Q and advertises the proxy's port P
+// (KAFKA_ADVERTISED_PORT), so the service, bootstrapping at P (KAFKA_BROKERS=127.0.0.1:P), is sent
+// back to P by the metadata and every byte it exchanges with Kafka crosses the proxy. The test's own
+// consumer connects to Q directly (its socket factory redirects the advertised P to Q), so what the
+// test sees of the topics is not faulted. Ingestion writes the outbox in the push's Postgres
+// transaction and never waits for Kafka:
+//   latency   (100 ms each way) → acknowledgements as fast as without, the relay slower, complete;
+//   blackhole (accept, never forward) → acknowledgements go on, the outbox grows, the relay
+//             catches up once healed;
+//   reset     (every open connection reset, repeatedly) → the relay recovers.
+// After each: every stored event's eventId is on voice.call-events.v1 (none skipped), every
+// finalised call on voice.calls.finalized.v1, no acknowledged push lost, none stored twice.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
+import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { KafkaTestConsumer, topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { ChaosProxy } from '../support/chaos-proxy.js';
+import { metricValue } from '../support/prometheus-text.js';
+import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, type StoreCheck } from '../support/fault-checks.js';
+import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
+import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+
+const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
+const LATENCY_MS = 100;
+const BLACKHOLE_MS = 4_000;
+/** KafkajsEventPublisher's default requestTimeoutMs (libs/messaging/src/kafkajs-event-publisher.ts) */
+const REQUEST_TIMEOUT_MS = 15_000;
+const LONG_BLACKHOLE_MS = REQUEST_TIMEOUT_MS + 3_000;
+const CATCH_UP_TIMEOUT_MS = 45_000;
+
+describe('fault: network faults between the service and Kafka (ChaosProxy)', () => {
+  let kafka: OwnKafka;
+  let proxy: ChaosProxy;
+  let database: TempDatabase;
+  let service: ServiceProcess | undefined;
+  let consumer: KafkaTestConsumer | undefined;
+  let redirects: BrokerRedirects;
+
+  const simulate = (ledger: PushLedger, seed: string, calls: number): Promise<SimulationSummary> =>
+    runSimulation({
+      url: service!.url,
+      calls,
+      rate: 100,
+      concurrency: 16,
+      timeScale: 0.02,
+      seed,
+      anomalies: ANOMALIES,
+      drainTimeoutMs: 60_000,
+      onTry: ledger.onTry,
+    });
+
+  /** Every stored event's id on the call-events topic, every finalised call on the finalised one. */
+  const kafkaView = () => {
+    const ids = new Set<string>();
+    const finalisedKeys = new Set<string>();
+    let callEventMessages = 0;
+    for (const m of consumer!.messages) {
+      if (m.topic === CALL_EVENTS_TOPIC) {
+        callEventMessages += 1;
+        ids.add(m.headers['event-id'] ?? '');
+      } else if (m.key) finalisedKeys.add(m.key);
+    }
+    return { ids, finalisedKeys, redelivered: callEventMessages - ids.size };
+  };
+
+  /** Waits until Kafka holds everything the store holds; what is missing, and how long it took. */
+  const awaitKafkaCaughtUp = async (timeoutMs = CATCH_UP_TIMEOUT_MS) => {
+    const started = Date.now();
+    const stored = await storedEvents(database.url);
+    const wanted = stored.map((e) => e.event_id);
+    const finalised = [...new Set(stored.filter((e) => e.type === 'CallFinalised').map((e) => e.stream_id))];
+    await consumer!
+      .waitFor(() => {
+        const { ids, finalisedKeys } = kafkaView();
+        return wanted.every((id) => ids.has(id)) && finalised.every((c) => finalisedKeys.has(c));
+      }, timeoutMs)
+      .catch(() => undefined);
+    const view = kafkaView();
+    const emptied = await pollUntil(async () => (await outboxLag(database.url)) === 0, 15_000);
+    return {
+      caughtUpMs: Date.now() - started,
+      storedEvents: wanted.length,
+      skipped: wanted.filter((id) => !view.ids.has(id)),
+      finalisedCalls: finalised.length,
+      finalisedMissing: finalised.filter((c) => !view.finalisedKeys.has(c)),
+      redeliveredOnKafka: view.redelivered,
+      emptied,
+    };
+  };
+
+  /**
+   * One status push of a fresh call, then the time until its event is on the call-events topic
+   * (read directly, not through the proxy): the relay's end-to-end delay.
+   */
+  const relayProbe = async (timeoutMs = 20_000): Promise<{ ackStatus: number; ackMs: number; onKafkaMs: number }> => {
+    const callId = `probe-${randomUUID()}`;
+    const started = Date.now();
+    const response = await fetch(`${service!.url}/v1/push/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        accountId: 'acc-faults',
+        callId,
+        serviceType: 100,
+        caller: '13100001111',
+        callee: '13100002222',
+        eventType: 1,
+        eventTime: String(Math.floor(Date.now() / 1000)),
+      }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const ackMs = Date.now() - started;
+    await consumer!.waitFor((ms) => ms.some((m) => m.topic === CALL_EVENTS_TOPIC && m.key === callId), timeoutMs).catch(() => undefined);
+    const arrived = consumer!.messages.some((m) => m.topic === CALL_EVENTS_TOPIC && m.key === callId);
+    return { ackStatus: response.status, ackMs, onKafkaMs: arrived ? Date.now() - started : Number.POSITIVE_INFINITY };
+  };
+
+  /**
+   * Samples the service's /metrics every 200 ms until stop(): whether the relay reported failing
+   * (voice_push_relay_failing) and its published counter. Bounded by `maxSamples`.
+   */
+  const sampleRelay = (maxSamples = 300) => {
+    let stopped = false;
+    let failingSamples = 0;
+    let samples = 0;
+    const scrape = async () => {
+      const text = await fetch(`${service!.url}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text());
+      return { failing: metricValue(text, 'voice_push_relay_failing') ?? 0, published: metricValue(text, 'voice_push_relay_published_events') ?? 0 };
+    };
+    const loop = (async () => {
+      for (let i = 0; i < maxSamples && !stopped; i++) {
+        const m = await scrape().catch(() => undefined);
+        samples += 1;
+        if (m && m.failing > 0) failingSamples += 1;
+        await sleep(200);
+      }
+    })();
+    return {
+      stop: async () => {
+        stopped = true;
+        await loop;
+        return { samples, failingSamples, ...(await scrape().catch(() => ({ failing: -1, published: -1 }))) };
+      },
+    };
+  };
+
+  const expectStoreWhole = (ledger: PushLedger, summary: SimulationSummary, check: StoreCheck) => {
+    expect(summary.givenUp).toBe(0);
+    expect(ledger.acknowledged.size).toBe(summary.sent);
+    expect(check.lost).toEqual([]);
+    expect(check.duplicated).toEqual([]);
+    expect(check.gaps).toEqual([]);
+  };
+
+  const expectKafkaWhole = (kafkaCheck: Awaited<ReturnType<typeof awaitKafkaCaughtUp>>) => {
+    expect(kafkaCheck.skipped).toEqual([]);
+    expect(kafkaCheck.finalisedMissing).toEqual([]);
+    expect(kafkaCheck.emptied).toBe(true);
+  };
+
+  beforeAll(async () => {
+    // P first (the broker must advertise it), then the broker on its own port Q, then the proxy P → Q
+    const proxyPort = await freePort();
+    kafka = await startOwnKafka({ advertisedPort: proxyPort });
+    proxy = new ChaosProxy('127.0.0.1', kafka.port, proxyPort);
+    await proxy.start();
+    redirects = { [`127.0.0.1:${proxyPort}`]: kafka.brokers };
+    database = await createTempDatabase();
+    service = await startServiceProcess({ DATABASE_URL: database.url, KAFKA_BROKERS: `127.0.0.1:${proxy.port}` });
+    const topicsReady = await pollUntil(
+      async () =>
+        (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [kafka.brokers], redirects)))).every(
+          (n) => n !== undefined,
+        ),
+      30_000,
+    );
+    if (!topicsReady) throw new Error('the service did not create its topics on the test broker');
+    const acceptedBefore = proxy.accepted;
+    consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC], [kafka.brokers], true, redirects);
+    await consumer.start();
+    // the service went through the proxy (it created the topics); the consumer did not: every
+    // connection the proxy accepted meanwhile is the service's (at most its producer's and admin's few)
+    expect(proxy.accepted).toBeGreaterThan(0);
+    expect(proxy.accepted - acceptedBefore).toBeLessThan(3);
+  }, 180_000);
+
+  afterAll(async () => {
+    proxy?.heal();
+    await consumer?.stop();
+    await service?.stop('SIGKILL');
+    await proxy?.stop();
+    await database?.drop().catch(() => undefined);
+    await kafka?.destroy();
+  }, 90_000);
+
+  test(`latency ${LATENCY_MS} ms each way: acknowledgements unaffected, the relay slower but complete`, async () => {
+    const baseline = new PushLedger();
+    const baselineSummary = await simulate(baseline, 'faults-kafka-net-baseline', 40);
+    const baselineProbe = await relayProbe();
+    const ledger = new PushLedger();
+    proxy.latency(LATENCY_MS);
+    let summary: SimulationSummary;
+    let slowProbe: Awaited<ReturnType<typeof relayProbe>>;
+    let lagMax = 0;
+    try {
+      const simulation = simulate(ledger, 'faults-kafka-net-latency', 100);
+      const sampling = (async () => {
+        for (let i = 0; i < 100 && !(await isSettled(simulation)); i++) {
+          lagMax = Math.max(lagMax, await outboxLag(database.url));
+          await sleep(100);
+        }
+      })();
+      summary = await simulation;
+      await sampling;
+      slowProbe = await relayProbe();
+    } finally {
+      proxy.heal();
+    }
+    const check = await checkStore(database.url, ledger.acknowledged);
+    const kafkaCheck = await awaitKafkaCaughtUp();
+    reportFigures(`kafka latency ${LATENCY_MS} ms each way`, {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      outcomes: ledger.outcomes(),
+      ackP50Ms: Math.round(summary.latencyMs.p50),
+      baselineAckP50Ms: Math.round(baselineSummary.latencyMs.p50),
+      ackP99Ms: Math.round(summary.latencyMs.p99),
+      relayDelayMs: slowProbe.onKafkaMs,
+      baselineRelayDelayMs: baselineProbe.onKafkaMs,
+      outboxLagMax: lagMax,
+      storedEvents: kafkaCheck.storedEvents,
+      skipped: kafkaCheck.skipped.length,
+      finalisedCalls: kafkaCheck.finalisedCalls,
+      finalisedMissing: kafkaCheck.finalisedMissing.length,
+      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+    });
+    // acknowledgements do not wait for Kafka: not even one round trip (2 × LATENCY_MS) is added
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    expect(summary.latencyMs.p50).toBeLessThan(baselineSummary.latencyMs.p50 + LATENCY_MS);
+    expect(slowProbe.ackStatus).toBe(200);
+    expect(slowProbe.ackMs).toBeLessThan(LATENCY_MS * 2);
+    // the relay does: the produce request crosses the proxy once before the (direct) consumer can
+    // read it, and the relay waits for the answer (a second crossing) before its next batch
+    expect(slowProbe.onKafkaMs).toBeGreaterThanOrEqual(LATENCY_MS);
+    expect(slowProbe.onKafkaMs).toBeGreaterThan(baselineProbe.onKafkaMs);
+    expectStoreWhole(ledger, summary, check);
+    expectKafkaWhole(kafkaCheck);
+  }, 120_000);
+
+  test(`blackhole ${BLACKHOLE_MS / 1000} s: acknowledgements go on, the outbox grows, the relay catches up once healed`, async () => {
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-kafka-net-blackhole', 200);
+    await sleep(1_000);
+    const holeAt = ledger.now();
+    const sampler = sampleRelay();
+    proxy.blackhole();
+    await sleep(500);
+    const lagEarly = await outboxLag(database.url);
+    const probeInHole = await relayProbe(1_000);
+    await sleep(Math.max(0, BLACKHOLE_MS - 300 - (ledger.now() - holeAt)));
+    const lagLate = await outboxLag(database.url);
+    await sleep(Math.max(0, BLACKHOLE_MS - (ledger.now() - holeAt)));
+    const healedAt = ledger.now();
+    const heldConnections = proxy.openConnections;
+    proxy.heal();
+    // the backlog is gone once the outbox is back to what it held half a second into the hole
+    // (rows in flight under load), while the load goes on
+    const drained = await pollUntil(async () => (await outboxLag(database.url)) <= lagEarly, 20_000, 50);
+    const drainedAt = ledger.now();
+    const summary = await simulation;
+    const check = await checkStore(database.url, ledger.acknowledged);
+    const kafkaCheck = await awaitKafkaCaughtUp();
+    const caughtUpAt = ledger.now();
+    const relay = await sampler.stop();
+    reportFigures(`kafka blackhole ${BLACKHOLE_MS / 1000} s`, {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      acksInHole: ledger.acksBetween(holeAt, healedAt),
+      outcomesInHole: ledger.outcomes(holeAt, healedAt),
+      outcomes: ledger.outcomes(),
+      ackP99Ms: Math.round(summary.latencyMs.p99),
+      probeInHole: `${probeInHole.ackStatus} in ${probeInHole.ackMs} ms, on Kafka: ${probeInHole.onKafkaMs}`,
+      outboxLagInHole: `${lagEarly} → ${lagLate}`,
+      proxyConnectionsHeld: heldConnections,
+      relayFailingSamples: `${relay.failingSamples}/${relay.samples}`,
+      backlogDrainedAfterHealMs: drained ? drainedAt - healedAt : 'no',
+      caughtUpAfterHealMs: caughtUpAt - healedAt,
+      publishedByRelay: relay.published,
+      messagesOnKafka: consumer!.messages.length,
+      storedEvents: kafkaCheck.storedEvents,
+      skipped: kafkaCheck.skipped.length,
+      finalisedCalls: kafkaCheck.finalisedCalls,
+      finalisedMissing: kafkaCheck.finalisedMissing.length,
+      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+    });
+    // ingestion never waits for Kafka
+    expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    expect(probeInHole.ackStatus).toBe(200);
+    expect(probeInHole.ackMs).toBeLessThan(1_000);
+    expect(probeInHole.onKafkaMs).toBe(Number.POSITIVE_INFINITY);
+    // nothing reached Kafka while the hole lasted: the outbox grew
+    expect(lagLate).toBeGreaterThan(lagEarly);
+    expect(drained).toBe(true);
+    expectStoreWhole(ledger, summary, check);
+    expectKafkaWhole(kafkaCheck);
+  }, 150_000);
+
+  test(`blackhole ${LONG_BLACKHOLE_MS / 1000} s, past the producer's ${REQUEST_TIMEOUT_MS / 1000} s request timeout: the relay recovers once healed`, async () => {
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-kafka-net-long-blackhole', 150);
+    await sleep(800);
+    const holeAt = ledger.now();
+    const sampler = sampleRelay();
+    const outputFrom = service!.output().length;
+    proxy.blackhole();
+    await sleep(LONG_BLACKHOLE_MS / 2);
+    const lagMid = await outboxLag(database.url);
+    await sleep(Math.max(0, LONG_BLACKHOLE_MS - (ledger.now() - holeAt)));
+    const lagLate = await outboxLag(database.url);
+    const healedAt = ledger.now();
+    const acceptedInHole = proxy.accepted;
+    proxy.heal();
+    const summary = await simulation;
+    const check = await checkStore(database.url, ledger.acknowledged);
+    const kafkaCheck = await awaitKafkaCaughtUp();
+    const caughtUpAt = ledger.now();
+    const relay = await sampler.stop();
+    const after = await relayProbe();
+    // what the service logged about Kafka meanwhile (LOG_LEVEL=warn): the request timeout, retries
+    const kafkaLog = service!
+      .output()
+      .slice(outputFrom)
+      .split('\n')
+      .filter((l) => /kafkajs|outbox relay/i.test(l));
+    reportFigures(`kafka blackhole ${LONG_BLACKHOLE_MS / 1000} s (past the request timeout)`, {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      acksInHole: ledger.acksBetween(holeAt, healedAt),
+      outcomes: ledger.outcomes(),
+      outboxLagInHole: `${lagMid} → ${lagLate}`,
+      proxyConnectionsAcceptedSoFar: acceptedInHole,
+      relayFailingSamples: `${relay.failingSamples}/${relay.samples}`,
+      caughtUpAfterHealMs: caughtUpAt - healedAt,
+      relayDelayAfterMs: after.onKafkaMs,
+      publishedByRelay: relay.published,
+      messagesOnKafka: consumer!.messages.length,
+      storedEvents: kafkaCheck.storedEvents,
+      skipped: kafkaCheck.skipped.length,
+      finalisedCalls: kafkaCheck.finalisedCalls,
+      finalisedMissing: kafkaCheck.finalisedMissing.length,
+      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+      serviceKafkaLogLines: kafkaLog.length,
+      firstKafkaLogLine: (kafkaLog[0] ?? '').slice(0, 240),
+    });
+    expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    expect(lagLate).toBeGreaterThan(0);
+    expect(after.onKafkaMs).toBeLessThan(5_000);
+    expectStoreWhole(ledger, summary, check);
+    expectKafkaWhole(kafkaCheck);
+  }, 150_000);
+
+  test('reset: every open connection reset, repeatedly, under load; the relay recovers', async () => {
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-kafka-net-reset', 200);
+    await sleep(800);
+    const from = ledger.now();
+    const sampler = sampleRelay();
+    const acceptedBefore = proxy.accepted;
+    for (let i = 0; i < 8; i++) {
+      proxy.reset();
+      await sleep(300);
+    }
+    const to = ledger.now();
+    const reconnects = proxy.accepted - acceptedBefore;
+    const summary = await simulation;
+    const check = await checkStore(database.url, ledger.acknowledged);
+    const kafkaCheck = await awaitKafkaCaughtUp();
+    const caughtUpAt = ledger.now();
+    const relay = await sampler.stop();
+    const after = await relayProbe();
+    reportFigures('kafka connection resets (8 × every 300 ms)', {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      outcomesDuringResets: ledger.outcomes(from, to),
+      outcomes: ledger.outcomes(),
+      proxyConnectionsDuringResets: reconnects,
+      relayFailingSamples: `${relay.failingSamples}/${relay.samples}`,
+      caughtUpAfterResetsMs: caughtUpAt - to,
+      publishedByRelay: relay.published,
+      messagesOnKafka: consumer!.messages.length,
+      relayDelayAfterMs: after.onKafkaMs,
+      storedEvents: kafkaCheck.storedEvents,
+      skipped: kafkaCheck.skipped.length,
+      finalisedCalls: kafkaCheck.finalisedCalls,
+      finalisedMissing: kafkaCheck.finalisedMissing.length,
+      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+    });
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    // the service came back through the proxy after the resets
+    expect(reconnects).toBeGreaterThan(0);
+    expect(after.onKafkaMs).toBeLessThan(5_000);
+    expectStoreWhole(ledger, summary, check);
+    expectKafkaWhole(kafkaCheck);
+  }, 150_000);
+});
+
+async function isSettled(p: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending');
+  return (await Promise.race([p.then(() => true, () => true), Promise.resolve(pending)])) !== pending;
+}
