@@ -82,7 +82,8 @@ const READ_ALL = `
   ORDER BY e.transaction_id, e.position
   LIMIT $2`;
 
-interface EventRow {
+/** A row of `events` as pg returns it. */
+export interface EventRow {
   position: string;
   event_id: string;
   stream_id: string;
@@ -94,7 +95,7 @@ interface EventRow {
   recorded_at: Date | string;
 }
 
-function toStoredEvent(row: EventRow): StoredEvent {
+export function toStoredEvent(row: EventRow): StoredEvent {
   return {
     eventId: row.event_id,
     position: String(row.position),

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, isFinalised, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
-import type { OutboxMessage, StoredEvent } from '#event-store';
+import { toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
 import { outboxMessagesFor } from '../../call-sessions/projections/call-events.outbox.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 
@@ -21,33 +21,14 @@ export interface RepublishResult {
   finalizedViews: number;
 }
 
-interface EventRow {
-  position: string;
-  event_id: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: Record<string, unknown>;
-  occurred_at: Date;
-  recorded_at: Date;
+/** An event row with the transaction it committed in (to find what one commit wrote). */
+interface EventRow extends StoredEventRow {
   transaction_id: string;
 }
 
 const SELECT = `position::text AS position, event_id, stream_id, version, type, data, metadata, occurred_at,
   recorded_at, transaction_id::text AS transaction_id`;
 
-const toStored = (r: EventRow): StoredEvent => ({
-  eventId: r.event_id,
-  position: r.position,
-  streamId: r.stream_id,
-  version: Number(r.version),
-  type: r.type,
-  data: r.data,
-  metadata: r.metadata,
-  occurredAt: new Date(r.occurred_at),
-  recordedAt: new Date(r.recorded_at),
-});
 
 const INSERT_OUTBOX = `
   INSERT INTO outbox (position, topic, key, value, headers)
@@ -134,7 +115,7 @@ export class OutboxRepublisher {
         while (j < events.length && events[j]!.transaction_id === events[i]!.transaction_id) j++;
         const commit = events.slice(i, j);
         for (const e of commit) state = evolve(state, { type: e.type, data: e.data } as CallSessionEvent);
-        const wanted = commit.filter((e) => inBatch.has(e.position)).map(toStored);
+        const wanted = commit.filter((e) => inBatch.has(e.position)).map(toStoredEvent);
         if (wanted.length > 0) {
           const rows = outboxMessagesFor(callId, wanted, state).filter((m) => m.topic === CALL_EVENTS_TOPIC);
           rows.forEach((m, k) => messages.push({ ...m, position: wanted[k]!.position }));
@@ -145,7 +126,7 @@ export class OutboxRepublisher {
       const last = events.at(-1);
       const finalising = events.filter((e) => FINALISING.has(e.type)).at(-1);
       if (last && inBatch.has(last.position) && isFinalised(state) && finalising) {
-        const view = outboxMessagesFor(callId, [toStored(finalising)], state).filter((m) => m.topic === CALLS_FINALIZED_TOPIC);
+        const view = outboxMessagesFor(callId, [toStoredEvent(finalising)], state).filter((m) => m.topic === CALLS_FINALIZED_TOPIC);
         messages.push(...view);
         result.finalizedViews += view.length;
       }
