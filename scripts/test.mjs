@@ -59,6 +59,7 @@ function runJest(env, name, args) {
     resolve(root, 'node_modules/jest/bin/jest.js'),
     '--json',
     '--forceExit',
+    '--passWithNoTests',
     `--outputFile=${results}`,
     ...args,
     ...extraArgs,

