@@ -9,7 +9,7 @@ import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { KafkaTestConsumer, topicPartitionCount } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents } from '../support/fault-checks.js';
+import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, FAULT_RUN_ANOMALIES } from '../support/fault-checks.js';
 import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -51,7 +51,7 @@ describe('fault: the Kafka broker killed -9 under load and restarted', () => {
       concurrency: 16,
       timeScale: 0.02,
       seed: 'faults-kafka-kill',
-      anomalies: { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 },
+      anomalies: FAULT_RUN_ANOMALIES,
       drainTimeoutMs: 90_000,
       onTry: ledger.onTry,
     });

@@ -155,6 +155,13 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     expect(check.gaps).toEqual([]);
   };
 
+  const kafkaFigures = (kafkaCheck: Awaited<ReturnType<typeof awaitKafkaCaughtUp>>) => ({
+    storedEvents: kafkaCheck.storedEvents,
+    skipped: kafkaCheck.skipped.length,
+    finalisedCalls: kafkaCheck.finalisedCalls,
+    finalisedMissing: kafkaCheck.finalisedMissing.length,
+    redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+  });
   const expectKafkaWhole = (kafkaCheck: Awaited<ReturnType<typeof awaitKafkaCaughtUp>>) => {
     expect(kafkaCheck.skipped).toEqual([]);
     expect(kafkaCheck.finalisedMissing).toEqual([]);
@@ -233,11 +240,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       relayDelayMs: slowProbe.onKafkaMs,
       baselineRelayDelayMs: baselineProbe.onKafkaMs,
       outboxLagMax: lagMax,
-      storedEvents: kafkaCheck.storedEvents,
-      skipped: kafkaCheck.skipped.length,
-      finalisedCalls: kafkaCheck.finalisedCalls,
-      finalisedMissing: kafkaCheck.finalisedMissing.length,
-      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+      ...kafkaFigures(kafkaCheck),
     });
     // every push acknowledged (the ack timings are reported above, not asserted: speed belongs to
     // npm run bench); the probe really went through the slowed proxy on its way to Kafka — a lower
@@ -291,11 +294,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       caughtUpAfterHealMs: caughtUpAt - healedAt,
       publishedByRelay: relay.published,
       messagesOnKafka: consumer!.messages.length,
-      storedEvents: kafkaCheck.storedEvents,
-      skipped: kafkaCheck.skipped.length,
-      finalisedCalls: kafkaCheck.finalisedCalls,
-      finalisedMissing: kafkaCheck.finalisedMissing.length,
-      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+      ...kafkaFigures(kafkaCheck),
     });
     // ingestion never waits for Kafka
     expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
@@ -351,11 +350,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       relayDelayAfterMs: after.onKafkaMs,
       publishedByRelay: relay.published,
       messagesOnKafka: consumer!.messages.length,
-      storedEvents: kafkaCheck.storedEvents,
-      skipped: kafkaCheck.skipped.length,
-      finalisedCalls: kafkaCheck.finalisedCalls,
-      finalisedMissing: kafkaCheck.finalisedMissing.length,
-      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+      ...kafkaFigures(kafkaCheck),
       serviceKafkaLogLines: kafkaLog.length,
       firstKafkaLogLine: (kafkaLog[0] ?? '').slice(0, 240),
     });
@@ -399,11 +394,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       publishedByRelay: relay.published,
       messagesOnKafka: consumer!.messages.length,
       relayDelayAfterMs: after.onKafkaMs,
-      storedEvents: kafkaCheck.storedEvents,
-      skipped: kafkaCheck.skipped.length,
-      finalisedCalls: kafkaCheck.finalisedCalls,
-      finalisedMissing: kafkaCheck.finalisedMissing.length,
-      redeliveredOnKafka: kafkaCheck.redeliveredOnKafka,
+      ...kafkaFigures(kafkaCheck),
     });
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
     // the service came back through the proxy after the resets

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, FAULT_RUN_ANOMALIES } from '../support/fault-checks.js';
 import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -44,7 +44,7 @@ describe('fault: Postgres crashes and restarts under load', () => {
       concurrency: 16,
       timeScale: TIME_SCALE,
       seed: 'faults-postgres-crash',
-      anomalies: { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 },
+      anomalies: FAULT_RUN_ANOMALIES,
       drainTimeoutMs: 90_000,
       onTry: ledger.onTry,
     });

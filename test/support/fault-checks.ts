@@ -187,6 +187,9 @@ export async function pollUntil(check: () => Promise<boolean> | boolean, timeout
   return false;
 }
 
+/** The sender's anomalies every fault run plays on top of the fault itself. */
+export const FAULT_RUN_ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface FaultFigures {
