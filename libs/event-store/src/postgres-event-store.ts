@@ -7,6 +7,7 @@ import {
   type SqlExecutor,
   type StoredEvent,
 } from './event-store.port.js';
+import { insertOutboxMessages } from './outbox-rows.js';
 import { QueryRunnerSqlExecutor } from './sql-executor.js';
 
 /** The unique constraint on (stream_id, version), named by the CreateEvents migration. */
@@ -16,8 +17,9 @@ const EVENT_COLUMNS = `position::text AS position, event_id, stream_id, version,
   metadata, occurred_at, recorded_at`;
 
 /**
- * Every event of every request in ONE statement. Columns travel as parallel arrays, so the
- * statement text and its parameter count do not depend on the batch size.
+ * Every event of every request in ONE statement. The batch travels as one jsonb parameter
+ * (`jsonb_to_recordset`): the statement text does not depend on the batch size, and Node does one
+ * JSON.stringify instead of escaping every JSON value into a Postgres array literal.
  *
  * Optimistic concurrency, two guards:
  * - the WHERE clause: a stream's rows go in only if its last committed version (as of the
@@ -33,25 +35,29 @@ const EVENT_COLUMNS = `position::text AS position, event_id, stream_id, version,
  * several streams knows exactly which one conflicted.)
  *
  * Rows are inserted ordered by (stream_id, version) so that two concurrent batches touching the
- * same streams take their index locks in the same order and cannot deadlock.
+ * same streams take their index locks in the same order and cannot deadlock. Only what the
+ * database assigns comes back: the writer has the rest.
  */
 const INSERT_EVENTS = `
   INSERT INTO events (stream_id, version, type, data, metadata, occurred_at)
   SELECT i.stream_id, i.version, i.type, i.data, i.metadata, i.occurred_at
-  FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
-         AS i(stream_id, expected_version, version, type, data, metadata, occurred_at)
+  FROM jsonb_to_recordset($1::jsonb)
+         AS i(stream_id text, expected_version int, version int, type text, data jsonb, metadata jsonb,
+              occurred_at timestamptz)
   WHERE coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = i.stream_id), 0)
         = i.expected_version
   ORDER BY i.stream_id COLLATE "C", i.version
   ON CONFLICT (stream_id, version) DO NOTHING
-  RETURNING ${EVENT_COLUMNS}`;
+  RETURNING position::text AS position, event_id, stream_id, version, recorded_at`;
 
-const INSERT_OUTBOX = `
-  INSERT INTO outbox (position, topic, key, value, headers)
-  SELECT m.position, m.topic, m.key, m.value, m.headers
-  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY
-         AS m(position, topic, key, value, headers, ord)
-  ORDER BY m.ord`;
+/** What INSERT_EVENTS returns for each row it wrote. */
+interface AssignedRow {
+  position: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  recorded_at: Date | string;
+}
 
 const READ_STREAM = `
   SELECT ${EVENT_COLUMNS} FROM events
@@ -175,36 +181,28 @@ export class PostgresEventStore extends EventStore {
     if (requests.length === 0) return [];
     validate(requests);
 
-    const streamIds: string[] = [];
-    const expected: number[] = [];
-    const versions: number[] = [];
-    const types: string[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
-    const occurredAt: string[] = [];
+    const rows: Record<string, unknown>[] = [];
     for (const r of requests) {
       r.events.forEach((e, i) => {
-        streamIds.push(r.streamId);
-        expected.push(r.expectedVersion);
-        versions.push(r.expectedVersion + i + 1);
-        types.push(e.type);
-        data.push(JSON.stringify(e.data));
-        metadata.push(JSON.stringify(e.metadata));
-        occurredAt.push(e.occurredAt.toISOString());
+        rows.push({
+          stream_id: r.streamId,
+          expected_version: r.expectedVersion,
+          version: r.expectedVersion + i + 1,
+          type: e.type,
+          data: e.data,
+          metadata: e.metadata,
+          occurred_at: e.occurredAt.toISOString(),
+        });
       });
     }
 
     const runner = this.dataSource.createQueryRunner('master');
     try {
       await this.begin(runner);
-      let inserted: EventRow[];
+      let assigned: AssignedRow[];
       try {
-        const result = await runner.query(
-          INSERT_EVENTS,
-          [streamIds, expected, versions, types, data, metadata, occurredAt],
-          true,
-        );
-        inserted = (result.records ?? []) as EventRow[];
+        const result = await runner.query(INSERT_EVENTS, [JSON.stringify(rows)], true);
+        assigned = (result.records ?? []) as AssignedRow[];
       } catch (err) {
         if (isUniqueViolationOnStreamVersion(err)) {
           const r = requestNamedBy(err, requests);
@@ -213,33 +211,12 @@ export class PostgresEventStore extends EventStore {
         throw err;
       }
 
-      const byStream = new Map<string, StoredEvent[]>();
-      for (const row of inserted) {
-        const list = byStream.get(row.stream_id) ?? [];
-        list.push(toStoredEvent(row));
-        byStream.set(row.stream_id, list);
-      }
-      const stored = requests.map((r) => {
-        const events = byStream.get(r.streamId) ?? [];
-        if (events.length !== r.events.length) {
-          throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
-        }
-        return events.sort((a, b) => a.version - b.version);
-      });
-
+      const stored = storedEvents(requests, assigned);
       const outbox: OutboxMessage[] = [];
       requests.forEach((r, i) => {
         if (r.outbox) outbox.push(...r.outbox(stored[i]!));
       });
-      if (outbox.length > 0) {
-        await runner.query(INSERT_OUTBOX, [
-          outbox.map((m) => m.position ?? null),
-          outbox.map((m) => m.topic),
-          outbox.map((m) => m.key),
-          outbox.map((m) => JSON.stringify(m.value ?? null)),
-          outbox.map((m) => JSON.stringify(m.headers ?? {})),
-        ]);
-      }
+      await insertOutboxMessages(new QueryRunnerSqlExecutor(runner), outbox);
 
       const tx = new QueryRunnerSqlExecutor(runner);
       for (const [i, r] of requests.entries()) {
@@ -301,4 +278,28 @@ async function releaseBroken(runner: QueryRunner, err: unknown): Promise<void> {
   // TypeORM's Postgres runner passes the error on to pg-pool, which then ends the client.
   const pgRunner = runner as QueryRunner & { releasePostgresConnection?: (e: unknown) => Promise<void> };
   await (pgRunner.releasePostgresConnection?.(err) ?? runner.release());
+}
+
+/**
+ * The requests' events as stored: what the writer sent plus what the database assigned.
+ * A request missing any row lost a race (see INSERT_EVENTS).
+ */
+function storedEvents(requests: AppendRequest[], assigned: AssignedRow[]): StoredEvent[][] {
+  const byKey = new Map<string, AssignedRow>();
+  for (const row of assigned) byKey.set(`${row.version} ${row.stream_id}`, row);
+  return requests.map((r) =>
+    r.events.map((e, i): StoredEvent => {
+      const version = r.expectedVersion + i + 1;
+      const row = byKey.get(`${version} ${r.streamId}`);
+      if (!row) throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
+      return {
+        ...e,
+        eventId: row.event_id,
+        position: row.position,
+        streamId: r.streamId,
+        version,
+        recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+      };
+    }),
+  );
 }

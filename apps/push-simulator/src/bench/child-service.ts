@@ -40,10 +40,12 @@ export async function startChild(options: {
   /** answers 2xx when the service is ready */
   readyPath: string;
   logFile: string;
+  /** extra Node flags for the child, e.g. --cpu-prof to profile the service under load */
+  nodeArgs?: string[];
   timeoutMs?: number;
 }): Promise<ChildService> {
   const log = createWriteStream(options.logFile);
-  const child: ChildProcess = spawn(process.execPath, [options.script], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -42,6 +42,8 @@ const SETTINGS = {
   mix: { answered: 0.6, unanswered: 0.25, privacy: 0.1, sms: 0.05 },
   postgres: env('BENCH_POSTGRES', 'postgres://postgres@127.0.0.1:5432/postgres'),
   kafka: env('BENCH_KAFKA', '127.0.0.1:9092'),
+  /** e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile voice-push under load */
+  serviceNodeArgs: env('BENCH_SERVICE_NODE_ARGS', '').split(/\s+/).filter(Boolean),
 };
 
 interface PhaseResult {
@@ -202,6 +204,7 @@ async function main(): Promise<void> {
       port: await freePort(),
       readyPath: '/health/ready',
       logFile: resolve(RESULTS, 'latest-voice-push.log'),
+      nodeArgs: SETTINGS.serviceNodeArgs,
     });
     try {
       serviceResult = await benchTarget('voice-push', service, { db: admin, dbName, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) });

@@ -12,6 +12,8 @@ import {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+const KAFKA_COMPRESSIONS = ['none', 'gzip'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** Everything the service reads from the environment (contract §6), parsed once at start-up. */
 export interface AppConfig {
@@ -24,6 +26,8 @@ export interface AppConfig {
   /** empty: no Kafka, events stay in the outbox */
   kafkaBrokers: string[];
   kafkaTopicPartitions: number;
+  /** how the relay compresses batches to Kafka (KAFKA_COMPRESSION, default none) */
+  kafkaCompression: KafkaCompression;
   /** null: the admin module refuses every call */
   adminToken: string | null;
   /** null: admin routes are served on `port` */
@@ -99,6 +103,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
   }
 
+  const kafkaCompression = (text('KAFKA_COMPRESSION') ?? 'none').toLowerCase() as KafkaCompression;
+  if (!KAFKA_COMPRESSIONS.includes(kafkaCompression)) {
+    problems.push(`KAFKA_COMPRESSION=${kafkaCompression}: expected one of ${KAFKA_COMPRESSIONS.join(', ')}`);
+  }
+
   const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
@@ -142,6 +151,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329)!,
     kafkaBrokers,
     kafkaTopicPartitions: positiveInt('KAFKA_TOPIC_PARTITIONS', 3),
+    kafkaCompression: KAFKA_COMPRESSIONS.includes(kafkaCompression) ? kafkaCompression : 'none',
     adminToken,
     adminPort: port('ADMIN_PORT', null),
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),

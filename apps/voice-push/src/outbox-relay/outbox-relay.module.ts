@@ -22,6 +22,7 @@ export class OutboxRelayModule {
             new KafkajsEventPublisher({
               brokers: config.kafkaBrokers,
               clientId: 'voice-push',
+              compression: config.kafkaCompression,
               log: (level, message, extra) => {
                 const text = extra ? `${message} ${JSON.stringify(extra)}` : message;
                 if (level === 'error') logger.error(text);

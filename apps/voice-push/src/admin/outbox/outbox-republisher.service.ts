@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, isFinalised, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
-import { toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
+import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
 import { outboxMessagesFor } from '../../call-sessions/projections/call-events.outbox.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 
@@ -29,13 +29,6 @@ interface EventRow extends StoredEventRow {
 const SELECT = `position::text AS position, event_id, stream_id, version, type, data, metadata, occurred_at,
   recorded_at, transaction_id::text AS transaction_id`;
 
-
-const INSERT_OUTBOX = `
-  INSERT INTO outbox (position, topic, key, value, headers)
-  SELECT m.position, m.topic, m.key, m.value, m.headers
-  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[]) WITH ORDINALITY
-         AS m(position, topic, key, value, headers, ord)
-  ORDER BY m.ord`;
 
 /**
  * Re-enqueues outbox rows for every committed event with position > N, re-derived with the live
@@ -75,13 +68,7 @@ export class OutboxRepublisher {
       const messages = await this.messagesFor(batch, hi, result);
       if (messages.length > 0) {
         await this.db.transaction(async (tx) => {
-          await tx.query(INSERT_OUTBOX, [
-            messages.map((m) => m.position ?? null),
-            messages.map((m) => m.topic),
-            messages.map((m) => m.key),
-            messages.map((m) => JSON.stringify(m.value ?? null)),
-            messages.map((m) => JSON.stringify(m.headers)),
-          ]);
+          await insertOutboxMessages({ query: (sql, params) => tx.query(sql, params) }, messages);
         });
         this.relay?.poke();
       }

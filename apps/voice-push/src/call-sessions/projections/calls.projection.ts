@@ -21,10 +21,12 @@ const COLUMNS = [['call_id', 'text'], ...DATA_COLUMNS] as const;
  */
 export type CallRowWrite = 'live' | 'rebuild';
 
+/** A `calls` row: the view plus the columns the list filters and the sweep use. */
+export type CallRow = Record<(typeof COLUMNS)[number][0], unknown>;
+
+/** The batch travels as one jsonb parameter (see the event store's INSERT_EVENTS for why). */
 function upsertSql(mode: CallRowWrite): string {
-  const arrays = COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ');
   const names = COLUMNS.map(([name]) => name);
-  const select = COLUMNS.map(([name, type]) => (type === 'jsonb' ? `${name}::jsonb` : name)).join(', ');
   const data = DATA_COLUMNS.map(([name]) => name);
   const guard =
     mode === 'live'
@@ -32,30 +34,30 @@ function upsertSql(mode: CallRowWrite): string {
       : `calls.version <= EXCLUDED.version AND (${data.map((c) => `calls.${c}`).join(', ')}) IS DISTINCT FROM (${data.map((c) => `EXCLUDED.${c}`).join(', ')})`;
   return `
     INSERT INTO calls (${names.join(', ')})
-    SELECT ${select} FROM unnest(${arrays}) AS r(${names.join(', ')})
+    SELECT ${names.join(', ')}
+    FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
     ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
     WHERE ${guard}
     RETURNING call_id`;
 }
 const UPSERT = { live: upsertSql('live'), rebuild: upsertSql('rebuild') };
 
-/** The `calls` row for a state: the view plus the columns the list filters and the sweep use. */
-export function callRow(callId: string, state: CallSessionState, view: CallView = toCallView(state)): unknown[] {
+export function callRow(callId: string, state: CallSessionState, view: CallView = toCallView(state)): CallRow {
   // A stored stream always has a first push; the fallback only satisfies the type.
   const openedAt = view.openedAt || new Date(0).toISOString();
-  return [
-    callId,
-    view.accountId,
-    view.status,
-    view.reconciliation.status,
-    int32OrNull(view.outcome?.callResult),
-    view.flags.includes('CDR_OVERDUE'),
-    view.version,
-    openedAt,
-    new Date(lastPushAt(state) ?? Date.parse(openedAt)).toISOString(),
-    view.finalizedAt,
-    JSON.stringify(view),
-  ];
+  return {
+    call_id: callId,
+    account_id: view.accountId,
+    status: view.status,
+    reconciliation_status: view.reconciliation.status,
+    call_result: int32OrNull(view.outcome?.callResult),
+    cdr_overdue: view.flags.includes('CDR_OVERDUE'),
+    version: view.version,
+    opened_at: openedAt,
+    last_push_at: new Date(lastPushAt(state) ?? Date.parse(openedAt)).toISOString(),
+    finalized_at: view.finalizedAt,
+    view,
+  };
 }
 
 /** Codes are open-ended (contract §1); one that does not fit the filter column is simply not filterable. */
@@ -67,9 +69,8 @@ function int32OrNull(value: number | null | undefined): number | null {
  * Writes many calls' rows in one statement (one round trip for a whole group commit), inside the
  * append's transaction. Returns the ids of the rows written.
  */
-export async function upsertCallRows(tx: SqlExecutor, rows: unknown[][], mode: CallRowWrite = 'live'): Promise<string[]> {
+export async function upsertCallRows(tx: SqlExecutor, rows: CallRow[], mode: CallRowWrite = 'live'): Promise<string[]> {
   if (rows.length === 0) return [];
-  const columns = COLUMNS.map((_, c) => rows.map((row) => row[c]));
-  const written = await tx.query<{ call_id: string }>(UPSERT[mode], columns);
+  const written = await tx.query<{ call_id: string }>(UPSERT[mode], [JSON.stringify(rows)]);
   return written.map((r) => r.call_id);
 }

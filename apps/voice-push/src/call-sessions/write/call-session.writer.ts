@@ -16,7 +16,7 @@ import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { outboxMessagesFor } from '../projections/call-events.outbox.js';
-import { callRow, upsertCallRows } from '../projections/calls.projection.js';
+import { callRow, upsertCallRows, type CallRow } from '../projections/calls.projection.js';
 
 export interface WriteResult {
   callId: string;
@@ -46,7 +46,7 @@ export class CallSessionWriter {
   private readonly queue = new KeyedSerialQueue();
   private readonly cache = new SessionCache<CallSessionState>(20_000);
   /** group commit; each append carries its `calls` row, written for the whole batch at once */
-  private readonly batcher: CommitBatcher<unknown[]>;
+  private readonly batcher: CommitBatcher<CallRow>;
 
   constructor(
     private readonly store: EventStore,
