@@ -36,6 +36,16 @@ export interface SqlExecutor {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
+/**
+ * A write that goes in the same statement as an append (a read model), as a data-modifying CTE:
+ * `sql` reads `rows` from the jsonb parameter `$3` (e.g. with `jsonb_to_recordset($3::jsonb)`).
+ * It commits or fails with the events.
+ */
+export interface AlsoWrite {
+  sql: string;
+  rows: unknown[];
+}
+
 export interface AppendRequest {
   streamId: string;
   /** version of the last event the writer saw; 0 for a new stream */
@@ -43,6 +53,10 @@ export interface AppendRequest {
   events: NewEvent[];
   /** may be a function of the stored events (which then carry their positions) */
   outbox?: (stored: StoredEvent[]) => OutboxMessage[];
+  /**
+   * Runs after the append, in its transaction. Costs a transaction block and round trips of its
+   * own; the hot path uses `AlsoWrite` instead.
+   */
   inTransaction?: (tx: SqlExecutor, stored: StoredEvent[]) => Promise<void>;
 }
 
@@ -60,13 +74,9 @@ export abstract class EventStore {
   /** Appends atomically; throws WrongExpectedVersionError when another writer got there first. */
   abstract append(request: AppendRequest): Promise<StoredEvent[]>;
   /**
-   * Appends several streams in one transaction (group commit); all or nothing. `inTransaction`
-   * runs once for the whole batch, after every request's own writes.
+   * Appends several streams at once (group commit); all or nothing. `alsoWrite` goes in with them.
    */
-  abstract appendMany(
-    requests: AppendRequest[],
-    inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>,
-  ): Promise<StoredEvent[][]>;
+  abstract appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite): Promise<StoredEvent[][]>;
   abstract readStream(streamId: string, fromVersion?: number): Promise<StoredEvent[]>;
   /**
    * Committed events after a checkpoint, for rebuilds and republish. Pass '0' to start, then the

@@ -1,5 +1,5 @@
 export * from './event-store.port.js';
-export { PostgresEventStore, STREAM_VERSION_CONSTRAINT, toStoredEvent, type EventRow } from './postgres-event-store.js';
+export { PostgresEventStore, toStoredEvent, type EventRow } from './postgres-event-store.js';
 export { insertOutboxMessages } from './outbox-rows.js';
 export { QueryRunnerSqlExecutor, sqlExecutor } from './sql-executor.js';
-export { eventStoreMigrations, CreateEvents1764000000000, CreateOutbox1764000000001 } from './migrations/index.js';
+export { eventStoreMigrations, CreateEvents1764000000000, CreateOutbox1764000000001, CreateAppendConflict1764100000000 } from './migrations/index.js';

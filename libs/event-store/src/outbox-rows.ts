@@ -1,21 +1,11 @@
 import type { OutboxMessage, SqlExecutor } from './event-store.port.js';
 
 /**
- * The whole batch travels as ONE jsonb parameter (`jsonb_to_recordset`): one JSON.stringify in
- * Node instead of escaping every JSON value into a Postgres array literal, and the values arrive
- * already parsed as jsonb. `ord` keeps the batch's order in the ids the relay sends by.
+ * Outbox messages as the rows `jsonb_to_recordset` reads: the whole list travels as one jsonb
+ * parameter. `ord` keeps the given order in the ids the relay sends by.
  */
-const INSERT_OUTBOX = `
-  INSERT INTO outbox (position, topic, key, value, headers)
-  SELECT m.position, m.topic, m.key, coalesce(m.value, 'null'::jsonb), m.headers
-  FROM jsonb_to_recordset($1::jsonb)
-         AS m(ord int, position bigint, topic text, key text, value jsonb, headers jsonb)
-  ORDER BY m.ord`;
-
-/** Inserts outbox rows in the caller's transaction, in the order given. */
-export async function insertOutboxMessages(tx: SqlExecutor, messages: readonly OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  const rows = messages.map((m, ord) => ({
+export function outboxRows(messages: readonly OutboxMessage[]): Record<string, unknown>[] {
+  return messages.map((m, ord) => ({
     ord,
     position: m.position ?? null,
     topic: m.topic,
@@ -23,5 +13,20 @@ export async function insertOutboxMessages(tx: SqlExecutor, messages: readonly O
     value: m.value ?? null,
     headers: m.headers ?? {},
   }));
-  await tx.query(INSERT_OUTBOX, [JSON.stringify(rows)]);
+}
+
+/** The INSERT of outbox rows given as `outboxRows` in the jsonb parameter `param` (e.g. '$1'). */
+export function insertOutboxSql(param: string): string {
+  return `INSERT INTO outbox (position, topic, key, value, headers)
+    SELECT m.position, m.topic, m.key, coalesce(m.value, 'null'::jsonb), m.headers
+    FROM jsonb_to_recordset(${param}::jsonb)
+      AS m(ord int, position bigint, topic text, key text, value jsonb, headers jsonb)
+    ORDER BY m.ord`;
+}
+const INSERT_OUTBOX = insertOutboxSql('$1');
+
+/** Inserts outbox rows in the caller's transaction, in the order given (the admin republish). */
+export async function insertOutboxMessages(tx: SqlExecutor, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
+  await tx.query(INSERT_OUTBOX, [JSON.stringify(outboxRows(messages))]);
 }

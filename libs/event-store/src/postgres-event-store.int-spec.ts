@@ -82,7 +82,7 @@ describe('PostgresEventStore (real Postgres)', () => {
 
   test('migrations are named and recorded', async () => {
     const rows: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY timestamp`);
-    expect(rows.map((r) => r.name)).toEqual(['CreateEvents1764000000000', 'CreateOutbox1764000000001']);
+    expect(rows.map((r) => r.name)).toEqual(['CreateEvents1764000000000', 'CreateOutbox1764000000001', 'CreateAppendConflict1764100000000']);
   });
 
   test('append then readStream round-trips types, data, metadata and dates', async () => {
@@ -355,9 +355,13 @@ describe('PostgresEventStore (real Postgres)', () => {
         },
       });
 
+      const also = {
+        sql: `INSERT INTO side_effects (stream_id, note) SELECT s, 'also' FROM jsonb_array_elements_text($3::jsonb) AS s`,
+        rows: [a, b, c],
+      };
       for (const badVersion of [1, 0, 3]) {
         // stale (1), colliding on version 1 (0), ahead (3)
-        const err = await store.appendMany([ok(a, 0), ok(b, badVersion), ok(c, 0)]).catch((e: unknown) => e);
+        const err = await store.appendMany([ok(a, 0), ok(b, badVersion), ok(c, 0)], also).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(WrongExpectedVersionError);
         expect(err).toMatchObject({ streamId: b, expectedVersion: badVersion });
         expect((err as Error).message).toContain(b);
@@ -366,12 +370,14 @@ describe('PostgresEventStore (real Postgres)', () => {
         expect(await store.readStream(s)).toEqual([]);
         expect(await outboxFor(s)).toEqual([]);
       }
-      expect(await ds.query(`SELECT * FROM side_effects WHERE note = 'batch' AND stream_id = ANY($1)`, [[a, b, c]])).toEqual([]);
+      expect(await ds.query(`SELECT * FROM side_effects WHERE note IN ('batch', 'also') AND stream_id = ANY($1)`, [[a, b, c]])).toEqual([]);
       expect((await store.readStream(b)).map((e) => e.version)).toEqual([1, 2]);
 
       // the same batch at the right version goes through
-      const stored = await store.appendMany([ok(a, 0), ok(b, 2), ok(c, 0)]);
+      const stored = await store.appendMany([ok(a, 0), ok(b, 2), ok(c, 0)], also);
       expect(stored.map((evs) => evs[0]!.version)).toEqual([1, 3, 1]);
+      const written: { stream_id: string }[] = await ds.query(`SELECT stream_id FROM side_effects WHERE note = 'also' AND stream_id = ANY($1) ORDER BY stream_id COLLATE "C"`, [[a, b, c]]);
+      expect(written.map((r) => r.stream_id)).toEqual([a, b, c].sort());
     });
 
     test('a stream twice in one batch is refused', async () => {

@@ -1,62 +1,67 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
   EventStore,
   WrongExpectedVersionError,
+  type AlsoWrite,
   type AppendRequest,
   type OutboxMessage,
-  type SqlExecutor,
   type StoredEvent,
 } from './event-store.port.js';
-import { insertOutboxMessages } from './outbox-rows.js';
+import { insertOutboxSql, outboxRows } from './outbox-rows.js';
+import { PositionAllocator } from './position-allocator.js';
 import { QueryRunnerSqlExecutor } from './sql-executor.js';
-
-/** The unique constraint on (stream_id, version), named by the CreateEvents migration. */
-export const STREAM_VERSION_CONSTRAINT = 'events_stream_id_version_key';
 
 const EVENT_COLUMNS = `position::text AS position, event_id, stream_id, version, type, data,
   metadata, occurred_at, recorded_at`;
 
+/** SQLSTATE raised by `event_store_conflict` (migration CreateAppendConflict). */
+const CONFLICT = 'ES409';
+
 /**
- * Every event of every request in ONE statement. The batch travels as one jsonb parameter
- * (`jsonb_to_recordset`): the statement text does not depend on the batch size, and Node does one
- * JSON.stringify instead of escaping every JSON value into a Postgres array literal.
+ * A whole batch in ONE statement: the events, their outbox rows and the caller's `alsoWrite`
+ * (a read model). One round trip and, outside a transaction block, one commit. Everything the
+ * rows need is decided before (positions from the PositionAllocator, ids and recordedAt here), so
+ * the outbox rows can carry the stored events. Each list travels as one jsonb parameter
+ * (`jsonb_to_recordset`): Node does one JSON.stringify instead of escaping every JSON value into
+ * an array literal, and the statement text does not depend on the batch size.
  *
  * Optimistic concurrency, two guards:
  * - the WHERE clause: a stream's rows go in only if its last committed version (as of the
  *   statement's snapshot) equals the expected version. This catches what no collision would:
  *   a writer ahead of the stream (expected 5 on a stream at 3 would leave a gap at 4), and a
- *   stale writer whose versions are free (cannot happen while versions are gapless, but the
- *   check does not rely on it). It is one index probe per row (max over the unique index).
+ *   stale writer whose versions are free. It is one index probe per row.
  * - the unique (stream_id, version): two writers that both passed the WHERE clause at the same
  *   expected version collide on `expected + 1`; the second waits for the first to commit and then
  *   skips its row (ON CONFLICT DO NOTHING).
- * Either way a request gets fewer rows back than it sent, which names the stream that lost;
- * the whole transaction is then rolled back. (No exception inside the statement, so a batch of
- * several streams knows exactly which one conflicted.)
+ * Either way a row is missing from `appended`, and the final SELECT calls event_store_conflict()
+ * for it, which aborts the whole statement (all or nothing) naming the stream.
  *
  * Rows are inserted ordered by (stream_id, version) so that two concurrent batches touching the
- * same streams take their index locks in the same order and cannot deadlock. Only what the
- * database assigns comes back: the writer has the rest.
+ * same streams take their index locks in the same order and cannot deadlock.
  */
-const INSERT_EVENTS = `
-  INSERT INTO events (stream_id, version, type, data, metadata, occurred_at)
-  SELECT i.stream_id, i.version, i.type, i.data, i.metadata, i.occurred_at
-  FROM jsonb_to_recordset($1::jsonb)
-         AS i(stream_id text, expected_version int, version int, type text, data jsonb, metadata jsonb,
-              occurred_at timestamptz)
-  WHERE coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = i.stream_id), 0)
-        = i.expected_version
-  ORDER BY i.stream_id COLLATE "C", i.version
-  ON CONFLICT (stream_id, version) DO NOTHING
-  RETURNING position::text AS position, event_id, stream_id, version, recorded_at`;
-
-/** What INSERT_EVENTS returns for each row it wrote. */
-interface AssignedRow {
-  position: string;
-  event_id: string;
-  stream_id: string;
-  version: number;
-  recorded_at: Date | string;
+function appendSql(alsoWrite: string | undefined): string {
+  return `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb)
+      AS i(position bigint, event_id uuid, stream_id text, expected_version int, version int, type text,
+           data jsonb, metadata jsonb, occurred_at timestamptz, recorded_at timestamptz)
+  ),
+  appended AS (
+    INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at, recorded_at)
+    SELECT i.position, i.event_id, i.stream_id, i.version, i.type, i.data, i.metadata, i.occurred_at, i.recorded_at
+    FROM input i
+    WHERE coalesce((SELECT max(e.version) FROM events e WHERE e.stream_id = i.stream_id), 0)
+          = i.expected_version
+    ORDER BY i.stream_id COLLATE "C", i.version
+    ON CONFLICT (stream_id, version) DO NOTHING
+    RETURNING stream_id, version
+  ),
+  outboxed AS (${insertOutboxSql('$2')})${alsoWrite ? `,\n  also AS (${alsoWrite})` : ''}
+  SELECT event_store_conflict(i.stream_id, i.version) AS conflict
+  FROM input i LEFT JOIN appended a ON a.stream_id = i.stream_id AND a.version = i.version
+  WHERE a.stream_id IS NULL
+  LIMIT 1`;
 }
 
 const READ_STREAM = `
@@ -139,27 +144,20 @@ function validate(requests: AppendRequest[]): void {
   }
 }
 
-function isUniqueViolationOnStreamVersion(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = e?.driverError?.code ?? e?.code;
-  const constraint = e?.driverError?.constraint ?? e?.constraint;
-  return code === '23505' && constraint === STREAM_VERSION_CONSTRAINT;
-}
-
-/** Which request a unique-violation detail names: `Key (stream_id, version)=(s, 3) already exists.` */
-function requestNamedBy(err: unknown, requests: AppendRequest[]): AppendRequest {
-  const e = err as { detail?: string; driverError?: { detail?: string } };
-  const detail = e?.driverError?.detail ?? e?.detail ?? '';
-  return (
-    requests.find((r) =>
-      r.events.some((_, i) => detail.includes(`=(${r.streamId}, ${r.expectedVersion + i + 1})`)),
-    ) ?? requests[0]!
-  );
+function conflictOf(err: unknown, requests: AppendRequest[]): WrongExpectedVersionError | null {
+  const e = err as { code?: string; detail?: string; driverError?: { code?: string; detail?: string } };
+  if ((e?.driverError?.code ?? e?.code) !== CONFLICT) return null;
+  const streamId = e?.driverError?.detail ?? e?.detail;
+  const request = requests.find((r) => r.streamId === streamId) ?? requests[0]!;
+  return new WrongExpectedVersionError(request.streamId, request.expectedVersion);
 }
 
 export class PostgresEventStore extends EventStore {
+  private readonly positions: PositionAllocator;
+
   constructor(private readonly dataSource: DataSource) {
     super();
+    this.positions = new PositionAllocator({ query: (sql, params) => this.dataSource.query(sql, params) });
   }
 
   async append(request: AppendRequest): Promise<StoredEvent[]> {
@@ -168,63 +166,63 @@ export class PostgresEventStore extends EventStore {
   }
 
   /**
-   * One transaction for all requests: BEGIN, one INSERT of all events, one INSERT of all outbox
-   * rows (skipped when there are none), each request's inTransaction in order, the batch's
-   * inTransaction, COMMIT.
-   * All or nothing: a conflict on any stream rolls everything back and throws
-   * WrongExpectedVersionError for that stream (the first such request, in request order).
+   * All requests in one statement (see appendSql), all or nothing: a conflict on any stream
+   * aborts the batch and throws WrongExpectedVersionError for that stream. Requests with an
+   * `inTransaction` hook get a transaction block around the statement and their hooks.
    */
-  async appendMany(
-    requests: AppendRequest[],
-    inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>,
-  ): Promise<StoredEvent[][]> {
+  async appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite): Promise<StoredEvent[][]> {
     if (requests.length === 0) return [];
     validate(requests);
 
-    const rows: Record<string, unknown>[] = [];
-    for (const r of requests) {
-      r.events.forEach((e, i) => {
-        rows.push({
-          stream_id: r.streamId,
-          expected_version: r.expectedVersion,
+    const positions = await this.positions.take(requests.reduce((n, r) => n + r.events.length, 0));
+    const recordedAt = new Date();
+    let p = 0;
+    const stored = requests.map((r) =>
+      r.events.map(
+        (e, i): StoredEvent => ({
+          ...e,
+          eventId: randomUUID(),
+          position: positions[p++]!,
+          streamId: r.streamId,
           version: r.expectedVersion + i + 1,
-          type: e.type,
-          data: e.data,
-          metadata: e.metadata,
-          occurred_at: e.occurredAt.toISOString(),
-        });
-      });
-    }
+          recordedAt,
+        }),
+      ),
+    );
+    const outbox: OutboxMessage[] = [];
+    requests.forEach((r, i) => {
+      if (r.outbox) outbox.push(...r.outbox(stored[i]!));
+    });
+    const input = requests.flatMap((r, k) =>
+      stored[k]!.map((e) => ({
+        position: e.position,
+        event_id: e.eventId,
+        stream_id: e.streamId,
+        expected_version: r.expectedVersion,
+        version: e.version,
+        type: e.type,
+        data: e.data,
+        metadata: e.metadata,
+        occurred_at: e.occurredAt.toISOString(),
+        recorded_at: recordedAt.toISOString(),
+      })),
+    );
+    const params = [JSON.stringify(input), JSON.stringify(outboxRows(outbox))];
+    if (alsoWrite) params.push(JSON.stringify(alsoWrite.rows));
+    const sql = appendSql(alsoWrite?.sql);
 
+    const hooked = requests.some((r) => r.inTransaction);
     const runner = this.dataSource.createQueryRunner('master');
     try {
-      await this.begin(runner);
-      let assigned: AssignedRow[];
-      try {
-        const result = await runner.query(INSERT_EVENTS, [JSON.stringify(rows)], true);
-        assigned = (result.records ?? []) as AssignedRow[];
-      } catch (err) {
-        if (isUniqueViolationOnStreamVersion(err)) {
-          const r = requestNamedBy(err, requests);
-          throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
+      if (hooked) await this.begin(runner);
+      await runner.query(sql, params);
+      if (hooked) {
+        const tx = new QueryRunnerSqlExecutor(runner);
+        for (const [i, r] of requests.entries()) {
+          if (r.inTransaction) await r.inTransaction(tx, stored[i]!);
         }
-        throw err;
+        await runner.commitTransaction();
       }
-
-      const stored = storedEvents(requests, assigned);
-      const outbox: OutboxMessage[] = [];
-      requests.forEach((r, i) => {
-        if (r.outbox) outbox.push(...r.outbox(stored[i]!));
-      });
-      await insertOutboxMessages(new QueryRunnerSqlExecutor(runner), outbox);
-
-      const tx = new QueryRunnerSqlExecutor(runner);
-      for (const [i, r] of requests.entries()) {
-        if (r.inTransaction) await r.inTransaction(tx, stored[i]!);
-      }
-      if (inTransaction) await inTransaction(tx, stored);
-
-      await runner.commitTransaction();
       return stored;
     } catch (err) {
       if (isReadTimeout(err)) {
@@ -235,12 +233,11 @@ export class PostgresEventStore extends EventStore {
       } else if (runner.isTransactionActive) {
         await runner.rollbackTransaction().catch(() => undefined);
       }
-      throw err;
+      throw conflictOf(err, requests) ?? err;
     } finally {
       await runner.release();
     }
   }
-
   async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
     const rows = (await this.dataSource.query(READ_STREAM, [streamId, fromVersion])) as EventRow[];
     return rows.map(toStoredEvent);
@@ -280,26 +277,3 @@ async function releaseBroken(runner: QueryRunner, err: unknown): Promise<void> {
   await (pgRunner.releasePostgresConnection?.(err) ?? runner.release());
 }
 
-/**
- * The requests' events as stored: what the writer sent plus what the database assigned.
- * A request missing any row lost a race (see INSERT_EVENTS).
- */
-function storedEvents(requests: AppendRequest[], assigned: AssignedRow[]): StoredEvent[][] {
-  const byKey = new Map<string, AssignedRow>();
-  for (const row of assigned) byKey.set(`${row.version} ${row.stream_id}`, row);
-  return requests.map((r) =>
-    r.events.map((e, i): StoredEvent => {
-      const version = r.expectedVersion + i + 1;
-      const row = byKey.get(`${version} ${r.streamId}`);
-      if (!row) throw new WrongExpectedVersionError(r.streamId, r.expectedVersion);
-      return {
-        ...e,
-        eventId: row.event_id,
-        position: row.position,
-        streamId: r.streamId,
-        version,
-        recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
-      };
-    }),
-  );
-}

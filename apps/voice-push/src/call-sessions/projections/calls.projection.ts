@@ -1,5 +1,5 @@
 import { lastPushAt, toCallView, type CallSessionState, type CallView } from '#call-session-domain';
-import type { SqlExecutor } from '#event-store';
+import type { AlsoWrite, SqlExecutor } from '#event-store';
 
 const DATA_COLUMNS = [
   ['account_id', 'text'],
@@ -24,8 +24,8 @@ export type CallRowWrite = 'live' | 'rebuild';
 /** A `calls` row: the view plus the columns the list filters and the sweep use. */
 export type CallRow = Record<(typeof COLUMNS)[number][0], unknown>;
 
-/** The batch travels as one jsonb parameter (see the event store's INSERT_EVENTS for why). */
-function upsertSql(mode: CallRowWrite): string {
+/** The rows travel as one jsonb parameter, `param` (see the event store's appendSql for why). */
+function upsertSql(mode: CallRowWrite, param: string): string {
   const names = COLUMNS.map(([name]) => name);
   const data = DATA_COLUMNS.map(([name]) => name);
   const guard =
@@ -35,12 +35,14 @@ function upsertSql(mode: CallRowWrite): string {
   return `
     INSERT INTO calls (${names.join(', ')})
     SELECT ${names.join(', ')}
-    FROM jsonb_to_recordset($1::jsonb) AS r(${COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+    FROM jsonb_to_recordset(${param}::jsonb) AS r(${COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
     ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
     WHERE ${guard}
     RETURNING call_id`;
 }
-const UPSERT = { live: upsertSql('live'), rebuild: upsertSql('rebuild') };
+const UPSERT = { live: upsertSql('live', '$1'), rebuild: upsertSql('rebuild', '$1') };
+/** the live upsert as the event store's AlsoWrite (its rows are `$3`) */
+const UPSERT_WITH_APPEND = upsertSql('live', '$3');
 
 export function callRow(callId: string, state: CallSessionState, view: CallView = toCallView(state)): CallRow {
   // A stored stream always has a first push; the fallback only satisfies the type.
@@ -63,6 +65,11 @@ export function callRow(callId: string, state: CallSessionState, view: CallView 
 /** Codes are open-ended (contract §1); one that does not fit the filter column is simply not filterable. */
 function int32OrNull(value: number | null | undefined): number | null {
   return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? value : null;
+}
+
+/** The `calls` rows of a group commit, written in the append's own statement. */
+export function callRowsWithAppend(rows: CallRow[]): AlsoWrite {
+  return { sql: UPSERT_WITH_APPEND, rows };
 }
 
 /**

@@ -16,7 +16,7 @@ import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { outboxMessagesFor } from '../projections/call-events.outbox.js';
-import { callRow, upsertCallRows, type CallRow } from '../projections/calls.projection.js';
+import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 
 export interface WriteResult {
   callId: string;
@@ -52,9 +52,7 @@ export class CallSessionWriter {
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
   ) {
-    this.batcher = new CommitBatcher(store, async (tx, rows) => {
-      await upsertCallRows(tx, rows);
-    });
+    this.batcher = new CommitBatcher(store, callRowsWithAppend);
   }
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { EventStore, type AppendRequest, type SqlExecutor, type StoredEvent } from '#event-store';
+import { EventStore, type AlsoWrite, type AppendRequest, type StoredEvent } from '#event-store';
 import { CommitBatcher } from './commit-batcher.js';
 
 /** An in-memory store that records each transaction and fails the ones it is told to. */
@@ -13,14 +13,16 @@ class RecordingStore extends EventStore {
     return (await this.appendMany([request]))[0];
   }
 
-  async appendMany(requests: AppendRequest[], inTransaction?: (tx: SqlExecutor, stored: StoredEvent[][]) => Promise<void>) {
+  readonly alsoWritten: unknown[][] = [];
+
+  async appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite) {
     const streams = requests.map((r) => r.streamId);
     if (this.hold) await new Promise<void>((resolve) => (this.release = resolve));
     const error = this.failWhen(streams);
     if (error) throw error;
     this.transactions.push(streams);
     const stored = requests.map((r) => r.events.map((e, i) => ({ ...e, eventId: `${r.streamId}-${i}`, position: '0', streamId: r.streamId, version: r.expectedVersion + i + 1, recordedAt: new Date(0) })));
-    await inTransaction?.({ query: async () => [] }, stored);
+    if (alsoWrite) this.alsoWritten.push(alsoWrite.rows);
     return stored;
   }
 
@@ -46,26 +48,19 @@ const request = (streamId: string): AppendRequest => ({
 describe('CommitBatcher', () => {
   test('appends that arrive during a commit go together in the next one, with one batch write', async () => {
     const store = new RecordingStore();
-    const batchWrites: string[][] = [];
-    const batcher = new CommitBatcher<string>(
-      store,
-      async (_tx, extras) => {
-        batchWrites.push(extras);
-      },
-      1,
-    );
+    const batcher = new CommitBatcher<string>(store, (extras) => ({ sql: 'upsert', rows: extras }), 1);
     store.hold = true;
     const first = batcher.submit(request('a'), 'row-a');
     const rest = ['b', 'c', 'd'].map((s) => batcher.submit(request(s), `row-${s}`));
     store.releaseHeld();
     await Promise.all([first, ...rest]);
     expect(store.transactions).toEqual([['a'], ['b', 'c', 'd']]);
-    expect(batchWrites).toEqual([['row-a'], ['row-b', 'row-c', 'row-d']]);
+    expect(store.alsoWritten).toEqual([['row-a'], ['row-b', 'row-c', 'row-d']]);
   });
 
   test('one bad request fails alone: its neighbours are committed one by one', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, async () => undefined, 1);
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), 1);
     store.failWhen = (streams) => (streams.includes('bad') ? Object.assign(new Error('value out of range'), { code: '22003' }) : null);
     store.hold = true;
     const first = batcher.submit(request('a'), null);
@@ -78,7 +73,7 @@ describe('CommitBatcher', () => {
 
   test('the database being away fails the whole batch at once (no retry storm)', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, async () => undefined, 1);
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), 1);
     store.hold = true;
     const first = batcher.submit(request('a'), null);
     const results = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));

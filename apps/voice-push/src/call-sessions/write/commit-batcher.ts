@@ -1,4 +1,4 @@
-import type { AppendRequest, EventStore, SqlExecutor, StoredEvent } from '#event-store';
+import type { AlsoWrite, AppendRequest, EventStore, StoredEvent } from '#event-store';
 import { isStorageUnavailable } from '../../database/storage-errors.js';
 
 interface Pending<T> {
@@ -8,12 +8,12 @@ interface Pending<T> {
   reject: (error: unknown) => void;
 }
 
-/** What the whole batch writes besides the events, in the same transaction (the read model). */
-export type BatchWrite<T> = (tx: SqlExecutor, extras: T[]) => Promise<void>;
+/** What the whole batch writes besides the events, in the same statement (the read model). */
+export type BatchWrite<T> = (extras: T[]) => AlsoWrite;
 
 /**
  * Group commit: appends that arrive while a commit is in flight wait and then go to Postgres
- * together in one transaction, so a burst of pushes costs one commit instead of one each.
+ * together in one statement, so a burst of pushes costs one round trip and one commit instead of one each.
  * A batch that fails for any reason but the database being away is retried request by request,
  * so one stream's conflict (or one bad row) never fails its neighbours.
  */
@@ -65,10 +65,9 @@ export class CommitBatcher<T> {
   }
 
   private append(batch: Pending<T>[]): Promise<StoredEvent[][]> {
-    const extras = batch.map((p) => p.extra);
     return this.store.appendMany(
       batch.map((p) => p.request),
-      (tx) => this.batchWrite(tx, extras),
+      this.batchWrite(batch.map((p) => p.extra)),
     );
   }
 }
