@@ -78,6 +78,8 @@ export abstract class EventStore {
    */
   abstract appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite): Promise<StoredEvent[][]>;
   abstract readStream(streamId: string, fromVersion?: number): Promise<StoredEvent[]>;
+  /** Several whole streams in one read; a stream with no events maps to []. */
+  abstract readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>>;
   /**
    * Committed events after a checkpoint, for rebuilds and republish. Pass '0' to start, then the
    * `position` of the last event of the previous batch. Events come in commit-safe order: by

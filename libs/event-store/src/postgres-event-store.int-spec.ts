@@ -407,6 +407,19 @@ describe('PostgresEventStore (real Postgres)', () => {
     }, 30_000);
   });
 
+  test('readStreams reads several streams at once, in version order; an unknown stream is []', async () => {
+    const [a, b, none] = [streamId(), streamId(), streamId()];
+    const storedA = await store.append({ streamId: a, expectedVersion: 0, events: [event('A1'), event('A2')] });
+    const storedB = await store.append({ streamId: b, expectedVersion: 0, events: [event('B1')] });
+    const more = await store.append({ streamId: a, expectedVersion: 2, events: [event('A3')] });
+    const streams = await store.readStreams([b, none, a]);
+    expect([...streams.keys()].sort()).toEqual([a, b, none].sort());
+    expect(streams.get(a)).toEqual([...storedA, ...more]);
+    expect(streams.get(b)).toEqual(storedB);
+    expect(streams.get(none)).toEqual([]);
+    expect(await store.readStreams([])).toEqual(new Map());
+  });
+
   describe('readAll', () => {
     test('pages through committed events from a checkpoint', async () => {
       const s = streamId();

@@ -69,6 +69,11 @@ const READ_STREAM = `
   WHERE stream_id = $1 AND version >= $2
   ORDER BY version`;
 
+const READ_STREAMS = `
+  SELECT ${EVENT_COLUMNS} FROM events
+  WHERE stream_id = ANY($1::text[])
+  ORDER BY stream_id, version`;
+
 /**
  * Skip-free read of the whole log. Sequences hand out positions in nextval order, not commit
  * order, so "position > last seen" alone skips for good a row that commits late with a lower
@@ -241,6 +246,14 @@ export class PostgresEventStore extends EventStore {
   async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
     const rows = (await this.dataSource.query(READ_STREAM, [streamId, fromVersion])) as EventRow[];
     return rows.map(toStoredEvent);
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
+    if (streamIds.length === 0) return streams;
+    const rows = (await this.dataSource.query(READ_STREAMS, [streamIds])) as EventRow[];
+    for (const row of rows) streams.get(row.stream_id)?.push(toStoredEvent(row));
+    return streams;
   }
 
   async readAll(fromPosition: string, limit: number): Promise<StoredEvent[]> {

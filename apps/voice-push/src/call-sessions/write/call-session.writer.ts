@@ -15,6 +15,7 @@ import { FollowUpPolicy } from './follow-up.policy.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { LoadBatcher } from './load-batcher.js';
 import { outboxMessagesFor } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 
@@ -47,12 +48,15 @@ export class CallSessionWriter {
   private readonly cache = new SessionCache<CallSessionState>(20_000);
   /** group commit; each append carries its `calls` row, written for the whole batch at once */
   private readonly batcher: CommitBatcher<CallRow>;
+  /** cache misses (mostly new calls) read together */
+  private readonly streams: LoadBatcher<StoredEvent[]>;
 
   constructor(
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
   ) {
     this.batcher = new CommitBatcher(store, callRowsWithAppend);
+    this.streams = new LoadBatcher((ids) => store.readStreams(ids), []);
   }
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
@@ -73,7 +77,7 @@ export class CallSessionWriter {
   async load(callId: string): Promise<CallSessionState> {
     const cached = this.cache.get(callId);
     if (cached) return cached;
-    const stored = await this.store.readStream(callId);
+    const stored = await this.streams.load(callId);
     const state = stored.reduce(
       (s, e) => evolve(s, { type: e.type, data: e.data } as CallSessionEvent),
       initialState,

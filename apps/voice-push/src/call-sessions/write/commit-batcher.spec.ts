@@ -34,6 +34,9 @@ class RecordingStore extends EventStore {
   async readStream(): Promise<StoredEvent[]> {
     return [];
   }
+  async readStreams(): Promise<Map<string, StoredEvent[]>> {
+    return new Map();
+  }
   async readAll(): Promise<StoredEvent[]> {
     return [];
   }
