@@ -2,11 +2,12 @@
  * Paces tries to a steady `ratePerSecond` (0: no limit). Each caller gets the next free slot.
  * Slots missed while no caller was waiting may be caught up, at most `burst` of them, so an
  * open-loop run keeps its average rate without ever exceeding it by more than `burst` tries.
+ * Nothing is missed before the first try: a run starts on its schedule, not with a burst.
  */
 import type { Sleep } from './retry-schedule.js';
 
 export class RateLimiter {
-  private nextSlot = -Infinity;
+  private nextSlot: number | null = null;
   private readonly intervalMs: number;
 
   constructor(
@@ -21,7 +22,7 @@ export class RateLimiter {
   async acquire(): Promise<void> {
     if (this.intervalMs === 0) return;
     const now = this.now();
-    const slot = Math.max(this.nextSlot, now - (this.burst - 1) * this.intervalMs);
+    const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, now - (this.burst - 1) * this.intervalMs);
     this.nextSlot = slot + this.intervalMs;
     if (slot - now >= 1) await this.sleep(slot - now);
   }

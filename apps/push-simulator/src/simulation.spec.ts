@@ -116,6 +116,18 @@ describe('pacing and measuring', () => {
     expect(clock).toBe(110);
   });
 
+  test('a run starts on its schedule: no burst before the first slot', async () => {
+    let clock = 1_000;
+    const waits: number[] = [];
+    const limiter = new RateLimiter(100, () => clock, async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    }, 3);
+    for (let i = 0; i < 4; i++) await limiter.acquire();
+    expect(waits).toEqual([10, 10, 10]); // the burst allowance is for slots missed later, not at the start
+    expect(clock).toBe(1_030);
+  });
+
   test('a rate of 0 never waits', async () => {
     const limiter = new RateLimiter(0, () => 0, async () => {
       throw new Error('waited');
