@@ -22,14 +22,16 @@ export class CommitBatcher<T> {
   private inFlight = 0;
 
   /**
-   * @param maxInFlight commits running at once: a second one fills the round trips of the first.
-   *   Safe because a call has at most one append pending (the writer's keyed queue), so two
-   *   batches never touch the same stream.
+   * @param maxInFlight commits running at once. One: a commit is one statement (one round trip),
+   *   and while it runs the next batch grows; measured here, 1 gave 2,940–3,005 pushes/s against
+   *   2,660–2,815 for 2 and 2,630 for 3 (closed loop, 64 senders). More than one is safe: a call
+   *   has at most one append pending (the writer's keyed queue), so two batches never touch the
+   *   same stream.
    */
   constructor(
     private readonly store: EventStore,
     private readonly batchWrite: BatchWrite<T>,
-    private readonly maxInFlight = 2,
+    private readonly maxInFlight = 1,
     private readonly maxBatch = 256,
   ) {}
 
