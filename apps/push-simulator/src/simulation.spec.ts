@@ -89,43 +89,38 @@ describe('runSimulation', () => {
   });
 });
 
+/** a RateLimiter on a fake clock that records every wait */
+function pacedOnFakeClock(rate: number, burst = 1, start = 0) {
+  const fake = { clock: start, waits: [] as number[] };
+  const limiter = new RateLimiter(rate, () => fake.clock, async (ms) => {
+    fake.waits.push(ms);
+    fake.clock += ms;
+  }, burst);
+  return Object.assign(fake, { limiter });
+}
+
 describe('pacing and measuring', () => {
   test('the rate limiter spaces tries 1000/rate ms apart on a fake clock', async () => {
-    let clock = 0;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(100, () => clock, async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    });
-    for (let i = 0; i < 5; i++) await limiter.acquire();
-    expect(waits).toEqual([10, 10, 10, 10]);
-    expect(clock).toBe(40);
+    const paced = pacedOnFakeClock(100);
+    for (let i = 0; i < 5; i++) await paced.limiter.acquire();
+    expect(paced.waits).toEqual([10, 10, 10, 10]);
+    expect(paced.clock).toBe(40);
   });
 
   test('missed slots are caught up to the burst, never beyond', async () => {
-    let clock = 0;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(100, () => clock, async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    }, 3);
-    await limiter.acquire(); // slot 0
-    clock = 100; // 9 slots missed while nobody asked
-    for (let i = 0; i < 4; i++) await limiter.acquire();
-    expect(waits).toEqual([10]); // slots 80 and 90 caught up, 100 on time, then 110
-    expect(clock).toBe(110);
+    const paced = pacedOnFakeClock(100, 3);
+    await paced.limiter.acquire(); // slot 0
+    paced.clock = 100; // 9 slots missed while nobody asked
+    for (let i = 0; i < 4; i++) await paced.limiter.acquire();
+    expect(paced.waits).toEqual([10]); // slots 80 and 90 caught up, 100 on time, then 110
+    expect(paced.clock).toBe(110);
   });
 
   test('a run starts on its schedule: no burst before the first slot', async () => {
-    let clock = 1_000;
-    const waits: number[] = [];
-    const limiter = new RateLimiter(100, () => clock, async (ms) => {
-      waits.push(ms);
-      clock += ms;
-    }, 3);
-    for (let i = 0; i < 4; i++) await limiter.acquire();
-    expect(waits).toEqual([10, 10, 10]); // the burst allowance is for slots missed later, not at the start
-    expect(clock).toBe(1_030);
+    const paced = pacedOnFakeClock(100, 3, 1_000);
+    for (let i = 0; i < 4; i++) await paced.limiter.acquire();
+    expect(paced.waits).toEqual([10, 10, 10]); // the burst allowance is for slots missed later, not at the start
+    expect(paced.clock).toBe(1_030);
   });
 
   test('a rate of 0 never waits', async () => {
