@@ -3,7 +3,7 @@
 // partition), and connection resets. The built service runs as a child process whose
 // DATABASE_URL points at the proxy; the sender is the simulator with its retry schedule.
 //   latency   → slower answers, every 2xx stored;
-//   blackhole → 503 within the pool's connection timeout (2 s), no hang; recovery once healed;
+//   blackhole → 503 before the sender gives up on the try (3 s), no hang; recovery once healed;
 //   reset     → 503 for what was in flight, then recovery.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
@@ -14,8 +14,12 @@ import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep } from
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
-/** the pool's connectionTimeoutMillis (apps/voice-push/src/database/database.module.ts) */
-const POOL_CONNECT_TIMEOUT_MS = 2_000;
+/**
+ * The sender gives up on a try after 3 s (spec §6.4) and retries it on schedule. "No hang" is an
+ * outcome, not a speed: a probe sent with the sender's timeout gets its 503, or fails with a
+ * TimeoutError. (The service's pool gives up connecting after 2 s, inside that.)
+ */
+const SENDER_TRY_TIMEOUT_MS = 3_000;
 
 /** One status push of a fresh call, straight over HTTP, timed; the answer or the fetch error. */
 async function probe(url: string, timeoutMs: number): Promise<{ status: number | string; ms: number; body: unknown }> {
@@ -107,7 +111,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     expect(check.gaps).toEqual([]);
   }, 120_000);
 
-  test('blackhole of new connections (open ones reset): 503 within the pool connection timeout, recovery once healed', async () => {
+  test('blackhole of new connections (open ones reset): 503 before the sender gives up on the try, recovery once healed', async () => {
     const ledger = new PushLedger();
     const simulation = simulate(ledger, 'faults-net-blackhole', 150);
     await sleep(1_000);
@@ -117,7 +121,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     proxy.blackhole();
     proxy.reset();
     await sleep(300);
-    const during = await probe(service!.url, 15_000);
+    const during = await probe(service!.url, SENDER_TRY_TIMEOUT_MS);
     const readyDuring = await getJson(`${service!.url}/health/ready`, 10_000).catch((e: Error) => ({ status: e.name, body: null }));
     await sleep(Math.max(0, 4_000 - (ledger.now() - holeAt)));
     const healedAt = ledger.now();
@@ -129,6 +133,8 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     // answers to tries that started in the hole (a try's time is its answer's)
     const inHole = ledger.tries.filter((t) => t.at - t.outcome.latencyMs >= holeAt + 100 && t.at <= healedAt);
     const slowestInHole = Math.max(0, ...inHole.map((t) => t.outcome.latencyMs));
+    // the simulator's tries time out after SENDER_TRY_TIMEOUT_MS (its default, spec §6.4)
+    const timedOutInHole = inHole.filter((t) => t.outcome.kind === 'timeout');
     reportFigures('postgres blackhole (new connections) 4 s', {
       sent: summary.sent,
       acknowledged: ledger.acknowledged.size,
@@ -143,10 +149,10 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
       recoveredAfterHealMs: recoveredAt - healedAt,
       givenUp: summary.givenUp,
     });
-    expect(during.status).toBe(503);
-    expect(during.ms).toBeLessThan(POOL_CONNECT_TIMEOUT_MS + 1_000);
+    expect(during.status).toBe(503); // answered before the sender's try timed out
     expect(readyDuring.status).toBe(503);
-    expect(slowestInHole).toBeLessThan(POOL_CONNECT_TIMEOUT_MS + 1_000);
+    expect(timedOutInHole).toEqual([]);
+    expect(inHole.length).toBeGreaterThan(0);
     expect(recovered).toBe(true);
     expect(summary.givenUp).toBe(0);
     expect(ledger.acknowledged.size).toBe(summary.sent);
@@ -159,7 +165,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     // warm the pool: open connections that the partition then silences
     for (let i = 0; i < 5; i++) expect((await probe(service!.url, 5_000)).status).toBe(200);
     proxy.blackhole();
-    const during = await probe(service!.url, 8_000);
+    const during = await probe(service!.url, SENDER_TRY_TIMEOUT_MS);
     proxy.heal();
     const after = await probe(service!.url, 10_000);
     reportFigures('postgres partition (open connections silenced)', {
@@ -170,9 +176,8 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
       probe: `${during.status} in ${during.ms} ms`,
       afterHeal: `${after.status} in ${after.ms} ms`,
     });
-    // the sender gives up on a try after 3 s (spec §6.4); a 503 before that makes it retry on schedule
+    // a 503 before the sender's 3 s try timeout (spec §6.4) makes it retry on schedule
     expect(during.status).toBe(503);
-    expect(during.ms).toBeLessThan(3_000);
     expect(after.status).toBe(200);
   }, 60_000);
 

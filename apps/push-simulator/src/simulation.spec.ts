@@ -61,9 +61,15 @@ describe('runSimulation', () => {
   });
 
   test('stops starting calls after --duration', async () => {
-    const started = performance.now();
-    const summary = await runSimulation({ url: 'x', durationMs: 200, transport: recordingTransport() });
-    expect(performance.now() - started).toBeLessThan(1000);
+    // a fake clock: every try takes 10 ms, so the run's length is a count, not a speed
+    let clock = 0;
+    const transport = recordingTransport();
+    const ticking: Transport = { send: (push) => ((clock += 10), transport.send(push)), close: () => transport.close() };
+    const callStarts: number[] = [];
+    const summary = await runSimulation({ url: 'x', durationMs: 200, concurrency: 1, transport: ticking, now: () => clock, onCall: () => callStarts.push(clock) });
+    expect(callStarts.every((at) => at < 200)).toBe(true);
+    expect(clock).toBeGreaterThanOrEqual(200);
+    expect(summary.calls).toBe(callStarts.length);
     expect(summary.calls).toBeGreaterThan(0);
     expect(summary.acknowledged).toBe(summary.sent);
   });
@@ -74,9 +80,22 @@ describe('runSimulation', () => {
     expect(summary.sent).toBe(receiver.requests.length);
     expect(summary.acknowledged).toBe(summary.sent);
     expect(summary.latencyMs.count).toBe(summary.sent);
+    expect(receiver.requests.filter((r) => r.path === '/v1/push/cdr')).toHaveLength(100);
+  });
+
+  test('latency percentiles are exact nearest-rank figures over every try', async () => {
+    // the transport answers the n-th try with a latency of n ms: the figures are known in advance
+    let n = 0;
+    const transport = recordingTransport();
+    const numbered: Transport = {
+      send: async (push) => ({ ...(await transport.send(push)), latencyMs: ++n }),
+      close: () => transport.close(),
+    };
+    const summary = await runSimulation({ url: 'x', calls: 50, concurrency: 1, transport: numbered });
+    const rank = (p: number) => Math.ceil((p / 100) * n);
+    expect(summary.latencyMs).toMatchObject({ count: n, p50: rank(50), p95: rank(95), p99: rank(99), max: n });
     expect(summary.latencyMs.p50).toBeLessThanOrEqual(summary.latencyMs.p99);
     expect(summary.latencyMs.p99).toBeLessThanOrEqual(summary.latencyMs.max);
-    expect(receiver.requests.filter((r) => r.path === '/v1/push/cdr')).toHaveLength(100);
   });
 
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
