@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
-import { callRow, upsertCallRows } from '../../call-sessions/projections/calls.projection.js';
+import { callRow, upsertRebuiltCallRows } from '../../call-sessions/projections/calls.projection.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 
 /** Streams folded per round trip (each one statement to read, one to write). */
@@ -156,7 +156,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
       states.set(e.stream_id, evolve(state, { type: e.type, data: e.data } as CallSessionEvent));
     }
     const rows = [...states].map(([callId, state]) => callRow(callId, state));
-    const written = await upsertCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows, 'rebuild');
+    const written = await upsertRebuiltCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows);
     const newerLive: { n: number }[] = await this.db.query(
       `SELECT count(*)::int AS n FROM calls c
          JOIN unnest($1::text[], $2::int[]) AS r(call_id, version) ON r.call_id = c.call_id

@@ -19,7 +19,7 @@ const COLUMNS = [['call_id', 'text'], ...DATA_COLUMNS] as const;
  * `live`: the append's own write, newer versions only. `rebuild`: a version not older than the
  * stored one, and only where something differs (so a rebuild reports what it changed).
  */
-export type CallRowWrite = 'live' | 'rebuild';
+type CallRowWrite = 'live' | 'rebuild';
 
 /** A `calls` row: the view plus the columns the list filters and the sweep use. */
 export type CallRow = Record<(typeof COLUMNS)[number][0], unknown>;
@@ -40,9 +40,9 @@ function upsertSql(mode: CallRowWrite, param: string): string {
     WHERE ${guard}
     RETURNING call_id`;
 }
-const UPSERT = { live: upsertSql('live', '$1'), rebuild: upsertSql('rebuild', '$1') };
 /** the live upsert as the event store's AlsoWrite (its rows are `$3`) */
 const UPSERT_WITH_APPEND = upsertSql('live', '$3');
+const UPSERT_REBUILT = upsertSql('rebuild', '$1');
 
 export function callRow(callId: string, state: CallSessionState, view: CallView = toCallView(state)): CallRow {
   // A stored stream always has a first push; the fallback only satisfies the type.
@@ -72,12 +72,9 @@ export function callRowsWithAppend(rows: CallRow[]): AlsoWrite {
   return { sql: UPSERT_WITH_APPEND, rows };
 }
 
-/**
- * Writes many calls' rows in one statement (one round trip for a whole group commit), inside the
- * append's transaction. Returns the ids of the rows written.
- */
-export async function upsertCallRows(tx: SqlExecutor, rows: CallRow[], mode: CallRowWrite = 'live'): Promise<string[]> {
+/** The rebuild's write: many calls' rows in one statement. Returns the ids of the rows it changed. */
+export async function upsertRebuiltCallRows(tx: SqlExecutor, rows: CallRow[]): Promise<string[]> {
   if (rows.length === 0) return [];
-  const written = await tx.query<{ call_id: string }>(UPSERT[mode], [JSON.stringify(rows)]);
+  const written = await tx.query<{ call_id: string }>(UPSERT_REBUILT, [JSON.stringify(rows)]);
   return written.map((r) => r.call_id);
 }
