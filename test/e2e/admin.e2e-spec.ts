@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { answerOf, type HttpAnswer } from '../support/http-answer.js';
 import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
 
 const TOKEN = 'admin-token-for-e2e-0123456789';
-
-interface Answer {
-  status: number;
-  body: any;
-}
 
 /** An admin call on `base` (the service's url unless given), with the token unless told otherwise. */
 async function admin(
@@ -16,7 +12,7 @@ async function admin(
   method: 'GET' | 'POST',
   path: string,
   o: { body?: unknown; token?: string | null; authorization?: string; base?: string } = {},
-): Promise<Answer> {
+): Promise<HttpAnswer> {
   const headers: Record<string, string> = {};
   const token = o.token === undefined ? TOKEN : o.token;
   if (o.authorization !== undefined) headers.authorization = o.authorization;
@@ -27,14 +23,7 @@ async function admin(
     headers,
     body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
   });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return { status: response.status, body };
+  return answerOf(response);
 }
 
 async function sendCall(service: TestService, call: { statuses: WireBody[]; cdr: WireBody }, withCdr = true) {

@@ -6,6 +6,7 @@ import { validateCdrPush, validateStatusPush } from '#contracts';
 import type { Push } from '../../apps/push-simulator/src/push.js';
 import type { TryOutcome } from '../../apps/push-simulator/src/try-outcome.js';
 import { isAcknowledged } from '../../apps/push-simulator/src/try-outcome.js';
+import { answerOf, type HttpAnswer } from './http-answer.js';
 
 /** The idempotency key the service stores a push under (events.metadata->>'idempotencyKey'). */
 export function idempotencyKeyOf(push: Pick<Push, 'kind' | 'body'>): string {
@@ -211,14 +212,6 @@ export function reportFigures(name: string, figures: FaultFigures): void {
 }
 
 /** GET → parsed JSON (or null on 404). */
-export async function getJson(url: string, timeoutMs = 5_000): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // keep the text
-  }
-  return { status: response.status, body };
+export async function getJson(url: string, timeoutMs = 5_000): Promise<HttpAnswer> {
+  return answerOf(await fetch(url, { signal: AbortSignal.timeout(timeoutMs) }));
 }

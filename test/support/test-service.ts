@@ -6,6 +6,7 @@ import { loadConfig } from '../../apps/voice-push/src/config/app-config.js';
 import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { TcpFaultProxy } from '../../libs/testing/src/tcp-fault-proxy.js';
+import { answerOf } from './http-answer.js';
 
 export interface TestService {
   url: string;
@@ -39,15 +40,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   const db = await database.dataSource(appMigrations);
 
   const call = async (path: string, init?: RequestInit) => {
-    const response = await fetch(`${url}${path}`, init);
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body: body as any };
+    return answerOf(await fetch(`${url}${path}`, init));
   };
 
   return {
