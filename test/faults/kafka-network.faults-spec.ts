@@ -19,7 +19,7 @@ import { createTempDatabase, type TempDatabase } from '../../libs/event-store/sr
 import { KafkaTestConsumer, topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, type StoreCheck } from '../support/fault-checks.js';
+import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce } from '../support/fault-checks.js';
 import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -150,9 +150,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
   const expectStoreWhole = (ledger: PushLedger, summary: SimulationSummary, check: StoreCheck) => {
     expect(summary.givenUp).toBe(0);
     expect(ledger.acknowledged.size).toBe(summary.sent);
-    expect(check.lost).toEqual([]);
-    expect(check.duplicated).toEqual([]);
-    expect(check.gaps).toEqual([]);
+    expectStoredExactlyOnce(check);
   };
 
   const kafkaFigures = (kafkaCheck: Awaited<ReturnType<typeof awaitKafkaCaughtUp>>) => ({

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, expectStoredExactlyOnce } from '../support/fault-checks.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
@@ -106,9 +106,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     expect(summary.latencyMs.p50).toBeGreaterThan(baselineSummary.latencyMs.p50 + 60);
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
     expect(ledger.acknowledged.size).toBe(summary.sent);
-    expect(check.lost).toEqual([]);
-    expect(check.duplicated).toEqual([]);
-    expect(check.gaps).toEqual([]);
+    expectStoredExactlyOnce(check);
   }, 120_000);
 
   test('blackhole of new connections (open ones reset): 503 before the sender gives up on the try, recovery once healed', async () => {
@@ -156,9 +154,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     expect(recovered).toBe(true);
     expect(summary.givenUp).toBe(0);
     expect(ledger.acknowledged.size).toBe(summary.sent);
-    expect(check.lost).toEqual([]);
-    expect(check.duplicated).toEqual([]);
-    expect(check.gaps).toEqual([]);
+    expectStoredExactlyOnce(check);
   }, 180_000);
 
   test('blackhole of the open connections too (a partition): a push is answered 503 in time, no hang', async () => {
@@ -219,8 +215,6 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     expect(unexpected).toEqual([]);
     expect(summary.givenUp).toBe(0);
     expect(ledger.acknowledged.size).toBe(summary.sent);
-    expect(check.lost).toEqual([]);
-    expect(check.duplicated).toEqual([]);
-    expect(check.gaps).toEqual([]);
+    expectStoredExactlyOnce(check);
   }, 180_000);
 });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 // What the fault tests check after a fault: every acknowledged push stored exactly once, streams
 // gapless and whole, and the figures each test reports.
 import pg from 'pg';
@@ -80,6 +81,13 @@ interface PushRow {
   type: string;
   raw: unknown;
   n: number;
+}
+
+/** Every acknowledged push is in the store exactly once, and every stream is gapless. */
+export function expectStoredExactlyOnce(check: { lost: unknown[]; duplicated: unknown[]; gaps: unknown[] }): void {
+  expect(check.lost).toEqual([]);
+  expect(check.duplicated).toEqual([]);
+  expect(check.gaps).toEqual([]);
 }
 
 /**
