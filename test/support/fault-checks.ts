@@ -1,6 +1,6 @@
-import { expect } from '@jest/globals';
 // What the fault tests check after a fault: every acknowledged push stored exactly once, streams
 // gapless and whole, and the figures each test reports.
+import { expect } from '@jest/globals';
 import pg from 'pg';
 import { statusPushKey, cdrPushKey, stableJson } from '#call-session-domain';
 import { validateCdrPush, validateStatusPush } from '#contracts';
