@@ -41,7 +41,9 @@ const CONFLICT = 'ES409';
  * same streams take their index locks in the same order and cannot deadlock.
  */
 function appendSql(alsoWrite: string | undefined): string {
-  return `
+  const cached = appendSqlCache.get(alsoWrite);
+  if (cached !== undefined) return cached;
+  const sql = `
   WITH input AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb)
       AS i(position bigint, event_id uuid, stream_id text, expected_version int, version int, type text,
@@ -62,7 +64,11 @@ function appendSql(alsoWrite: string | undefined): string {
   FROM input i LEFT JOIN appended a ON a.stream_id = i.stream_id AND a.version = i.version
   WHERE a.stream_id IS NULL
   LIMIT 1`;
+  appendSqlCache.set(alsoWrite, sql);
+  return sql;
 }
+/** by `alsoWrite` text: a service has one or two, and the append is on every push's path */
+const appendSqlCache = new Map<string | undefined, string>();
 
 const READ_STREAM = `
   SELECT ${EVENT_COLUMNS} FROM events
