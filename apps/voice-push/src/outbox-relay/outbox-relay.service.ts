@@ -40,10 +40,6 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.relay.poke();
   }
 
-  lag(): Promise<number> {
-    return this.relay.lag();
-  }
-
   stats(): OutboxRelayStats {
     return this.relay.stats();
   }
