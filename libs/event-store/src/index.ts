@@ -2,4 +2,5 @@ export * from './event-store.port.js';
 export { PostgresEventStore, toStoredEvent, type EventRow } from './postgres-event-store.js';
 export { insertOutboxMessages } from './outbox-rows.js';
 export { QueryRunnerSqlExecutor, sqlExecutor } from './sql-executor.js';
+export { preparedQuery } from './prepared-query.js';
 export { eventStoreMigrations, CreateEvents1764000000000, CreateOutbox1764000000001, CreateAppendConflict1764100000000 } from './migrations/index.js';

@@ -10,6 +10,7 @@ import {
 } from './event-store.port.js';
 import { insertOutboxSql, outboxRows } from './outbox-rows.js';
 import { PositionAllocator } from './position-allocator.js';
+import { preparedQuery } from './prepared-query.js';
 import { QueryRunnerSqlExecutor } from './sql-executor.js';
 
 const EVENT_COLUMNS = `position::text AS position, event_id, stream_id, version, type, data,
@@ -168,7 +169,7 @@ export class PostgresEventStore extends EventStore {
 
   constructor(private readonly dataSource: DataSource) {
     super();
-    this.positions = new PositionAllocator({ query: (sql, params) => this.dataSource.query(sql, params) });
+    this.positions = new PositionAllocator({ query: (sql, params) => this.prepared(sql, params ?? []) });
   }
 
   async append(request: AppendRequest): Promise<StoredEvent[]> {
@@ -226,7 +227,7 @@ export class PostgresEventStore extends EventStore {
     const runner = this.dataSource.createQueryRunner('master');
     try {
       if (hooked) await this.begin(runner);
-      await runner.query(sql, params);
+      await preparedQuery(runner, sql, params);
       if (hooked) {
         const tx = new QueryRunnerSqlExecutor(runner);
         for (const [i, r] of requests.entries()) {
@@ -250,13 +251,15 @@ export class PostgresEventStore extends EventStore {
     }
   }
   async readStream(streamId: string, fromVersion = 1): Promise<StoredEvent[]> {
-    const rows = (await this.dataSource.query(READ_STREAM, [streamId, fromVersion])) as EventRow[];
+    const rows = await this.prepared<EventRow>(READ_STREAM, [streamId, fromVersion]);
     return rows.map(toStoredEvent);
   }
 
   async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
     const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
     if (streamIds.length === 0) return streams;
+    // Not prepared: a generic plan for `= ANY($1)` walks the whole (stream_id, version) index to
+    // skip a sort (measured: 2 ms a call instead of 0.012 ms).
     const rows = (await this.dataSource.query(READ_STREAMS, [streamIds])) as EventRow[];
     for (const row of rows) streams.get(row.stream_id)?.push(toStoredEvent(row));
     return streams;
@@ -271,6 +274,16 @@ export class PostgresEventStore extends EventStore {
     }
     const rows = (await this.dataSource.query(READ_ALL, [fromPosition, limit])) as EventRow[];
     return rows.map(toStoredEvent);
+  }
+
+  /** A hot read as a prepared statement on a pooled connection (see preparedQuery). */
+  private async prepared<T>(text: string, values: unknown[]): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      return await preparedQuery<T>(runner, text, values);
+    } finally {
+      await runner.release();
+    }
   }
 
   /**

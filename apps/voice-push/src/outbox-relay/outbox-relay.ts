@@ -20,6 +20,7 @@
 import type { EventPublisher, OutgoingMessage } from '#messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { preparedQuery } from '#event-store';
 
 
 export interface OutboxRelayOptions {
@@ -194,15 +195,17 @@ export class OutboxRelay {
         }>;
         if (!lock?.ok) return { kind: 'locked' };
       }
-      const rows = (await tx.query(
+      const runner = tx.queryRunner!;
+      const rows = await preparedQuery<OutboxRow>(
+        runner,
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.options.batchSize],
-      )) as OutboxRow[];
+      );
       if (rows.length === 0) return { kind: 'relayed', count: 0 };
       await this.publisher.publish(rows.map(toMessage));
-      await tx.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await preparedQuery(runner, `DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += rows.length;
