@@ -1,82 +1,82 @@
 /**
  * Acknowledgement → Kafka lag: a consumer (fresh group) on voice.calls.finalized.v1 notes when
- * the first finalised view of each tracked call arrives. Bench-only: the service itself reaches
- * Kafka through the EventPublisher port, never through this file.
+ * the first finalised view of each tracked call arrives. The consumer runs on a worker thread
+ * (kafka-lag.worker.ts) so that it does not slow the load generator's own event loop; this side
+ * only hands acknowledgements over, in batches. Bench-only: the service itself reaches Kafka
+ * through the EventPublisher port, never through these files.
  */
-// eslint-disable-next-line no-restricted-imports -- bench code measures the broker from outside; the service keeps kafkajs behind libs/messaging
-import kafkajs, { type Consumer } from 'kafkajs';
-import { LatencyRecorder, type LatencySummary } from '../latency-recorder.js';
+import { Worker } from 'node:worker_threads';
+import type { KafkaLagResult } from './kafka-lag-matcher.js';
+import type { KafkaLagWorkerData, ToKafkaLagWorker } from './kafka-lag.worker.js';
 
-const { Kafka, logLevel } = kafkajs;
+export type { KafkaLagResult } from './kafka-lag-matcher.js';
 
-export const FINALIZED_TOPIC = 'voice.calls.finalized.v1';
+type FromWorker = { type: 'ready' } | { type: 'error'; message: string } | { type: 'result'; result: KafkaLagResult };
 
-export interface KafkaLagResult {
-  lagMs: LatencySummary;
-  expected: number;
-  received: number;
-}
+const HAND_OVER_EVERY_MS = 50;
 
 export class KafkaLagProbe {
-  private readonly acks = new Map<string, number>();
-  private readonly seen = new Set<string>();
-  /** messages that came before this process had handled the acknowledgement (same event-loop turn) */
-  private readonly early = new Map<string, number>();
-  private readonly lag = new LatencyRecorder();
+  private pending: [string, number][] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly consumer: Consumer) {}
+  private constructor(private readonly worker: Worker) {}
 
   static async start(brokers: string[], groupId: string, topicWaitMs = 30_000): Promise<KafkaLagProbe> {
-    const kafka = new Kafka({ clientId: 'voice-push-bench', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
+    const data: KafkaLagWorkerData = { brokers, groupId, topicWaitMs };
+    const worker = new Worker(new URL('./kafka-lag.worker.js', import.meta.url), { workerData: data });
     try {
-      const deadline = performance.now() + topicWaitMs;
-      while (!(await admin.listTopics()).includes(FINALIZED_TOPIC)) {
-        if (performance.now() > deadline) throw new Error(`${FINALIZED_TOPIC} did not appear within ${topicWaitMs} ms`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    } finally {
-      await admin.disconnect();
+      await next(worker, 'ready');
+    } catch (error) {
+      await worker.terminate();
+      throw error;
     }
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 20, minBytes: 1 });
-    const probe = new KafkaLagProbe(consumer);
-    await consumer.connect();
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-    await consumer.subscribe({ topic: FINALIZED_TOPIC, fromBeginning: false });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const callId = message.key?.toString();
-        if (callId !== undefined) probe.onMessage(callId, performance.now());
-      },
-    });
-    await joined;
-    return probe;
+    return new KafkaLagProbe(worker);
   }
 
-  private onMessage(callId: string, at: number): void {
-    const ackAt = this.acks.get(callId);
-    if (ackAt === undefined) {
-      if (callId.startsWith('SIM') && !this.early.has(callId)) this.early.set(callId, at);
-      return;
-    }
-    if (this.seen.has(callId)) return;
-    this.seen.add(callId);
-    this.lag.record(at - ackAt);
-  }
-
-  /** a call whose CDR was acknowledged at `ackAt` (performance.now()) */
+  /** a call whose CDR was acknowledged at `ackAt` (this thread's performance.now()) */
   track(callId: string, ackAt: number): void {
-    if (this.acks.has(callId)) return;
-    this.acks.set(callId, ackAt);
-    const arrived = this.early.get(callId);
-    if (arrived !== undefined) this.onMessage(callId, Math.max(arrived, ackAt));
+    this.pending.push([callId, performance.timeOrigin + ackAt]);
+    this.timer ??= setTimeout(() => this.handOver(), HAND_OVER_EVERY_MS);
   }
 
   async finish(waitMs: number): Promise<KafkaLagResult> {
-    const deadline = performance.now() + waitMs;
-    while (this.seen.size < this.acks.size && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await this.consumer.disconnect();
-    return { lagMs: this.lag.summary(), expected: this.acks.size, received: this.seen.size };
+    this.handOver();
+    const result = next(this.worker, 'result');
+    this.post({ type: 'finish', waitMs });
+    try {
+      return ((await result) as Extract<FromWorker, { type: 'result' }>).result;
+    } finally {
+      await this.worker.terminate();
+    }
   }
+
+  private handOver(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    this.post({ type: 'acks', acks: this.pending });
+    this.pending = [];
+  }
+
+  private post(message: ToKafkaLagWorker): void {
+    this.worker.postMessage(message);
+  }
+}
+
+/** The worker's next message of `type`; its error message or its exit rejects. */
+function next(worker: Worker, type: FromWorker['type']): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: FromWorker) => {
+      if (message.type === type) done(() => resolve(message));
+      else if (message.type === 'error') done(() => reject(new Error(`Kafka lag probe: ${message.message}`)));
+    };
+    const onExit = (code: number) => done(() => reject(new Error(`Kafka lag probe: worker exited (${code})`)));
+    const done = (settle: () => void) => {
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      settle();
+    };
+    worker.on('message', onMessage);
+    worker.on('exit', onExit);
+  });
 }
