@@ -120,6 +120,26 @@ describe('PostgresEventStore (real Postgres)', () => {
     expect(await store.readStream(streamId())).toEqual([]);
   });
 
+  test('the append and the single-stream read are prepared once per connection, then only executed', async () => {
+    // one connection, so the check sees the session the store used
+    const single = await db.dataSource(eventStoreMigrations, { poolSize: 1 });
+    try {
+      const oneConnection = new PostgresEventStore(single);
+      const id = streamId();
+      for (let v = 0; v < 3; v++) await oneConnection.append({ streamId: id, expectedVersion: v, events: [event('Happened')] });
+      await oneConnection.readStream(id);
+      await oneConnection.readStream(id);
+      const prepared = (await single.query(
+        `SELECT statement FROM pg_prepared_statements WHERE NOT from_sql ORDER BY prepare_time`,
+      )) as Array<{ statement: string }>;
+      expect(prepared.filter((p) => p.statement.includes('INSERT INTO events'))).toHaveLength(1);
+      expect(prepared.filter((p) => /FROM events\s+WHERE stream_id = \$1/.test(p.statement))).toHaveLength(1);
+      expect(await oneConnection.readStream(id)).toHaveLength(3);
+    } finally {
+      await single.destroy();
+    }
+  });
+
   describe('expected version', () => {
     test('a stale expected version fails and writes nothing', async () => {
       const s = streamId();
