@@ -194,10 +194,9 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
     const key = randomUUID();
     await insertRows(db.dataSource, [{ topic: events, key, eventId: randomUUID(), version: 1 }]);
-    const poked = Date.now();
     r.poke();
-    await waitUntil('poked row relayed', async () => (await r.lag()) === 0, 5_000);
-    expect(Date.now() - poked).toBeLessThan(5_000);
+    // well inside the 60 s idle delay: only the poke can have woken the loop
+    await waitUntil('poked row relayed', async () => (await r.lag()) === 0, 30_000);
 
     // rows written after the loop fell asleep again go out in stop()'s drain
     await new Promise((res) => setTimeout(res, 200));
