@@ -6,6 +6,7 @@
  *   50% of the measured saturation) with ack→view and ack→Kafka lag sampled.
  * Writes bench/results/latest.json and latest.md. Settings come from BENCH_* variables (below).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -14,7 +15,8 @@ import pg from 'pg';
 import { parseDurationMs } from '../cli-options.js';
 import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
-import { isAcknowledged } from '../try-outcome.js';
+import { isAcknowledged, type TryOutcome } from '../try-outcome.js';
+import type { Push } from '../push.js';
 import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
 import { KafkaLagProbe, type KafkaLagResult } from './kafka-lag.js';
 import { UsageSampler, type ProcessUsage } from './process-stats.js';
@@ -32,6 +34,8 @@ const SETTINGS = {
   warmupMs: parseDurationMs(env('BENCH_WARMUP', '5s'), 'BENCH_WARMUP'),
   saturationMs: parseDurationMs(env('BENCH_SATURATION', '15s'), 'BENCH_SATURATION'),
   halfRateMs: parseDurationMs(env('BENCH_HALF', '15s'), 'BENCH_HALF'),
+  /** ack → Kafka is measured in a phase of its own, at the half rate (see benchTarget) */
+  kafkaLagMs: parseDurationMs(env('BENCH_KAFKA_LAG', '10s'), 'BENCH_KAFKA_LAG'),
   halfRateShare: 0.5,
   viewLagSampleEvery: 10,
   seed: 42,
@@ -60,6 +64,8 @@ interface TargetResult {
   name: string;
   saturation: PhaseResult;
   halfRate: PhaseResult;
+  /** the half rate again, with a Kafka consumer running in the load generator (Kafka only) */
+  kafkaLagPhase: PhaseResult | null;
   viewLag: ViewLagResult | null;
   kafkaLag: KafkaLagResult | null;
   /** ms the outbox took to empty after the saturation phase (Kafka only) */
@@ -112,28 +118,13 @@ async function benchTarget(
       ? (await extras.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [extras.dbName])).rows.map((r) => r.pid)
       : [];
   await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
+  settleIo();
   const saturation = await phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await backends());
 
   let outboxDrainMs: number | null = null;
-  let kafka: KafkaLagProbe | null = null;
-  if (extras.kafkaBrokers && extras.db && extras.dbName) {
-    const started = performance.now();
-    const dbUrl = SETTINGS.postgres.replace(/\/[^/]*$/, `/${extras.dbName}`);
-    const service = new pg.Client({ connectionString: dbUrl });
-    await service.connect();
-    try {
-      while (Number((await service.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) > 0) {
-        if (performance.now() - started > 120_000) throw new Error('the outbox did not empty within 120 s');
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    } finally {
-      await service.end();
-    }
-    outboxDrainMs = Math.round(performance.now() - started);
-    log(`${name}: outbox empty ${outboxDrainMs} ms after the saturation phase; starting the Kafka consumer`);
-    kafka = await KafkaLagProbe.start(extras.kafkaBrokers, `voice-push-bench-${process.pid}-${Date.now()}`);
-  }
+  if (extras.kafkaBrokers && extras.db && extras.dbName) outboxDrainMs = await outboxEmptyAfter(extras.dbName);
 
+  settleIo();
   const view = name === 'voice-push' ? new ViewLagProbe(target.url) : null;
   let cdrAcks = 0;
   const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
@@ -145,21 +136,79 @@ async function benchTarget(
       rate,
       concurrency: SETTINGS.openLoopConcurrency,
       onTry: (push, outcome, _try, at) => {
-        if (push.kind !== 'cdr' || push.duplicate || !isAcknowledged(outcome)) return;
-        kafka?.track(push.callId, at);
+        if (!isFirstCdrAck(push, outcome)) return;
         if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(push.callId, at);
       },
     },
     await backends(),
   );
+
+  // Its own phase: a consumer decoding every finalised view takes CPU from the two cores the
+  // acknowledgements of the half-rate phase are measured on (there p50 went from 3.5 to 9 ms).
+  let kafka: KafkaLagProbe | null = null;
+  let kafkaLagPhase: PhaseResult | null = null;
+  if (extras.kafkaBrokers) {
+    log(`${name}: starting the Kafka consumer`);
+    kafka = await KafkaLagProbe.start(extras.kafkaBrokers, `voice-push-bench-${process.pid}-${Date.now()}`);
+    const probe = kafka;
+    settleIo();
+    kafkaLagPhase = await phase(
+      `${name}/kafka-lag`,
+      target,
+      {
+        durationMs: SETTINGS.kafkaLagMs,
+        rate,
+        concurrency: SETTINGS.openLoopConcurrency,
+        onTry: (push, outcome, _try, at) => {
+          if (isFirstCdrAck(push, outcome)) probe.track(push.callId, at);
+        },
+      },
+      await backends(),
+    );
+  }
   return {
     name,
     saturation,
     halfRate,
+    kafkaLagPhase,
     viewLag: view ? await view.finish() : null,
     kafkaLag: kafka ? await kafka.finish(30_000) : null,
     outboxDrainMs,
   };
+}
+
+/**
+ * Each measured phase starts with the previous phase's writes on disk: otherwise the kernel writes
+ * back the saturation phase's ~300 MB while the half-rate phase runs, and Postgres' WAL flushes
+ * wait behind it (commits of 25–67 ms at the moments vmstat showed 96–295 MB written in one
+ * second), which put the half-rate p99 at 80–175 ms while a later phase at the same rate measured
+ * 29 ms. A sync, not a CHECKPOINT: after a checkpoint every page's first change writes a full-page
+ * image, and the phase after it paid for that instead.
+ */
+function settleIo(): void {
+  spawnSync('sync');
+}
+
+/** a CDR acknowledged, not its duplicate: from here the call's finalised view is due */
+const isFirstCdrAck = (push: Push, outcome: TryOutcome): boolean =>
+  push.kind === 'cdr' && !push.duplicate && isAcknowledged(outcome);
+
+/** ms until the service's outbox is empty (everything acknowledged so far has reached Kafka) */
+async function outboxEmptyAfter(dbName: string): Promise<number> {
+  const started = performance.now();
+  const service = new pg.Client({ connectionString: SETTINGS.postgres.replace(/\/[^/]*$/, `/${dbName}`) });
+  await service.connect();
+  try {
+    while (Number((await service.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n) > 0) {
+      if (performance.now() - started > 120_000) throw new Error('the outbox did not empty within 120 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await service.end();
+  }
+  const ms = Math.round(performance.now() - started);
+  log(`outbox empty ${ms} ms after the saturation phase`);
+  return ms;
 }
 
 async function main(): Promise<void> {
@@ -274,9 +323,14 @@ function markdown(r: {
       v.viewLag ? `${pcts(v.viewLag.lagMs, true)} (n=${v.viewLag.lagMs.count}, ${round(v.viewLag.finalizedAtFirstGet * 100)}% at the first GET, ${v.viewLag.notFinalized} never)` : '—',
     ],
     [
-      'ack → Kafka voice.calls.finalized.v1 lag p50 / p95 / p99 / max (ms)',
+      'ack → Kafka voice.calls.finalized.v1 lag p50 / p95 / p99 / max (ms), own phase at the half rate',
       '—',
       v.kafkaLag ? `${pcts(v.kafkaLag.lagMs, true)} (${v.kafkaLag.received}/${v.kafkaLag.expected} calls)` : 'no broker',
+    ],
+    [
+      'ack latency in that phase (a Kafka consumer in the load generator) p50 / p95 / p99 / max (ms)',
+      '—',
+      v.kafkaLagPhase ? pcts(v.kafkaLagPhase.summary.latencyMs, true) : '—',
     ],
     ['outbox empty after saturation (ms)', '—', v.outboxDrainMs === null ? '—' : String(v.outboxDrainMs)],
   ];
@@ -285,9 +339,10 @@ function markdown(r: {
     '',
     `Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}; the load generator, the server and Postgres share it.`,
     `Load: push-simulator, concurrency ${r.settings.concurrency}, warm-up ${r.settings.warmupMs / 1000} s, saturation ${r.settings.saturationMs / 1000} s (closed loop), ` +
-      `half rate ${r.settings.halfRateMs / 1000} s (open loop at ${r.settings.halfRateShare * 100}% of the measured saturation, at most ${r.settings.openLoopConcurrency} in flight); ` +
+      `half rate ${r.settings.halfRateMs / 1000} s (open loop at ${r.settings.halfRateShare * 100}% of the measured saturation, at most ${r.settings.openLoopConcurrency} in flight), ` +
+      `then ${r.settings.kafkaLagMs / 1000} s more at that rate with a Kafka consumer measuring ack → Kafka; ` +
       `mix ${Object.entries(r.settings.mix).map(([k, w]) => `${k}=${w}`).join(',')}; anomalies ${Object.entries(r.settings.anomalies).map(([k, w]) => `${k}=${w}`).join(',')}; ` +
-      `seed ${r.settings.seed}. Kafka: ${r.settings.kafka ?? 'none'}.`,
+      `seed ${r.settings.seed}. Kafka: ${r.settings.kafka ?? 'none'}. Each measured phase starts after a sync (the previous phase's writes on disk).`,
     '',
     '| metric | ceiling (bare Fastify, parse + 200) | voice-push |',
     '|---|---|---|',
