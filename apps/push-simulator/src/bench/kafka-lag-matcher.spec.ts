@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { KafkaLagMatcher } from './kafka-lag-matcher.js';
 
 describe('KafkaLagMatcher', () => {
