@@ -39,14 +39,20 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
  *   the republish), headed by its latest finalising event — in the batch holding the call's last
  *   event, so after that call's call-events rows (per-key order).
- * Walks positions (primary key) in batches of EVENTS_PER_BATCH up to the highest position at the
- * start; each batch's rows go in in one transaction. A position-range walk is right here (unlike a
- * follower of the log): an event still uncommitted at the start gets its outbox rows from its own
- * append. Sent by the relay when Kafka is configured; otherwise they wait in the outbox.
+ * Takes the events committed when it starts (visible in that snapshot: one still uncommitted gets
+ * its outbox rows from its own append) and walks them in commit order — (transaction_id, position),
+ * as the log's readers do — in batches of `batchSize`, each batch's rows in one transaction. Not
+ * in position order: positions come in blocks per process (PositionAllocator), so with two
+ * instances a call's later event can hold the lower position, and a walk by position would put its
+ * row before the earlier event's (per-key order). A call's next append starts after its previous
+ * one committed, so its transaction ids rise with its versions. Sent by the relay when Kafka is
+ * configured; otherwise the rows wait in the outbox.
  */
 @Injectable()
 export class OutboxRepublisher {
   private readonly logger = new Logger('OutboxRepublish');
+  /** events read (and re-enqueued) per transaction */
+  batchSize = EVENTS_PER_BATCH;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -54,18 +60,28 @@ export class OutboxRepublisher {
   ) {}
 
   async republish(fromPosition: string): Promise<RepublishResult> {
-    const [{ hi }] = (await this.db.query(`SELECT coalesce(max(position), 0)::text AS hi FROM events`)) as { hi: string }[];
+    const [start] = (await this.db.query(
+      // first_tx: the first commit holding a position above fromPosition, where the walk starts
+      `SELECT pg_current_snapshot()::text AS snapshot, coalesce(max(position), 0)::text AS hi,
+              (SELECT min(transaction_id) FROM events WHERE position > $1::bigint)::text AS first_tx
+         FROM events`,
+      [fromPosition],
+    )) as [{ snapshot: string; hi: string; first_tx: string | null }];
+    const { snapshot, hi } = start;
     const result: RepublishResult = { fromPosition, toPosition: hi, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0 };
-    let cursor = fromPosition;
-    for (;;) {
+    // (transaction_id, position) of the last event taken; positions are >= 1
+    let cursor = start.first_tx === null ? null : { tx: start.first_tx, position: '0' };
+    while (cursor) {
       const batch: EventRow[] = await this.db.query(
-        // e.position: ordering by the text alias `position` would sort '10' before '9'
-        `SELECT ${SELECT} FROM events e WHERE e.position > $1::bigint AND e.position <= $2::bigint ORDER BY e.position LIMIT $3`,
-        [cursor, hi, EVENTS_PER_BATCH],
+        `SELECT ${SELECT} FROM events e
+          WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) AND e.position > $3::bigint
+            AND pg_visible_in_snapshot(e.transaction_id, $4::pg_snapshot)
+          ORDER BY e.transaction_id, e.position LIMIT $5`,
+        [cursor.tx, cursor.position, fromPosition, snapshot, this.batchSize],
       );
       if (batch.length === 0) break;
-      cursor = batch.at(-1)!.position;
-      const messages = await this.messagesFor(batch, hi, result);
+      cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
+      const messages = await this.messagesFor(batch, snapshot, result);
       if (messages.length > 0) {
         await this.db.transaction(async (tx) => {
           await insertOutboxMessages({ query: (sql, params) => tx.query(sql, params) }, messages);
@@ -76,18 +92,20 @@ export class OutboxRepublisher {
       result.enqueued += messages.length;
     }
     this.logger.log(
-      `republished positions (${fromPosition}, ${hi}]: ${result.events} events → ${result.callEvents} call-events rows, ` +
+      `republished positions (${fromPosition}, ${result.toPosition}]: ${result.events} events → ${result.callEvents} call-events rows, ` +
         `${result.finalizedViews} finalised views`,
     );
     return result;
   }
 
-  private async messagesFor(batch: EventRow[], hi: string, result: RepublishResult): Promise<OutboxMessage[]> {
+  private async messagesFor(batch: EventRow[], snapshot: string, result: RepublishResult): Promise<OutboxMessage[]> {
     const inBatch = new Set(batch.map((e) => e.position));
     const streamIds = [...new Set(batch.map((e) => e.stream_id))];
     const all: EventRow[] = await this.db.query(
-      `SELECT ${SELECT} FROM events e WHERE e.stream_id = ANY($1::text[]) AND e.position <= $2::bigint ORDER BY e.stream_id, e.version`,
-      [streamIds, hi],
+      `SELECT ${SELECT} FROM events e
+        WHERE e.stream_id = ANY($1::text[]) AND pg_visible_in_snapshot(e.transaction_id, $2::pg_snapshot)
+        ORDER BY e.stream_id, e.version`,
+      [streamIds, snapshot],
     );
     const byStream = new Map<string, EventRow[]>();
     for (const e of all) byStream.set(e.stream_id, [...(byStream.get(e.stream_id) ?? []), e]);

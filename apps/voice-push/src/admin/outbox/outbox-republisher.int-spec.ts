@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { CALL_EVENTS_TOPIC } from '#contracts';
+import { PostgresEventStore, eventStoreMigrations, type NewEvent } from '#event-store';
+import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
+import { OutboxRepublisher } from './outbox-republisher.service.js';
+
+function flagged(callId: string): NewEvent {
+  const at = Date.parse('2025-03-01T10:00:00Z');
+  return {
+    type: 'CdrOverdueFlagged',
+    data: { callId, flaggedAt: at, lastPushAt: at - 60_000, overdueAfterMs: 60_000 },
+    metadata: {},
+    occurredAt: new Date(at),
+  };
+}
+
+describe('OutboxRepublisher (real Postgres)', () => {
+  let db: TempDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTempDatabase();
+    ds = await db.dataSource(eventStoreMigrations, { poolSize: 4 });
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('two instances whose position blocks invert a call: the republish keeps the call in version order', async () => {
+    // Two processes draw position blocks: `first` draws the lower block, `second` the next one.
+    const first = new PostgresEventStore(ds);
+    const second = new PostgresEventStore(ds);
+    await first.append({ streamId: `other-${randomUUID()}`, expectedVersion: 0, events: [flagged('other')] });
+    const call = `call-${randomUUID()}`;
+    const [v1] = await second.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+    const [v2] = await first.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+    expect(BigInt(v2!.position)).toBeLessThan(BigInt(v1!.position)); // the inversion this test is about
+    await ds.query(`DELETE FROM outbox`);
+
+    const republisher = new OutboxRepublisher(ds);
+    republisher.batchSize = 1; // one event per batch: a position walk would enqueue v2 before v1
+    const result = await republisher.republish('0');
+
+    expect(result).toMatchObject({ events: 3, callEvents: 3 });
+    const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 AND topic = $2 ORDER BY id`, [call, CALL_EVENTS_TOPIC])) as Array<{
+      value: { version: number; eventId: string };
+    }>;
+    expect(rows.map((r) => r.value.version)).toEqual([1, 2]);
+    expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
+  });
+
+  test('fromPosition still selects by position: only events above it go out again', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    const [a] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+    const [b] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+    await ds.query(`DELETE FROM outbox`);
+
+    const result = await new OutboxRepublisher(ds).republish(a!.position);
+
+    expect(result.events).toBe(1);
+    const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
+    expect(rows.map((r) => r.value.eventId)).toEqual([b!.eventId]);
+  });
+});
