@@ -124,24 +124,30 @@ async function benchTarget(
   let outboxDrainMs: number | null = null;
   if (extras.kafkaBrokers && extras.db && extras.dbName) outboxDrainMs = await outboxEmptyAfter(extras.dbName);
 
-  settleIo();
+  const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
+  /** an open-loop phase at the half rate; `onCdrAck` hears of each call's first acknowledged CDR */
+  const openLoop = async (label: string, durationMs: number, onCdrAck: (callId: string, at: number) => void) => {
+    settleIo();
+    return phase(
+      `${name}/${label}`,
+      target,
+      {
+        durationMs,
+        rate,
+        concurrency: SETTINGS.openLoopConcurrency,
+        onTry: (push, outcome, _try, at) => {
+          if (isFirstCdrAck(push, outcome)) onCdrAck(push.callId, at);
+        },
+      },
+      await backends(),
+    );
+  };
+
   const view = name === 'voice-push' ? new ViewLagProbe(target.url) : null;
   let cdrAcks = 0;
-  const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
-  const halfRate = await phase(
-    `${name}/half-rate`,
-    target,
-    {
-      durationMs: SETTINGS.halfRateMs,
-      rate,
-      concurrency: SETTINGS.openLoopConcurrency,
-      onTry: (push, outcome, _try, at) => {
-        if (!isFirstCdrAck(push, outcome)) return;
-        if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(push.callId, at);
-      },
-    },
-    await backends(),
-  );
+  const halfRate = await openLoop('half-rate', SETTINGS.halfRateMs, (callId, at) => {
+    if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(callId, at);
+  });
 
   // Its own phase: a consumer decoding every finalised view takes CPU from the two cores the
   // acknowledgements of the half-rate phase are measured on (there p50 went from 3.5 to 9 ms).
@@ -149,22 +155,9 @@ async function benchTarget(
   let kafkaLagPhase: PhaseResult | null = null;
   if (extras.kafkaBrokers) {
     log(`${name}: starting the Kafka consumer`);
-    kafka = await KafkaLagProbe.start(extras.kafkaBrokers, `voice-push-bench-${process.pid}-${Date.now()}`);
-    const probe = kafka;
-    settleIo();
-    kafkaLagPhase = await phase(
-      `${name}/kafka-lag`,
-      target,
-      {
-        durationMs: SETTINGS.kafkaLagMs,
-        rate,
-        concurrency: SETTINGS.openLoopConcurrency,
-        onTry: (push, outcome, _try, at) => {
-          if (isFirstCdrAck(push, outcome)) probe.track(push.callId, at);
-        },
-      },
-      await backends(),
-    );
+    const probe = await KafkaLagProbe.start(extras.kafkaBrokers, `voice-push-bench-${process.pid}-${Date.now()}`);
+    kafka = probe;
+    kafkaLagPhase = await openLoop('kafka-lag', SETTINGS.kafkaLagMs, (callId, at) => probe.track(callId, at));
   }
   return {
     name,
