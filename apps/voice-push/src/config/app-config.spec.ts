@@ -11,8 +11,17 @@ describe('loadConfig', () => {
       kafkaBrokers: [],
       adminToken: null,
       cdrOverdueAfterMs: 40 * 60_000,
+      sessionCacheSize: 20_000,
       logLevel: 'info',
     });
+  });
+
+  test('SESSION_CACHE_SIZE: a whole number, 0 allowed (no cache)', () => {
+    expect(loadConfig({ SESSION_CACHE_SIZE: '500' }).sessionCacheSize).toBe(500);
+    expect(loadConfig({ SESSION_CACHE_SIZE: '0' }).sessionCacheSize).toBe(0);
+    for (const bad of ['-1', '1.5', 'many']) {
+      expect(() => loadConfig({ SESSION_CACHE_SIZE: bad })).toThrow(/SESSION_CACHE_SIZE/);
+    }
   });
 
   test('reads every variable', () => {

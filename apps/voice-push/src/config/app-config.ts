@@ -33,6 +33,11 @@ export interface AppConfig {
   /** null: admin routes are served on `port` */
   adminPort: number | null;
   cdrOverdueAfterMs: number;
+  /**
+   * call states kept in memory (SESSION_CACHE_SIZE, default 20,000, about 20 KB each); 0: every
+   * write reads its stream, for instances that share calls without routing a call to one of them
+   */
+  sessionCacheSize: number;
   logLevel: LogLevel;
   /** how long a graceful shutdown may take before in-flight work is abandoned */
   shutdownTimeoutMs: number;
@@ -70,16 +75,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
     return value;
   };
-  const positiveInt = (name: string, fallback: number): number => {
+  const wholeNumber = (name: string, fallback: number, min: number): number => {
     const raw = text(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) {
-      problems.push(`${name}=${raw}: expected a whole number ≥ 1`);
+    if (!Number.isInteger(value) || value < min) {
+      problems.push(`${name}=${raw}: expected a whole number ≥ ${min}`);
       return fallback;
     }
     return value;
   };
+  const positiveInt = (name: string, fallback: number): number => wholeNumber(name, fallback, 1);
   const duration = (name: string, fallback: string): number => {
     const raw = text(name) ?? fallback;
     const ms = parseDuration(raw);
@@ -155,6 +161,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminToken,
     adminPort: port('ADMIN_PORT', null),
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
+    sessionCacheSize: wholeNumber('SESSION_CACHE_SIZE', 20_000, 0),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s'),
     httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s'),

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   commandCallId,
   decide,
@@ -18,6 +18,8 @@ import { CommitBatcher } from './commit-batcher.js';
 import { LoadBatcher } from './load-batcher.js';
 import { outboxMessagesFor } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
+import { APP_CONFIG } from '../../config/app-config.provider.js';
+import type { AppConfig } from '../../config/app-config.js';
 
 export interface WriteResult {
   callId: string;
@@ -45,7 +47,7 @@ const MAX_FOLLOW_UPS = 8;
 export class CallSessionWriter {
   private readonly logger = new Logger('CallSessionWriter');
   private readonly queue = new KeyedSerialQueue();
-  private readonly cache = new SessionCache<CallSessionState>(20_000);
+  private readonly cache: SessionCache<CallSessionState>;
   /** group commit; each append carries its `calls` row, written for the whole batch at once */
   private readonly batcher: CommitBatcher<CallRow>;
   /** cache misses (mostly new calls) read together */
@@ -54,7 +56,9 @@ export class CallSessionWriter {
   constructor(
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'sessionCacheSize'>,
   ) {
+    this.cache = new SessionCache(config.sessionCacheSize);
     this.batcher = new CommitBatcher(store, callRowsWithAppend);
     this.streams = new LoadBatcher((ids) => store.readStreams(ids), []);
   }
