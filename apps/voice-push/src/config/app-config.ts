@@ -34,7 +34,7 @@ export interface AppConfig {
   adminPort: number | null;
   cdrOverdueAfterMs: number;
   /**
-   * call states kept in memory (SESSION_CACHE_SIZE, default 20,000, about 20 KB each); 0: every
+   * call states kept in memory (SESSION_CACHE_SIZE, default 20,000, about 10 KB each); 0: every
    * write reads its stream, for instances that share calls without routing a call to one of them
    */
   sessionCacheSize: number;
