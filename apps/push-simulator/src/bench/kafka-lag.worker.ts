@@ -7,10 +7,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 // eslint-disable-next-line no-restricted-imports -- bench code measures the broker from outside; the service keeps kafkajs behind libs/messaging
 import kafkajs from 'kafkajs';
+import { CALLS_FINALIZED_TOPIC as FINALIZED_TOPIC } from '#contracts';
 import { KafkaLagMatcher } from './kafka-lag-matcher.js';
 
 const { Kafka, logLevel } = kafkajs;
-export const FINALIZED_TOPIC = 'voice.calls.finalized.v1';
 
 export interface KafkaLagWorkerData {
   brokers: string[];
