@@ -76,10 +76,17 @@ const READ_STREAM = `
   WHERE stream_id = $1 AND version >= $2
   ORDER BY version`;
 
+/**
+ * One index probe per stream (a lateral join on the stream id), so the plan does not depend on
+ * the ids and its cached generic plan stays right when prepared. The `stream_id = ANY($1)` form
+ * it replaces got a generic plan that walked the whole (stream_id, version) index (2 ms a call
+ * instead of 0.012 ms) and was therefore planned afresh on every call.
+ */
 const READ_STREAMS = `
-  SELECT ${EVENT_COLUMNS} FROM events
-  WHERE stream_id = ANY($1::text[])
-  ORDER BY stream_id, version`;
+  SELECT ${EVENT_COLUMNS}
+  FROM unnest($1::text[]) WITH ORDINALITY AS s(id, ord)
+  CROSS JOIN LATERAL (SELECT * FROM events x WHERE x.stream_id = s.id ORDER BY x.version) e
+  ORDER BY s.ord, e.version`;
 
 /**
  * Skip-free read of the whole log. Sequences hand out positions in nextval order, not commit
@@ -258,9 +265,7 @@ export class PostgresEventStore extends EventStore {
   async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
     const streams = new Map<string, StoredEvent[]>(streamIds.map((id) => [id, []]));
     if (streamIds.length === 0) return streams;
-    // Not prepared: a generic plan for `= ANY($1)` walks the whole (stream_id, version) index to
-    // skip a sort (measured: 2 ms a call instead of 0.012 ms).
-    const rows = (await this.dataSource.query(READ_STREAMS, [streamIds])) as EventRow[];
+    const rows = await this.prepared<EventRow>(READ_STREAMS, [streamIds]);
     for (const row of rows) streams.get(row.stream_id)?.push(toStoredEvent(row));
     return streams;
   }
