@@ -45,7 +45,9 @@ export interface KafkajsEventPublisherOptions {
   compression?: KafkaCompression;
 }
 
-export type KafkaCompression = 'none' | 'gzip';
+/** The compressions the publisher offers (and the service's KAFKA_COMPRESSION accepts). */
+export const KAFKA_COMPRESSIONS = ['none', 'gzip'] as const;
+export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** `KAFKA_BROKERS`-style list: "host:port,host:port". */
 export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:9092'): string[] {

@@ -1,3 +1,4 @@
+import { KAFKA_COMPRESSIONS, type KafkaCompression } from '#messaging';
 import { parseDuration } from './duration.js';
 import {
   checkPushAuthSettings,
@@ -12,8 +13,6 @@ import {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-const KAFKA_COMPRESSIONS = ['none', 'gzip'] as const;
-export type KafkaCompression = (typeof KAFKA_COMPRESSIONS)[number];
 
 /** Everything the service reads from the environment (contract §6), parsed once at start-up. */
 export interface AppConfig {
