@@ -6,12 +6,14 @@ import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-sto
 import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-create-calls-read-model.js';
 import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
 import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
+import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-hot-updates.js';
 
 export const appMigrations = [
   ...eventStoreMigrations,
   CreateCallsReadModel1764000100000,
   CreateRejectedPushes1764000200000,
   CreateAdminTables1764000300000,
+  CallsHotUpdates1764000400000,
 ];
 
 /** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */

@@ -4,11 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CallSessionWriter } from '../../write/call-session.writer.js';
 import { FlagOverdueCalls, type OverdueSweepResult } from './flag-overdue-calls.command.js';
+import { overdueCandidates } from './overdue-candidates.query.js';
 
-/**
- * Finds candidates through the partial index on open, unflagged calls (never a scan of every
- * call) and lets the domain decide each one, so the rule stays in one place.
- */
+/** Finds candidates in the read model and lets the domain decide each one, so the rule stays in one place. */
 @CommandHandler(FlagOverdueCalls)
 export class FlagOverdueCallsHandler implements ICommandHandler<FlagOverdueCalls, OverdueSweepResult> {
   private readonly logger = new Logger('FlagOverdueCalls');
@@ -19,14 +17,9 @@ export class FlagOverdueCallsHandler implements ICommandHandler<FlagOverdueCalls
   ) {}
 
   async execute({ now, overdueAfterMs, limit }: FlagOverdueCalls): Promise<OverdueSweepResult> {
-    const candidates: { call_id: string }[] = await this.db.query(
-      `SELECT call_id FROM calls
-        WHERE status = 'OPEN' AND NOT cdr_overdue AND last_push_at <= $1
-        ORDER BY last_push_at LIMIT $2`,
-      [new Date(now - overdueAfterMs).toISOString(), limit],
-    );
+    const candidates = await overdueCandidates(this.db, new Date(now - overdueAfterMs), limit);
     let flagged = 0;
-    for (const { call_id: callId } of candidates) {
+    for (const callId of candidates) {
       const result = await this.writer.execute({
         type: 'FlagCdrOverdue',
         callId,
