@@ -113,3 +113,12 @@ export function occurredAt(e: CallSessionEvent): number {
     }
   }
 }
+
+/**
+ * A stored record (the event store's type and data) read back as a domain event. The store holds
+ * only what this domain wrote, so the names and shapes are this file's; a type it does not know
+ * makes `evolve` throw rather than fold it silently.
+ */
+export function toCallSessionEvent(record: { type: string; data: unknown }): CallSessionEvent {
+  return { type: record.type, data: record.data } as CallSessionEvent;
+}

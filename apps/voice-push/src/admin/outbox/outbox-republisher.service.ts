@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { evolve, initialState, isFinalised, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
+import { evolve, initialState, isFinalised, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
 import { outboxMessagesFor } from '../../call-sessions/projections/call-events.outbox.js';
@@ -119,7 +119,7 @@ export class OutboxRepublisher {
         let j = i;
         while (j < events.length && events[j]!.transaction_id === events[i]!.transaction_id) j++;
         const commit = events.slice(i, j);
-        for (const e of commit) state = evolve(state, { type: e.type, data: e.data } as CallSessionEvent);
+        for (const e of commit) state = evolve(state, toCallSessionEvent(e));
         const wanted = commit.filter((e) => inBatch.has(e.position)).map(toStoredEvent);
         if (wanted.length > 0) {
           const rows = outboxMessagesFor(callId, wanted, state).filter((m) => m.topic === CALL_EVENTS_TOPIC);

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, Logger, type BeforeApplicationShutdown }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { evolve, initialState, type CallSessionEvent, type CallSessionState } from '#call-session-domain';
+import { evolve, initialState, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
 import { callRow, upsertRebuiltCallRows } from '../../call-sessions/projections/calls.projection.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 
@@ -153,7 +153,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     const states = new Map<string, CallSessionState>();
     for (const e of events) {
       const state = states.get(e.stream_id) ?? initialState;
-      states.set(e.stream_id, evolve(state, { type: e.type, data: e.data } as CallSessionEvent));
+      states.set(e.stream_id, evolve(state, toCallSessionEvent(e)));
     }
     const rows = [...states].map(([callId, state]) => callRow(callId, state));
     const written = await upsertRebuiltCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows);

@@ -3,7 +3,9 @@ import {
   commandCallId,
   decide,
   evolve,
+  evolveAll,
   initialState,
+  toCallSessionEvent,
   toCallView,
   type CallSessionCommand,
   type CallSessionEvent,
@@ -82,10 +84,7 @@ export class CallSessionWriter {
     const cached = this.cache.get(callId);
     if (cached) return cached;
     const stored = await this.streams.load(callId);
-    const state = stored.reduce(
-      (s, e) => evolve(s, { type: e.type, data: e.data } as CallSessionEvent),
-      initialState,
-    );
+    const state = evolveAll(initialState, stored.map(toCallSessionEvent));
     this.cache.set(callId, state);
     return state;
   }
