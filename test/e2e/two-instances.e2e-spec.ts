@@ -1,64 +1,41 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import pino from 'pino';
-import { createApp } from '../../apps/voice-push/src/bootstrap.js';
-import { loadConfig } from '../../apps/voice-push/src/config/app-config.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { startTestService, type TestService } from '../support/test-service.js';
 import { anAnsweredWireCall, type WireBody } from '../support/wire-pushes.js';
 
 const RETRY_WARNING = 'another writer appended first';
 
-interface Instance {
-  app: NestFastifyApplication;
-  url: string;
-  /** the instance's log lines (warn and above) */
-  lines: string[];
-}
-
-async function startInstance(databaseUrl: string, env: Record<string, string>): Promise<Instance> {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
-  const config = loadConfig({ ...env, LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl });
-  const app = await createApp(config, pino({ level: 'warn' }, sink), databaseUrl);
-  await app.listen(0, '127.0.0.1');
-  return { app, url: await app.getUrl(), lines };
-}
-
-async function post(instance: Instance, kind: 'status' | 'cdr', body: WireBody): Promise<void> {
-  const answer = await fetch(`${instance.url}/v1/push/${kind}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  expect(answer.status).toBe(200);
-}
-
 /** Two instances on one database, with a call's pushes alternating between them (no routing). */
 describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
   let db: TempDatabase | undefined;
-  let instances: Instance[] = [];
+  let instances: TestService[] = [];
 
   afterEach(async () => {
-    for (const instance of instances) await instance.app.close();
+    for (const instance of instances) await instance.close();
     instances = [];
     await db?.drop();
   });
 
   async function alternate(env: Record<string, string>): Promise<{ view: any; retries: number }> {
     db = await createTempDatabase();
+    const lines: string[] = [];
+    const logTo = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const start = () => startTestService({ ...env, LOG_LEVEL: 'warn' }, { database: db, logTo });
     // one after the other: the first one runs the migrations
-    instances = [await startInstance(db.url, env), await startInstance(db.url, env)];
+    instances = [await start(), await start()];
     const call = anAnsweredWireCall();
     const pushes: Array<['status' | 'cdr', WireBody]> = [...call.statuses.map((s): ['status', WireBody] => ['status', s]), ['cdr', call.cdr]];
-    for (const [i, [kind, body]] of pushes.entries()) await post(instances[i % 2]!, kind, body);
-    const view = await (await fetch(`${instances[0]!.url}/v1/calls/${call.callId}`)).json();
-    const retries = instances.flatMap((i) => i.lines).filter((line) => line.includes(RETRY_WARNING)).length;
+    for (const [i, [kind, body]] of pushes.entries()) {
+      expect((await instances[i % 2]!.post(`/v1/push/${kind}`, body)).status).toBe(200);
+    }
+    const { body: view } = await instances[0]!.get(`/v1/calls/${call.callId}`);
+    const retries = lines.filter((line) => line.includes(RETRY_WARNING)).length;
     return { view, retries };
   }
 

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -20,12 +21,19 @@ export interface TestService {
   close(): Promise<void>;
 }
 
+export interface TestServiceOptions {
+  /** a database shared with other instances, created and dropped by the caller; default: its own */
+  database?: TempDatabase;
+  /** where the service's log lines go; default standard output */
+  logTo?: Writable;
+}
+
 /**
- * The real service over HTTP on its own throwaway database, reached through a fault proxy.
- * Environment overrides go through the same config loader as production.
+ * The real service over HTTP on its own throwaway database (or a shared one), reached through a
+ * fault proxy. Environment overrides go through the same config loader as production.
  */
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const database: TempDatabase = await createTempDatabase();
+export async function startTestService(env: Record<string, string> = {}, options: TestServiceOptions = {}): Promise<TestService> {
+  const database: TempDatabase = options.database ?? (await createTempDatabase());
   const target = new URL(database.url);
   const postgres = new TcpFaultProxy(target.hostname, Number(target.port || 5432));
   await postgres.start();
@@ -34,7 +42,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   proxied.hostname = '127.0.0.1';
 
   const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: proxied.toString() });
-  const app = await createApp(config, pino({ level: config.logLevel }), proxied.toString());
+  const logger = options.logTo ? pino({ level: config.logLevel }, options.logTo) : pino({ level: config.logLevel });
+  const app = await createApp(config, logger, proxied.toString());
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const db = await database.dataSource(appMigrations);
@@ -59,7 +68,8 @@ export async function startTestService(env: Record<string, string> = {}): Promis
       postgres.restore();
       await app.close();
       await postgres.stop();
-      await database.drop();
+      if (options.database) await db.destroy();
+      else await database.drop();
     },
   };
 }
