@@ -1,8 +1,9 @@
 // Fault: the Kafka broker is killed with kill -9 (scripts/kafka/broker.sh kill9) in the middle of
-// simulated load and started again on the same data. Ingestion does not depend on Kafka (the
-// outbox is written in the push's Postgres transaction): acknowledgements go on while the broker is
-// gone, the relay catches up once it is back, and every stored event's eventId arrives (none
-// skipped), every finalised call is on voice.calls.finalized.v1. The broker is this file's own
+// simulated load and started again on the same data. Ingestion does not depend on Kafka (what the
+// relay sends is in the push's Postgres transaction: the events, a finalised view's outbox row):
+// acknowledgements go on while the broker is gone, the relay catches up once it is back, and every
+// stored event's eventId arrives (none skipped), every finalised call is on
+// voice.calls.finalized.v1. The broker is this file's own
 // (own state dir and ports), so no other suite's broker is disturbed.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';

@@ -3,10 +3,10 @@
 // (KAFKA_ADVERTISED_PORT), so the service, bootstrapping at P (KAFKA_BROKERS=127.0.0.1:P), is sent
 // back to P by the metadata and every byte it exchanges with Kafka crosses the proxy. The test's own
 // consumer connects to Q directly (its socket factory redirects the advertised P to Q), so what the
-// test sees of the topics is not faulted. Ingestion writes the outbox in the push's Postgres
-// transaction and never waits for Kafka:
+// test sees of the topics is not faulted. Ingestion writes what the relay sends (the events, a
+// finalised view's outbox row) in the push's Postgres transaction and never waits for Kafka:
 //   latency   (100 ms each way) → acknowledgements as fast as without, the relay slower, complete;
-//   blackhole (accept, never forward) → acknowledgements go on, the outbox grows, the relay
+//   blackhole (accept, never forward) → acknowledgements go on, the backlog grows, the relay
 //             catches up once healed;
 //   reset     (every open connection reset, repeatedly) → the relay recovers.
 // After each: every stored event's eventId is on voice.call-events.v1 (none skipped), every

@@ -7,6 +7,7 @@ import { validateCdrPush, validateStatusPush } from '#contracts';
 import type { Push } from '../../apps/push-simulator/src/push.js';
 import type { TryOutcome } from '../../apps/push-simulator/src/try-outcome.js';
 import { isAcknowledged } from '../../apps/push-simulator/src/try-outcome.js';
+import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../apps/voice-push/src/outbox-relay/call-event-log.js';
 import { answerOf, type HttpAnswer } from './http-answer.js';
 
 /** The idempotency key the service stores a push under (events.metadata->>'idempotencyKey'). */
@@ -175,11 +176,12 @@ export async function storedEvents(databaseUrl: string): Promise<{ event_id: str
   }
 }
 
+/** Events not yet on Kafka: call events after the relay checkpoint, and outbox rows. */
 export async function outboxLag(databaseUrl: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox')).rows[0]!.n;
+    return (await client.query<RelayBacklog>(RELAY_BACKLOG_SQL)).rows[0]!.events;
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -7,6 +7,7 @@ import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-cr
 import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
 import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
 import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-hot-updates.js';
+import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
 
 export const appMigrations = [
   ...eventStoreMigrations,
@@ -14,6 +15,7 @@ export const appMigrations = [
   CreateRejectedPushes1764000200000,
   CreateAdminTables1764000300000,
   CallsHotUpdates1764000400000,
+  CreateRelayCheckpoints1764000500000,
 ];
 
 /** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */

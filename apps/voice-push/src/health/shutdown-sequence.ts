@@ -16,7 +16,7 @@ import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
  *   1. stop the overdue sweep (no new writes of our own);
  *   2. wait for the call-session writes already accepted (a client that hung up mid-request is
  *      no longer awaited by the HTTP server, its write still is here);
- *   3. drain the outbox to Kafka (when configured).
+ *   3. relay what waits (the events after the checkpoint, the outbox) to Kafka (when configured).
  * The relay's own hook and TypeORM's then find nothing left to do but disconnect and close.
  */
 @Injectable()
@@ -34,6 +34,6 @@ export class ShutdownSequence implements OnApplicationShutdown {
     await this.sweep.onApplicationShutdown();
     await this.writer.drain();
     if (this.relay) await this.relay.relay.stop();
-    this.logger.log(`in-flight work finished${this.relay ? ' and outbox drained' : ''} in ${Date.now() - started} ms`);
+    this.logger.log(`in-flight work finished${this.relay ? ' and relay drained' : ''} in ${Date.now() - started} ms`);
   }
 }

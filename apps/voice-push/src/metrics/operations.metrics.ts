@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
+import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
 
 /** A scrape waits at most this long for one of its queries; past it the gauge is left out. */
 export const SCRAPE_QUERY_TIMEOUT_MS = 1_500;
@@ -22,17 +23,17 @@ interface SessionCounts {
  * Gauges read from Postgres when Prometheus scrapes (prom-client `collect()`), not kept in memory:
  * they stay right across restarts and across several instances on one database.
  *
- * - processing lag: age in seconds of the oldest outbox row (0 when empty), i.e. how long the
- *   oldest committed event has been waiting to reach Kafka;
- * - relay lag: number of outbox rows (events not yet on Kafka);
+ * - processing lag: age in seconds of the oldest event not yet on Kafka (0 when none waits);
+ * - relay lag: number of events not yet on Kafka (call events after the relay's checkpoint, and
+ *   outbox rows: the finalised views);
  * - sessions by status, by reconciliation status, and overdue;
  * - rejected pushes: sum of `count` of the rejected-push store, by kind.
  *
  * Cost: the session counts are a `GROUP BY` over the whole `calls` table, a sequential scan that
  * grows with the number of calls (fine up to a few million rows at a 15–60 s scrape interval;
  * beyond that keep counters in a small table maintained by the projection, or scrape less
- * often). The outbox is small while a relay runs (rows are deleted once on Kafka) but grows
- * without bound when KAFKA_BROKERS is unset; `min(created_at)` and `count(*)` then scan it.
+ * often). The backlog is small while a relay runs but grows without bound when KAFKA_BROKERS is
+ * unset; counting it then reads every event after the checkpoint.
  * A failing or slow query (Postgres away) is logged and counted
  * (voice_push_metrics_query_failures_total); its labelled gauges are left out of that scrape and
  * its unlabelled ones read NaN (unknown, not 0). The rest of /metrics is still served.
@@ -41,7 +42,7 @@ interface SessionCounts {
 export class OperationsMetrics {
   private readonly logger = new Logger('Metrics');
   /** one query per table per scrape, shared by the gauges that read it */
-  private sessions: Promise<SessionCounts[] | null> | undefined;
+  private readonly running = new Map<string, Promise<unknown[] | null>>();
   private readonly queryFailures: Counter<'query'>;
 
   constructor(
@@ -58,13 +59,10 @@ export class OperationsMetrics {
 
     const processingLag: Gauge<string> = new Gauge({
       name: 'voice_push_processing_lag_seconds',
-      help: 'Age in seconds of the oldest event not yet relayed to Kafka (oldest outbox row); 0 when the outbox is empty',
+      help: 'Age in seconds of the oldest event not yet relayed to Kafka; 0 when none waits',
       registers: [registry],
       collect: async () => {
-        const rows = await this.query<{ age: string | null }>(
-          'processing lag',
-          `SELECT EXTRACT(EPOCH FROM (now() - min(created_at)))::float8 AS age FROM outbox`,
-        );
+        const rows = await this.relayBacklog();
         if (rows) processingLag.set(Math.max(0, Number(rows[0]?.age ?? 0)));
         else processingLag.set(Number.NaN);
       },
@@ -72,11 +70,11 @@ export class OperationsMetrics {
 
     const relayLag: Gauge<string> = new Gauge({
       name: 'voice_push_relay_lag_events',
-      help: 'Events not yet relayed to Kafka (outbox rows)',
+      help: 'Events not yet relayed to Kafka (call events after the relay checkpoint, and outbox rows)',
       registers: [registry],
       collect: async () => {
-        const rows = await this.query<{ n: string }>('relay lag', `SELECT count(*) AS n FROM outbox`);
-        if (rows) relayLag.set(Number(rows[0]?.n ?? 0));
+        const rows = await this.relayBacklog();
+        if (rows) relayLag.set(Number(rows[0]?.events ?? 0));
         else relayLag.set(Number.NaN);
       },
     });
@@ -158,20 +156,31 @@ export class OperationsMetrics {
     }
   }
 
-  /** The calls counts, read once for the gauges of one scrape (they collect concurrently). */
+  /** The calls counts, read once for the gauges of one scrape. */
   private sessionCounts(): Promise<SessionCounts[] | null> {
-    if (!this.sessions) {
-      const running = this.query<SessionCounts>(
-        'sessions',
-        `SELECT status, reconciliation_status, cdr_overdue AS overdue, count(*) AS n
-           FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
-      );
-      this.sessions = running;
-      void running.finally(() => {
-        if (this.sessions === running) this.sessions = undefined;
+    return this.oncePerScrape<SessionCounts>(
+      'sessions',
+      `SELECT status, reconciliation_status, cdr_overdue AS overdue, count(*) AS n
+         FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
+    );
+  }
+
+  private relayBacklog(): Promise<RelayBacklog[] | null> {
+    return this.oncePerScrape<RelayBacklog>('relay backlog', RELAY_BACKLOG_SQL);
+  }
+
+  /** One query shared by the gauges of a scrape that read it (they collect concurrently). */
+  private oncePerScrape<T>(what: string, sql: string): Promise<T[] | null> {
+    let running = this.running.get(what) as Promise<T[] | null> | undefined;
+    if (!running) {
+      const started = this.query<T>(what, sql);
+      this.running.set(what, started);
+      void started.finally(() => {
+        if (this.running.get(what) === started) this.running.delete(what);
       });
+      running = started;
     }
-    return this.sessions;
+    return running;
   }
 
   private async query<T>(what: string, sql: string): Promise<T[] | null> {

@@ -9,7 +9,9 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { eventStoreMigrations } from '#event-store';
+import { CALL_EVENTS_TOPIC } from '#contracts';
+import { PostgresEventStore, eventStoreMigrations } from '#event-store';
+import { appMigrations } from '../database/database.module.js';
 import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import {
   KafkaTestConsumer,
@@ -209,6 +211,41 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     expect(await r.lag()).toBe(0);
     expect(r.stats().published).toBe(3);
   }, 30_000);
+
+  test('callEventLog: the events after the checkpoint go out too, and stop() drains the log as well as the outbox', async () => {
+    const app = await createTempDatabase();
+    try {
+      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+      const consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], testBrokers(), false);
+      await consumer.start();
+      const r = new OutboxRelay(ds, publisher, { idleDelayMs: 60_000, callEventLog: true, topics: [CALL_EVENTS_TOPIC] }, logger);
+      try {
+        r.start();
+        await waitUntil('first empty pass', async () => r.stats().failures === 0 && (await r.lag()) === 0, 10_000);
+        await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
+        const call = `call-${randomUUID()}`;
+        const at = new Date('2025-03-01T10:00:00Z');
+        const stored = await new PostgresEventStore(ds).append({
+          streamId: call,
+          expectedVersion: 0,
+          events: [1, 2, 3].map((n) => ({ type: 'StatusRecorded', data: { n }, metadata: {}, occurredAt: at })),
+        });
+        expect(await r.lag()).toBe(3);
+        await r.stop(10_000); // not poked: only the drain can send them
+        expect(await r.lag()).toBe(0);
+        expect(r.stats().published).toBe(3);
+        await consumer.waitFor(() => consumer.messages.filter((m) => m.key === call).length >= 3, 30_000);
+        const got = consumer.messages.filter((m) => m.key === call);
+        expect(got.map((m) => m.headers['event-id'])).toEqual(stored.map((e) => e.eventId));
+        expect(got.map((m) => (JSON.parse(m.value!) as { version: number }).version)).toEqual([1, 2, 3]);
+      } finally {
+        await r.stop(1_000);
+        await consumer.stop();
+      }
+    } finally {
+      await app.drop();
+    }
+  }, 60_000);
 
   test('the broker killed -9 while rows keep coming: after its restart every row arrives, the outbox empties', async () => {
     try {

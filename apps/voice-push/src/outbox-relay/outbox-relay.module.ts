@@ -4,8 +4,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { OUTBOX_RELAY_OPTIONS, OutboxRelayService } from './outbox-relay.service.js';
 
 /**
- * With KAFKA_BROKERS set, the relay carries the outbox to Kafka; without, the module is empty and
- * the events wait in the outbox (contract §6), to be relayed once a broker is configured.
+ * With KAFKA_BROKERS set, the relay carries the call events (from the event log) and the outbox
+ * (the finalised views) to Kafka; without, the module is empty and both wait in Postgres
+ * (contract §6), to be relayed once a broker is configured.
  */
 @Module({})
 export class OutboxRelayModule {
@@ -31,7 +32,7 @@ export class OutboxRelayModule {
               },
             }),
         },
-        { provide: OUTBOX_RELAY_OPTIONS, useValue: { partitions: config.kafkaTopicPartitions } },
+        { provide: OUTBOX_RELAY_OPTIONS, useValue: { partitions: config.kafkaTopicPartitions, callEventLog: true } },
         OutboxRelayService,
       ],
       exports: [EventPublisher, OutboxRelayService],

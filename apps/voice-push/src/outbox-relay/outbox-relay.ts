@@ -17,10 +17,22 @@
 // Per-call order: rows of one call are appended in version order by transactions that follow each
 // other (the event store's unique (stream_id, version)), so their ids increase; the rows of one
 // publish keep id order within a topic and the same key goes to the same partition.
+//
+// With `callEventLog`, the same transaction also carries the call events from the event log
+// after its checkpoint (call-event-log.ts) and advances the checkpoint: the live path writes
+// outbox rows only for the finalised views.
 import type { EventPublisher, OutgoingMessage } from '#messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { preparedQuery } from '#event-store';
+import {
+  RELAY_BACKLOG_SQL,
+  advanceCallEvents,
+  ensureCallEventsCheckpoint,
+  readCallEvents,
+  type RelayBacklog,
+  type RelayQuery,
+} from './call-event-log.js';
 
 
 export interface OutboxRelayOptions {
@@ -42,6 +54,8 @@ export interface OutboxRelayOptions {
   lockKey: number | null;
   /** table name; default 'outbox' */
   table: string;
+  /** also relay the call events from the event log (needs the app's schema); default false */
+  callEventLog: boolean;
 }
 
 export const DEFAULT_OUTBOX_RELAY_OPTIONS: Readonly<OutboxRelayOptions> = Object.freeze({
@@ -54,6 +68,7 @@ export const DEFAULT_OUTBOX_RELAY_OPTIONS: Readonly<OutboxRelayOptions> = Object
   drainTimeoutMs: 10_000,
   lockKey: 0x766f7862, // 'voxb'
   table: 'outbox',
+  callEventLog: false,
 });
 
 /** Nest's Logger fits this; so does console. */
@@ -84,7 +99,8 @@ interface OutboxRow {
   headers: Record<string, unknown> | null;
 }
 
-type Iteration = { kind: 'relayed'; count: number } | { kind: 'locked' };
+/** `full`: a source gave a whole batch, so more is probably waiting */
+type Iteration = { kind: 'relayed'; count: number; full: boolean } | { kind: 'locked' };
 
 const silentLogger: RelayLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -152,12 +168,16 @@ export class OutboxRelay {
       }
     }
     const left = await this.lag().catch(() => -1);
-    if (left > 0) this.logger.warn(`outbox relay stopped with ${left} rows left in the outbox`);
+    if (left > 0) this.logger.warn(`outbox relay stopped with ${left} messages not yet on Kafka`);
     this.running = false;
   }
 
-  /** Rows waiting in the outbox. */
+  /** Messages waiting: outbox rows, and with `callEventLog` the events after the checkpoint. */
   async lag(): Promise<number> {
+    if (this.options.callEventLog) {
+      const [backlog] = (await this.dataSource.query(RELAY_BACKLOG_SQL)) as RelayBacklog[];
+      return backlog?.events ?? 0;
+    }
     const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table}`);
     return rows[0]?.n ?? 0;
   }
@@ -186,6 +206,7 @@ export class OutboxRelay {
   async relayOnce(): Promise<Iteration> {
     if (!this.topicsReady) {
       await this.publisher.ensureTopics(this.options.topics.map((topic) => ({ topic, partitions: this.options.partitions })));
+      if (this.options.callEventLog) await ensureCallEventsCheckpoint((sql, params) => this.dataSource.query(sql, params));
       this.topicsReady = true;
     }
     return this.dataSource.transaction(async (tx: EntityManager): Promise<Iteration> => {
@@ -196,20 +217,24 @@ export class OutboxRelay {
         if (!lock?.ok) return { kind: 'locked' };
       }
       const runner = tx.queryRunner!;
-      const rows = await preparedQuery<OutboxRow>(
-        runner,
+      const query: RelayQuery = (sql, params) => preparedQuery(runner, sql, params);
+      const { batchSize } = this.options;
+      const logged = this.options.callEventLog ? await readCallEvents(query, batchSize) : { messages: [], last: null };
+      const rows = await query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.options.batchSize],
+        [batchSize],
       );
-      if (rows.length === 0) return { kind: 'relayed', count: 0 };
-      await this.publisher.publish(rows.map(toMessage));
-      await preparedQuery(runner, `DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      const count = logged.messages.length + rows.length;
+      if (count === 0) return { kind: 'relayed', count: 0, full: false };
+      await this.publisher.publish([...logged.messages, ...rows.map(toMessage)]);
+      if (rows.length > 0) await query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      if (logged.last) await advanceCallEvents(query, logged.last);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
-      this.counters.published += rows.length;
-      return { kind: 'relayed', count: rows.length };
+      this.counters.published += count;
+      return { kind: 'relayed', count, full: logged.messages.length >= batchSize || rows.length >= batchSize };
     });
   }
 
@@ -227,7 +252,7 @@ export class OutboxRelay {
       }
       this.noteSuccess();
       backoff = this.options.initialBackoffMs;
-      if (result.kind === 'relayed' && result.count >= this.options.batchSize) continue; // more waiting
+      if (result.kind === 'relayed' && result.full) continue; // more waiting
       // empty, or another relay holds the lock
       await this.pause(result.kind === 'locked' ? Math.max(this.options.idleDelayMs, 1_000) : this.options.idleDelayMs, true);
     }

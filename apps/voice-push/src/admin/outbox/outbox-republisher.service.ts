@@ -1,19 +1,16 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { evolve, initialState, isFinalised, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
-import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
-import { outboxMessagesFor } from '../../call-sessions/projections/call-events.outbox.js';
+import { callEventMessages, finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 
 const EVENTS_PER_BATCH = 1_000;
-/** The events after which the finalised topic carries the call's view (as call-events.outbox.ts). */
-const FINALISING = new Set(['CallFinalised', 'CallReconciled', 'CallForceFinalised']);
 
 export interface RepublishResult {
   fromPosition: string;
-  /** the highest position when the republish began: later events have their own outbox rows */
+  /** the highest position when the republish began: later events are relayed as they come */
   toPosition: string;
   events: number;
   enqueued: number;
@@ -32,15 +29,14 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 
 /**
  * Re-enqueues outbox rows for every committed event with position > N, re-derived with the live
- * path's own `outboxMessagesFor`:
- * - `voice.call-events.v1`: one row per event, the envelope exactly as first sent (the same
- *   eventId, so consumers dedupe; accountId from the state after the event's own commit, the
- *   commit found by the event's transaction id);
+ * path's own message builders:
+ * - `voice.call-events.v1`: one row per event, the envelope as the relay sends it from the log
+ *   (the same eventId, so consumers dedupe; the call's accountId);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
  *   the republish), headed by its latest finalising event — in the batch holding the call's last
  *   event, so after that call's call-events rows (per-key order).
- * Takes the events committed when it starts (visible in that snapshot: one still uncommitted gets
- * its outbox rows from its own append) and walks them in commit order — (transaction_id, position),
+ * Takes the events committed when it starts (visible in that snapshot: one still uncommitted is
+ * relayed as any new event) and walks them in commit order — (transaction_id, position),
  * as the log's readers do — in batches of `batchSize`, each batch's rows in one transaction. Not
  * in position order: positions come in blocks per process (PositionAllocator), so with two
  * instances a call's later event can hold the lower position, and a walk by position would put its
@@ -112,28 +108,17 @@ export class OutboxRepublisher {
 
     const messages: OutboxMessage[] = [];
     for (const callId of streamIds) {
-      const events = byStream.get(callId) ?? [];
-      let state: CallSessionState = initialState;
-      // the stream's commits: consecutive events written by one transaction
-      for (let i = 0; i < events.length; ) {
-        let j = i;
-        while (j < events.length && events[j]!.transaction_id === events[i]!.transaction_id) j++;
-        const commit = events.slice(i, j);
-        for (const e of commit) state = evolve(state, toCallSessionEvent(e));
-        const wanted = commit.filter((e) => inBatch.has(e.position)).map(toStoredEvent);
-        if (wanted.length > 0) {
-          const rows = outboxMessagesFor(callId, wanted, state).filter((m) => m.topic === CALL_EVENTS_TOPIC);
-          rows.forEach((m, k) => messages.push({ ...m, position: wanted[k]!.position }));
-          result.callEvents += rows.length;
-        }
-        i = j;
-      }
-      const last = events.at(-1);
-      const finalising = events.filter((e) => FINALISING.has(e.type)).at(-1);
-      if (last && inBatch.has(last.position) && isFinalised(state) && finalising) {
-        const view = outboxMessagesFor(callId, [toStoredEvent(finalising)], state).filter((m) => m.topic === CALLS_FINALIZED_TOPIC);
-        messages.push(...view);
-        result.finalizedViews += view.length;
+      const events = (byStream.get(callId) ?? []).map(toStoredEvent);
+      const state = evolveAll(initialState, events.map(toCallSessionEvent));
+      const view = toCallView(state);
+      const wanted = events.filter((e) => inBatch.has(e.position));
+      const rows = callEventMessages(callId, wanted, view.accountId);
+      rows.forEach((m, k) => messages.push({ ...m, position: wanted[k]!.position }));
+      result.callEvents += rows.length;
+      if (events.length > 0 && inBatch.has(events.at(-1)!.position) && isFinalised(state)) {
+        const finalized = finalizedViewMessages(callId, events, view);
+        messages.push(...finalized);
+        result.finalizedViews += finalized.length;
       }
     }
     return messages;

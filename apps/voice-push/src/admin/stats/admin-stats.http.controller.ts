@@ -1,6 +1,7 @@
 import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
 import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
@@ -39,7 +40,7 @@ export class AdminStatsHttpController {
         `SELECT status, reconciliation_status, cdr_overdue, count(*)::text AS n
            FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
       ) as Promise<{ status: string; reconciliation_status: string; cdr_overdue: boolean; n: string }[]>,
-      this.db.query(`SELECT count(*)::text AS n FROM outbox`) as Promise<{ n: string }[]>,
+      this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
     ]);
 
@@ -71,7 +72,7 @@ export class AdminStatsHttpController {
       sessions,
       reconciliation,
       outbox: {
-        lag: Number(outbox[0]?.n ?? 0),
+        lag: outbox[0]?.events ?? 0,
         relay: this.relay ? this.relay.stats() : null,
       },
       rebuild: this.rebuilds.latest(),

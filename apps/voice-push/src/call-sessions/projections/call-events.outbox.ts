@@ -19,30 +19,40 @@ export function callEventEnvelope(event: StoredEvent, accountId: string | null):
   };
 }
 
+/** Every event of a commit on the call-events topic (what the admin republish enqueues again). */
+export function callEventMessages(callId: string, events: StoredEvent[], accountId: string | null): OutboxMessage[] {
+  return events.map((event) => ({
+    topic: CALL_EVENTS_TOPIC,
+    key: callId,
+    value: callEventEnvelope(event, accountId),
+    headers: { 'event-id': event.eventId, 'event-type': event.type },
+  }));
+}
+
 /**
- * The Kafka messages one commit produces: every event on the call-events topic, and the view as it
- * stands after the commit on the finalised topic when the commit finalised or re-reconciled the call.
+ * The outbox rows of a live commit: the view as it stands after the commit, on the finalised
+ * topic, when the commit finalised or re-reconciled the call. The call events themselves go to
+ * Kafka from the event log (outbox-relay/call-event-log.ts), not through outbox rows.
  */
+export function finalizedViewMessages(callId: string, events: StoredEvent[], view: CallView): OutboxMessage[] {
+  const finalising = events.filter((e) => FINALISING_EVENTS.has(e.type)).at(-1);
+  if (!finalising) return [];
+  return [
+    {
+      topic: CALLS_FINALIZED_TOPIC,
+      key: callId,
+      value: view,
+      headers: { 'event-id': finalising.eventId, 'event-type': finalising.type },
+    },
+  ];
+}
+
+/** Both topics' messages of one commit, as first relayed (the admin republish). */
 export function outboxMessagesFor(
   callId: string,
   events: StoredEvent[],
   after: CallSessionState,
   view: CallView = toCallView(after),
 ): OutboxMessage[] {
-  const messages: OutboxMessage[] = events.map((event) => ({
-    topic: CALL_EVENTS_TOPIC,
-    key: callId,
-    value: callEventEnvelope(event, view.accountId),
-    headers: { 'event-id': event.eventId, 'event-type': event.type },
-  }));
-  const finalising = events.filter((e) => FINALISING_EVENTS.has(e.type)).at(-1);
-  if (finalising) {
-    messages.push({
-      topic: CALLS_FINALIZED_TOPIC,
-      key: callId,
-      value: view,
-      headers: { 'event-id': finalising.eventId, 'event-type': finalising.type },
-    });
-  }
-  return messages;
+  return [...callEventMessages(callId, events, view.accountId), ...finalizedViewMessages(callId, events, view)];
 }

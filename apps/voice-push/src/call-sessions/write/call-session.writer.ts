@@ -18,7 +18,7 @@ import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { LoadBatcher } from './load-batcher.js';
-import { outboxMessagesFor } from '../projections/call-events.outbox.js';
+import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -42,7 +42,7 @@ const MAX_FOLLOW_UPS = 8;
 
 /**
  * The one way a call session changes: load, decide, evolve, let the process manager react
- * (reconciliation), then append the events, their outbox rows and the read model in one
+ * (reconciliation), then append the events, the read model and any outbox row in one
  * transaction. Only after that commit does the caller get an answer.
  */
 @Injectable()
@@ -144,7 +144,7 @@ export class CallSessionWriter {
         streamId: callId,
         expectedVersion: before.version,
         events: newEvents,
-        outbox: (events) => outboxMessagesFor(callId, events, after, view),
+        outbox: (events) => finalizedViewMessages(callId, events, view),
       },
       callRow(callId, after, view),
     );

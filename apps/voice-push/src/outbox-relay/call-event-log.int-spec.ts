@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import type { DataSource } from 'typeorm';
+import { PostgresEventStore, type NewEvent, type StoredEvent } from '#event-store';
+import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
+import { appMigrations } from '../database/database.module.js';
+import { callEventEnvelope } from '../call-sessions/projections/call-events.outbox.js';
+import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
+import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog, type RelayQuery } from './call-event-log.js';
+
+function event(n: number): NewEvent {
+  return {
+    type: 'StatusRecorded',
+    // numbers, nesting, unicode and key order as the domain writes them
+    data: { callId: 'c', key: `k${n}`, push: { eventType: n, eventTime: '1740823200', note: 'зво́нок ☎' }, receivedAt: 1740823200123 + n, late: false },
+    metadata: { command: 'RecordStatusPush', receivedAt: '2025-03-01T10:00:00.123Z' },
+    occurredAt: new Date(1740823200123 + n),
+  };
+}
+
+function callRow(callId: string, accountId: string, version: number): CallRow {
+  return {
+    call_id: callId,
+    account_id: accountId,
+    status: 'OPEN',
+    reconciliation_status: 'PENDING',
+    call_result: null,
+    cdr_overdue: false,
+    version,
+    opened_at: '2025-03-01T10:00:00.000Z',
+    last_push_at: '2025-03-01T10:00:00.000Z',
+    finalized_at: null,
+    view: {},
+  };
+}
+
+describe('the call events read from the event log (real Postgres, the app migrations)', () => {
+  let db: TempDatabase;
+  let ds: DataSource;
+  let store: PostgresEventStore;
+  const query: RelayQuery = (sql, params) => ds.query(sql, params);
+
+  beforeAll(async () => {
+    db = await createTempDatabase();
+    ds = await db.dataSource(appMigrations, { poolSize: 4 });
+    store = new PostgresEventStore(ds);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  /** Reads from the checkpoint and moves it past what was read, as one relay iteration does. */
+  async function relayOnce(limit = 100): Promise<Array<{ key: string; value: any; headers: Record<string, string> }>> {
+    const batch = await readCallEvents(query, limit);
+    if (batch.last) await advanceCallEvents(query, batch.last);
+    return batch.messages.map((m) => ({ key: m.key, value: JSON.parse(m.value as string), headers: m.headers ?? {} }));
+  }
+
+  beforeEach(async () => {
+    await relayOnce(100_000); // start each test with nothing pending
+  });
+
+  test('the envelope Postgres builds is the one the service would build (contract §5), headers included', async () => {
+    const a = `call-${randomUUID()}`;
+    const b = `call-${randomUUID()}`;
+    const stored = await store.appendMany(
+      [
+        { streamId: a, expectedVersion: 0, events: [event(1), event(2)] },
+        { streamId: b, expectedVersion: 0, events: [event(3)] },
+      ],
+      callRowsWithAppend([callRow(a, 'acc-a', 2), callRow(b, 'acc-b', 1)]),
+    );
+    const accountOf = new Map([
+      [a, 'acc-a'],
+      [b, 'acc-b'],
+    ]);
+    const expected = stored.flat().map((e: StoredEvent) => ({
+      key: e.streamId,
+      value: callEventEnvelope(e, accountOf.get(e.streamId)!),
+      headers: { 'event-id': e.eventId, 'event-type': e.type },
+    }));
+
+    const relayed = await relayOnce();
+
+    expect(relayed.sort((x, y) => Number(x.value.position) - Number(y.value.position))).toEqual(expected);
+  });
+
+  test('the checkpoint moves on: what was relayed is not read again, what came after is', async () => {
+    const call = `call-${randomUUID()}`;
+    await store.append({ streamId: call, expectedVersion: 0, events: [event(1)] });
+    expect((await relayOnce()).map((m) => m.value.version)).toEqual([1]);
+    expect(await relayOnce()).toEqual([]);
+    await store.append({ streamId: call, expectedVersion: 1, events: [event(2)] });
+    expect((await relayOnce()).map((m) => [m.value.version, m.value.accountId])).toEqual([[2, null]]); // no calls row: no account
+  });
+
+  test('a transaction that commits late with the lower position is waited for, never skipped', async () => {
+    const early = `call-${randomUUID()}`;
+    const late = `call-${randomUUID()}`;
+    const slow = ds.createQueryRunner();
+    await slow.connect();
+    try {
+      await slow.startTransaction();
+      // it draws its xid and the lower position first, and commits last
+      const [{ position }] = (await slow.query(
+        `INSERT INTO events (position, event_id, stream_id, version, type, data, metadata, occurred_at, recorded_at)
+         VALUES (nextval(pg_get_serial_sequence('events', 'position')), gen_random_uuid(), $1, 1, 'StatusRecorded', '{}', '{}', now(), now())
+         RETURNING position::text AS position`,
+        [late],
+      )) as [{ position: string }];
+      const [committedFirst] = await new PostgresEventStore(ds).append({ streamId: early, expectedVersion: 0, events: [event(1)] });
+      expect(BigInt(committedFirst!.position)).toBeGreaterThan(BigInt(position)); // the case a position reader skips
+      expect(await relayOnce()).toEqual([]); // the open transaction holds everything after it back
+      await slow.commitTransaction();
+    } finally {
+      await slow.release();
+    }
+    expect((await relayOnce()).map((m) => m.key)).toEqual([late, early]); // commit order, both
+    expect(await relayOnce()).toEqual([]);
+  });
+
+  test('a batch stops at the limit and the next one goes on from there', async () => {
+    const call = `call-${randomUUID()}`;
+    await store.append({ streamId: call, expectedVersion: 0, events: [event(1), event(2), event(3)] });
+    expect((await relayOnce(2)).map((m) => m.value.version)).toEqual([1, 2]);
+    expect((await relayOnce(2)).map((m) => m.value.version)).toEqual([3]);
+  });
+
+  test('the backlog counts the events after the checkpoint and the outbox rows', async () => {
+    const backlog = async () => ((await ds.query(RELAY_BACKLOG_SQL)) as RelayBacklog[])[0]!;
+    expect(await backlog()).toEqual({ events: 0, age: null });
+    const call = `call-${randomUUID()}`;
+    await store.append({
+      streamId: call,
+      expectedVersion: 0,
+      events: [event(1), event(2)],
+      outbox: () => [{ topic: 'voice.calls.finalized.v1', key: call, value: { callId: call }, headers: {} }],
+    });
+    const waiting = await backlog();
+    expect(waiting.events).toBe(3);
+    expect(waiting.age).toBeGreaterThanOrEqual(0);
+    await relayOnce();
+    await ds.query(`DELETE FROM outbox`);
+    expect(await backlog()).toEqual({ events: 0, age: null });
+  });
+});
+
+describe('the checkpoint on a database that already holds events (migration CreateRelayCheckpoints)', () => {
+  let db: TempDatabase;
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('starts after the newest stored event: those went out by their outbox rows; the next one is read', async () => {
+    db = await createTempDatabase();
+    const before = await db.dataSource(appMigrations.filter((m) => m.name !== 'CreateRelayCheckpoints1764000500000'));
+    const call = `call-${randomUUID()}`;
+    await new PostgresEventStore(before).append({ streamId: call, expectedVersion: 0, events: [event(1), event(2)] });
+
+    const after = await db.dataSource(appMigrations); // runs the one migration still pending
+    const query: RelayQuery = (sql, params) => after.query(sql, params);
+    expect((await readCallEvents(query, 100)).messages).toEqual([]);
+    await new PostgresEventStore(after).append({ streamId: call, expectedVersion: 2, events: [event(3)] });
+    const next = await readCallEvents(query, 100);
+    expect(next.messages.map((m) => JSON.parse(m.value as string).version)).toEqual([3]);
+  });
+});

@@ -1,0 +1,130 @@
+// The call-events topic read straight from the event log, instead of an outbox row per event.
+//
+// An outbox row per event cost every push an insert, an index entry, a select and a delete of
+// about 1.2 KB: measured at 1,500 pushes/s, 27 % of the WAL a push wrote (5,254 → 3,810 B).
+// The events are already in the log, in the same commit; the relay reads them from a
+// checkpoint — the way DESIGN §3 allows, and the way the event store's own readers do:
+// - only rows whose writing transaction has finished (`transaction_id < xmin` of the snapshot),
+//   so a transaction that commits late with a lower position is waited for, never skipped;
+// - in (transaction_id, position) order, resuming after the checkpoint's pair. A call's next
+//   append starts after its previous one committed, so its transaction ids rise with its
+//   versions: per-call order holds, with one instance or several.
+// The price: a long transaction that writes (in any database of the cluster) holds the call
+// events back until it ends. Nothing is lost, and the finalised views still go out by the outbox.
+//
+// The envelope is built by Postgres (contract §5, the same fields as `callEventEnvelope`), so the
+// relay passes text through without parsing and serialising each event again.
+import type { OutgoingMessage } from '#messaging';
+import { CALL_EVENTS_TOPIC } from '#contracts';
+
+/** Runs a statement and returns its rows (the relay's prepared query on its transaction). */
+export type RelayQuery = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+
+/** A place in the log: the event's transaction id (xid8, as text) and its position. */
+export interface LogCursor {
+  transactionId: string;
+  position: string;
+}
+
+export interface CallEventBatch {
+  messages: OutgoingMessage[];
+  /** the cursor of the last message; null when nothing is new */
+  last: LogCursor | null;
+}
+
+export const CALL_EVENTS_CHECKPOINT = 'call-events';
+
+const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * Locks the checkpoint (FOR UPDATE: a second relay waits, then reads the advanced one) and reads
+ * the finished events after it. `accountId` is the call's, from the `calls` row written in the
+ * same statement as the events.
+ *
+ * The checkpoint enters as scalar subqueries, not a join: compared with a joined row's columns,
+ * Postgres filters every event of the index below xmin instead of starting the index scan at the
+ * checkpoint (measured: all 5,499 index entries read for a batch of 500, and Postgres CPU per push
+ * up by a fifth at 1,500 pushes/s).
+ */
+const AFTER_CHECKPOINT = (name: string) => `(e.transaction_id, e.position) >
+      ((SELECT k.transaction_id FROM ${name} k), (SELECT k.position FROM ${name} k))`;
+
+const READ = `
+  WITH checkpoint AS MATERIALIZED (
+    SELECT transaction_id, position FROM relay_checkpoints WHERE name = $1 FOR UPDATE
+  )
+  SELECT e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id AS key,
+         e.event_id::text AS event_id, e.type,
+         json_build_object(
+           'eventId', e.event_id, 'type', e.type, 'callId', e.stream_id, 'accountId', c.account_id,
+           'version', e.version, 'position', e.position::text,
+           'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', ${ISO_MS}),
+           'recordedAt', to_char(e.recorded_at AT TIME ZONE 'UTC', ${ISO_MS}),
+           'data', e.data)::text AS value
+    FROM events e
+    LEFT JOIN calls c ON c.call_id = e.stream_id
+   WHERE ${AFTER_CHECKPOINT('checkpoint')}
+     AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+   ORDER BY e.transaction_id, e.position
+   LIMIT $2`;
+
+const ADVANCE = `
+  UPDATE relay_checkpoints SET transaction_id = $2::xid8, position = $3::bigint, updated_at = now()
+   WHERE name = $1`;
+
+/** A lost checkpoint row starts again from the beginning: everything again rather than a gap. */
+const ENSURE = `
+  INSERT INTO relay_checkpoints (name, transaction_id, position) VALUES ($1, '0'::xid8, 0)
+  ON CONFLICT (name) DO NOTHING`;
+
+interface LogRow {
+  transaction_id: string;
+  position: string;
+  key: string;
+  event_id: string;
+  type: string;
+  value: string;
+}
+
+export async function readCallEvents(query: RelayQuery, limit: number): Promise<CallEventBatch> {
+  const rows = await query<LogRow>(READ, [CALL_EVENTS_CHECKPOINT, limit]);
+  const tail = rows.at(-1);
+  return {
+    messages: rows.map((r) => ({
+      topic: CALL_EVENTS_TOPIC,
+      key: r.key,
+      value: r.value,
+      headers: { 'event-id': r.event_id, 'event-type': r.type },
+    })),
+    last: tail ? { transactionId: tail.transaction_id, position: tail.position } : null,
+  };
+}
+
+export async function advanceCallEvents(query: RelayQuery, to: LogCursor): Promise<void> {
+  await query(ADVANCE, [CALL_EVENTS_CHECKPOINT, to.transactionId, to.position]);
+}
+
+export async function ensureCallEventsCheckpoint(query: RelayQuery): Promise<void> {
+  await query(ENSURE, [CALL_EVENTS_CHECKPOINT]);
+}
+
+/**
+ * What has not reached Kafka yet: outbox rows plus the events after the checkpoint — their number
+ * and the age in seconds of the oldest (null when nothing waits). Without a relay (no
+ * KAFKA_BROKERS) both keep growing: the events wait in the store.
+ */
+export const RELAY_BACKLOG_SQL = `
+  WITH checkpoint AS MATERIALIZED (
+    SELECT transaction_id, position FROM relay_checkpoints WHERE name = '${CALL_EVENTS_CHECKPOINT}'
+  ),
+  pending AS (
+    SELECT e.recorded_at AS since FROM events e WHERE ${AFTER_CHECKPOINT('checkpoint')}
+    UNION ALL
+    SELECT created_at FROM outbox
+  )
+  SELECT count(*)::int AS events, EXTRACT(EPOCH FROM (now() - min(since)))::float8 AS age FROM pending`;
+
+export interface RelayBacklog {
+  events: number;
+  age: number | null;
+}
