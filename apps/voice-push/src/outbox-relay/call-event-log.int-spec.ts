@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import type { DataSource } from 'typeorm';
 import { PostgresEventStore, type NewEvent, type StoredEvent } from '#event-store';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
+import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../database/database.module.js';
 import { callEventEnvelope } from '../call-sessions/projections/call-events.outbox.js';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
@@ -35,19 +35,12 @@ function callRow(callId: string, accountId: string, version: number): CallRow {
 }
 
 describe('the call events read from the event log (real Postgres, the app migrations)', () => {
-  let db: TempDatabase;
-  let ds: DataSource;
+  const { ds } = useTempDatabase(appMigrations, { poolSize: 4 });
   let store: PostgresEventStore;
-  const query: RelayQuery = (sql, params) => ds.query(sql, params);
+  const query: RelayQuery = (sql, params) => ds().query(sql, params);
 
-  beforeAll(async () => {
-    db = await createTempDatabase();
-    ds = await db.dataSource(appMigrations, { poolSize: 4 });
-    store = new PostgresEventStore(ds);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
+  beforeAll(() => {
+    store = new PostgresEventStore(ds());
   });
 
   /** Reads from the checkpoint and moves it past what was read, as one relay iteration does. */
@@ -98,7 +91,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
   test('a transaction that commits late with the lower position is waited for, never skipped', async () => {
     const early = `call-${randomUUID()}`;
     const late = `call-${randomUUID()}`;
-    const slow = ds.createQueryRunner();
+    const slow = ds().createQueryRunner();
     await slow.connect();
     try {
       await slow.startTransaction();
@@ -109,7 +102,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
          RETURNING position::text AS position`,
         [late],
       )) as [{ position: string }];
-      const [committedFirst] = await new PostgresEventStore(ds).append({ streamId: early, expectedVersion: 0, events: [event(1)] });
+      const [committedFirst] = await new PostgresEventStore(ds()).append({ streamId: early, expectedVersion: 0, events: [event(1)] });
       expect(BigInt(committedFirst!.position)).toBeGreaterThan(BigInt(position)); // the case a position reader skips
       expect(await relayOnce()).toEqual([]); // the open transaction holds everything after it back
       await slow.commitTransaction();
@@ -128,7 +121,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
   });
 
   test('the backlog counts the events after the checkpoint and the outbox rows', async () => {
-    const backlog = async () => ((await ds.query(RELAY_BACKLOG_SQL)) as RelayBacklog[])[0]!;
+    const backlog = async () => ((await ds().query(RELAY_BACKLOG_SQL)) as RelayBacklog[])[0]!;
     expect(await backlog()).toEqual({ events: 0, age: null });
     const call = `call-${randomUUID()}`;
     await store.append({
@@ -141,7 +134,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
     expect(waiting.events).toBe(3);
     expect(waiting.age).toBeGreaterThanOrEqual(0);
     await relayOnce();
-    await ds.query(`DELETE FROM outbox`);
+    await ds().query(`DELETE FROM outbox`);
     expect(await backlog()).toEqual({ events: 0, age: null });
   });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { DataSource } from 'typeorm';
-import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
+import { describe, expect, test } from '@jest/globals';
+import { useTempDatabase } from '../../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../../database/database.module.js';
 import { callRowsWithAppend, type CallRow } from './calls.projection.js';
 
@@ -21,23 +20,13 @@ function row(version: number, lastPushAt: string, status = 'OPEN'): CallRow {
 }
 
 describe('the calls read model on the push path (real Postgres, the app migrations)', () => {
-  let db: TempDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    db = await createTempDatabase();
-    ds = await db.dataSource(appMigrations);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const { ds } = useTempDatabase(appMigrations);
 
   /** Runs the append's own upsert of `calls` and counts, inside that transaction, how the row was updated. */
   async function upsert(rows: CallRow[]): Promise<{ updated: number; inPlace: number }> {
     // the statement the event store runs beside the append; its rows are `$3` there
     const sql = callRowsWithAppend(rows).sql.replace('$3::jsonb', '$1::jsonb');
-    return ds.transaction(async (tx) => {
+    return ds().transaction(async (tx) => {
       // this backend's counts include earlier transactions not yet flushed to the statistics: take a difference
       const counts = async () =>
         ((await tx.query(
@@ -63,7 +52,7 @@ describe('the calls read model on the push path (real Postgres, the app migratio
 
   test('an older version never overwrites a newer one', async () => {
     expect(await upsert([row(2, '2025-03-01T10:00:05.000Z')])).toEqual({ updated: 0, inPlace: 0 });
-    const [stored] = (await ds.query(`SELECT version, status FROM calls WHERE call_id = 'call-hot'`)) as Array<{ version: number }>;
+    const [stored] = (await ds().query(`SELECT version, status FROM calls WHERE call_id = 'call-hot'`)) as Array<{ version: number }>;
     expect(stored).toEqual({ version: 4, status: 'FINALIZED' });
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { DataSource } from 'typeorm';
-import { createTempDatabase, type TempDatabase } from '../../../../../../libs/event-store/src/testing/temp-database.js';
+import { describe, expect, test } from '@jest/globals';
+import { useTempDatabase } from '../../../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../../../database/database.module.js';
 import { overdueCandidates } from './overdue-candidates.query.js';
 
@@ -9,21 +8,11 @@ const CUTOFF = new Date('2025-03-01T10:00:00Z');
 const minutes = (n: number) => new Date(CUTOFF.getTime() + n * 60_000);
 
 describe('overdueCandidates (real Postgres, the app migrations)', () => {
-  let db: TempDatabase;
-  let ds: DataSource;
-
-  beforeAll(async () => {
-    db = await createTempDatabase();
-    ds = await db.dataSource(appMigrations);
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const { ds } = useTempDatabase(appMigrations);
 
   async function call(row: { openedAt: Date; lastPushAt: Date; status?: string; overdue?: boolean }): Promise<string> {
     const id = `call-${randomUUID()}`;
-    await ds.query(
+    await ds().query(
       `INSERT INTO calls (call_id, status, reconciliation_status, cdr_overdue, version, opened_at, last_push_at, view)
        VALUES ($1, $2, 'PENDING', $3, 1, $4, $5, '{}')`,
       [id, row.status ?? 'OPEN', row.overdue ?? false, row.openedAt.toISOString(), row.lastPushAt.toISOString()],
@@ -39,17 +28,17 @@ describe('overdueCandidates (real Postgres, the app migrations)', () => {
     const finalised = await call({ openedAt: minutes(-90), lastPushAt: minutes(-60), status: 'FINALIZED' });
     const flaggedAlready = await call({ openedAt: minutes(-90), lastPushAt: minutes(-60), overdue: true });
 
-    const found = await overdueCandidates(ds, CUTOFF, 100);
+    const found = await overdueCandidates(ds(), CUTOFF, 100);
 
     expect(found).toEqual([silentLong, silentAtCutoff]);
     for (const skipped of [stillPushing, recent, finalised, flaggedAlready]) expect(found).not.toContain(skipped);
   });
 
   test('the limit counts candidates, not the open calls read past on the way', async () => {
-    await ds.query(`DELETE FROM calls`);
+    await ds().query(`DELETE FROM calls`);
     for (let i = 0; i < 5; i++) await call({ openedAt: minutes(-100 + i), lastPushAt: minutes(1) });
     const due = await call({ openedAt: minutes(-50), lastPushAt: minutes(-40) });
 
-    expect(await overdueCandidates(ds, CUTOFF, 1)).toEqual([due]);
+    expect(await overdueCandidates(ds(), CUTOFF, 1)).toEqual([due]);
   });
 });
