@@ -1,4 +1,4 @@
-import { toCallView, type CallSessionState, type CallView } from '#call-session-domain';
+import type { CallView } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC, type CallEventEnvelope } from '#contracts';
 import type { OutboxMessage, StoredEvent } from '#event-store';
 
@@ -45,14 +45,4 @@ export function finalizedViewMessages(callId: string, events: StoredEvent[], vie
       headers: { 'event-id': finalising.eventId, 'event-type': finalising.type },
     },
   ];
-}
-
-/** Both topics' messages of one commit, as first relayed (the admin republish). */
-export function outboxMessagesFor(
-  callId: string,
-  events: StoredEvent[],
-  after: CallSessionState,
-  view: CallView = toCallView(after),
-): OutboxMessage[] {
-  return [...callEventMessages(callId, events, view.accountId), ...finalizedViewMessages(callId, events, view)];
 }
