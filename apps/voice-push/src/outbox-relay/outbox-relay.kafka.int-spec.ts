@@ -212,6 +212,36 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     expect(r.stats().published).toBe(3);
   }, 30_000);
 
+  test('an idle relay polls less and less often, up to maxIdleDelayMs', async () => {
+    const events = uniqueTopic('call-events');
+    topics.push(events);
+    let iterations = 0;
+    // the real DataSource, with its transactions (one per iteration) counted
+    const counted = new Proxy(db.dataSource, {
+      get(target, prop) {
+        if (prop === 'transaction') {
+          return (...args: Parameters<DataSource['transaction']>) => {
+            iterations += 1;
+            return (target.transaction as (...a: unknown[]) => unknown)(...args);
+          };
+        }
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    relay = new OutboxRelay(counted, publisher, { idleDelayMs: 20, maxIdleDelayMs: 400, topics: [events] }, logger);
+    relay.start();
+    await waitUntil('first empty pass', async () => iterations > 0 && (await relay!.lag()) === 0, 10_000);
+    const before = iterations;
+    await new Promise((res) => setTimeout(res, 2_000));
+    // every 20 ms would be 100 iterations; sleeping 20, 40, 80 … 400 ms is about 9
+    expect(iterations - before).toBeLessThanOrEqual(15);
+    expect(iterations - before).toBeGreaterThan(0); // still polling
+    // and it still relays what comes
+    await insertRows(db.dataSource, [{ topic: events, key: randomUUID(), eventId: randomUUID(), version: 1 }]);
+    await waitUntil('row relayed', async () => (await relay!.lag()) === 0, 10_000);
+  }, 30_000);
+
   test('callEventLog: the events after the checkpoint go out too, and stop() drains the log as well as the outbox', async () => {
     const app = await createTempDatabase();
     try {

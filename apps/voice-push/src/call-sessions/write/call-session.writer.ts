@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   commandCallId,
   decide,
@@ -20,6 +20,7 @@ import { CommitBatcher } from './commit-batcher.js';
 import { LoadBatcher } from './load-batcher.js';
 import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
+import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
 import type { AppConfig } from '../../config/app-config.js';
 
@@ -59,6 +60,8 @@ export class CallSessionWriter {
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'sessionCacheSize'>,
+    /** present when Kafka is configured: woken after each commit, so an idle relay sends at once */
+    @Optional() private readonly relay?: OutboxRelayService,
   ) {
     this.cache = new SessionCache(config.sessionCacheSize);
     this.batcher = new CommitBatcher(store, callRowsWithAppend);
@@ -149,6 +152,7 @@ export class CallSessionWriter {
       callRow(callId, after, view),
     );
     this.cache.set(callId, after);
+    this.relay?.poke();
     return { callId, outcome: first.outcome, reason: first.reason, events: stored, state: after };
   }
 }
