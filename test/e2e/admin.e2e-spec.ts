@@ -4,6 +4,7 @@ import { startTestService, type TestService } from '../support/test-service.js';
 import { answerOf, type HttpAnswer } from '../support/http-answer.js';
 import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
 import { readCallEvents } from '../../apps/voice-push/src/outbox-relay/call-event-log.js';
+import { logSettled } from '../../libs/event-store/src/testing/log-settled.js';
 
 const TOKEN = 'admin-token-for-e2e-0123456789';
 
@@ -387,6 +388,7 @@ describe('admin: POST /admin/outbox/republish', () => {
     expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
 
     // the republished rows are the live ones again (as the relay reads them from the log): same eventIds, same envelopes
+    await logSettled(service.db);
     const live = await readCallEvents((sql, params) => service.db.query(sql, params), 10_000);
     const liveRows = live.messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.parse(m.value as string), headers: m.headers }));
     expect(liveRows).toHaveLength(events);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { PostgresEventStore, type NewEvent, type StoredEvent } from '#event-store';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
+import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
 import { appMigrations } from '../database/database.module.js';
 import { callEventEnvelope } from '../call-sessions/projections/call-events.outbox.js';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
@@ -43,8 +44,12 @@ describe('the call events read from the event log (real Postgres, the app migrat
     store = new PostgresEventStore(ds());
   });
 
-  /** Reads from the checkpoint and moves it past what was read, as one relay iteration does. */
-  async function relayOnce(limit = 100): Promise<Array<{ key: string; value: any; headers: Record<string, string> }>> {
+  /**
+   * Reads from the checkpoint and moves it past what was read, as one relay iteration does; first
+   * waits until what was appended is readable (unless `settle` is false).
+   */
+  async function relayOnce(limit = 100, settle = true): Promise<Array<{ key: string; value: any; headers: Record<string, string> }>> {
+    if (settle) await logSettled(ds());
     const batch = await readCallEvents(query, limit);
     if (batch.last) await advanceCallEvents(query, batch.last);
     return batch.messages.map((m) => ({ key: m.key, value: JSON.parse(m.value as string), headers: m.headers ?? {} }));
@@ -104,7 +109,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
       )) as [{ position: string }];
       const [committedFirst] = await new PostgresEventStore(ds()).append({ streamId: early, expectedVersion: 0, events: [event(1)] });
       expect(BigInt(committedFirst!.position)).toBeGreaterThan(BigInt(position)); // the case a position reader skips
-      expect(await relayOnce()).toEqual([]); // the open transaction holds everything after it back
+      expect(await relayOnce(100, false)).toEqual([]); // the open transaction holds everything after it back
       await slow.commitTransaction();
     } finally {
       await slow.release();
@@ -154,8 +159,10 @@ describe('the checkpoint on a database that already holds events (migration Crea
 
     const after = await db.dataSource(appMigrations); // runs the one migration still pending
     const query: RelayQuery = (sql, params) => after.query(sql, params);
+    await logSettled(after);
     expect((await readCallEvents(query, 100)).messages).toEqual([]);
     await new PostgresEventStore(after).append({ streamId: call, expectedVersion: 2, events: [event(3)] });
+    await logSettled(after);
     const next = await readCallEvents(query, 100);
     expect(next.messages.map((m) => JSON.parse(m.value as string).version)).toEqual([3]);
   });

@@ -154,8 +154,10 @@ export class OutboxRelay {
   }
 
   /**
-   * Stops the loop, then keeps relaying until the outbox is empty or drainTimeoutMs passed
-   * (the publisher stays connected: the caller disconnects it afterwards).
+   * Stops the loop, then keeps relaying until nothing waits or drainTimeoutMs passed (the
+   * publisher stays connected: the caller disconnects it afterwards). Committed events the log
+   * cannot read yet (a transaction older than them still runs somewhere on the cluster) are
+   * waited for, within the same deadline.
    */
   async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
     if (!this.running) return;
@@ -167,7 +169,11 @@ export class OutboxRelay {
     while (Date.now() < deadline) {
       try {
         const result = await this.relayOnce();
-        if (result.kind === 'locked' || result.count === 0) break;
+        if (result.kind === 'locked') break;
+        if (result.count === 0) {
+          if ((await this.lag()) === 0) break;
+          await sleep(Math.min(20, Math.max(0, deadline - Date.now())));
+        }
       } catch (error) {
         this.noteFailure(error);
         await sleep(Math.min(backoff, Math.max(0, deadline - Date.now())));
