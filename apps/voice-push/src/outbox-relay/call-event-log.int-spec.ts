@@ -5,7 +5,7 @@ import { createTempDatabase, type TempDatabase } from '../../../../libs/event-st
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
 import { appMigrations } from '../database/database.module.js';
-import { callEventEnvelope } from '../call-sessions/projections/call-events.outbox.js';
+import type { CallEventEnvelope } from '#contracts';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
 import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog, type RelayQuery } from './call-event-log.js';
 
@@ -16,6 +16,21 @@ function event(n: number): NewEvent {
     data: { callId: 'c', key: `k${n}`, push: { eventType: n, eventTime: '1740823200', note: 'зво́нок ☎' }, receivedAt: 1740823200123 + n, late: false },
     metadata: { command: 'RecordStatusPush', receivedAt: '2025-03-01T10:00:00.123Z' },
     occurredAt: new Date(1740823200123 + n),
+  };
+}
+
+/** Contract §5's envelope of a stored event, field by field. */
+function envelope(e: StoredEvent, accountId: string | null): CallEventEnvelope {
+  return {
+    eventId: e.eventId,
+    type: e.type,
+    callId: e.streamId,
+    accountId,
+    version: e.version,
+    position: e.position,
+    occurredAt: e.occurredAt.toISOString(),
+    recordedAt: e.recordedAt.toISOString(),
+    data: e.data,
   };
 }
 
@@ -59,7 +74,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
     await relayOnce(100_000); // start each test with nothing pending
   });
 
-  test('the envelope Postgres builds is the one the service would build (contract §5), headers included', async () => {
+  test('the envelope Postgres builds is contract §5\'s, field by field, headers included', async () => {
     const a = `call-${randomUUID()}`;
     const b = `call-${randomUUID()}`;
     const stored = await store.appendMany(
@@ -75,7 +90,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
     ]);
     const expected = stored.flat().map((e: StoredEvent) => ({
       key: e.streamId,
-      value: callEventEnvelope(e, accountOf.get(e.streamId)!),
+      value: envelope(e, accountOf.get(e.streamId)!),
       headers: { 'event-id': e.eventId, 'event-type': e.type },
     }));
 

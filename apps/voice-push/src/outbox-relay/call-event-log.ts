@@ -12,10 +12,11 @@
 // The price: a long transaction that writes (in any database of the cluster) holds the call
 // events back until it ends. Nothing is lost, and the finalised views still go out by the outbox.
 //
-// The envelope is built by Postgres (contract §5, the same fields as `callEventEnvelope`), so the
-// relay passes text through without parsing and serialising each event again.
+// The envelope is built by Postgres (contract §5), here and nowhere else: the relay passes its
+// text through without parsing and serialising each event again, and the admin republish
+// enqueues the same envelope (`enqueueCallEventsAgain`).
 import type { OutgoingMessage } from '#messaging';
-import { CALL_EVENTS_TOPIC } from '#contracts';
+import { CALL_EVENTS_TOPIC, EVENT_ID_HEADER, EVENT_TYPE_HEADER } from '#contracts';
 
 /** Runs a statement and returns its rows (the relay's prepared query on its transaction). */
 export type RelayQuery = <T>(sql: string, params: unknown[]) => Promise<T[]>;
@@ -37,6 +38,17 @@ export const CALL_EVENTS_CHECKPOINT = 'call-events';
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
+ * The contract's call-event envelope of the event `e`; `c` is its call's `calls` row (the
+ * accountId, written in the same statement as the events). Times as JavaScript's toISOString.
+ */
+const ENVELOPE = `json_build_object(
+    'eventId', e.event_id, 'type', e.type, 'callId', e.stream_id, 'accountId', c.account_id,
+    'version', e.version, 'position', e.position::text,
+    'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', ${ISO_MS}),
+    'recordedAt', to_char(e.recorded_at AT TIME ZONE 'UTC', ${ISO_MS}),
+    'data', e.data)`;
+
+/**
  * Locks the checkpoint (FOR UPDATE: a second relay waits, then reads the advanced one) and reads
  * the finished events after it. `accountId` is the call's, from the `calls` row written in the
  * same statement as the events.
@@ -54,13 +66,7 @@ const READ = `
     SELECT transaction_id, position FROM relay_checkpoints WHERE name = $1 FOR UPDATE
   )
   SELECT e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id AS key,
-         e.event_id::text AS event_id, e.type,
-         json_build_object(
-           'eventId', e.event_id, 'type', e.type, 'callId', e.stream_id, 'accountId', c.account_id,
-           'version', e.version, 'position', e.position::text,
-           'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', ${ISO_MS}),
-           'recordedAt', to_char(e.recorded_at AT TIME ZONE 'UTC', ${ISO_MS}),
-           'data', e.data)::text AS value
+         e.event_id::text AS event_id, e.type, ${ENVELOPE}::text AS value
     FROM events e
     LEFT JOIN calls c ON c.call_id = e.stream_id
    WHERE ${AFTER_CHECKPOINT('checkpoint')}
@@ -71,6 +77,20 @@ const READ = `
 const ADVANCE = `
   UPDATE relay_checkpoints SET transaction_id = $2::xid8, position = $3::bigint, updated_at = now()
    WHERE name = $1`;
+
+/**
+ * The admin republish: outbox rows carrying these events again, the envelope as the relay sends
+ * it, in commit order; `position` marks them as republished.
+ */
+const ENQUEUE_AGAIN = `
+  INSERT INTO outbox (position, topic, key, value, headers)
+  SELECT e.position, '${CALL_EVENTS_TOPIC}', e.stream_id, ${ENVELOPE}::jsonb,
+         jsonb_build_object('${EVENT_ID_HEADER}', e.event_id, '${EVENT_TYPE_HEADER}', e.type)
+    FROM events e
+    LEFT JOIN calls c ON c.call_id = e.stream_id
+   WHERE e.position = ANY($1::bigint[])
+   ORDER BY e.transaction_id, e.position
+  RETURNING id`;
 
 /** A lost checkpoint row starts again from the beginning: everything again rather than a gap. */
 const ENSURE = `
@@ -94,7 +114,7 @@ export async function readCallEvents(query: RelayQuery, limit: number): Promise<
       topic: CALL_EVENTS_TOPIC,
       key: r.key,
       value: r.value,
-      headers: { 'event-id': r.event_id, 'event-type': r.type },
+      headers: { [EVENT_ID_HEADER]: r.event_id, [EVENT_TYPE_HEADER]: r.type },
     })),
     last: tail ? { transactionId: tail.transaction_id, position: tail.position } : null,
   };
@@ -102,6 +122,12 @@ export async function readCallEvents(query: RelayQuery, limit: number): Promise<
 
 export async function advanceCallEvents(query: RelayQuery, to: LogCursor): Promise<void> {
   await query(ADVANCE, [CALL_EVENTS_CHECKPOINT, to.transactionId, to.position]);
+}
+
+/** Enqueues the events at `positions` on the call-events topic again; returns how many rows it wrote. */
+export async function enqueueCallEventsAgain(query: RelayQuery, positions: string[]): Promise<number> {
+  if (positions.length === 0) return 0;
+  return (await query(ENQUEUE_AGAIN, [positions])).length;
 }
 
 export async function ensureCallEventsCheckpoint(query: RelayQuery): Promise<void> {

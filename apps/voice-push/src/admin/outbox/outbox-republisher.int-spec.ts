@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { CALL_EVENTS_TOPIC } from '#contracts';
-import { PostgresEventStore, eventStoreMigrations, type NewEvent } from '#event-store';
+import { PostgresEventStore, type NewEvent } from '#event-store';
+import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import { OutboxRepublisher } from './outbox-republisher.service.js';
 
@@ -22,7 +23,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
 
   beforeAll(async () => {
     db = await createTempDatabase();
-    ds = await db.dataSource(eventStoreMigrations, { poolSize: 4 });
+    ds = await db.dataSource(appMigrations, { poolSize: 4 }); // the app's schema: the envelope reads `calls`
   });
 
   afterAll(async () => {

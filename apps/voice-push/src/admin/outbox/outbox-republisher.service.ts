@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
-import { callEventMessages, finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
+import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
+import { enqueueCallEventsAgain, type RelayQuery } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 
 const EVENTS_PER_BATCH = 1_000;
@@ -28,13 +29,12 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 
 
 /**
- * Re-enqueues outbox rows for every committed event with position > N, re-derived with the live
- * path's own message builders:
- * - `voice.call-events.v1`: one row per event, the envelope as the relay sends it from the log
- *   (the same eventId, so consumers dedupe; the call's accountId);
+ * Re-enqueues outbox rows for every committed event with position > N:
+ * - `voice.call-events.v1`: one row per event, the envelope the relay sends from the log, built by
+ *   the same SQL (`enqueueCallEventsAgain`; the same eventId, so consumers dedupe);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
- *   the republish), headed by its latest finalising event — in the batch holding the call's last
- *   event, so after that call's call-events rows (per-key order).
+ *   the republish; the live path's `finalizedViewMessages`), headed by its latest finalising
+ *   event — in the batch holding the call's last event, after the batch's call-events rows.
  * Takes the events committed when it starts (visible in that snapshot: one still uncommitted is
  * relayed as any new event) and walks them in commit order — (transaction_id, position),
  * as the log's readers do — in batches of `batchSize`, each batch's rows in one transaction. Not
@@ -77,15 +77,18 @@ export class OutboxRepublisher {
       );
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
-      const messages = await this.messagesFor(batch, snapshot, result);
-      if (messages.length > 0) {
-        await this.db.transaction(async (tx) => {
-          await insertOutboxMessages({ query: (sql, params) => tx.query(sql, params) }, messages);
-        });
-        this.relay?.poke();
-      }
+      const views = await this.finalisedViewsFor(batch, snapshot);
+      const callEvents = await this.db.transaction(async (tx) => {
+        const query: RelayQuery = (sql, params) => tx.query(sql, params);
+        const written = await enqueueCallEventsAgain(query, batch.map((e) => e.position));
+        await insertOutboxMessages({ query }, views); // after the call's events (per-key order)
+        return written;
+      });
+      this.relay?.poke();
       result.events += batch.length;
-      result.enqueued += messages.length;
+      result.callEvents += callEvents;
+      result.finalizedViews += views.length;
+      result.enqueued += callEvents + views.length;
     }
     this.logger.log(
       `republished positions (${fromPosition}, ${result.toPosition}]: ${result.events} events → ${result.callEvents} call-events rows, ` +
@@ -94,7 +97,8 @@ export class OutboxRepublisher {
     return result;
   }
 
-  private async messagesFor(batch: EventRow[], snapshot: string, result: RepublishResult): Promise<OutboxMessage[]> {
+  /** The views of the batch's finalised calls whose last event is in the batch (as of the snapshot). */
+  private async finalisedViewsFor(batch: EventRow[], snapshot: string): Promise<OutboxMessage[]> {
     const inBatch = new Set(batch.map((e) => e.position));
     const streamIds = [...new Set(batch.map((e) => e.stream_id))];
     const all: EventRow[] = await this.db.query(
@@ -106,21 +110,14 @@ export class OutboxRepublisher {
     const byStream = new Map<string, EventRow[]>();
     for (const e of all) byStream.set(e.stream_id, [...(byStream.get(e.stream_id) ?? []), e]);
 
-    const messages: OutboxMessage[] = [];
+    const views: OutboxMessage[] = [];
     for (const callId of streamIds) {
-      const events = (byStream.get(callId) ?? []).map(toStoredEvent);
-      const state = evolveAll(initialState, events.map(toCallSessionEvent));
-      const view = toCallView(state);
-      const wanted = events.filter((e) => inBatch.has(e.position));
-      const rows = callEventMessages(callId, wanted, view.accountId);
-      rows.forEach((m, k) => messages.push({ ...m, position: wanted[k]!.position }));
-      result.callEvents += rows.length;
-      if (events.length > 0 && inBatch.has(events.at(-1)!.position) && isFinalised(state)) {
-        const finalized = finalizedViewMessages(callId, events, view);
-        messages.push(...finalized);
-        result.finalizedViews += finalized.length;
-      }
+      const events = byStream.get(callId) ?? [];
+      if (events.length === 0 || !inBatch.has(events.at(-1)!.position)) continue;
+      const stored = events.map(toStoredEvent);
+      const state = evolveAll(initialState, stored.map(toCallSessionEvent));
+      if (isFinalised(state)) views.push(...finalizedViewMessages(callId, stored, toCallView(state)));
     }
-    return messages;
+    return views;
   }
 }
