@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { CALL_EVENTS_TOPIC } from '#contracts';
-import { PostgresEventStore, eventStoreMigrations } from '#event-store';
+import { PostgresEventStore, eventStoreMigrations, type StoredEvent } from '#event-store';
 import { appMigrations } from '../database/database.module.js';
 import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import {
@@ -268,6 +268,37 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         const got = consumer.messages.filter((m) => m.key === call);
         expect(got.map((m) => m.headers['event-id'])).toEqual(stored.map((e) => e.eventId));
         expect(got.map((m) => (JSON.parse(m.value!) as { version: number }).version)).toEqual([1, 2, 3]);
+      } finally {
+        await r.stop(1_000);
+        await consumer.stop();
+      }
+    } finally {
+      await app.drop();
+    }
+  }, 60_000);
+
+  test('during the upgrade to the log relay: a call\'s events still in the outbox reach Kafka before its later ones from the log', async () => {
+    const app = await createTempDatabase();
+    try {
+      // the version before: call events as outbox rows, and no checkpoint yet
+      const before = await app.dataSource(appMigrations.filter((m) => m.name !== 'CreateRelayCheckpoints1764000500000'));
+      const call = `call-${randomUUID()}`;
+      const at = new Date('2025-03-01T10:00:00Z');
+      const event = (n: number) => ({ type: 'StatusRecorded', data: { n }, metadata: {}, occurredAt: at });
+      const asOutboxRows = (stored: StoredEvent[]) =>
+        stored.map((e) => ({ topic: CALL_EVENTS_TOPIC, key: call, value: { eventId: e.eventId, version: e.version }, headers: { 'event-id': e.eventId } }));
+      await new PostgresEventStore(before).append({ streamId: call, expectedVersion: 0, events: [event(1), event(2)], outbox: asOutboxRows });
+      const ds = await app.dataSource(appMigrations, { poolSize: 4 }); // the checkpoint starts after v2
+      await new PostgresEventStore(ds).append({ streamId: call, expectedVersion: 2, events: [event(3)] });
+
+      const consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], testBrokers(), false);
+      await consumer.start();
+      const r = new OutboxRelay(ds, publisher, { batchSize: 1, idleDelayMs: 20, callEventLog: true, topics: [CALL_EVENTS_TOPIC] }, logger);
+      try {
+        r.start();
+        await consumer.waitFor((messages) => messages.filter((m) => m.key === call).length >= 3, 30_000);
+        const versions = consumer.messages.filter((m) => m.key === call).map((m) => (JSON.parse(m.value!) as { version: number }).version);
+        expect(versions).toEqual([1, 2, 3]);
       } finally {
         await r.stop(1_000);
         await consumer.stop();

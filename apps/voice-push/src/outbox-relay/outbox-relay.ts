@@ -232,16 +232,20 @@ export class OutboxRelay {
       const runner = tx.queryRunner!;
       const query: RelayQuery = (sql, params) => preparedQuery(runner, sql, params);
       const { batchSize } = this.options;
-      const logged = this.options.callEventLog ? await readCallEvents(query, batchSize) : { messages: [], last: null };
       const rows = await query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
+      // The log's events go after the outbox rows, and only once the outbox fits in one batch:
+      // call-event rows written before the checkpoint existed (by the version before it, during
+      // an upgrade) must reach a key before that call's later events from the log.
+      const readLog = this.options.callEventLog && rows.length < batchSize;
+      const logged = readLog ? await readCallEvents(query, batchSize) : { messages: [], last: null };
       const count = logged.messages.length + rows.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
-      await this.publisher.publish([...logged.messages, ...rows.map(toMessage)]);
+      await this.publisher.publish([...rows.map(toMessage), ...logged.messages]);
       if (rows.length > 0) await query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       if (logged.last) await advanceCallEvents(query, logged.last);
       this.counters.batches += 1;
