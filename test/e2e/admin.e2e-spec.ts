@@ -389,7 +389,7 @@ describe('admin: POST /admin/outbox/republish', () => {
 
     // the republished rows are the live ones again (as the relay reads them from the log): same eventIds, same envelopes
     await logSettled(service.db);
-    const live = await readCallEvents((sql, params) => service.db.query(sql, params), 10_000);
+    const live = await readCallEvents(service.db, 10_000);
     const liveRows = live.messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.parse(m.value as string), headers: m.headers }));
     expect(liveRows).toHaveLength(events);
     const again = (await service.db.query(

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PostgresEventStore, type NewEvent, type StoredEvent } from '#event-store';
+import { PostgresEventStore, type NewEvent, type SqlExecutor, type StoredEvent } from '#event-store';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
 import { appMigrations } from '../database/database.module.js';
 import type { CallEventEnvelope } from '#contracts';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
-import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog, type RelayQuery } from './call-event-log.js';
+import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog } from './call-event-log.js';
 
 function event(n: number): NewEvent {
   return {
@@ -53,7 +53,7 @@ function callRow(callId: string, accountId: string, version: number): CallRow {
 describe('the call events read from the event log (real Postgres, the app migrations)', () => {
   const { ds } = useTempDatabase(appMigrations, { poolSize: 4 });
   let store: PostgresEventStore;
-  const query: RelayQuery = (sql, params) => ds().query(sql, params);
+  const query: SqlExecutor = { query: (sql, params) => ds().query(sql, params) };
 
   beforeAll(() => {
     store = new PostgresEventStore(ds());
@@ -173,7 +173,7 @@ describe('the checkpoint on a database that already holds events (migration Crea
     await new PostgresEventStore(before).append({ streamId: call, expectedVersion: 0, events: [event(1), event(2)] });
 
     const after = await db.dataSource(appMigrations); // runs the one migration still pending
-    const query: RelayQuery = (sql, params) => after.query(sql, params);
+    const query: SqlExecutor = after;
     await logSettled(after);
     expect((await readCallEvents(query, 100)).messages).toEqual([]);
     await new PostgresEventStore(after).append({ streamId: call, expectedVersion: 2, events: [event(3)] });

@@ -17,9 +17,7 @@
 // enqueues the same envelope (`enqueueCallEventsAgain`).
 import type { OutgoingMessage } from '#messaging';
 import { CALL_EVENTS_TOPIC, EVENT_ID_HEADER, EVENT_TYPE_HEADER } from '#contracts';
-
-/** Runs a statement and returns its rows (the relay's prepared query on its transaction). */
-export type RelayQuery = <T>(sql: string, params: unknown[]) => Promise<T[]>;
+import type { SqlExecutor } from '#event-store';
 
 /** A place in the log: the event's transaction id (xid8, as text) and its position. */
 export interface LogCursor {
@@ -106,8 +104,8 @@ interface LogRow {
   value: string;
 }
 
-export async function readCallEvents(query: RelayQuery, limit: number): Promise<CallEventBatch> {
-  const rows = await query<LogRow>(READ, [CALL_EVENTS_CHECKPOINT, limit]);
+export async function readCallEvents(db: SqlExecutor, limit: number): Promise<CallEventBatch> {
+  const rows = await db.query<LogRow>(READ, [CALL_EVENTS_CHECKPOINT, limit]);
   const tail = rows.at(-1);
   return {
     messages: rows.map((r) => ({
@@ -120,18 +118,18 @@ export async function readCallEvents(query: RelayQuery, limit: number): Promise<
   };
 }
 
-export async function advanceCallEvents(query: RelayQuery, to: LogCursor): Promise<void> {
-  await query(ADVANCE, [CALL_EVENTS_CHECKPOINT, to.transactionId, to.position]);
+export async function advanceCallEvents(db: SqlExecutor, to: LogCursor): Promise<void> {
+  await db.query(ADVANCE, [CALL_EVENTS_CHECKPOINT, to.transactionId, to.position]);
 }
 
 /** Enqueues the events at `positions` on the call-events topic again; returns how many rows it wrote. */
-export async function enqueueCallEventsAgain(query: RelayQuery, positions: string[]): Promise<number> {
+export async function enqueueCallEventsAgain(db: SqlExecutor, positions: string[]): Promise<number> {
   if (positions.length === 0) return 0;
-  return (await query(ENQUEUE_AGAIN, [positions])).length;
+  return (await db.query(ENQUEUE_AGAIN, [positions])).length;
 }
 
-export async function ensureCallEventsCheckpoint(query: RelayQuery): Promise<void> {
-  await query(ENSURE, [CALL_EVENTS_CHECKPOINT]);
+export async function ensureCallEventsCheckpoint(db: SqlExecutor): Promise<void> {
+  await db.query(ENSURE, [CALL_EVENTS_CHECKPOINT]);
 }
 
 /**

@@ -24,14 +24,13 @@
 import type { EventPublisher, OutgoingMessage } from '#messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
-import { preparedQuery } from '#event-store';
+import { preparedQuery, type SqlExecutor } from '#event-store';
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
   ensureCallEventsCheckpoint,
   readCallEvents,
   type RelayBacklog,
-  type RelayQuery,
 } from './call-event-log.js';
 
 
@@ -219,7 +218,7 @@ export class OutboxRelay {
   async relayOnce(): Promise<Iteration> {
     if (!this.topicsReady) {
       await this.publisher.ensureTopics(this.options.topics.map((topic) => ({ topic, partitions: this.options.partitions })));
-      if (this.options.callEventLog) await ensureCallEventsCheckpoint((sql, params) => this.dataSource.query(sql, params));
+      if (this.options.callEventLog) await ensureCallEventsCheckpoint(this.dataSource);
       this.topicsReady = true;
     }
     return this.dataSource.transaction(async (tx: EntityManager): Promise<Iteration> => {
@@ -230,9 +229,9 @@ export class OutboxRelay {
         if (!lock?.ok) return { kind: 'locked' };
       }
       const runner = tx.queryRunner!;
-      const query: RelayQuery = (sql, params) => preparedQuery(runner, sql, params);
+      const sql: SqlExecutor = { query: (text, params) => preparedQuery(runner, text, params ?? []) };
       const { batchSize } = this.options;
-      const rows = await query<OutboxRow>(
+      const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
@@ -242,12 +241,12 @@ export class OutboxRelay {
       // call-event rows written before the checkpoint existed (by the version before it, during
       // an upgrade) must reach a key before that call's later events from the log.
       const readLog = this.options.callEventLog && rows.length < batchSize;
-      const logged = readLog ? await readCallEvents(query, batchSize) : { messages: [], last: null };
+      const logged = readLog ? await readCallEvents(sql, batchSize) : { messages: [], last: null };
       const count = logged.messages.length + rows.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
       await this.publisher.publish([...rows.map(toMessage), ...logged.messages]);
-      if (rows.length > 0) await query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      if (logged.last) await advanceCallEvents(query, logged.last);
+      if (rows.length > 0) await sql.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      if (logged.last) await advanceCallEvents(sql, logged.last);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += count;

@@ -2,9 +2,9 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
-import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage } from '#event-store';
+import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { enqueueCallEventsAgain, type RelayQuery } from '../../outbox-relay/call-event-log.js';
+import { enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 
 const EVENTS_PER_BATCH = 1_000;
@@ -79,9 +79,9 @@ export class OutboxRepublisher {
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
       const views = await this.finalisedViewsFor(batch, snapshot);
       const callEvents = await this.db.transaction(async (tx) => {
-        const query: RelayQuery = (sql, params) => tx.query(sql, params);
-        const written = await enqueueCallEventsAgain(query, batch.map((e) => e.position));
-        await insertOutboxMessages({ query }, views); // after the call's events (per-key order)
+        const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
+        const written = await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
+        await insertOutboxMessages(sql, views); // after the call's events (per-key order)
         return written;
       });
       this.relay?.poke();

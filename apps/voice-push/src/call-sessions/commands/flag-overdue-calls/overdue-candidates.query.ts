@@ -1,7 +1,4 @@
-/** The part of a DataSource / EntityManager the query needs. */
-export interface QueryRunnerLike {
-  query(sql: string, params?: unknown[]): Promise<unknown>;
-}
+import type { SqlExecutor } from '#event-store';
 
 /**
  * Open, unflagged calls whose last push is at or before `cutoff`, oldest first: read through the
@@ -10,12 +7,12 @@ export interface QueryRunnerLike {
  * opened_at ≤ last_push_at, every call that qualifies is in the index range, and a call opened
  * before the cutoff that is still pushing is read and skipped.
  */
-export async function overdueCandidates(db: QueryRunnerLike, cutoff: Date, limit: number): Promise<string[]> {
-  const rows = (await db.query(
+export async function overdueCandidates(db: SqlExecutor, cutoff: Date, limit: number): Promise<string[]> {
+  const rows = await db.query<{ call_id: string }>(
     `SELECT call_id FROM calls
       WHERE status = 'OPEN' AND NOT cdr_overdue AND opened_at <= $1 AND last_push_at <= $1
       ORDER BY opened_at, call_id LIMIT $2`,
     [cutoff.toISOString(), limit],
-  )) as Array<{ call_id: string }>;
+  );
   return rows.map((r) => r.call_id);
 }
