@@ -128,6 +128,26 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     return relay;
   }
 
+  /** A relay of the app's call-event log over `ds` and a consumer of that topic from now on; both stopped after `use`. */
+  async function withLogRelay(
+    ds: DataSource,
+    options: Partial<OutboxRelayOptions>,
+    use: (r: OutboxRelay, consumer: KafkaTestConsumer) => Promise<void>,
+  ): Promise<void> {
+    const consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], testBrokers(), false);
+    await consumer.start();
+    const r = new OutboxRelay(ds, publisher, { callEventLog: true, topics: [CALL_EVENTS_TOPIC], ...options }, logger);
+    try {
+      await use(r, consumer);
+    } finally {
+      await r.stop(1_000);
+      await consumer.stop();
+    }
+  }
+
+  const versionsOf = (consumer: KafkaTestConsumer, key: string): number[] =>
+    consumer.messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value!) as { version: number }).version);
+
   beforeAll(async () => {
     await assertBrokerReachable();
     db = await tempDatabase();
@@ -246,10 +266,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     const app = await createTempDatabase();
     try {
       const ds = await app.dataSource(appMigrations, { poolSize: 4 });
-      const consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], testBrokers(), false);
-      await consumer.start();
-      const r = new OutboxRelay(ds, publisher, { idleDelayMs: 60_000, callEventLog: true, topics: [CALL_EVENTS_TOPIC] }, logger);
-      try {
+      await withLogRelay(ds, { idleDelayMs: 60_000 }, async (r, consumer) => {
         r.start();
         await waitUntil('first empty pass', async () => r.stats().failures === 0 && (await r.lag()) === 0, 10_000);
         await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
@@ -267,11 +284,8 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         await consumer.waitFor(() => consumer.messages.filter((m) => m.key === call).length >= 3, 30_000);
         const got = consumer.messages.filter((m) => m.key === call);
         expect(got.map((m) => m.headers['event-id'])).toEqual(stored.map((e) => e.eventId));
-        expect(got.map((m) => (JSON.parse(m.value!) as { version: number }).version)).toEqual([1, 2, 3]);
-      } finally {
-        await r.stop(1_000);
-        await consumer.stop();
-      }
+        expect(versionsOf(consumer, call)).toEqual([1, 2, 3]);
+      });
     } finally {
       await app.drop();
     }
@@ -291,18 +305,11 @@ describe('OutboxRelay (Postgres + real broker)', () => {
       const ds = await app.dataSource(appMigrations, { poolSize: 4 }); // the checkpoint starts after v2
       await new PostgresEventStore(ds).append({ streamId: call, expectedVersion: 2, events: [event(3)] });
 
-      const consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], testBrokers(), false);
-      await consumer.start();
-      const r = new OutboxRelay(ds, publisher, { batchSize: 1, idleDelayMs: 20, callEventLog: true, topics: [CALL_EVENTS_TOPIC] }, logger);
-      try {
+      await withLogRelay(ds, { batchSize: 1, idleDelayMs: 20 }, async (r, consumer) => {
         r.start();
         await consumer.waitFor((messages) => messages.filter((m) => m.key === call).length >= 3, 30_000);
-        const versions = consumer.messages.filter((m) => m.key === call).map((m) => (JSON.parse(m.value!) as { version: number }).version);
-        expect(versions).toEqual([1, 2, 3]);
-      } finally {
-        await r.stop(1_000);
-        await consumer.stop();
-      }
+        expect(versionsOf(consumer, call)).toEqual([1, 2, 3]);
+      });
     } finally {
       await app.drop();
     }
