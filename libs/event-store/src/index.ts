@@ -3,4 +3,10 @@ export { PostgresEventStore, toStoredEvent, type EventRow } from './postgres-eve
 export { insertOutboxMessages } from './outbox-rows.js';
 export { QueryRunnerSqlExecutor, sqlExecutor } from './sql-executor.js';
 export { preparedQuery } from './prepared-query.js';
-export { eventStoreMigrations, CreateEvents1764000000000, CreateOutbox1764000000001, CreateAppendConflict1764100000000 } from './migrations/index.js';
+export {
+  eventStoreMigrations,
+  CreateEvents1764000000000,
+  CreateOutbox1764000000001,
+  CreateAppendConflict1764100000000,
+  PositionBlocks1764100000001,
+} from './migrations/index.js';

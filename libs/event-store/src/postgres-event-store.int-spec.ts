@@ -82,7 +82,12 @@ describe('PostgresEventStore (real Postgres)', () => {
 
   test('migrations are named and recorded', async () => {
     const rows: Array<{ name: string }> = await ds.query(`SELECT name FROM migrations ORDER BY timestamp`);
-    expect(rows.map((r) => r.name)).toEqual(['CreateEvents1764000000000', 'CreateOutbox1764000000001', 'CreateAppendConflict1764100000000']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'CreateEvents1764000000000',
+      'CreateOutbox1764000000001',
+      'CreateAppendConflict1764100000000',
+      'PositionBlocks1764100000001',
+    ]);
   });
 
   test('append then readStream round-trips types, data, metadata and dates', async () => {
@@ -545,5 +550,64 @@ describe('PostgresEventStore (real Postgres)', () => {
         await early.end();
       }
     }, 30_000);
+  });
+
+  describe('positions drawn in blocks (PositionBlocks migration)', () => {
+    test('one nextval reserves a block: two stores appending at once get unique positions, each in runs of consecutive values', async () => {
+      const [{ step }] = (await ds.query(
+        `SELECT seqincrement::int AS step FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('events', 'position')::regclass`,
+      )) as Array<{ step: number }>;
+      expect(step).toBe(1_000);
+
+      // two fresh stores, as two instances would be: each draws its own block
+      const stores = [new PostgresEventStore(ds), new PostgresEventStore(await db.dataSource(eventStoreMigrations, { poolSize: 5 }))];
+      const [{ last }] = (await ds.query(`SELECT coalesce(max(position), 0)::text AS last FROM events`)) as Array<{ last: string }>;
+      const written = await Promise.all(
+        stores.map((s) =>
+          Promise.all(
+            Array.from({ length: 20 }, () => s.append({ streamId: streamId(), expectedVersion: 0, events: [event('A'), event('B')] })),
+          ),
+        ),
+      );
+      const ranges = written.map((w) => {
+        const positions = w.flat().map((e) => BigInt(e.position));
+        expect(new Set(positions).size).toBe(40);
+        expect(positions.every((p) => p > BigInt(last))).toBe(true);
+        const sorted = [...positions].sort((a, b) => (a < b ? -1 : 1));
+        return { min: sorted[0]!, max: sorted.at(-1)! };
+      });
+      for (const r of ranges) expect(r.max - r.min).toBeLessThan(1_000n);
+      const [a, b] = ranges as [{ min: bigint; max: bigint }, { min: bigint; max: bigint }];
+      expect(a.max < b.min || b.max < a.min).toBe(true);
+    });
+
+    test('on a log written before the migration, new positions start above every old one and never meet a one-at-a-time writer', async () => {
+      const old = await createTempDatabase();
+      try {
+        const [events, outbox, conflict] = eventStoreMigrations;
+        const before = await old.dataSource([events!, outbox!, conflict!], { poolSize: 2 });
+        const insertOne = (ds: DataSource, id: string) =>
+          ds.query(
+            `INSERT INTO events (stream_id, version, type, data, metadata, occurred_at) VALUES ($1, 1, 'Old', '{}', '{}', now()) RETURNING position::text AS p`,
+          [id],
+          ) as Promise<Array<{ p: string }>>;
+        const oldPositions: bigint[] = [];
+        for (let i = 0; i < 3; i++) oldPositions.push(BigInt((await insertOne(before, streamId()))[0]!.p));
+
+        const after = await old.dataSource(eventStoreMigrations, { poolSize: 2 });
+        const migrated = new PostgresEventStore(after);
+        const first = await migrated.append({ streamId: streamId(), expectedVersion: 0, events: [event('New')] });
+        // a writer that still takes one nextval per event (an instance from before, mid-upgrade)
+        const legacy = BigInt((await insertOne(before, streamId()))[0]!.p);
+        const more = await migrated.append({ streamId: streamId(), expectedVersion: 0, events: Array.from({ length: 5 }, () => event('New')) });
+
+        const blockPositions = [...first, ...more].map((e) => BigInt(e.position));
+        expect(blockPositions.every((p) => oldPositions.every((o) => p > o))).toBe(true);
+        expect(blockPositions).not.toContain(legacy);
+        expect(new Set(blockPositions).size).toBe(6);
+      } finally {
+        await old.drop();
+      }
+    });
   });
 });
