@@ -1,3 +1,10 @@
+/** One second of a run (counted from its start, by when the try ended) and its slowest answer. */
+export interface LatencySecond {
+  second: number;
+  count: number;
+  max: number;
+}
+
 /** Keeps every latency sample (a few MB for a million tries) and reports exact percentiles. */
 export interface LatencySummary {
   count: number;
@@ -6,14 +13,34 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /**
+   * The seconds with the slowest answers, slowest first (at most WORST_SECONDS; only samples
+   * recorded with their time): tells a stall of one moment from a tail spread over the run.
+   */
+  worstSeconds: LatencySecond[];
 }
+
+const WORST_SECONDS = 3;
 
 export class LatencyRecorder {
   private samples = new Float64Array(1024);
   private size = 0;
   private sum = 0;
+  /** by second of the run: how many answers ended in it and the slowest of them */
+  private readonly seconds = new Map<number, { count: number; max: number }>();
 
-  record(ms: number): void {
+  /** @param atMs when the try ended, ms since the run started (optional) */
+  record(ms: number, atMs?: number): void {
+    if (atMs !== undefined) {
+      const second = Math.floor(atMs / 1000);
+      const bucket = this.seconds.get(second);
+      if (bucket) {
+        bucket.count++;
+        bucket.max = Math.max(bucket.max, ms);
+      } else {
+        this.seconds.set(second, { count: 1, max: ms });
+      }
+    }
     if (this.size === this.samples.length) {
       const bigger = new Float64Array(this.samples.length * 2);
       bigger.set(this.samples);
@@ -37,8 +64,17 @@ export class LatencyRecorder {
       p99: round(at(99)),
       max: round(this.size === 0 ? 0 : sorted[this.size - 1]!),
       mean: round(this.size === 0 ? 0 : this.sum / this.size),
+      worstSeconds: [...this.seconds]
+        .map(([second, b]) => ({ second, count: b.count, max: round(b.max) }))
+        .sort((a, b) => b.max - a.max || a.second - b.second)
+        .slice(0, WORST_SECONDS),
     };
   }
+}
+
+/** `2 s: 974 ms (1,402 answers)`-style text of the worst seconds, for the tables. */
+export function formatWorstSeconds(seconds: readonly LatencySecond[]): string {
+  return seconds.length === 0 ? '—' : seconds.map((s) => `${s.second} s: ${Math.round(s.max)} ms (n=${s.count})`).join(', ');
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

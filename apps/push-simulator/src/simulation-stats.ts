@@ -69,13 +69,14 @@ export class SimulationStats {
     for (const a of anomalies) this.anomalies[a]++;
   }
 
-  recordTry(outcome: TryOutcome, tryNumber: number): void {
+  /** @param atMs when the try ended, ms since the run started */
+  recordTry(outcome: TryOutcome, tryNumber: number, atMs?: number): void {
     this.requests++;
     if (tryNumber > 1) this.retries++;
     if (tryNumber === 2) this.retried++;
     if (isAcknowledged(outcome)) {
       this.acks++;
-      this.latency.record(outcome.latencyMs);
+      this.latency.record(outcome.latencyMs, atMs);
       if (outcome.kind === 'response' && outcome.duplicate) this.duplicatesAcknowledged++;
       return;
     }

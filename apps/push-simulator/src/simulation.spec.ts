@@ -100,6 +100,24 @@ describe('runSimulation', () => {
     expect(figures).toEqual([...figures].sort((a, b) => a - b));
   });
 
+  test('the summary names the seconds of the run whose answers were slowest (a stall tells itself)', async () => {
+    // a fake clock: each try takes 250 ms of it; the 9th try answers in 900 ms, at 2.25 s
+    let clock = 0;
+    let tries = 0;
+    const transport = recordingTransport();
+    const stalling: Transport = {
+      send: async (push) => {
+        const outcome = await transport.send(push);
+        clock += 250;
+        return { ...outcome, latencyMs: ++tries === 9 ? 900 : 5 };
+      },
+      close: () => transport.close(),
+    };
+    const summary = await runSimulation({ url: 'x', calls: 4, concurrency: 1, transport: stalling, now: () => clock });
+    expect(summary.latencyMs.worstSeconds[0]).toEqual({ second: 2, count: 4, max: 900 });
+    expect(summary.latencyMs.worstSeconds.slice(1).every((s) => s.max === 5)).toBe(true);
+  });
+
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
     receiver = await startTestReceiver();
     await runSimulation({ url: receiver.url, calls: 30 });

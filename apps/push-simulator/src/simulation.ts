@@ -101,8 +101,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         sleep,
         signal: drain.signal,
         onTry: (outcome, tryNumber) => {
-          stats.recordTry(outcome, tryNumber);
-          options.onTry?.(push, outcome, tryNumber, now());
+          const at = now();
+          stats.recordTry(outcome, tryNumber, at - started);
+          options.onTry?.(push, outcome, tryNumber, at);
           if (tryNumber === 1) firstTryDone();
         },
       }).then(

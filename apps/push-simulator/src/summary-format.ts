@@ -1,4 +1,5 @@
 /** The end-of-run summary as a plain text table (the CLI's default; --json prints the object). */
+import { formatWorstSeconds } from './latency-recorder.js';
 import type { SimulationSummary } from './simulation-stats.js';
 
 export function formatSummaryTable(s: SimulationSummary): string {
@@ -16,6 +17,7 @@ export function formatSummaryTable(s: SimulationSummary): string {
     ['5xx / timeouts / network errors', `${s.serverErrors5xx} / ${s.timeouts} / ${s.networkErrors}`],
     ['throughput', `${s.acksPerSecond} acks/s, ${s.requestsPerSecond} req/s over ${(s.loadElapsedMs / 1000).toFixed(1)} s`],
     ['ack latency ms p50/p95/p99/max', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} / ${s.latencyMs.max} (n=${s.latencyMs.count})`],
+    ['slowest seconds of the run', formatWorstSeconds(s.latencyMs.worstSeconds)],
     ['elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -14,6 +14,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseDurationMs } from '../cli-options.js';
+import { formatWorstSeconds } from '../latency-recorder.js';
 import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { isAcknowledged, type TryOutcome } from '../try-outcome.js';
@@ -328,6 +329,7 @@ function markdown(r: {
     ['ack latency at saturation p50 / p95 / p99 / max (ms)', pcts(c.saturation.summary.latencyMs, true), pcts(v.saturation.summary.latencyMs, true)],
     ['half rate: target / achieved (req/s, open loop)', `${c.halfRate.targetRate} / ${c.halfRate.summary.requestsPerSecond}`, `${v.halfRate.targetRate} / ${v.halfRate.summary.requestsPerSecond}`],
     ['ack latency at half rate p50 / p95 / p99 / max (ms)', pcts(c.halfRate.summary.latencyMs, true), pcts(v.halfRate.summary.latencyMs, true)],
+    ['half rate: slowest seconds of the phase (second: slowest answer)', formatWorstSeconds(c.halfRate.summary.latencyMs.worstSeconds), formatWorstSeconds(v.halfRate.summary.latencyMs.worstSeconds)],
     ['server CPU at saturation / half rate (% of one core)', `${c.saturation.service.cpuPercent} / ${c.halfRate.service.cpuPercent}`, `${v.saturation.service.cpuPercent} / ${v.halfRate.service.cpuPercent}`],
     ['Postgres backends CPU at saturation / half rate (% of one core)', '—', `${v.saturation.postgresCpuPercent ?? '—'} / ${v.halfRate.postgresCpuPercent ?? '—'}`],
     ['load generator CPU at saturation / half rate (% of one core)', `${c.saturation.generatorCpuPercent} / ${c.halfRate.generatorCpuPercent}`, `${v.saturation.generatorCpuPercent} / ${v.halfRate.generatorCpuPercent}`],
