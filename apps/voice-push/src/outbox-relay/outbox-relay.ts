@@ -57,8 +57,6 @@ export interface OutboxRelayOptions {
   drainTimeoutMs: number;
   /** advisory lock key that makes one relay active at a time; null: no lock; default 0x766f7862 */
   lockKey: number | null;
-  /** table name; default 'outbox' */
-  table: string;
   /** also relay the call events from the event log (needs the app's schema); default false */
   callEventLog: boolean;
 }
@@ -73,7 +71,6 @@ export const DEFAULT_OUTBOX_RELAY_OPTIONS: Readonly<OutboxRelayOptions> = Object
   topics: [CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC],
   drainTimeoutMs: 10_000,
   lockKey: 0x766f7862, // 'voxb'
-  table: 'outbox',
   callEventLog: false,
 });
 
@@ -112,7 +109,6 @@ const silentLogger: RelayLogger = { log: () => undefined, warn: () => undefined,
 
 export class OutboxRelay {
   private readonly options: OutboxRelayOptions;
-  private readonly table: string;
   private running = false;
   private stopping = false;
   private loop: Promise<void> | undefined;
@@ -129,9 +125,7 @@ export class OutboxRelay {
     private readonly logger: RelayLogger = silentLogger,
   ) {
     this.options = { ...DEFAULT_OUTBOX_RELAY_OPTIONS, ...stripUndefined(options) };
-    if (!/^[a-z_][a-z0-9_.]*$/i.test(this.options.table)) throw new Error(`bad outbox table name ${this.options.table}`);
     if (this.options.batchSize < 1) throw new Error('batchSize must be at least 1');
-    this.table = this.options.table;
   }
 
   /** Starts the loop in the background; returns at once (Kafka may still be away). */
@@ -190,7 +184,7 @@ export class OutboxRelay {
       const [backlog] = (await this.dataSource.query(RELAY_BACKLOG_SQL)) as RelayBacklog[];
       return backlog?.events ?? 0;
     }
-    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM ${this.table}`);
+    const rows: Array<{ n: number }> = await this.dataSource.query(`SELECT count(*)::int AS n FROM outbox`);
     return rows[0]?.n ?? 0;
   }
 
@@ -234,7 +228,7 @@ export class OutboxRelay {
       const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
-           FROM ${this.table} o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+           FROM outbox o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
       // The log's events go after the outbox rows, and only once the outbox fits in one batch:
@@ -245,7 +239,7 @@ export class OutboxRelay {
       const count = logged.messages.length + rows.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
       await this.publisher.publish([...rows.map(toMessage), ...logged.messages]);
-      if (rows.length > 0) await sql.query(`DELETE FROM ${this.table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      if (rows.length > 0) await sql.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       if (logged.last) await advanceCallEvents(sql, logged.last);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
