@@ -1,4 +1,5 @@
 import type { SqlExecutor } from './event-store.port.js';
+import { POSITION_BLOCK } from './migrations/1764100000001-position-blocks.migration.js';
 
 /**
  * Hands out event positions drawn in blocks from the `events.position` sequence, so an append
@@ -23,8 +24,8 @@ export class PositionAllocator {
 
   constructor(
     private readonly db: SqlExecutor,
-    /** positions a refill takes at least */
-    private readonly blockSize = 1_000,
+    /** positions a refill takes at least: the sequence's step, once migrated */
+    private readonly blockSize = POSITION_BLOCK,
   ) {}
 
   async take(count: number): Promise<string[]> {
