@@ -7,61 +7,32 @@
  *   saturation again, so the ratio compares voice-push with the machine on both sides of it.
  * Writes bench/results/latest.json and latest.md. Settings come from BENCH_* variables (below).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import pg from 'pg';
-import { parseDurationMs } from '../cli-options.js';
 import { formatWorstSeconds } from '../latency-recorder.js';
-import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { isAcknowledged, type TryOutcome } from '../try-outcome.js';
 import type { Push } from '../push.js';
-import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
+import type { ChildService } from './child-service.js';
 import { KafkaLagProbe, type KafkaLagResult } from './kafka-lag.js';
-import { UsageSampler, type ProcessUsage } from './process-stats.js';
+import {
+  kafkaAnswers,
+  log,
+  phase,
+  RESULTS,
+  round,
+  SETTINGS,
+  settleIo,
+  startVoicePush,
+  withCeiling,
+  withScratchDatabase,
+  type PhaseResult,
+  type ScratchDatabase,
+} from './bench-phase.js';
 import { ViewLagProbe, type ViewLagResult } from './view-lag.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../../voice-push/src/outbox-relay/call-event-log.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(here, '../../../../..');
-const RESULTS = resolve(ROOT, 'bench/results');
-const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
-
-const SETTINGS = {
-  concurrency: Number(env('BENCH_CONCURRENCY', '64')),
-  /** the open-loop phase's in-flight cap: higher, so arrivals do not wait for answers */
-  openLoopConcurrency: Number(env('BENCH_OPEN_CONCURRENCY', '256')),
-  warmupMs: parseDurationMs(env('BENCH_WARMUP', '5s'), 'BENCH_WARMUP'),
-  saturationMs: parseDurationMs(env('BENCH_SATURATION', '15s'), 'BENCH_SATURATION'),
-  halfRateMs: parseDurationMs(env('BENCH_HALF', '15s'), 'BENCH_HALF'),
-  /** ack → Kafka is measured in a phase of its own, at the half rate (see benchTarget) */
-  kafkaLagMs: parseDurationMs(env('BENCH_KAFKA_LAG', '10s'), 'BENCH_KAFKA_LAG'),
-  halfRateShare: 0.5,
-  viewLagSampleEvery: 10,
-  seed: 42,
-  timeScale: 0.001,
-  timeoutMs: 3000,
-  // the CLI example's realistic misbehaviour, the same for both targets
-  anomalies: { duplicate: 0.1, reorder: 0.2, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.02, unitMixup: 0.01 },
-  mix: { answered: 0.6, unanswered: 0.25, privacy: 0.1, sms: 0.05 },
-  postgres: env('BENCH_POSTGRES', 'postgres://postgres@127.0.0.1:5432/postgres'),
-  kafka: env('BENCH_KAFKA', '127.0.0.1:9092'),
-  /** e.g. BENCH_SERVICE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile voice-push under load */
-  serviceNodeArgs: env('BENCH_SERVICE_NODE_ARGS', '').split(/\s+/).filter(Boolean),
-};
-
-interface PhaseResult {
-  summary: SimulationSummary;
-  service: ProcessUsage;
-  /** CPU of the service's Postgres backends, % of one core (voice-push only) */
-  postgresCpuPercent: number | null;
-  /** CPU of this process — the load generator — in % of one core */
-  generatorCpuPercent: number;
-  targetRate: number | null;
-}
 
 interface TargetResult {
   name: string;
@@ -75,57 +46,18 @@ interface TargetResult {
   relayDrainMs: number | null;
 }
 
-const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
-
-async function phase(
-  label: string,
-  target: ChildService,
-  options: Partial<SimulationOptions> & { durationMs: number },
-  postgresPids: readonly number[] = [],
-): Promise<PhaseResult> {
-  log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
-  const sampler = new UsageSampler(target.pid, () => postgresPids);
-  const generatorStart = process.cpuUsage();
-  const phaseStart = performance.now();
-  const summary = await runSimulation({
-    url: target.url,
-    concurrency: SETTINGS.concurrency,
-    seed: SETTINGS.seed,
-    timeScale: SETTINGS.timeScale,
-    timeoutMs: SETTINGS.timeoutMs,
-    drainTimeoutMs: 5000,
-    anomalies: SETTINGS.anomalies,
-    mix: SETTINGS.mix,
-    progress: (line) => process.stderr.write(`  ${label} ${line}\n`),
-    ...options,
-  });
-  const usage = sampler.stop();
-  const generator = process.cpuUsage(generatorStart);
-  const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / (performance.now() - phaseStart)) * 100);
-  return {
-    summary,
-    service: usage.main,
-    postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
-    generatorCpuPercent,
-    targetRate: options.rate ?? null,
-  };
-}
-
 async function benchTarget(
   name: string,
   target: ChildService,
-  extras: { db?: pg.Client; dbName?: string; kafkaBrokers?: string[] } = {},
+  extras: { db?: ScratchDatabase; kafkaBrokers?: string[] } = {},
 ): Promise<TargetResult> {
-  const backends = async () =>
-    extras.db
-      ? (await extras.db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [extras.dbName])).rows.map((r) => r.pid)
-      : [];
+  const backends = async () => (extras.db ? extras.db.backends() : []);
   await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
   settleIo();
   const saturation = await phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await backends());
 
   let relayDrainMs: number | null = null;
-  if (extras.kafkaBrokers && extras.db && extras.dbName) relayDrainMs = await relayBacklogEmptyAfter(extras.dbName);
+  if (extras.kafkaBrokers && extras.db) relayDrainMs = await relayBacklogEmptyAfter(extras.db.url);
 
   const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
   /** an open-loop phase at the half rate; `onCdrAck` hears of each call's first acknowledged CDR */
@@ -173,18 +105,6 @@ async function benchTarget(
   };
 }
 
-/**
- * Each measured phase starts with the previous phase's writes on disk: otherwise the kernel writes
- * back the saturation phase's ~300 MB while the half-rate phase runs, and Postgres' WAL flushes
- * wait behind it (commits of 25–67 ms at the moments vmstat showed 96–295 MB written in one
- * second), which put the half-rate p99 at 80–175 ms while a later phase at the same rate measured
- * 29 ms. A sync, not a CHECKPOINT: after a checkpoint every page's first change writes a full-page
- * image, and the phase after it paid for that instead.
- */
-function settleIo(): void {
-  spawnSync('sync');
-}
-
 /** a CDR acknowledged, not its duplicate: from here the call's finalised view is due */
 const isFirstCdrAck = (push: Push, outcome: TryOutcome): boolean =>
   push.kind === 'cdr' && !push.duplicate && isAcknowledged(outcome);
@@ -193,9 +113,9 @@ const isFirstCdrAck = (push: Push, outcome: TryOutcome): boolean =>
  * ms until the service's relay backlog is empty (everything acknowledged so far has reached
  * Kafka): the service's own definition, as its metrics and admin stats count it.
  */
-async function relayBacklogEmptyAfter(dbName: string): Promise<number> {
+async function relayBacklogEmptyAfter(databaseUrl: string): Promise<number> {
   const started = performance.now();
-  const service = new pg.Client({ connectionString: SETTINGS.postgres.replace(/\/[^/]*$/, `/${dbName}`) });
+  const service = new pg.Client({ connectionString: databaseUrl });
   await service.connect();
   try {
     while ((await service.query<RelayBacklog>(RELAY_BACKLOG_SQL)).rows[0]!.events > 0) {
@@ -213,45 +133,23 @@ async function relayBacklogEmptyAfter(dbName: string): Promise<number> {
 async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const startedAt = new Date().toISOString();
-  const [kafkaHost, kafkaPort] = SETTINGS.kafka.split(':');
-  const kafkaUp = await isTcpOpen(kafkaHost!, Number(kafkaPort));
-  log(`Kafka at ${SETTINGS.kafka}: ${kafkaUp ? 'answers' : 'not there, skipping the Kafka lag'}`);
+  const kafkaUp = await kafkaAnswers();
 
   // (1) the ceiling
   const ceilingResult = await withCeiling('latest-ceiling.log', (ceiling) => benchTarget('ceiling', ceiling));
 
   // (2) voice-push on a fresh database
-  const admin = new pg.Client({ connectionString: SETTINGS.postgres });
-  await admin.connect();
-  const dbName = `voice_push_bench_${Date.now()}_${process.pid}`;
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  log(`created database ${dbName}`);
-  let serviceResult: TargetResult;
-  let exitCode: number | null | undefined;
-  try {
-    const service = await startChild({
-      script: resolve(ROOT, 'dist/apps/voice-push/src/main.js'),
-      env: {
-        DATABASE_URL: SETTINGS.postgres.replace(/\/[^/]*$/, `/${dbName}`),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        KAFKA_BROKERS: kafkaUp ? SETTINGS.kafka : '',
-      },
-      port: await freePort(),
-      readyPath: '/health/ready',
-      logFile: resolve(RESULTS, 'latest-voice-push.log'),
-      nodeArgs: SETTINGS.serviceNodeArgs,
-    });
+  const [serviceResult, exitCode] = await withScratchDatabase('voice_push_bench', async (db) => {
+    const service = await startVoicePush(db.url, kafkaUp, 'latest-voice-push.log');
+    let result: TargetResult;
     try {
-      serviceResult = await benchTarget('voice-push', service, { db: admin, dbName, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) });
-    } finally {
-      exitCode = await service.stop();
+      result = await benchTarget('voice-push', service, { db, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) });
+    } catch (error) {
+      await service.stop();
+      throw error;
     }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
-    log(`dropped database ${dbName}`);
-  }
+    return [result, await service.stop()] as const;
+  });
 
   // (3) the ceiling's saturation again: the machine drifts (this one's ceiling measured 13,500 to
   // 24,000 /s on different days), and a ratio against one side only would carry that drift
@@ -290,23 +188,6 @@ async function main(): Promise<void> {
   process.stdout.write(markdown(results));
 }
 
-/** Runs `measure` against a fresh bare-Fastify server. */
-async function withCeiling<T>(logName: string, measure: (ceiling: ChildService) => Promise<T>): Promise<T> {
-  const ceiling = await startChild({
-    script: resolve(here, 'ceiling-server.js'),
-    env: {},
-    port: await freePort(),
-    readyPath: '/',
-    logFile: resolve(RESULTS, logName),
-  });
-  try {
-    return await measure(ceiling);
-  } finally {
-    await ceiling.stop();
-  }
-}
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const pcts = (l: { p50: number; p95: number; p99: number; max?: number }, withMax = false) =>
   [l.p50, l.p95, l.p99, ...(withMax ? [l.max ?? 0] : [])].map((v) => round(v, 2)).join(' / ');
 const failures = (s: SimulationSummary) =>
