@@ -10,7 +10,7 @@ export interface NewEvent {
 }
 
 export interface StoredEvent extends NewEvent {
-  /** uuid given at append; the Kafka envelope's eventId, what consumers dedupe by */
+  /** a UUIDv7 (time-ordered) given at append; the Kafka envelope's eventId, what consumers dedupe by */
   eventId: string;
   position: string; // bigint as a decimal string
   streamId: string;
