@@ -35,4 +35,5 @@ const app = await NestFactory.create<NestFastifyApplication>(ReferenceModule, ne
 app.enableShutdownHooks();
 const port = Number(process.env['PORT'] ?? 0);
 await app.listen(port, '127.0.0.1');
-process.stdout.write(`listening ${port}\n`);
+const address = app.getHttpServer().address();
+process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : port}\n`);
