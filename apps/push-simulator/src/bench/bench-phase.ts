@@ -12,6 +12,7 @@ import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
 import { UsageSampler, type ProcessUsage } from './process-stats.js';
+import { SecondTrace, type TracedSecond } from './second-trace.js';
 
 export const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, '../../../../..');
@@ -49,6 +50,8 @@ export interface PhaseResult {
   /** CPU of this process — the load generator — in % of one core */
   generatorCpuPercent: number;
   targetRate: number | null;
+  /** what the machine and the service did in each second (traced phases only) */
+  seconds: TracedSecond[] | null;
 }
 
 export const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -58,10 +61,13 @@ export async function phase(
   target: ChildService,
   options: Partial<SimulationOptions> & { durationMs: number },
   postgresPids: readonly number[] = [],
+  /** trace each second; `metricsUrl`: the service's /metrics, for its event loop */
+  trace?: { metricsUrl: string | null },
 ): Promise<PhaseResult> {
   log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
   const sampler = new UsageSampler(target.pid, () => postgresPids);
   const generatorStart = process.cpuUsage();
+  const seconds = trace ? new SecondTrace(trace.metricsUrl) : null;
   const phaseStart = performance.now();
   const summary = await runSimulation({
     url: target.url,
@@ -84,6 +90,7 @@ export async function phase(
     postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
     generatorCpuPercent,
     targetRate: options.rate ?? null,
+    seconds: seconds ? await seconds.stop() : null,
   };
 }
 

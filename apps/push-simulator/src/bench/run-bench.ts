@@ -11,7 +11,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import { formatWorstSeconds } from '../latency-recorder.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { isAcknowledged, type TryOutcome } from '../try-outcome.js';
 import type { Push } from '../push.js';
@@ -31,6 +30,7 @@ import {
   type PhaseResult,
   type ScratchDatabase,
 } from './bench-phase.js';
+import { formatWorstSecondsTraced } from './second-trace.js';
 import { ViewLagProbe, type ViewLagResult } from './view-lag.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../../voice-push/src/outbox-relay/call-event-log.js';
 
@@ -75,6 +75,7 @@ async function benchTarget(
         },
       },
       await backends(),
+      { metricsUrl: name === 'voice-push' ? `${target.url}/metrics` : null },
     );
   };
 
@@ -210,7 +211,11 @@ function markdown(r: {
     ['ack latency at saturation p50 / p95 / p99 / max (ms)', pcts(c.saturation.summary.latencyMs, true), pcts(v.saturation.summary.latencyMs, true)],
     ['half rate: target / achieved (req/s, open loop)', `${c.halfRate.targetRate} / ${c.halfRate.summary.requestsPerSecond}`, `${v.halfRate.targetRate} / ${v.halfRate.summary.requestsPerSecond}`],
     ['ack latency at half rate p50 / p95 / p99 / max (ms)', pcts(c.halfRate.summary.latencyMs, true), pcts(v.halfRate.summary.latencyMs, true)],
-    ['half rate: slowest seconds of the phase (second: slowest answer)', formatWorstSeconds(c.halfRate.summary.latencyMs.worstSeconds), formatWorstSeconds(v.halfRate.summary.latencyMs.worstSeconds)],
+    [
+      'half rate: slowest seconds of the phase (second: slowest answer; the machine and the server in that second)',
+      formatWorstSecondsTraced(c.halfRate.summary.latencyMs.worstSeconds, c.halfRate.seconds ?? []),
+      formatWorstSecondsTraced(v.halfRate.summary.latencyMs.worstSeconds, v.halfRate.seconds ?? []),
+    ],
     ['server CPU at saturation / half rate (% of one core)', `${c.saturation.service.cpuPercent} / ${c.halfRate.service.cpuPercent}`, `${v.saturation.service.cpuPercent} / ${v.halfRate.service.cpuPercent}`],
     ['Postgres backends CPU at saturation / half rate (% of one core)', '—', `${v.saturation.postgresCpuPercent ?? '—'} / ${v.halfRate.postgresCpuPercent ?? '—'}`],
     ['load generator CPU at saturation / half rate (% of one core)', `${c.saturation.generatorCpuPercent} / ${c.halfRate.generatorCpuPercent}`, `${v.saturation.generatorCpuPercent} / ${v.halfRate.generatorCpuPercent}`],
