@@ -38,8 +38,8 @@ describe('second trace', () => {
 
   test('each slowest second with what was traced in it', () => {
     const traced = [
-      { second: 3, busyPercent: 97.4, iowaitPercent: 0, stealPercent: 1.6, eventLoopMaxMs: 180.2 },
-      { second: 4, busyPercent: 60, iowaitPercent: 22, stealPercent: 0, eventLoopMaxMs: null },
+      { second: 3, busyPercent: 97.4, iowaitPercent: 0, stealPercent: 1.6, eventLoopMaxMs: 180.2, generatorLoopMaxMs: 12.4 },
+      { second: 4, busyPercent: 60, iowaitPercent: 22, stealPercent: 0, eventLoopMaxMs: null, generatorLoopMaxMs: 95.6 },
     ];
     expect(
       formatWorstSecondsTraced(
@@ -51,8 +51,8 @@ describe('second trace', () => {
         traced,
       ),
     ).toBe(
-      '3 s: 272 ms (n=1167; event loop 180 ms, CPU 97 %, iowait 0 %, steal 2 %), ' +
-        '4 s: 81 ms (n=1100; CPU 60 %, iowait 22 %, steal 0 %), 9 s: 40 ms (n=1000; not traced)',
+      '3 s: 272 ms (n=1167; event loop 180 ms, generator\'s 12 ms, CPU 97 %, iowait 0 %, steal 2 %), ' +
+        '4 s: 81 ms (n=1100; generator\'s 96 ms, CPU 60 %, iowait 22 %, steal 0 %), 9 s: 40 ms (n=1000; not traced)',
     );
     expect(formatWorstSecondsTraced([], traced)).toBe('—');
   });

@@ -1,12 +1,14 @@
 /**
  * What the machine and the service did in each second of a bench phase, to put beside the
  * simulator's slowest seconds: a slow second whose service event loop was blocked is the
- * service's own (CPU, GC); one with high steal or iowait is the machine's (the hypervisor, the
- * disk); one with neither points at the wait for Postgres. Sampled once a second from /proc/stat
- * (Linux) and from the service's /metrics, whose event-loop delay histogram prom-client resets at
+ * service's own (CPU, GC); one with a blocked load generator is the measurement's; one with high
+ * steal or iowait is the machine's (the hypervisor, the disk); one with none of these points at the
+ * wait for Postgres. Sampled once a second from /proc/stat (Linux), from this process's event-loop
+ * delay and from the service's /metrics, whose event-loop delay histogram prom-client resets at
  * every scrape, so each scrape's max is that second's.
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { LatencySecond } from '../latency-recorder.js';
 
 /** The aggregate `cpu` line of /proc/stat, in clock ticks. */
@@ -26,6 +28,8 @@ export interface TracedSecond {
   stealPercent: number;
   /** the service's longest event-loop delay in the second; null without a /metrics to read */
   eventLoopMaxMs: number | null;
+  /** the load generator's (this process's) longest event-loop delay in the second */
+  generatorLoopMaxMs: number;
 }
 
 /** `cpu  user nice system idle iowait irq softirq steal …` → busy (user to softirq), iowait, steal, total */
@@ -62,16 +66,19 @@ export class SecondTrace {
   private readonly timer: NodeJS.Timeout;
   private last = readCpu();
   private pending: Promise<void> = Promise.resolve();
+  private readonly generatorLoop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   /** @param metricsUrl the service's /metrics; without one only the machine is traced */
   constructor(private readonly metricsUrl: string | null) {
     // A scrape now resets the histogram, so the first second's max is that second's.
     if (metricsUrl) void this.eventLoop();
+    this.generatorLoop.enable();
     this.timer = setInterval(() => (this.pending = this.sample()), 1000);
   }
 
   async stop(): Promise<TracedSecond[]> {
     clearInterval(this.timer);
+    this.generatorLoop.disable();
     await this.pending;
     return this.seconds;
   }
@@ -81,7 +88,9 @@ export class SecondTrace {
     const now = readCpu();
     const shares = cpuShares(this.last, now);
     this.last = now;
-    const entry: TracedSecond = { second, ...shares, eventLoopMaxMs: null };
+    const generatorLoopMaxMs = Math.round(this.generatorLoop.max / 1e5) / 10;
+    this.generatorLoop.reset();
+    const entry: TracedSecond = { second, ...shares, eventLoopMaxMs: null, generatorLoopMaxMs };
     this.seconds.push(entry);
     entry.eventLoopMaxMs = await this.eventLoop();
   }
@@ -101,11 +110,14 @@ function readCpu(): CpuTicks {
   return parseCpuLine(readFileSync('/proc/stat', 'utf8'));
 }
 
-/** A traced second as text for the tables: `event loop 180 ms, CPU 97 %, iowait 0 %, steal 2 %`. */
+/**
+ * A traced second as text for the tables:
+ * `event loop 180 ms, generator's 12 ms, CPU 97 %, iowait 0 %, steal 2 %`.
+ */
 export function formatTracedSecond(s: TracedSecond | undefined): string {
   if (!s) return 'not traced';
   const loop = s.eventLoopMaxMs === null ? '' : `event loop ${Math.round(s.eventLoopMaxMs)} ms, `;
-  return `${loop}CPU ${Math.round(s.busyPercent)} %, iowait ${Math.round(s.iowaitPercent)} %, steal ${Math.round(s.stealPercent)} %`;
+  return `${loop}generator's ${Math.round(s.generatorLoopMaxMs)} ms, CPU ${Math.round(s.busyPercent)} %, iowait ${Math.round(s.iowaitPercent)} %, steal ${Math.round(s.stealPercent)} %`;
 }
 
 /** The slowest seconds, each with what the trace saw in it: `4 s: 272 ms (n=1167; event loop …)`. */
