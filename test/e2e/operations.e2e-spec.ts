@@ -91,6 +91,10 @@ describe('operations (contract §6)', () => {
     expect(value('voice_push_pushes_total', { kind: 'status', outcome: 'rejected' })).toBe(1);
     expect(value('voice_push_pushes_total', { kind: 'cdr', outcome: 'accepted' })).toBe(1);
     expect(value('voice_push_ack_seconds_count', { kind: 'status' })).toBe(4);
+    // group commits: the three pushes that wrote events (not the duplicate, not the rejected one)
+    expect(value('voice_push_commit_pushes_sum')).toBe(3);
+    expect(value('voice_push_commit_seconds_count')).toBe(value('voice_push_commit_pushes_count'));
+    expect(value('voice_push_commit_seconds_count')).toBeGreaterThanOrEqual(1);
 
     expect(value('voice_push_sessions', { status: 'OPEN' })).toBe(1);
     expect(value('voice_push_sessions', { status: 'FINALIZED' })).toBe(1);

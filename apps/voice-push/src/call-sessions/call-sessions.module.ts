@@ -10,6 +10,7 @@ import { GetCallHistoryHttpController } from './queries/get-call-history/get-cal
 import { GetCallHttpController } from './queries/get-call/get-call.http.controller.js';
 import { ListCallsHttpController } from './queries/list-calls/list-calls.http.controller.js';
 import { CallSessionWriter } from './write/call-session.writer.js';
+import { CommitMetrics } from './write/commit.metrics.js';
 
 const commandHandlers = [RecordStatusPushHandler, RecordCdrPushHandler, ForceFinaliseCallHandler, FlagOverdueCallsHandler];
 const queryControllers = [ListCallsHttpController, GetCallHistoryHttpController, GetCallHttpController];
@@ -17,7 +18,7 @@ const queryControllers = [ListCallsHttpController, GetCallHistoryHttpController,
 @Module({
   imports: [CqrsModule, ReconciliationModule],
   controllers: queryControllers,
-  providers: [CallSessionWriter, CdrOverdueSweep, ...commandHandlers],
+  providers: [CallSessionWriter, CommitMetrics, CdrOverdueSweep, ...commandHandlers],
   exports: [CallSessionWriter, CdrOverdueSweep],
 })
 export class CallSessionsModule {}

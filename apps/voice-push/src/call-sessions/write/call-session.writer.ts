@@ -17,6 +17,7 @@ import { FollowUpPolicy } from './follow-up.policy.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
 import { CommitBatcher } from './commit-batcher.js';
+import { CommitMetrics } from './commit.metrics.js';
 import { LoadBatcher } from './load-batcher.js';
 import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
@@ -60,11 +61,12 @@ export class CallSessionWriter {
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
     @Inject(APP_CONFIG) config: Pick<AppConfig, 'sessionCacheSize'>,
+    commits: CommitMetrics,
     /** present when Kafka is configured: woken after each commit, so an idle relay sends at once */
     @Optional() private readonly relay?: OutboxRelayService,
   ) {
     this.cache = new SessionCache(config.sessionCacheSize);
-    this.batcher = new CommitBatcher(store, callRowsWithAppend);
+    this.batcher = new CommitBatcher(store, callRowsWithAppend, { observe: (seconds, pushes) => commits.observe(seconds, pushes) });
     this.streams = new LoadBatcher((ids) => store.readStreams(ids), []);
   }
 

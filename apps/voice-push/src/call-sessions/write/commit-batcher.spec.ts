@@ -51,7 +51,8 @@ const request = (streamId: string): AppendRequest => ({
 describe('CommitBatcher', () => {
   test('appends that arrive during a commit go together in the next one, with one batch write', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<string>(store, (extras) => ({ sql: 'upsert', rows: extras }), 1);
+    const observed: Array<{ seconds: number; appends: number }> = [];
+    const batcher = new CommitBatcher<string>(store, (extras) => ({ sql: 'upsert', rows: extras }), { observe: (seconds, appends) => observed.push({ seconds, appends }) });
     store.hold = true;
     const first = batcher.submit(request('a'), 'row-a');
     const rest = ['b', 'c', 'd'].map((s) => batcher.submit(request(s), `row-${s}`));
@@ -59,11 +60,14 @@ describe('CommitBatcher', () => {
     await Promise.all([first, ...rest]);
     expect(store.transactions).toEqual([['a'], ['b', 'c', 'd']]);
     expect(store.alsoWritten).toEqual([['row-a'], ['row-b', 'row-c', 'row-d']]);
+    // each commit is reported once, with its size and a duration
+    expect(observed.map((o) => o.appends)).toEqual([1, 3]);
+    for (const o of observed) expect(o.seconds).toBeGreaterThanOrEqual(0);
   });
 
   test('one bad request fails alone: its neighbours are committed one by one', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), 1);
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
     store.failWhen = (streams) => (streams.includes('bad') ? Object.assign(new Error('value out of range'), { code: '22003' }) : null);
     store.hold = true;
     const first = batcher.submit(request('a'), null);
@@ -76,7 +80,7 @@ describe('CommitBatcher', () => {
 
   test('the database being away fails the whole batch at once (no retry storm)', async () => {
     const store = new RecordingStore();
-    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), 1);
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
     store.hold = true;
     const first = batcher.submit(request('a'), null);
     const results = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));

@@ -11,6 +11,22 @@ interface Pending<T> {
 /** What the whole batch writes besides the events, in the same statement (the read model). */
 export type BatchWrite<T> = (extras: T[]) => AlsoWrite;
 
+/** Told of each batch that committed: how long it took (s) and how many appends it carried. */
+export type CommitObserver = (seconds: number, appends: number) => void;
+
+export interface CommitBatcherOptions {
+  observe?: CommitObserver;
+  /**
+   * Commits running at once; default 1. A commit is one statement (one round trip), and while it
+   * runs the next batch grows; measured here, 1 gave 2,940–3,005 pushes/s against 2,660–2,815 for
+   * 2 and 2,630 for 3 (closed loop, 64 senders). More than one is safe: a call has at most one
+   * append pending (the writer's keyed queue), so two batches never touch the same stream.
+   */
+  maxInFlight?: number;
+  /** appends in one statement at most; default 256 */
+  maxBatch?: number;
+}
+
 /**
  * Group commit: appends that arrive while a commit is in flight wait and then go to Postgres
  * together in one statement, so a burst of pushes costs one round trip and one commit instead of one each.
@@ -21,19 +37,19 @@ export class CommitBatcher<T> {
   private pending: Pending<T>[] = [];
   private inFlight = 0;
 
-  /**
-   * @param maxInFlight commits running at once. One: a commit is one statement (one round trip),
-   *   and while it runs the next batch grows; measured here, 1 gave 2,940–3,005 pushes/s against
-   *   2,660–2,815 for 2 and 2,630 for 3 (closed loop, 64 senders). More than one is safe: a call
-   *   has at most one append pending (the writer's keyed queue), so two batches never touch the
-   *   same stream.
-   */
+  private readonly observe: CommitObserver;
+  private readonly maxInFlight: number;
+  private readonly maxBatch: number;
+
   constructor(
     private readonly store: EventStore,
     private readonly batchWrite: BatchWrite<T>,
-    private readonly maxInFlight = 1,
-    private readonly maxBatch = 256,
-  ) {}
+    options: CommitBatcherOptions = {},
+  ) {
+    this.observe = options.observe ?? (() => undefined);
+    this.maxInFlight = options.maxInFlight ?? 1;
+    this.maxBatch = options.maxBatch ?? 256;
+  }
 
   submit(request: AppendRequest, extra: T): Promise<StoredEvent[]> {
     return new Promise((resolve, reject) => {
@@ -55,7 +71,9 @@ export class CommitBatcher<T> {
 
   private async commit(batch: Pending<T>[]): Promise<void> {
     try {
+      const started = performance.now();
       const stored = await this.append(batch);
+      this.observe((performance.now() - started) / 1000, batch.length);
       batch.forEach((p, i) => p.resolve(stored[i]));
     } catch (error) {
       if (batch.length === 1 || isStorageUnavailable(error)) {
