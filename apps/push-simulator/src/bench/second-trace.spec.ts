@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { cpuShares, eventLoopMaxMs, formatWorstSecondsTraced, parseCpuLine } from './second-trace.js';
+import { commitsBetween, cpuShares, eventLoopMaxMs, formatWorstSecondsTraced, histogramBuckets, parseCpuLine } from './second-trace.js';
 
 const PROC_STAT = `cpu  295334 10 31082 330608 4469 5 9431 219 0 0
 cpu0 147000 5 15000 165000 2200 2 4700 100 0 0
@@ -36,10 +36,29 @@ describe('second trace', () => {
     expect(eventLoopMaxMs('nodejs_eventloop_lag_p99_seconds 0.02\n')).toBeNull();
   });
 
+  test("a histogram's cumulative buckets, and the commits between two readings with the slowest one's bound", () => {
+    const reading = (counts: number[]) =>
+      [0.002, 0.005, 0.01, 0.02, 0.05]
+        .map((le, i) => `voice_push_commit_seconds_bucket{le="${le}"} ${counts[i]}`)
+        .concat(`voice_push_commit_seconds_bucket{le="+Inf"} ${counts[5]}`, 'voice_push_commit_seconds_sum 1.5', `voice_push_commit_seconds_count ${counts[5]}`)
+        .join('\n');
+    const before = histogramBuckets(reading([10, 50, 90, 100, 100, 100]), 'voice_push_commit_seconds');
+    expect(before.get(0.005)).toBe(50);
+    expect(before.get(Infinity)).toBe(100);
+    expect(before.size).toBe(6);
+    // 30 more: 5 under 2 ms, 20 more under 10 ms, the slowest under 50 ms
+    const after = histogramBuckets(reading([15, 60, 115, 125, 130, 130]), 'voice_push_commit_seconds');
+    expect(commitsBetween(before, after)).toEqual({ count: 30, slowestUnderMs: 50 });
+    expect(commitsBetween(before, before)).toEqual({ count: 0, slowestUnderMs: null });
+    const beyond = histogramBuckets(reading([10, 50, 90, 100, 100, 101]), 'voice_push_commit_seconds');
+    expect(commitsBetween(before, beyond)).toEqual({ count: 1, slowestUnderMs: Infinity });
+    expect(histogramBuckets('voice_push_ack_seconds_bucket{le="0.01",kind="status"} 3', 'voice_push_commit_seconds').size).toBe(0);
+  });
+
   test('each slowest second with what was traced in it', () => {
     const traced = [
-      { second: 3, busyPercent: 97.4, iowaitPercent: 0, stealPercent: 1.6, eventLoopMaxMs: 180.2, generatorLoopMaxMs: 12.4 },
-      { second: 4, busyPercent: 60, iowaitPercent: 22, stealPercent: 0, eventLoopMaxMs: null, generatorLoopMaxMs: 95.6 },
+      { second: 3, busyPercent: 97.4, iowaitPercent: 0, stealPercent: 1.6, eventLoopMaxMs: 180.2, generatorLoopMaxMs: 12.4, commits: { count: 40, slowestUnderMs: 200 } },
+      { second: 4, busyPercent: 60, iowaitPercent: 22, stealPercent: 0, eventLoopMaxMs: null, generatorLoopMaxMs: 95.6, commits: null },
     ];
     expect(
       formatWorstSecondsTraced(
@@ -51,7 +70,7 @@ describe('second trace', () => {
         traced,
       ),
     ).toBe(
-      '3 s: 272 ms (n=1167; event loop 180 ms, generator\'s 12 ms, CPU 97 %, iowait 0 %, steal 2 %), ' +
+      '3 s: 272 ms (n=1167; 40 commits (slowest ≤ 200 ms), event loop 180 ms, generator\'s 12 ms, CPU 97 %, iowait 0 %, steal 2 %), ' +
         '4 s: 81 ms (n=1100; generator\'s 96 ms, CPU 60 %, iowait 22 %, steal 0 %), 9 s: 40 ms (n=1000; not traced)',
     );
     expect(formatWorstSecondsTraced([], traced)).toBe('—');

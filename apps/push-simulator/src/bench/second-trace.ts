@@ -3,9 +3,10 @@
  * simulator's slowest seconds: a slow second whose service event loop was blocked is the
  * service's own (CPU, GC); one with a blocked load generator is the measurement's; one with high
  * steal or iowait is the machine's (the hypervisor, the disk); one with none of these points at the
- * wait for Postgres. Sampled once a second from /proc/stat (Linux), from this process's event-loop
- * delay and from the service's /metrics, whose event-loop delay histogram prom-client resets at
- * every scrape, so each scrape's max is that second's.
+ * wait for Postgres, which the service's group commits of that second show. Sampled once a second
+ * from /proc/stat (Linux), from this process's event-loop delay and from the service's /metrics:
+ * its event-loop delay histogram, which prom-client resets at every scrape (so each scrape's max
+ * is that second's), and its commit-time histogram, read as the difference between scrapes.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
@@ -30,6 +31,21 @@ export interface TracedSecond {
   eventLoopMaxMs: number | null;
   /** the load generator's (this process's) longest event-loop delay in the second */
   generatorLoopMaxMs: number;
+  /** the service's group commits that ended in the second; null without a /metrics to read */
+  commits: CommitsInSecond | null;
+}
+
+export interface CommitsInSecond {
+  count: number;
+  /** the histogram bound its slowest commit fits under (ms); Infinity above the last bound */
+  slowestUnderMs: number | null;
+}
+
+/** What one scrape of the service's /metrics tells the trace. */
+interface Scrape {
+  eventLoopMaxMs: number | null;
+  /** cumulative counts of `voice_push_commit_seconds` by upper bound (s) */
+  commitBuckets: Map<number, number>;
 }
 
 /** `cpu  user nice system idle iowait irq softirq steal …` → busy (user to softirq), iowait, steal, total */
@@ -47,6 +63,25 @@ export function parseCpuLine(procStat: string): CpuTicks {
 export function eventLoopMaxMs(metricsText: string): number | null {
   const match = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.eE+-]+)$/m.exec(metricsText);
   return match ? Math.round(Number(match[1]) * 1000 * 10) / 10 : null;
+}
+
+/** The cumulative buckets of histogram `name` in a Prometheus text exposition, by upper bound in s. */
+export function histogramBuckets(metricsText: string, name: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  const line = new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} ([0-9.eE+-]+)$`, 'gm');
+  for (const [, le, count] of metricsText.matchAll(line)) {
+    buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+  }
+  return buckets;
+}
+
+/** The commits between two readings of the commit histogram: how many, and the slowest one's bound. */
+export function commitsBetween(before: Map<number, number>, after: Map<number, number>): CommitsInSecond {
+  const delta = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
+  const count = delta(Infinity);
+  if (count <= 0) return { count: 0, slowestUnderMs: null };
+  const bound = [...after.keys()].sort((a, b) => a - b).find((le) => delta(le) === count)!;
+  return { count, slowestUnderMs: bound === Infinity ? Infinity : Math.round(bound * 1000) };
 }
 
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
@@ -67,11 +102,12 @@ export class SecondTrace {
   private last = readCpu();
   private pending: Promise<void> = Promise.resolve();
   private readonly generatorLoop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private lastCommits: Map<number, number> | null = null;
 
   /** @param metricsUrl the service's /metrics; without one only the machine is traced */
   constructor(private readonly metricsUrl: string | null) {
     // A scrape now resets the histogram, so the first second's max is that second's.
-    if (metricsUrl) void this.eventLoop();
+    if (metricsUrl) this.pending = this.scrape().then((first) => void (this.lastCommits = first?.commitBuckets ?? null));
     this.generatorLoop.enable();
     this.timer = setInterval(() => (this.pending = this.sample()), 1000);
   }
@@ -90,16 +126,22 @@ export class SecondTrace {
     this.last = now;
     const generatorLoopMaxMs = Math.round(this.generatorLoop.max / 1e5) / 10;
     this.generatorLoop.reset();
-    const entry: TracedSecond = { second, ...shares, eventLoopMaxMs: null, generatorLoopMaxMs };
+    const entry: TracedSecond = { second, ...shares, eventLoopMaxMs: null, generatorLoopMaxMs, commits: null };
     this.seconds.push(entry);
-    entry.eventLoopMaxMs = await this.eventLoop();
+    const scrape = await this.scrape();
+    if (!scrape) return;
+    entry.eventLoopMaxMs = scrape.eventLoopMaxMs;
+    if (this.lastCommits) entry.commits = commitsBetween(this.lastCommits, scrape.commitBuckets);
+    this.lastCommits = scrape.commitBuckets;
   }
 
-  private async eventLoop(): Promise<number | null> {
+  private async scrape(): Promise<Scrape | null> {
     if (!this.metricsUrl) return null;
     try {
       const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(900) });
-      return res.ok ? eventLoopMaxMs(await res.text()) : null;
+      if (!res.ok) return null;
+      const text = await res.text();
+      return { eventLoopMaxMs: eventLoopMaxMs(text), commitBuckets: histogramBuckets(text, 'voice_push_commit_seconds') };
     } catch {
       return null; // a scrape that did not answer within the second: no figure for it
     }
@@ -117,7 +159,14 @@ function readCpu(): CpuTicks {
 export function formatTracedSecond(s: TracedSecond | undefined): string {
   if (!s) return 'not traced';
   const loop = s.eventLoopMaxMs === null ? '' : `event loop ${Math.round(s.eventLoopMaxMs)} ms, `;
-  return `${loop}generator's ${Math.round(s.generatorLoopMaxMs)} ms, CPU ${Math.round(s.busyPercent)} %, iowait ${Math.round(s.iowaitPercent)} %, steal ${Math.round(s.stealPercent)} %`;
+  return `${commitsText(s.commits)}${loop}generator's ${Math.round(s.generatorLoopMaxMs)} ms, CPU ${Math.round(s.busyPercent)} %, iowait ${Math.round(s.iowaitPercent)} %, steal ${Math.round(s.stealPercent)} %`;
+}
+
+function commitsText(c: CommitsInSecond | null): string {
+  if (c === null) return '';
+  if (c.count === 0 || c.slowestUnderMs === null) return 'no commit, ';
+  const slowest = c.slowestUnderMs === Infinity ? 'slowest over the last bound' : `slowest ≤ ${c.slowestUnderMs} ms`;
+  return `${c.count} commits (${slowest}), `;
 }
 
 /** The slowest seconds, each with what the trace saw in it: `4 s: 272 ms (n=1167; event loop …)`. */
