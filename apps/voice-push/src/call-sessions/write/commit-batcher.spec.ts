@@ -65,6 +65,22 @@ describe('CommitBatcher', () => {
     for (const o of observed) expect(o.seconds).toBeGreaterThanOrEqual(0);
   });
 
+  test('an observer that throws changes nothing: the batch is committed once and answered', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), {
+      observe: () => {
+        throw new Error('metric broke');
+      },
+    });
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const rest = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));
+    store.releaseHeld();
+    await expect(first).resolves.toHaveLength(1);
+    expect((await rest).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(store.transactions).toEqual([['a'], ['b', 'c']]);
+  });
+
   test('one bad request fails alone: its neighbours are committed one by one', async () => {
     const store = new RecordingStore();
     const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));

@@ -70,17 +70,24 @@ export class CommitBatcher<T> {
   }
 
   private async commit(batch: Pending<T>[]): Promise<void> {
+    const started = performance.now();
+    let stored: StoredEvent[][];
     try {
-      const started = performance.now();
-      const stored = await this.append(batch);
-      this.observe((performance.now() - started) / 1000, batch.length);
-      batch.forEach((p, i) => p.resolve(stored[i]));
+      stored = await this.append(batch);
     } catch (error) {
       if (batch.length === 1 || isStorageUnavailable(error)) {
         for (const p of batch) p.reject(error);
         return;
       }
       for (const p of batch) await this.commit([p]);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(stored[i]));
+    try {
+      this.observe((performance.now() - started) / 1000, batch.length);
+    } catch {
+      // The batch is committed and answered: a failing observer (a metric) must not turn that into
+      // an error or a second append, as it did when it ran inside the append's try.
     }
   }
 
