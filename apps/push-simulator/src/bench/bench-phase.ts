@@ -14,8 +14,8 @@ import { freePort, isTcpOpen, startChild, type ChildService } from './child-serv
 import { UsageSampler, type ProcessUsage } from './process-stats.js';
 import { SecondTrace, type TracedSecond } from './second-trace.js';
 
-export const here = dirname(fileURLToPath(import.meta.url));
-export const ROOT = resolve(here, '../../../../..');
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(here, '../../../../..');
 export const RESULTS = resolve(ROOT, 'bench/results');
 const env = (name: string, fallback: string) => process.env[name]?.trim() || fallback;
 
@@ -106,6 +106,13 @@ export function settleIo(): void {
   spawnSync('sync');
 }
 
+/** A warm-up (closed loop, not kept), the previous writes on disk, then the measured saturation. */
+export async function saturate(name: string, target: ChildService, postgresPids: () => Promise<readonly number[]> = async () => []): Promise<PhaseResult> {
+  await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
+  settleIo();
+  return phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await postgresPids());
+}
+
 /** Runs `measure` against a fresh server started from `script` (a file next to this one). */
 export async function withServer<T>(
   script: string,
@@ -142,9 +149,6 @@ export async function kafkaAnswers(): Promise<boolean> {
 }
 
 export interface ScratchDatabase {
-  /** a connection to the server's maintenance database (BENCH_POSTGRES) */
-  admin: pg.Client;
-  name: string;
   url: string;
   /** the pids of the connections to this database: a server's Postgres backends */
   backends(): Promise<number[]>;
@@ -159,8 +163,6 @@ export async function withScratchDatabase<T>(prefix: string, use: (db: ScratchDa
   log(`created database ${name}`);
   try {
     return await use({
-      admin,
-      name,
       url: SETTINGS.postgres.replace(/\/[^/]*$/, `/${name}`),
       backends: async () =>
         (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).rows.map((r) => r.pid),
@@ -172,9 +174,17 @@ export async function withScratchDatabase<T>(prefix: string, use: (db: ScratchDa
   }
 }
 
-/** voice-push itself (the build in dist/) on `databaseUrl`, publishing to Kafka when `kafka`. */
-export async function startVoicePush(databaseUrl: string, kafka: boolean, logName: string): Promise<ChildService> {
-  return startChild({
+/**
+ * Runs `measure` against voice-push itself (the build in dist/) on `databaseUrl`, publishing to
+ * Kafka when `kafka`; returns what it measured and the service's exit code after SIGTERM.
+ */
+export async function withVoicePush<T>(
+  databaseUrl: string,
+  kafka: boolean,
+  logName: string,
+  measure: (service: ChildService) => Promise<T>,
+): Promise<{ result: T; exitCode: number | null }> {
+  const service = await startChild({
     script: resolve(ROOT, 'dist/apps/voice-push/src/main.js'),
     env: { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', LOG_LEVEL: 'warn', KAFKA_BROKERS: kafka ? SETTINGS.kafka : '' },
     port: await freePort(),
@@ -182,4 +192,12 @@ export async function startVoicePush(databaseUrl: string, kafka: boolean, logNam
     logFile: resolve(RESULTS, logName),
     nodeArgs: SETTINGS.serviceNodeArgs,
   });
+  let result: T;
+  try {
+    result = await measure(service);
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  return { result, exitCode: await service.stop() };
 }

@@ -22,11 +22,12 @@ import {
   phase,
   RESULTS,
   round,
+  saturate,
   SETTINGS,
   settleIo,
-  startVoicePush,
   withCeiling,
   withScratchDatabase,
+  withVoicePush,
   type PhaseResult,
   type ScratchDatabase,
 } from './bench-phase.js';
@@ -52,9 +53,7 @@ async function benchTarget(
   extras: { db?: ScratchDatabase; kafkaBrokers?: string[] } = {},
 ): Promise<TargetResult> {
   const backends = async () => (extras.db ? extras.db.backends() : []);
-  await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
-  settleIo();
-  const saturation = await phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await backends());
+  const saturation = await saturate(name, target, backends);
 
   let relayDrainMs: number | null = null;
   if (extras.kafkaBrokers && extras.db) relayDrainMs = await relayBacklogEmptyAfter(extras.db.url);
@@ -140,25 +139,15 @@ async function main(): Promise<void> {
   const ceilingResult = await withCeiling('latest-ceiling.log', (ceiling) => benchTarget('ceiling', ceiling));
 
   // (2) voice-push on a fresh database
-  const [serviceResult, exitCode] = await withScratchDatabase('voice_push_bench', async (db) => {
-    const service = await startVoicePush(db.url, kafkaUp, 'latest-voice-push.log');
-    let result: TargetResult;
-    try {
-      result = await benchTarget('voice-push', service, { db, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) });
-    } catch (error) {
-      await service.stop();
-      throw error;
-    }
-    return [result, await service.stop()] as const;
-  });
+  const { result: serviceResult, exitCode } = await withScratchDatabase('voice_push_bench', (db) =>
+    withVoicePush(db.url, kafkaUp, 'latest-voice-push.log', (service) =>
+      benchTarget('voice-push', service, { db, ...(kafkaUp ? { kafkaBrokers: [SETTINGS.kafka] } : {}) }),
+    ),
+  );
 
   // (3) the ceiling's saturation again: the machine drifts (this one's ceiling measured 13,500 to
   // 24,000 /s on different days), and a ratio against one side only would carry that drift
-  const ceilingAgain = await withCeiling('latest-ceiling-again.log', async (ceiling) => {
-    await phase('ceiling-again/warm-up', ceiling, { durationMs: SETTINGS.warmupMs });
-    settleIo();
-    return phase('ceiling-again/saturation', ceiling, { durationMs: SETTINGS.saturationMs });
-  });
+  const ceilingAgain = await withCeiling('latest-ceiling-again.log', (ceiling) => saturate('ceiling-again', ceiling));
 
   const pushesPerSecond = serviceResult.saturation.summary.acksPerSecond;
   const before = ceilingResult.saturation.summary.acksPerSecond;

@@ -11,19 +11,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
-import type { ChildService } from './child-service.js';
 import {
   kafkaAnswers,
   log,
-  phase,
   RESULTS,
   round,
+  saturate,
   SETTINGS,
-  settleIo,
-  startVoicePush,
   withCeiling,
   withScratchDatabase,
   withServer,
+  withVoicePush,
   type PhaseResult,
 } from './bench-phase.js';
 
@@ -31,12 +29,6 @@ interface Rung {
   name: string;
   adds: string;
   saturation: PhaseResult;
-}
-
-async function saturate(name: string, server: ChildService, postgresPids: () => Promise<number[]> = async () => []): Promise<PhaseResult> {
-  await phase(`${name}/warm-up`, server, { durationMs: SETTINGS.warmupMs });
-  settleIo();
-  return phase(`${name}/saturation`, server, { durationMs: SETTINGS.saturationMs }, await postgresPids());
 }
 
 /** a reference server that writes to Postgres, on a database of its own */
@@ -48,12 +40,8 @@ const withDatabaseServer = (script: string, name: string) =>
 /** voice-push on a database of its own; `kafka`: with its relay publishing to the bench's broker */
 const voicePushRung = (kafka: boolean) =>
   withScratchDatabase('voice_push_reference', async (db) => {
-    const service = await startVoicePush(db.url, kafka, `references-voice-push${kafka ? '' : '-no-kafka'}.log`);
-    try {
-      return await saturate(kafka ? 'voice-push' : 'voice-push-no-kafka', service, db.backends);
-    } finally {
-      await service.stop();
-    }
+    const name = kafka ? 'voice-push' : 'voice-push-no-kafka';
+    return (await withVoicePush(db.url, kafka, `references-${name}.log`, (service) => saturate(name, service, db.backends))).result;
   });
 
 async function main(): Promise<void> {
