@@ -72,9 +72,13 @@ export class LatencyRecorder {
   }
 }
 
-/** The worst seconds as text for the tables: `8 s: 181 ms (n=1320), 3 s: 65 ms (n=1309)`. */
-export function formatWorstSeconds(seconds: readonly LatencySecond[]): string {
-  return seconds.length === 0 ? '—' : seconds.map((s) => `${s.second} s: ${Math.round(s.max)} ms (n=${s.count})`).join(', ');
+/**
+ * The worst seconds as text for the tables: `8 s: 181 ms (n=1320), 3 s: 65 ms (n=1309)`; with
+ * `about`, what else is known of each second goes into its parentheses (`(n=1320; …)`).
+ */
+export function formatWorstSeconds(seconds: readonly LatencySecond[], about?: (s: LatencySecond) => string): string {
+  if (seconds.length === 0) return '—';
+  return seconds.map((s) => `${s.second} s: ${Math.round(s.max)} ms (n=${s.count}${about ? `; ${about(s)}` : ''})`).join(', ');
 }
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

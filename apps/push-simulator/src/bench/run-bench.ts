@@ -59,8 +59,11 @@ async function benchTarget(
   if (extras.kafkaBrokers && extras.db) relayDrainMs = await relayBacklogEmptyAfter(extras.db.url);
 
   const rate = Math.max(1, Math.round(saturation.summary.acksPerSecond * SETTINGS.halfRateShare));
-  /** an open-loop phase at the half rate; `onCdrAck` hears of each call's first acknowledged CDR */
-  const openLoop = async (label: string, durationMs: number, onCdrAck: (callId: string, at: number) => void) => {
+  /**
+   * An open-loop phase at the half rate; `onCdrAck` hears of each call's first acknowledged CDR;
+   * `traced`: each second traced (second-trace.ts), for the phase whose slowest seconds are shown.
+   */
+  const openLoop = async (label: string, durationMs: number, onCdrAck: (callId: string, at: number) => void, traced = false) => {
     settleIo();
     return phase(
       `${name}/${label}`,
@@ -74,15 +77,20 @@ async function benchTarget(
         },
       },
       await backends(),
-      { metricsUrl: name === 'voice-push' ? `${target.url}/metrics` : null },
+      traced ? { metricsUrl: name === 'voice-push' ? `${target.url}/metrics` : null } : undefined,
     );
   };
 
   const view = name === 'voice-push' ? new ViewLagProbe(target.url) : null;
   let cdrAcks = 0;
-  const halfRate = await openLoop('half-rate', SETTINGS.halfRateMs, (callId, at) => {
-    if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(callId, at);
-  });
+  const halfRate = await openLoop(
+    'half-rate',
+    SETTINGS.halfRateMs,
+    (callId, at) => {
+      if (view && cdrAcks++ % SETTINGS.viewLagSampleEvery === 0) view.track(callId, at);
+    },
+    true,
+  );
 
   // Its own phase: a consumer decoding every finalised view takes CPU from the two cores the
   // acknowledgements of the half-rate phase are measured on (there p50 went from 3.5 to 9 ms).
