@@ -8,6 +8,8 @@ class RecordingStore extends EventStore {
   failWhen: (streams: string[]) => Error | null = () => null;
   private release: (() => void) | null = null;
   hold = false;
+  /** appendMany calls, failed ones included */
+  attempts = 0;
 
   async append(request: AppendRequest): Promise<StoredEvent[]> {
     return (await this.appendMany([request]))[0];
@@ -17,6 +19,7 @@ class RecordingStore extends EventStore {
 
   async appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite) {
     const streams = requests.map((r) => r.streamId);
+    this.attempts += 1;
     if (this.hold) await new Promise<void>((resolve) => (this.release = resolve));
     const error = this.failWhen(streams);
     if (error) throw error;
@@ -105,5 +108,26 @@ describe('CommitBatcher', () => {
     await expect(first).rejects.toThrow('ECONNREFUSED');
     expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(store.transactions).toEqual([]);
+  });
+
+  test('appends waiting behind a commit that found the database away fail with it, without an attempt of their own', async () => {
+    // In an outage each attempt waits for the pool's connect timeout (2 s): a push queued behind
+    // a failing commit would wait for that one and then for its own, past the sender's 3 s try.
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const waiting = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));
+    store.failWhen = () => new Error('timeout exceeded when trying to connect');
+    store.releaseHeld();
+    await expect(first).rejects.toThrow('timeout exceeded');
+    expect((await waiting).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(store.attempts).toBe(1);
+
+    // the next append tries again: the database may be back
+    store.failWhen = () => null;
+    await batcher.submit(request('d'), null);
+    expect(store.attempts).toBe(2);
+    expect(store.transactions).toEqual([['d']]);
   });
 });

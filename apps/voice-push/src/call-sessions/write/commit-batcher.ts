@@ -31,7 +31,8 @@ export interface CommitBatcherOptions {
  * Group commit: appends that arrive while a commit is in flight wait and then go to Postgres
  * together in one statement, so a burst of pushes costs one round trip and one commit instead of one each.
  * A batch that fails for any reason but the database being away is retried request by request,
- * so one stream's conflict (or one bad row) never fails its neighbours.
+ * so one stream's conflict (or one bad row) never fails its neighbours. When the database is away,
+ * the batch and every append waiting behind it fail at once (answered 503; the sender retries).
  */
 export class CommitBatcher<T> {
   private pending: Pending<T>[] = [];
@@ -75,8 +76,15 @@ export class CommitBatcher<T> {
     try {
       stored = await this.append(batch);
     } catch (error) {
-      if (batch.length === 1 || isStorageUnavailable(error)) {
-        for (const p of batch) p.reject(error);
+      if (isStorageUnavailable(error)) {
+        // The appends waiting behind this commit fail with it: an attempt of their own would make
+        // them wait for the pool's connect timeout once more, past the sender's 3 s try, only to
+        // be answered 503 all the same. The next append to arrive tries again.
+        for (const p of [...batch, ...this.pending.splice(0)]) p.reject(error);
+        return;
+      }
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
         return;
       }
       for (const p of batch) await this.commit([p]);
