@@ -23,6 +23,7 @@ import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
+import { isStorageUnavailable } from '../../database/storage-errors.js';
 import type { AppConfig } from '../../config/app-config.js';
 
 export interface WriteResult {
@@ -56,6 +57,9 @@ export class CallSessionWriter {
   private readonly batcher: CommitBatcher<CallRow>;
   /** cache misses (mostly new calls) read together */
   private readonly streams: LoadBatcher<StoredEvent[]>;
+  /** storage failures so far, and the last: what a command that waited behind its call's last one checks */
+  private storageFailures = 0;
+  private lastStorageFailure: unknown;
 
   constructor(
     private readonly store: EventStore,
@@ -72,7 +76,15 @@ export class CallSessionWriter {
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
     const callId = commandCallId(command);
-    return this.queue.run(callId, () => this.executeWithRetry(callId, command, context));
+    const failuresBefore = this.storageFailures;
+    return this.queue.run(callId, () => {
+      // Postgres was found away while this command waited behind its call's previous one (the
+      // platform's retry of one push and the call's next push overlap): an attempt of its own would
+      // add the pool's connect timeout to that wait, past the sender's 3 s try, only to be answered
+      // 503 all the same. The first command that did not wait tries again.
+      if (this.storageFailures !== failuresBefore) return Promise.reject(this.lastStorageFailure);
+      return this.executeWithRetry(callId, command, context);
+    });
   }
 
   /** Waits for every write already accepted (graceful shutdown). */
@@ -100,6 +112,10 @@ export class CallSessionWriter {
         return await this.executeOnce(callId, command, context);
       } catch (error) {
         this.cache.delete(callId);
+        if (isStorageUnavailable(error)) {
+          this.storageFailures += 1;
+          this.lastStorageFailure = error;
+        }
         if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
         this.logger.warn(`callId=${callId} another writer appended first; retrying (attempt ${attempt})`);
       }

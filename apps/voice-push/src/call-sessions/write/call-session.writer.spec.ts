@@ -1,0 +1,89 @@
+import { describe, expect, test } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { EventStore, type AppendRequest, type StoredEvent } from '#event-store';
+import { aStatusPush, recordStatus, T0 } from '#testing';
+import { CallSessionWriter } from './call-session.writer.js';
+import { CommitMetrics } from './commit.metrics.js';
+import type { FollowUpPolicy } from './follow-up.policy.js';
+
+/** Appends are held until released, then fail while `away` is set (Postgres unreachable). */
+class OutageStore extends EventStore {
+  attempts = 0;
+  away = false;
+  private held: Array<() => void> = [];
+
+  async append(request: AppendRequest): Promise<StoredEvent[]> {
+    return (await this.appendMany([request]))[0]!;
+  }
+
+  async appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]> {
+    this.attempts += 1;
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    if (this.away) throw new Error('timeout exceeded when trying to connect');
+    return requests.map((r) =>
+      r.events.map((e, i) => ({ ...e, eventId: `${r.streamId}-${r.expectedVersion + i}`, position: '0', streamId: r.streamId, version: r.expectedVersion + i + 1, recordedAt: new Date(0) })),
+    );
+  }
+
+  /** lets the held appends go on (and the next ones, once they arrive) */
+  async release(): Promise<void> {
+    for (let i = 0; i < 5; i++) {
+      for (const go of this.held.splice(0)) go();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async readStream(): Promise<StoredEvent[]> {
+    return [];
+  }
+  async readStreams(ids: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    return new Map(ids.map((id) => [id, []]));
+  }
+  async readAll(): Promise<StoredEvent[]> {
+    return [];
+  }
+}
+
+const noFollowUps: FollowUpPolicy = { after: () => [] };
+const writerOn = (store: EventStore) => new CallSessionWriter(store, noFollowUps, { sessionCacheSize: 100 }, new CommitMetrics(new Registry()));
+const status = (callId: string, eventType: number) => recordStatus(aStatusPush({ callId, eventType, eventTime: T0 + eventType }));
+
+describe('CallSessionWriter while Postgres is away', () => {
+  test("a call's command that waited behind one that found Postgres away fails with it, without an attempt of its own", async () => {
+    // The platform retries a 503 at once while the call's next push is already on its way: the two
+    // meet in the call's queue. Without this the second would wait for the first's connect timeout
+    // and then for its own, past the sender's 3 s try.
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    store.away = true;
+    const first = writer.execute(status('call-1', 1));
+    const second = writer.execute(status('call-1', 2));
+    const settled = Promise.allSettled([first, second]);
+    await store.release();
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await expect(second).rejects.toThrow('timeout exceeded when trying to connect');
+    expect(store.attempts).toBe(1);
+
+    // a command that did not wait tries again, and gets through once Postgres is back
+    store.away = false;
+    const third = writer.execute(status('call-1', 2));
+    await store.release();
+    expect((await third).events.map((e) => e.type)).toEqual(['StatusRecorded']);
+    expect(store.attempts).toBe(2);
+  });
+
+  test("other calls' commands are not touched: one that did not wait makes its own attempt", async () => {
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    store.away = true;
+    const first = writer.execute(status('call-1', 1));
+    const failed = expect(first).rejects.toThrow('timeout exceeded');
+    await store.release();
+    await failed;
+    store.away = false;
+    const other = writer.execute(status('call-2', 1));
+    await store.release();
+    expect((await other).outcome).toBe('applied');
+    expect(store.attempts).toBe(2);
+  });
+});
