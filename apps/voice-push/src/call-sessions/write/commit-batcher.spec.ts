@@ -118,4 +118,22 @@ describe('CommitBatcher', () => {
     expect(store.attempts).toBe(2);
     expect(store.transactions).toEqual([['d']]);
   });
+
+  test('the database found away while a failed batch is retried one by one fails the rest of it at once', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const results = Promise.allSettled(['b', 'bad', 'c'].map((s) => batcher.submit(request(s), null)));
+    // the batch fails on a bad row; by the time it is retried one by one, Postgres is gone
+    store.failWhen = (streams) => {
+      if (streams.length > 1) return Object.assign(new Error('value out of range'), { code: '22003' });
+      return streams[0] === 'a' ? null : new Error('timeout exceeded when trying to connect');
+    };
+    store.releaseHeld();
+    await expect(first).resolves.toHaveLength(1);
+    expect((await results).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // a, the batch of three, then b alone: bad and c make no attempt of their own
+    expect(store.attempts).toBe(3);
+  });
 });

@@ -70,25 +70,32 @@ export class CommitBatcher<T> {
     }
   }
 
-  private async commit(batch: Pending<T>[]): Promise<void> {
+  /**
+   * Commits `batch`; `waiting`: appends taken with it but not tried yet (the rest of a batch being
+   * retried one by one). Returns false when it found the database away: then the batch, `waiting`
+   * and every append pending have failed.
+   */
+  private async commit(batch: Pending<T>[], waiting: Pending<T>[] = []): Promise<boolean> {
     const started = performance.now();
     let stored: StoredEvent[][];
     try {
       stored = await this.append(batch);
     } catch (error) {
       if (isStorageUnavailable(error)) {
-        // The appends waiting behind this commit fail with it: an attempt of their own would make
-        // them wait for the pool's connect timeout once more, past the sender's 3 s try, only to
-        // be answered 503 all the same. The next append to arrive tries again.
-        for (const p of [...batch, ...this.pending.splice(0)]) p.reject(error);
-        return;
+        // Every append not yet tried fails with it: an attempt of its own would make it wait for
+        // the pool's connect timeout once more, past the sender's 3 s try, only to be answered 503
+        // all the same. The next append to arrive tries again.
+        for (const p of [...batch, ...waiting, ...this.pending.splice(0)]) p.reject(error);
+        return false;
       }
       if (batch.length === 1) {
         batch[0]!.reject(error);
-        return;
+        return true;
       }
-      for (const p of batch) await this.commit([p]);
-      return;
+      for (const [i, p] of batch.entries()) {
+        if (!(await this.commit([p], batch.slice(i + 1)))) return false;
+      }
+      return true;
     }
     batch.forEach((p, i) => p.resolve(stored[i]));
     try {
@@ -97,6 +104,7 @@ export class CommitBatcher<T> {
       // The batch is committed and answered: a failing observer (a metric) must not turn that into
       // an error or a second append, as it did when it ran inside the append's try.
     }
+    return true;
   }
 
   private append(batch: Pending<T>[]): Promise<StoredEvent[][]> {
