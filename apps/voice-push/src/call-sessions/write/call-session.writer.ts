@@ -57,7 +57,11 @@ export class CallSessionWriter {
   private readonly batcher: CommitBatcher<CallRow>;
   /** cache misses (mostly new calls) read together */
   private readonly streams: LoadBatcher<StoredEvent[]>;
-  /** storage failures so far, and the last: what a command that waited behind its call's last one checks */
+  /**
+   * Storage failures so far, and the last: what a command that waited behind its call's last one
+   * checks. A count, not the error alone: a failed batch rejects all its commands with one error
+   * object, so the same error can arrive again after a command started waiting.
+   */
   private storageFailures = 0;
   private lastStorageFailure: unknown;
 
