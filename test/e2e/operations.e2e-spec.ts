@@ -119,6 +119,35 @@ describe('operations (contract §6)', () => {
     expect(metricValue((await metricsText(service)).text, 'voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(90);
   });
 
+  test('a database gauge that cannot answer in time is cancelled in Postgres, not left running on a pooled connection', async () => {
+    // the sessions gauges count `calls`: a lock held elsewhere makes that count wait
+    const before = metricValue((await metricsText(service)).text, 'voice_push_metrics_query_failures_total', { query: 'sessions' }) ?? 0;
+    const blocker = service.db.createQueryRunner();
+    await blocker.startTransaction();
+    try {
+      await blocker.query('LOCK TABLE calls IN ACCESS EXCLUSIVE MODE');
+      const scrape = await metricsText(service);
+      expect(scrape.status).toBe(200);
+      expect(metricValue(scrape.text, 'voice_push_sessions', { status: 'OPEN' })).toBeUndefined();
+      expect(metricValue(scrape.text, 'voice_push_relay_lag_events')).toBeGreaterThanOrEqual(0); // the other gauges answered
+      const next = await metricsText(service);
+      expect(metricValue(next.text, 'voice_push_metrics_query_failures_total', { query: 'sessions' })).toBeGreaterThan(before);
+      // Postgres gave the count up itself: no backend of the service still waits for the lock
+      // (a count given up only by the client would wait on, on a connection the pool hands to a push)
+      const waiting = await service.db.query(
+        `SELECT pid FROM pg_stat_activity
+          WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+      );
+      expect(waiting).toEqual([]);
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    // and the pool is clean: the gauges answer again
+    const after = await metricsText(service);
+    expect(metricValue(after.text, 'voice_push_sessions', { status: 'OPEN' })).toBeGreaterThanOrEqual(0);
+  }, 30_000);
+
   test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {
     const page = await fetch(`${service.url}/docs`);
     expect(page.status).toBe(200);
