@@ -3,7 +3,6 @@ export { PostgresEventStore, toStoredEvent, type EventRow } from './postgres-eve
 export { insertOutboxMessages } from './outbox-rows.js';
 export { QueryRunnerSqlExecutor, sqlExecutor } from './sql-executor.js';
 export { preparedQuery } from './prepared-query.js';
-export { isReadTimeout, releaseBroken } from './broken-connection.js';
 export {
   eventStoreMigrations,
   CreateEvents1764000000000,

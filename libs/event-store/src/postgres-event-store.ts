@@ -7,7 +7,6 @@ import {
   type OutboxMessage,
   type StoredEvent,
 } from './event-store.port.js';
-import { isReadTimeout, releaseBroken } from './broken-connection.js';
 import { newEventId } from './event-id.js';
 import { insertOutboxSql, outboxRows } from './outbox-rows.js';
 import { PositionAllocator } from './position-allocator.js';
@@ -302,3 +301,16 @@ export class PostgresEventStore extends EventStore {
     await runner.startTransaction(level && level !== 'READ COMMITTED' ? 'READ COMMITTED' : undefined);
   }
 }
+
+/** pg's client-side `query_timeout` fired: the connection may still have the query outstanding. */
+function isReadTimeout(err: unknown): boolean {
+  const cause = (err as { driverError?: unknown })?.driverError ?? err;
+  return cause instanceof Error && cause.message === 'Query read timeout';
+}
+
+async function releaseBroken(runner: QueryRunner, err: unknown): Promise<void> {
+  // TypeORM's Postgres runner passes the error on to pg-pool, which then ends the client.
+  const pgRunner = runner as QueryRunner & { releasePostgresConnection?: (e: unknown) => Promise<void> };
+  await (pgRunner.releasePostgresConnection?.(err) ?? runner.release());
+}
+

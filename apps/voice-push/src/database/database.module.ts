@@ -1,13 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-store';
 import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-create-calls-read-model.js';
 import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
 import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
 import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-hot-updates.js';
 import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
+import { runMigrations } from './run-migrations.js';
+
+/** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
+export const STATEMENT_TIMEOUT_MS = 1_500;
 
 export const appMigrations = [
   ...eventStoreMigrations,
@@ -26,29 +30,38 @@ export class DatabaseModule {
       module: DatabaseModule,
       global: true,
       imports: [
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          // Passed explicitly: TypeORM's own require('pg') fails under jest's ESM loader.
-          driver: pg,
-          url: databaseUrl,
-          synchronize: false,
-          migrations: appMigrations,
-          migrationsRun: true,
-          migrationsTransactionMode: 'each',
-          logging: ['error', 'migration'],
-          // Fail fast while Postgres is away, so the sender gets its 503 quickly and retries.
-          extra: {
-            max: 20,
-            connectionTimeoutMillis: 2_000,
-            // A connection Postgres stopped answering on (a partition) must not hold a push past
-            // the sender's 3 s: the client gives up after 2 s and the push is answered 503.
-            query_timeout: 2_000,
-            keepAlive: true,
-            statement_timeout: 10_000,
-            application_name: 'voice-push',
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            type: 'postgres' as const,
+            // Passed explicitly: TypeORM's own require('pg') fails under jest's ESM loader.
+            driver: pg,
+            url: databaseUrl,
+            synchronize: false,
+            // run before the pool opens, on a connection without the pool's timeouts (run-migrations.ts)
+            migrationsRun: false,
+            logging: ['error' as const],
+            // Fail fast while Postgres is away, so the sender gets its 503 quickly and retries.
+            extra: {
+              max: 20,
+              connectionTimeoutMillis: 2_000,
+              // A connection Postgres stopped answering on (a partition) must not hold a push past
+              // the sender's 3 s: the client gives up after 2 s and the push is answered 503.
+              query_timeout: 2_000,
+              // Postgres gives a slow statement up first, so the client's timeout above means only
+              // "no answer": a statement abandoned by the client alone would run on, and whoever
+              // got its pooled connection next would wait behind it.
+              statement_timeout: STATEMENT_TIMEOUT_MS,
+              keepAlive: true,
+              application_name: 'voice-push',
+            },
+            retryAttempts: 3,
+            retryDelay: 1_000,
+          }),
+          // inside TypeORM's retries: Postgres may still be starting
+          dataSourceFactory: async (options) => {
+            await runMigrations(databaseUrl, appMigrations);
+            return new DataSource(options!).initialize();
           },
-          retryAttempts: 3,
-          retryDelay: 1_000,
         }),
       ],
       providers: [

@@ -2,12 +2,8 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { isReadTimeout, releaseBroken } from '#event-store';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
-
-/** Postgres cancels a scrape's query after this long; its gauges are then left out of the scrape. */
-export const SCRAPE_QUERY_TIMEOUT_MS = 1_500;
 
 const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
 const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
@@ -185,27 +181,16 @@ export class OperationsMetrics {
   }
 
   /**
-   * Each query carries its own `statement_timeout`, so Postgres itself gives up a slow one (a lock,
-   * a table grown large). A query given up only by this client would go on running on its pooled
-   * connection, and the push handed that connection next would wait behind it.
+   * Postgres gives a slow query up itself after the pool's statement timeout (a lock, a table grown
+   * large): the gauges that read it are left out of this scrape, and the connection is free again.
    */
   private async query<T>(what: string, sql: string): Promise<T[] | null> {
-    const runner = this.db.createQueryRunner();
-    let broken: unknown = null;
     try {
-      await runner.startTransaction();
-      await runner.query(`SET LOCAL statement_timeout = ${SCRAPE_QUERY_TIMEOUT_MS}`);
-      const rows = (await runner.query(sql)) as T[];
-      await runner.commitTransaction();
-      return rows;
+      return (await this.db.query(sql)) as T[];
     } catch (error) {
-      if (isReadTimeout(error)) broken = error;
-      else if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       this.queryFailures.inc({ query: what });
       this.logger.warn(`metrics: ${what} left out of this scrape: ${(error as Error).message}`);
       return null;
-    } finally {
-      await (broken ? releaseBroken(runner, broken) : runner.release());
     }
   }
 }

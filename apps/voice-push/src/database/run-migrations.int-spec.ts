@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
+import { appMigrations } from './database.module.js';
+import { runMigrations } from './run-migrations.js';
+
+/** Stands for an index built on a production-size table: longer than the service pool's 2 s. */
+class SlowMigration1799999999999 implements MigrationInterface {
+  readonly name = 'SlowMigration1799999999999';
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('SELECT pg_sleep(2.5)');
+    await q.query('CREATE INDEX calls_slow_migration_probe ON calls (finalized_at)');
+  }
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP INDEX calls_slow_migration_probe');
+  }
+}
+
+describe('runMigrations (start-up, on a connection of its own)', () => {
+  let db: TempDatabase;
+  beforeAll(async () => {
+    db = await createTempDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  test('runs every pending migration once, a statement longer than the service pool allows included', async () => {
+    const migrations = [...appMigrations, SlowMigration1799999999999];
+    const ran = await runMigrations(db.url, migrations);
+    expect([...ran].sort()).toEqual(migrations.map((m) => new m().name).sort());
+    expect(ran.at(-1)).toBe('SlowMigration1799999999999'); // in timestamp order
+    const check = await db.dataSource([]);
+    const [index] = await check.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'calls_slow_migration_probe'`);
+    expect(index.n).toBe(1);
+    // applied migrations are not run again
+    expect(await runMigrations(db.url, migrations)).toEqual([]);
+  }, 30_000);
+});
