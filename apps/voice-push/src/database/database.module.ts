@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -59,7 +59,8 @@ export class DatabaseModule {
           }),
           // inside TypeORM's retries: Postgres may still be starting
           dataSourceFactory: async (options) => {
-            await runMigrations(databaseUrl, appMigrations);
+            const ran = await runMigrations(databaseUrl, appMigrations);
+            if (ran.length > 0) new Logger('Database').log(`migrations run: ${ran.join(', ')}`);
             return new DataSource(options!).initialize();
           },
         }),

@@ -19,7 +19,7 @@ export async function runMigrations(databaseUrl: string, migrations: MigrationCl
     url: databaseUrl,
     migrations,
     migrationsTransactionMode: 'each',
-    logging: ['error', 'migration'],
+    logging: ['error'],
     extra: { max: 1, connectionTimeoutMillis: 10_000, statement_timeout: 0, application_name: 'voice-push-migrations' },
   });
   await dataSource.initialize();
