@@ -323,12 +323,13 @@ describe('admin: POST /admin/projections/rebuild', () => {
     // damaged: a row lost, a row wrong, a row with no events behind it
     await service.db.query(`DELETE FROM calls WHERE call_id = $1`, [calls[1]!.callId]);
     await service.db.query(`UPDATE calls SET view = '{}', status = 'OPEN', cdr_overdue = true WHERE call_id = $1`, [calls[2]!.callId]);
+    // (orphans are deleted 5,000 rows of `calls` at a time: these span three batches, among the live rows)
     await service.db.query(
       `INSERT INTO calls (call_id, status, reconciliation_status, version, opened_at, last_push_at, view)
-       VALUES ('orphan', 'OPEN', 'PENDING', 1, now(), now(), '{}')`,
+       SELECT 'orphan-' || n, 'OPEN', 'PENDING', 1, now(), now(), '{}' FROM generate_series(1, 10001) AS n`,
     );
     const repaired = await rebuild();
-    expect(repaired).toMatchObject({ streams: 12, rowsChanged: 2, orphansDeleted: 1, error: null });
+    expect(repaired).toMatchObject({ streams: 12, rowsChanged: 2, orphansDeleted: 10001, error: null });
     expect(await snapshot()).toEqual(live);
 
     // the service keeps working on the rebuilt model

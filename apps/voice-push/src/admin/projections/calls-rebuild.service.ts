@@ -8,6 +8,7 @@ import { CallSessionWriter } from '../../call-sessions/write/call-session.writer
 
 /** Streams folded per round trip (each one statement to read, one to write). */
 const STREAMS_PER_BATCH = 500;
+const ORPHANS_PER_BATCH = 5_000;
 const PROGRESS_LOG_EVERY_MS = 5_000;
 const JOBS_KEPT = 20;
 
@@ -122,13 +123,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
           this.logger.log(`rebuild ${job.id}: ${job.streams} calls, ${job.events} events, ${job.rowsChanged} rows repaired so far`);
         }
       }
-      // (a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count])
-      const [orphans] = (await this.db.query(
-        `WITH deleted AS (
-           DELETE FROM calls c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = c.call_id) RETURNING 1)
-         SELECT count(*)::int AS n FROM deleted`,
-      )) as { n: number }[];
-      job.orphansDeleted = orphans?.n ?? 0;
+      job.orphansDeleted = await this.deleteOrphans();
       job.status = 'succeeded';
       this.logger.log(
         `rebuild ${job.id} done: ${job.streams} calls from ${job.events} events; ${job.rowsChanged} rows repaired, ` +
@@ -142,6 +137,33 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
       job.finishedAt = new Date().toISOString();
       // states are folded from events, never from `calls`; forgetting them is for good measure
       this.writer.forgetCachedSessions();
+    }
+  }
+
+  /**
+   * `calls` rows whose call has no events, deleted ORPHANS_PER_BATCH rows of `calls` at a time in
+   * call id order: one statement over the whole table would outlast the pool's statement timeout
+   * on a table of production size.
+   */
+  private async deleteOrphans(): Promise<number> {
+    let deleted = 0;
+    let after = '';
+    for (;;) {
+      if (this.stopping) throw new Error('stopped: the service is shutting down');
+      // (a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count])
+      const [batch] = (await this.db.query(
+        `WITH scanned AS (
+           SELECT call_id FROM calls WHERE call_id > $1 ORDER BY call_id LIMIT $2),
+         deleted AS (
+           DELETE FROM calls c USING scanned s
+            WHERE c.call_id = s.call_id AND NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = c.call_id)
+           RETURNING 1)
+         SELECT (SELECT max(call_id) FROM scanned) AS last, (SELECT count(*)::int FROM deleted) AS n`,
+        [after, ORPHANS_PER_BATCH],
+      )) as { last: string | null; n: number }[];
+      deleted += batch?.n ?? 0;
+      if (!batch?.last) return deleted;
+      after = batch.last;
     }
   }
 
