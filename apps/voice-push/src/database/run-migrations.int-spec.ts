@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
+import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from './database.module.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -17,23 +17,16 @@ class SlowMigration1799999999999 implements MigrationInterface {
 }
 
 describe('runMigrations (start-up, on a connection of its own)', () => {
-  let db: TempDatabase;
-  beforeAll(async () => {
-    db = await createTempDatabase();
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const { db, ds } = useTempDatabase([]); // an empty database
 
   test('runs every pending migration once, a statement longer than the service pool allows included', async () => {
     const migrations = [...appMigrations, SlowMigration1799999999999];
-    const ran = await runMigrations(db.url, migrations);
+    const ran = await runMigrations(db().url, migrations);
     expect([...ran].sort()).toEqual(migrations.map((m) => new m().name).sort());
     expect(ran.at(-1)).toBe('SlowMigration1799999999999'); // in timestamp order
-    const check = await db.dataSource([]);
-    const [index] = await check.query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'calls_slow_migration_probe'`);
+    const [index] = await ds().query(`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'calls_slow_migration_probe'`);
     expect(index.n).toBe(1);
     // applied migrations are not run again
-    expect(await runMigrations(db.url, migrations)).toEqual([]);
+    expect(await runMigrations(db().url, migrations)).toEqual([]);
   }, 30_000);
 });
