@@ -51,6 +51,30 @@ const request = (streamId: string): AppendRequest => ({
   events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: new Date(0) }],
 });
 
+/** A store whose appends stay open until the test settles them, in the order they started. */
+class ManualStore extends RecordingStore {
+  readonly started: string[][] = [];
+  private readonly settle: Array<() => void> = [];
+
+  override async appendMany(requests: AppendRequest[], alsoWrite?: AlsoWrite) {
+    this.started.push(requests.map((r) => r.streamId));
+    await new Promise<void>((resolve) => this.settle.push(resolve));
+    return super.appendMany(requests, alsoWrite);
+  }
+
+  finish(index: number): void {
+    this.settle[index]!();
+  }
+}
+
+async function until(what: string, done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('CommitBatcher', () => {
   test('appends that arrive during a commit go together in the next one, with one batch write', async () => {
     const store = new RecordingStore();
@@ -66,6 +90,27 @@ describe('CommitBatcher', () => {
     // each commit is reported once, with its size and a duration
     expect(observed.map((o) => o.appends)).toEqual([1, 3]);
     for (const o of observed) expect(o.seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  test('beside a commit that runs long the next batch starts at once, and never more than two run', async () => {
+    const store = new ManualStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), { overlapAfterMs: 20 });
+    const a = batcher.submit(request('a'), null);
+    const b = batcher.submit(request('b'), null);
+    expect(store.started).toEqual([['a']]); // a commit of a few ms is waited for: b batches behind it
+    await until('b to start beside the slow commit', () => store.started.length === 2);
+    expect(store.started).toEqual([['a'], ['b']]);
+    const cd = ['c', 'd'].map((s) => batcher.submit(request(s), null));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.started).toHaveLength(2); // two running: c and d wait, together
+    store.finish(0);
+    await a;
+    await until('c and d to start', () => store.started.length === 3);
+    expect(store.started[2]).toEqual(['c', 'd']);
+    store.finish(1);
+    store.finish(2);
+    await Promise.all([b, ...cd]);
+    expect(store.transactions).toEqual([['a'], ['b'], ['c', 'd']]);
   });
 
   test('an observer that throws changes nothing: the batch is committed once and answered', async () => {
