@@ -26,7 +26,7 @@ export interface CommitBatcherOptions {
   maxInFlight?: number;
   /**
    * A further commit starts only once the latest one has run this long (ms); default 25. A commit
-   * takes a few ms, but now and then one takes 50–100 ms in Postgres (its backend shares two cores
+   * takes a few ms, but now and then one takes 50–100 ms to answer (its Postgres backend shares two cores
    * with everything else): every push that arrives meanwhile waits for it and then for its own,
    * larger batch, and a few in a row held pushes for 100–470 ms at half the saturation rate. Beside
    * a slow commit the next batch goes at once; otherwise batches stay as large as one at a time makes them.
