@@ -148,6 +148,26 @@ describe('operations (contract §6)', () => {
     expect(metricValue(after.text, 'voice_push_sessions', { status: 'OPEN' })).toBeGreaterThanOrEqual(0);
   }, 30_000);
 
+  test('a push whose write Postgres cancels at the statement timeout is answered 503, and stored on the retry', async () => {
+    const callId = uniqueCallId();
+    const status = { ...sample('status-spec-example.json'), callId };
+    const blocker = service.db.createQueryRunner();
+    await blocker.startTransaction();
+    let answer: { status: number; body: any };
+    try {
+      await blocker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE'); // the append waits, then is cancelled
+      answer = await service.post('/v1/push/status', status);
+    } finally {
+      await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+    // storage could not take the write: the contract's 503, so the sender's schedule retries it
+    expect(answer.status).toBe(503);
+    expect(answer.body.error).toBe('UNAVAILABLE');
+    const retry = await service.post('/v1/push/status', status);
+    expect(retry).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
+  }, 30_000);
+
   test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {
     const page = await fetch(`${service.url}/docs`);
     expect(page.status).toBe(200);

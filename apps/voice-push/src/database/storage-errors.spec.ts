@@ -1,0 +1,26 @@
+import { describe, expect, test } from '@jest/globals';
+import { isStorageUnavailable } from './storage-errors.js';
+
+const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('isStorageUnavailable: answered 503, the sender retries', () => {
+  test.each([
+    ['connection refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
+    ['connection exception', pgError('08006')],
+    ['disk full', pgError('53100')],
+    ['server shutting down', pgError('57P01')],
+    ['the statement timeout', pgError('57014', 'canceling statement due to statement timeout')],
+    ['the read timeout', new Error('Query read timeout')],
+  ])('%s: unavailable', (_, error) => {
+    expect(isStorageUnavailable(error)).toBe(true);
+  });
+
+  test.each([
+    ['a unique violation', pgError('23505')],
+    ['an append conflict', pgError('ES409')],
+    ['a bad value', pgError('22P02')],
+    ['not an error', 'ECONNREFUSED'],
+  ])('%s: not unavailable (retried one by one, or a bug)', (_, error) => {
+    expect(isStorageUnavailable(error)).toBe(false);
+  });
+});
