@@ -11,7 +11,7 @@ import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-
 import { runMigrations } from './run-migrations.js';
 
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
-export const STATEMENT_TIMEOUT_MS = 1_500;
+const STATEMENT_TIMEOUT_MS = 1_500;
 
 export const appMigrations = [
   ...eventStoreMigrations,

@@ -110,7 +110,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     try {
       let after = '';
       for (;;) {
-        if (this.stopping) throw new Error('stopped: the service is shutting down');
+        this.throwIfStopping();
         const ids: { stream_id: string }[] = await this.db.query(
           `SELECT stream_id FROM events WHERE stream_id > $1 GROUP BY stream_id ORDER BY stream_id LIMIT $2`,
           [after, STREAMS_PER_BATCH],
@@ -140,6 +140,10 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     }
   }
 
+  private throwIfStopping(): void {
+    if (this.stopping) throw new Error('stopped: the service is shutting down');
+  }
+
   /**
    * `calls` rows whose call has no events, deleted ORPHANS_PER_BATCH rows of `calls` at a time in
    * call id order: one statement over the whole table would outlast the pool's statement timeout
@@ -149,7 +153,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     let deleted = 0;
     let after = '';
     for (;;) {
-      if (this.stopping) throw new Error('stopped: the service is shutting down');
+      this.throwIfStopping();
       // (a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count])
       const [batch] = (await this.db.query(
         `WITH scanned AS (
