@@ -120,12 +120,12 @@ describe('operations (contract §6)', () => {
   });
 
   test('a database gauge that cannot answer in time is cancelled in Postgres, not left running on a pooled connection', async () => {
-    // the sessions gauges count `calls`: a lock held elsewhere makes that count wait
+    // the sessions gauges read the kept counts: a lock held elsewhere makes that read wait
     const before = metricValue((await metricsText(service)).text, 'voice_push_metrics_query_failures_total', { query: 'sessions' }) ?? 0;
     const blocker = service.db.createQueryRunner();
     await blocker.startTransaction();
     try {
-      await blocker.query('LOCK TABLE calls IN ACCESS EXCLUSIVE MODE');
+      await blocker.query('LOCK TABLE call_counts IN ACCESS EXCLUSIVE MODE');
       const scrape = await metricsText(service);
       expect(scrape.status).toBe(200);
       expect(metricValue(scrape.text, 'voice_push_sessions', { status: 'OPEN' })).toBeUndefined();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ReconciliationModule } from '../reconciliation/reconciliation.module.js';
 import { CdrOverdueSweep } from './cdr-overdue.sweep.js';
+import { CountsFolder } from './projections/counts-folder.js';
 import { FlagOverdueCallsHandler } from './commands/flag-overdue-calls/flag-overdue-calls.handler.js';
 import { ForceFinaliseCallHandler } from './commands/force-finalise-call/force-finalise-call.handler.js';
 import { RecordCdrPushHandler } from './commands/record-cdr-push/record-cdr-push.handler.js';
@@ -18,7 +19,7 @@ const queryControllers = [ListCallsHttpController, GetCallHistoryHttpController,
 @Module({
   imports: [CqrsModule, ReconciliationModule],
   controllers: queryControllers,
-  providers: [CallSessionWriter, CommitMetrics, CdrOverdueSweep, ...commandHandlers],
-  exports: [CallSessionWriter, CdrOverdueSweep],
+  providers: [CallSessionWriter, CommitMetrics, CdrOverdueSweep, CountsFolder, ...commandHandlers],
+  exports: [CallSessionWriter, CdrOverdueSweep, CountsFolder],
 })
 export class CallSessionsModule {}

@@ -8,6 +8,7 @@ import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-cr
 import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
 import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-hot-updates.js';
 import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
+import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.js';
 import { runMigrations } from './run-migrations.js';
 
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
@@ -20,6 +21,7 @@ export const appMigrations = [
   CreateAdminTables1764000300000,
   CallsHotUpdates1764000400000,
   CreateRelayCheckpoints1764000500000,
+  CountCalls1764000600000,
 ];
 
 /** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */

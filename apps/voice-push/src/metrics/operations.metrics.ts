@@ -2,19 +2,14 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { dataSourceSqlExecutor } from '#event-store';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
+import { readCallCounts, type CallCount } from '../call-sessions/projections/call-counts.js';
 
 const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
 const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
 const PUSH_KINDS = ['status', 'cdr'];
-
-interface SessionCounts {
-  status: string;
-  reconciliation_status: string;
-  overdue: boolean;
-  n: string;
-}
 
 /**
  * Gauges read from Postgres when Prometheus scrapes (prom-client `collect()`), not kept in memory:
@@ -26,11 +21,9 @@ interface SessionCounts {
  * - sessions by status, by reconciliation status, and overdue;
  * - rejected pushes: sum of `count` of the rejected-push store, by kind.
  *
- * Cost: the session counts are a `GROUP BY` over the whole `calls` table, a sequential scan that
- * grows with the number of calls (fine up to a few million rows at a 15–60 s scrape interval;
- * beyond that keep counters in a small table maintained by the projection, or scrape less
- * often). The backlog is small while a relay runs but grows without bound when KAFKA_BROKERS is
- * unset; counting it then reads every event after the checkpoint.
+ * Cost: the session counts come from the counts `calls`' triggers keep (call-counts.ts), a few
+ * rows whatever the number of calls. The backlog is small while a relay runs but grows without
+ * bound when KAFKA_BROKERS is unset; counting it then reads every event after the checkpoint.
  * A failing or slow query (Postgres away) is logged and counted
  * (voice_push_metrics_query_failures_total); its labelled gauges are left out of that scrape and
  * its unlabelled ones read NaN (unknown, not 0). The rest of /metrics is still served.
@@ -110,7 +103,7 @@ export class OperationsMetrics {
       registers: [registry],
       collect: async () => {
         const rows = await this.sessionCounts();
-        if (rows) overdue.set(rows.filter((r) => r.overdue).reduce((sum, r) => sum + Number(r.n), 0));
+        if (rows) overdue.set(rows.filter((r) => r.cdr_overdue).reduce((sum, r) => sum + Number(r.n), 0));
         else overdue.set(Number.NaN);
       },
     });
@@ -122,9 +115,9 @@ export class OperationsMetrics {
       registers: [registry],
       collect: async () => {
         rejected.reset();
-        const rows = await this.query<{ kind: string; n: string }>(
+        const rows = await this.query(
           'rejected pushes',
-          `SELECT kind, sum(count)::bigint AS n FROM rejected_pushes GROUP BY kind`,
+          () => this.db.query(`SELECT kind, sum(count)::bigint AS n FROM rejected_pushes GROUP BY kind`) as Promise<{ kind: string; n: string }[]>,
         );
         if (!rows) return;
         const totals = new Map(PUSH_KINDS.map((k) => [k, 0]));
@@ -154,23 +147,19 @@ export class OperationsMetrics {
   }
 
   /** The calls counts, read once for the gauges of one scrape. */
-  private sessionCounts(): Promise<SessionCounts[] | null> {
-    return this.oncePerScrape<SessionCounts>(
-      'sessions',
-      `SELECT status, reconciliation_status, cdr_overdue AS overdue, count(*) AS n
-         FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
-    );
+  private sessionCounts(): Promise<CallCount[] | null> {
+    return this.oncePerScrape('sessions', () => readCallCounts(dataSourceSqlExecutor(this.db)));
   }
 
   private relayBacklog(): Promise<RelayBacklog[] | null> {
-    return this.oncePerScrape<RelayBacklog>('relay backlog', RELAY_BACKLOG_SQL);
+    return this.oncePerScrape('relay backlog', () => this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>);
   }
 
   /** One query shared by the gauges of a scrape that read it (they collect concurrently). */
-  private oncePerScrape<T>(what: string, sql: string): Promise<T[] | null> {
+  private oncePerScrape<T>(what: string, read: () => Promise<T[]>): Promise<T[] | null> {
     let running = this.running.get(what) as Promise<T[] | null> | undefined;
     if (!running) {
-      const started = this.query<T>(what, sql);
+      const started = this.query<T>(what, read);
       this.running.set(what, started);
       void started.finally(() => {
         if (this.running.get(what) === started) this.running.delete(what);
@@ -184,9 +173,9 @@ export class OperationsMetrics {
    * Postgres gives a slow query up itself after the pool's statement timeout (a lock, a table grown
    * large): the gauges that read it are left out of this scrape, and the connection is free again.
    */
-  private async query<T>(what: string, sql: string): Promise<T[] | null> {
+  private async query<T>(what: string, read: () => Promise<T[]>): Promise<T[] | null> {
     try {
-      return (await this.db.query(sql)) as T[];
+      return await read();
     } catch (error) {
       this.queryFailures.inc({ query: what });
       this.logger.warn(`metrics: ${what} left out of this scrape: ${(error as Error).message}`);

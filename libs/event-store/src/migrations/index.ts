@@ -2,8 +2,15 @@ import { CreateEvents1764000000000 } from './1764000000000-create-events.migrati
 import { CreateOutbox1764000000001 } from './1764000000001-create-outbox.migration.js';
 import { CreateAppendConflict1764100000000 } from './1764100000000-create-append-conflict.migration.js';
 import { PositionBlocks1764100000001 } from './1764100000001-position-blocks.migration.js';
+import { CountEventTypes1764100000002 } from './1764100000002-count-event-types.migration.js';
 
-export { CreateEvents1764000000000, CreateOutbox1764000000001, CreateAppendConflict1764100000000, PositionBlocks1764100000001 };
+export {
+  CreateEvents1764000000000,
+  CreateOutbox1764000000001,
+  CreateAppendConflict1764100000000,
+  PositionBlocks1764100000001,
+  CountEventTypes1764100000002,
+};
 
 /** The event store's migrations, in order; add them to the app's DataSource `migrations`. */
 export const eventStoreMigrations = [
@@ -11,4 +18,5 @@ export const eventStoreMigrations = [
   CreateOutbox1764000000001,
   CreateAppendConflict1764100000000,
   PositionBlocks1764100000001,
+  CountEventTypes1764100000002,
 ];

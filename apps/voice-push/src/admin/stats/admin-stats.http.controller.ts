@@ -1,6 +1,8 @@
 import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { EVENT_TYPE_COUNTS, dataSourceSqlExecutor, readCounts } from '#event-store';
+import { readCallCounts } from '../../call-sessions/projections/call-counts.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
@@ -10,9 +12,9 @@ import { PushCounters } from './push-counters.js';
 const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
 
 /**
- * Counters for an operator. Each is one aggregate over an index or a small table; `accepted`
- * counts push events in the event store (a scan of `events` by type: fine at today's volumes;
- * a counter table fed by the append would replace it at scale).
+ * Counters for an operator, each read from a small table whatever the volume: pushes accepted are
+ * the push events in the event store, sessions and reconciliation the `calls` rows, both counted
+ * as they are written (counter-tables.ts).
  */
 @Controller('admin/stats')
 @UseGuards(AdminTokenGuard)
@@ -28,18 +30,13 @@ export class AdminStatsHttpController {
   @Get()
   async stats(): Promise<Record<string, unknown>> {
     const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
-      this.db.query(
-        `SELECT type, count(*)::text AS n FROM events WHERE type IN ('StatusRecorded', 'CdrRecorded') GROUP BY type`,
-      ) as Promise<{ type: string; n: string }[]>,
+      readCounts<{ type: string }>(dataSourceSqlExecutor(this.db), EVENT_TYPE_COUNTS),
       this.db.query(
         `SELECT kind, coalesce(sum(count), 0)::text AS n, count(*)::text AS distinct_bodies,
                 count(replayed_at)::text AS replayed
            FROM rejected_pushes GROUP BY kind`,
       ) as Promise<{ kind: string; n: string; distinct_bodies: string; replayed: string }[]>,
-      this.db.query(
-        `SELECT status, reconciliation_status, cdr_overdue, count(*)::text AS n
-           FROM calls GROUP BY status, reconciliation_status, cdr_overdue`,
-      ) as Promise<{ status: string; reconciliation_status: string; cdr_overdue: boolean; n: string }[]>,
+      readCallCounts(dataSourceSqlExecutor(this.db)),
       this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
     ]);
