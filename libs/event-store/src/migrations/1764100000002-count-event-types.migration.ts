@@ -15,6 +15,9 @@ export class CountEventTypes1764100000002 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE event_type_counts (type text PRIMARY KEY, n bigint NOT NULL)`);
     await q.query(`CREATE TABLE event_type_count_changes (type text NOT NULL, n bigint NOT NULL)`);
+    // no key (appends only insert, the fold deletes them all); a publication of all tables (CDC)
+    // could not replicate the fold's DELETE without a replica identity
+    await q.query(`ALTER TABLE event_type_count_changes REPLICA IDENTITY FULL`);
     await q.query(`
       CREATE FUNCTION count_appended_event_types() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

@@ -35,6 +35,9 @@ export class CountCalls1764000600000 implements MigrationInterface {
         cdr_overdue           boolean NOT NULL,
         n                     bigint  NOT NULL
       )`);
+    // no key (writers only insert, the fold deletes them all); a publication of all tables (CDC)
+    // could not replicate the fold's DELETE without a replica identity
+    await q.query(`ALTER TABLE call_count_changes REPLICA IDENTITY FULL`);
     await q.query(`
       CREATE FUNCTION count_call_change() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
