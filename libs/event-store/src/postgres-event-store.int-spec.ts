@@ -87,6 +87,7 @@ describe('PostgresEventStore (real Postgres)', () => {
       'CreateOutbox1764000000001',
       'CreateAppendConflict1764100000000',
       'PositionBlocks1764100000001',
+      'CountEventTypes1764100000002',
     ]);
   });
 

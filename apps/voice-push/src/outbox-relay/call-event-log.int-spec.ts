@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PostgresEventStore, dataSourceSqlExecutor, type NewEvent, type SqlExecutor, type StoredEvent } from '#event-store';
+import { PostgresEventStore, type NewEvent, type SqlExecutor, type StoredEvent } from '#event-store';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
@@ -53,7 +53,7 @@ function callRow(callId: string, accountId: string, version: number): CallRow {
 describe('the call events read from the event log (real Postgres, the app migrations)', () => {
   const { ds } = useTempDatabase(appMigrations, { poolSize: 4 });
   let store: PostgresEventStore;
-  const query: SqlExecutor = dataSourceSqlExecutor(ds());
+  const query: SqlExecutor = { query: (sql, params) => ds().query(sql, params) };
 
   beforeAll(() => {
     store = new PostgresEventStore(ds());
