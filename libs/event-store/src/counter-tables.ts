@@ -18,14 +18,21 @@ export interface CounterTables {
   keys: readonly string[];
 }
 
+/** Both tables' rows as one: the key columns and `n`. */
+function allRowsSql(t: CounterTables): string {
+  const columns = [...t.keys, 'n'].join(', ');
+  return `SELECT ${columns} FROM ${t.totals} UNION ALL SELECT ${columns} FROM ${t.changes}`;
+}
+
 /** The counts by key (the key columns and `n`, a bigint as text); keys whose count is 0 are left out. */
 export function readCounts<T>(db: SqlExecutor, t: CounterTables): Promise<(T & { n: string })[]> {
   const keys = t.keys.join(', ');
-  return db.query(
-    `SELECT ${keys}, sum(n)::text AS n
-       FROM (SELECT ${keys}, n FROM ${t.totals} UNION ALL SELECT ${keys}, n FROM ${t.changes}) c
-      GROUP BY ${keys} HAVING sum(n) <> 0`,
-  );
+  return db.query(`SELECT ${keys}, sum(n)::text AS n FROM (${allRowsSql(t)}) c GROUP BY ${keys} HAVING sum(n) <> 0`);
+}
+
+/** A scalar subquery: the count over all keys (a bigint, 0 when none), for use inside a larger query. */
+export function totalCountSql(t: CounterTables): string {
+  return `(SELECT coalesce(sum(n), 0) FROM (${allRowsSql(t)}) c)`;
 }
 
 /**
@@ -43,9 +50,16 @@ export async function foldCounts(db: SqlExecutor, t: CounterTables): Promise<voi
   );
 }
 
-/** Events by type, counted by the append's own statement (see postgres-event-store.ts). */
+/** Events by type, counted by a trigger on `events` (migration CountEventTypes). */
 export const EVENT_TYPE_COUNTS: CounterTables = Object.freeze({
   totals: 'event_type_counts',
   changes: 'event_type_count_changes',
   keys: ['type'],
+});
+
+/** Outbox rows by topic, counted by triggers on `outbox` (migration CountOutboxRows). */
+export const OUTBOX_COUNTS: CounterTables = Object.freeze({
+  totals: 'outbox_counts',
+  changes: 'outbox_count_changes',
+  keys: ['topic'],
 });

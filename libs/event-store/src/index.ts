@@ -3,7 +3,7 @@ export { PostgresEventStore, toStoredEvent, type EventRow } from './postgres-eve
 export { insertOutboxMessages } from './outbox-rows.js';
 export { QueryRunnerSqlExecutor, dataSourceSqlExecutor, sqlExecutor } from './sql-executor.js';
 export { preparedQuery } from './prepared-query.js';
-export { EVENT_TYPE_COUNTS, foldCounts, readCounts, type CounterTables } from './counter-tables.js';
+export { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, foldCounts, readCounts, totalCountSql, type CounterTables } from './counter-tables.js';
 export {
   eventStoreMigrations,
   CreateEvents1764000000000,
@@ -11,4 +11,5 @@ export {
   CreateAppendConflict1764100000000,
   PositionBlocks1764100000001,
   CountEventTypes1764100000002,
+  CountOutboxRows1764100000003,
 } from './migrations/index.js';

@@ -88,6 +88,7 @@ describe('PostgresEventStore (real Postgres)', () => {
       'CreateAppendConflict1764100000000',
       'PositionBlocks1764100000001',
       'CountEventTypes1764100000002',
+      'CountOutboxRows1764100000003',
     ]);
   });
 

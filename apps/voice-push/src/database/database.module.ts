@@ -9,6 +9,7 @@ import { CreateAdminTables1764000300000 } from './migrations/1764000300000-creat
 import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-hot-updates.js';
 import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
 import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.js';
+import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-count-relayed-events.js';
 import { runMigrations } from './run-migrations.js';
 
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
@@ -22,7 +23,18 @@ export const appMigrations = [
   CallsHotUpdates1764000400000,
   CreateRelayCheckpoints1764000500000,
   CountCalls1764000600000,
+  CountRelayedEvents1764000700000,
 ];
+
+/**
+ * The migrations a database had before the app's migration `name`: the event store's and the
+ * app's earlier ones (its later ones may build on `name`). For upgrade tests.
+ */
+export function appMigrationsBefore(name: string): typeof appMigrations {
+  const at = appMigrations.findIndex((m) => m.name === name);
+  if (at < eventStoreMigrations.length) throw new Error(`${name} is not one of the app's migrations`);
+  return [...eventStoreMigrations, ...appMigrations.slice(eventStoreMigrations.length, at)];
+}
 
 /** Postgres through TypeORM: schema by migrations at start-up, never `synchronize`. */
 @Module({})

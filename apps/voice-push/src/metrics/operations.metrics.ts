@@ -21,9 +21,9 @@ const PUSH_KINDS = ['status', 'cdr'];
  * - sessions by status, by reconciliation status, and overdue;
  * - rejected pushes: sum of `count` of the rejected-push store, by kind.
  *
- * Cost: the session counts come from the counts `calls`' triggers keep (call-counts.ts), a few
- * rows whatever the number of calls. The backlog is small while a relay runs but grows without
- * bound when KAFKA_BROKERS is unset; counting it then reads every event after the checkpoint.
+ * Cost: a few small rows whatever the tables hold. The session counts and the backlog come from
+ * counts kept as rows are written (call-counts.ts, call-event-log.ts), so they stay readable when
+ * `calls` holds millions of rows or a Kafka outage lets the backlog grow.
  * A failing or slow query (Postgres away) is logged and counted
  * (voice_push_metrics_query_failures_total); its labelled gauges are left out of that scrape and
  * its unlabelled ones read NaN (unknown, not 0). The rest of /metrics is still served.

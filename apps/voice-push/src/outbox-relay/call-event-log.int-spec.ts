@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { PostgresEventStore, type NewEvent, type SqlExecutor, type StoredEvent } from '#event-store';
+import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, PostgresEventStore, foldCounts, type NewEvent, type SqlExecutor, type StoredEvent } from '#event-store';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
-import { appMigrations } from '../database/database.module.js';
+import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import type { CallEventEnvelope } from '#contracts';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
 import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog } from './call-event-log.js';
@@ -66,7 +66,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
   async function relayOnce(limit = 100, settle = true): Promise<Array<{ key: string; value: any; headers: Record<string, string> }>> {
     if (settle) await logSettled(ds());
     const batch = await readCallEvents(query, limit);
-    if (batch.last) await advanceCallEvents(query, batch.last);
+    await advanceCallEvents(query, batch);
     return batch.messages.map((m) => ({ key: m.key, value: JSON.parse(m.value as string), headers: m.headers ?? {} }));
   }
 
@@ -157,6 +157,37 @@ describe('the call events read from the event log (real Postgres, the app migrat
     await ds().query(`DELETE FROM outbox`);
     expect(await backlog()).toEqual({ events: 0, age: null });
   });
+
+  test('the backlog, read from kept counts, equals a count of the events after the checkpoint and the outbox rows', async () => {
+    // what the backlog counted before it was kept: every event after the checkpoint, every outbox row
+    const scanned = async () =>
+      Number(
+        ((await ds().query(`
+          SELECT (SELECT count(*) FROM events e, relay_checkpoints k
+                   WHERE k.name = 'call-events' AND (e.transaction_id, e.position) > (k.transaction_id, k.position))
+               + (SELECT count(*) FROM outbox) AS n`)) as { n: string }[])[0]!.n,
+      );
+    const backlog = async () => ((await ds().query(RELAY_BACKLOG_SQL)) as RelayBacklog[])[0]!.events;
+    const calls = Array.from({ length: 5 }, () => `call-${randomUUID()}`);
+    const finalised = (call: string) => () => [{ topic: 'voice.calls.finalized.v1', key: call, value: { callId: call }, headers: {} }];
+    for (const [i, call] of calls.entries()) {
+      await store.append({ streamId: call, expectedVersion: 0, events: [event(1), event(2)], ...(i % 2 ? { outbox: finalised(call) } : {}) });
+    }
+    expect(await backlog()).toBe(await scanned());
+    expect(await backlog()).toBeGreaterThanOrEqual(12);
+
+    await relayOnce(3); // part of the log
+    expect(await backlog()).toBe(await scanned());
+    await ds().query(`DELETE FROM outbox WHERE id = (SELECT min(id) FROM outbox)`); // one outbox row relayed
+    expect(await backlog()).toBe(await scanned());
+    for (const counts of [EVENT_TYPE_COUNTS, OUTBOX_COUNTS]) await foldCounts(query, counts); // a fold changes nothing
+    expect(await backlog()).toBe(await scanned());
+
+    await relayOnce();
+    await ds().query(`DELETE FROM outbox`);
+    expect(await backlog()).toBe(0);
+    expect(await scanned()).toBe(0);
+  });
 });
 
 describe('the checkpoint on a database that already holds events (migration CreateRelayCheckpoints)', () => {
@@ -168,15 +199,18 @@ describe('the checkpoint on a database that already holds events (migration Crea
 
   test('starts after the newest stored event: those went out by their outbox rows; the next one is read', async () => {
     db = await createTempDatabase();
-    const before = await db.dataSource(appMigrations.filter((m) => m.name !== 'CreateRelayCheckpoints1764000500000'));
+    const before = await db.dataSource(appMigrationsBefore('CreateRelayCheckpoints1764000500000'));
     const call = `call-${randomUUID()}`;
     await new PostgresEventStore(before).append({ streamId: call, expectedVersion: 0, events: [event(1), event(2)] });
 
-    const after = await db.dataSource(appMigrations); // runs the one migration still pending
+    const after = await db.dataSource(appMigrations); // runs the migrations still pending
     const query: SqlExecutor = after;
     await logSettled(after);
     expect((await readCallEvents(query, 100)).messages).toEqual([]);
+    const backlog = async () => ((await after.query(RELAY_BACKLOG_SQL)) as RelayBacklog[])[0]!.events;
+    expect(await backlog()).toBe(0); // the events before the checkpoint count as relayed
     await new PostgresEventStore(after).append({ streamId: call, expectedVersion: 2, events: [event(3)] });
+    expect(await backlog()).toBe(1);
     await logSettled(after);
     const next = await readCallEvents(query, 100);
     expect(next.messages.map((m) => JSON.parse(m.value as string).version)).toEqual([3]);

@@ -17,7 +17,7 @@
 // enqueues the same envelope (`enqueueCallEventsAgain`).
 import type { OutgoingMessage } from '#messaging';
 import { CALL_EVENTS_TOPIC, EVENT_ID_HEADER, EVENT_TYPE_HEADER } from '#contracts';
-import type { SqlExecutor } from '#event-store';
+import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, totalCountSql, type SqlExecutor } from '#event-store';
 
 /** A place in the log: the event's transaction id (xid8, as text) and its position. */
 export interface LogCursor {
@@ -72,8 +72,10 @@ const READ = `
    ORDER BY e.transaction_id, e.position
    LIMIT $2`;
 
+/** `relayed` counts the events passed, for the backlog (migration CountRelayedEvents). */
 const ADVANCE = `
-  UPDATE relay_checkpoints SET transaction_id = $2::xid8, position = $3::bigint, updated_at = now()
+  UPDATE relay_checkpoints
+     SET transaction_id = $2::xid8, position = $3::bigint, relayed = relayed + $4::bigint, updated_at = now()
    WHERE name = $1`;
 
 /**
@@ -118,8 +120,10 @@ export async function readCallEvents(db: SqlExecutor, limit: number): Promise<Ca
   };
 }
 
-export async function advanceCallEvents(db: SqlExecutor, to: LogCursor): Promise<void> {
-  await db.query(ADVANCE, [CALL_EVENTS_CHECKPOINT, to.transactionId, to.position]);
+/** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */
+export async function advanceCallEvents(db: SqlExecutor, batch: CallEventBatch): Promise<void> {
+  if (!batch.last) return;
+  await db.query(ADVANCE, [CALL_EVENTS_CHECKPOINT, batch.last.transactionId, batch.last.position, batch.messages.length]);
 }
 
 /** Enqueues the events at `positions` on the call-events topic again; returns how many rows it wrote. */
@@ -133,20 +137,23 @@ export async function ensureCallEventsCheckpoint(db: SqlExecutor): Promise<void>
 }
 
 /**
- * What has not reached Kafka yet: outbox rows plus the events after the checkpoint — their number
- * and the age in seconds of the oldest (null when nothing waits). Without a relay (no
- * KAFKA_BROKERS) both keep growing: the events wait in the store.
+ * What has not reached Kafka yet: the call events not relayed (the events stored, from their kept
+ * counts, minus the checkpoint's `relayed`) plus the outbox rows (kept counts too) — a few small
+ * rows whatever the backlog, so it stays readable while Kafka is away and the backlog grows.
+ * `age`: seconds since the first event waiting was recorded (the next the relay sends, in commit
+ * order) or the first outbox row was written, whichever is older; null when nothing waits.
+ * Without a relay (no KAFKA_BROKERS) both keep growing: the events wait in the store.
  */
 export const RELAY_BACKLOG_SQL = `
   WITH checkpoint AS MATERIALIZED (
-    SELECT transaction_id, position FROM relay_checkpoints WHERE name = '${CALL_EVENTS_CHECKPOINT}'
-  ),
-  pending AS (
-    SELECT e.recorded_at AS since FROM events e WHERE ${AFTER_CHECKPOINT('checkpoint')}
-    UNION ALL
-    SELECT created_at FROM outbox
+    SELECT transaction_id, position, relayed FROM relay_checkpoints WHERE name = '${CALL_EVENTS_CHECKPOINT}'
   )
-  SELECT count(*)::int AS events, EXTRACT(EPOCH FROM (now() - min(since)))::float8 AS age FROM pending`;
+  SELECT (${totalCountSql(EVENT_TYPE_COUNTS)} - coalesce((SELECT relayed FROM checkpoint), 0)
+          + ${totalCountSql(OUTBOX_COUNTS)})::int AS events,
+         EXTRACT(EPOCH FROM (now() - least(
+           (SELECT e.recorded_at FROM events e WHERE ${AFTER_CHECKPOINT('checkpoint')}
+             ORDER BY e.transaction_id, e.position LIMIT 1),
+           (SELECT o.created_at FROM outbox o ORDER BY o.id LIMIT 1))))::float8 AS age`;
 
 export interface RelayBacklog {
   events: number;

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { CALL_EVENTS_TOPIC } from '#contracts';
 import { PostgresEventStore, eventStoreMigrations, type StoredEvent } from '#event-store';
-import { appMigrations } from '../database/database.module.js';
+import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import {
   KafkaTestConsumer,
@@ -295,7 +295,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     const app = await createTempDatabase();
     try {
       // the version before: call events as outbox rows, and no checkpoint yet
-      const before = await app.dataSource(appMigrations.filter((m) => m.name !== 'CreateRelayCheckpoints1764000500000'));
+      const before = await app.dataSource(appMigrationsBefore('CreateRelayCheckpoints1764000500000'));
       const call = `call-${randomUUID()}`;
       const at = new Date('2025-03-01T10:00:00Z');
       const event = (n: number) => ({ type: 'StatusRecorded', data: { n }, metadata: {}, occurredAt: at });

@@ -240,7 +240,7 @@ export class OutboxRelay {
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
       await this.publisher.publish([...rows.map(toMessage), ...logged.messages]);
       if (rows.length > 0) await sql.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      if (logged.last) await advanceCallEvents(sql, logged.last);
+      await advanceCallEvents(sql, logged);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += count;

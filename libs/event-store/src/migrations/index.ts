@@ -3,6 +3,7 @@ import { CreateOutbox1764000000001 } from './1764000000001-create-outbox.migrati
 import { CreateAppendConflict1764100000000 } from './1764100000000-create-append-conflict.migration.js';
 import { PositionBlocks1764100000001 } from './1764100000001-position-blocks.migration.js';
 import { CountEventTypes1764100000002 } from './1764100000002-count-event-types.migration.js';
+import { CountOutboxRows1764100000003 } from './1764100000003-count-outbox-rows.migration.js';
 
 export {
   CreateEvents1764000000000,
@@ -10,6 +11,7 @@ export {
   CreateAppendConflict1764100000000,
   PositionBlocks1764100000001,
   CountEventTypes1764100000002,
+  CountOutboxRows1764100000003,
 };
 
 /** The event store's migrations, in order; add them to the app's DataSource `migrations`. */
@@ -19,4 +21,5 @@ export const eventStoreMigrations = [
   CreateAppendConflict1764100000000,
   PositionBlocks1764100000001,
   CountEventTypes1764100000002,
+  CountOutboxRows1764100000003,
 ];

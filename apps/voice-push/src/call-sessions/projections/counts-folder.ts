@@ -1,14 +1,14 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EVENT_TYPE_COUNTS, dataSourceSqlExecutor, foldCounts } from '#event-store';
+import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, dataSourceSqlExecutor, foldCounts } from '#event-store';
 import { CALL_COUNTS } from './call-counts.js';
 
 /** Often enough that a read sums a few thousand change rows at most under full load. */
 const FOLD_EVERY_MS = 10_000;
 
 /**
- * Folds the change rows of the kept counts (sessions, events by type) into their totals, so the
+ * Folds the change rows of the kept counts (sessions, events by type, outbox rows) into their totals, so the
  * change tables stay small. Reads are exact without it (counter-tables.ts); a fold that fails is
  * logged and the next one takes its rows too.
  */
@@ -40,5 +40,6 @@ export class CountsFolder implements OnApplicationBootstrap, OnApplicationShutdo
     const db = dataSourceSqlExecutor(this.db);
     await foldCounts(db, CALL_COUNTS);
     await foldCounts(db, EVENT_TYPE_COUNTS);
+    await foldCounts(db, OUTBOX_COUNTS);
   }
 }
