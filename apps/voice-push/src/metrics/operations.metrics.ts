@@ -5,10 +5,8 @@ import type { DataSource } from 'typeorm';
 import { dataSourceSqlExecutor } from '#event-store';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
-import { readCallCounts, type CallCount } from '../call-sessions/projections/call-counts.js';
+import { readCallCounts, sessionTotals, type SessionTotals } from '../call-sessions/projections/call-counts.js';
 
-const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
-const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
 const PUSH_KINDS = ['status', 'cdr'];
 
 /**
@@ -76,10 +74,9 @@ export class OperationsMetrics {
       registers: [registry],
       collect: async () => {
         sessions.reset();
-        const rows = await this.sessionCounts();
-        if (!rows) return;
-        const totals = countBy(rows, (r) => r.status, SESSION_STATUSES);
-        for (const [status, n] of totals) sessions.set({ status }, n);
+        const totals = await this.sessionTotals();
+        if (!totals) return;
+        for (const [status, n] of Object.entries(totals.byStatus)) sessions.set({ status }, n);
       },
     });
 
@@ -90,10 +87,9 @@ export class OperationsMetrics {
       registers: [registry],
       collect: async () => {
         byReconciliation.reset();
-        const rows = await this.sessionCounts();
-        if (!rows) return;
-        const totals = countBy(rows, (r) => r.reconciliation_status, RECONCILIATION_STATUSES);
-        for (const [status, n] of totals) byReconciliation.set({ reconciliation_status: status }, n);
+        const totals = await this.sessionTotals();
+        if (!totals) return;
+        for (const [status, n] of Object.entries(totals.byReconciliation)) byReconciliation.set({ reconciliation_status: status }, n);
       },
     });
 
@@ -102,9 +98,8 @@ export class OperationsMetrics {
       help: 'Open call sessions flagged CDR_OVERDUE',
       registers: [registry],
       collect: async () => {
-        const rows = await this.sessionCounts();
-        if (rows) overdue.set(rows.filter((r) => r.cdr_overdue).reduce((sum, r) => sum + Number(r.n), 0));
-        else overdue.set(Number.NaN);
+        const totals = await this.sessionTotals();
+        overdue.set(totals ? totals.overdue : Number.NaN);
       },
     });
 
@@ -146,9 +141,10 @@ export class OperationsMetrics {
     }
   }
 
-  /** The calls counts, read once for the gauges of one scrape. */
-  private sessionCounts(): Promise<CallCount[] | null> {
-    return this.oncePerScrape('sessions', () => readCallCounts(dataSourceSqlExecutor(this.db)));
+  /** The session counts, read once for the gauges of one scrape. */
+  private async sessionTotals(): Promise<SessionTotals | null> {
+    const rows = await this.oncePerScrape('sessions', () => readCallCounts(dataSourceSqlExecutor(this.db)));
+    return rows && sessionTotals(rows);
   }
 
   private relayBacklog(): Promise<RelayBacklog[] | null> {
@@ -182,10 +178,4 @@ export class OperationsMetrics {
       return null;
     }
   }
-}
-
-function countBy<T extends { n: string }>(rows: T[], key: (r: T) => string, known: string[]): Map<string, number> {
-  const totals = new Map(known.map((k) => [k, 0]));
-  for (const r of rows) totals.set(key(r), (totals.get(key(r)) ?? 0) + Number(r.n));
-  return totals;
 }

@@ -2,14 +2,12 @@ import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, dataSourceSqlExecutor, readCounts } from '#event-store';
-import { readCallCounts } from '../../call-sessions/projections/call-counts.js';
+import { readCallCounts, sessionTotals } from '../../call-sessions/projections/call-counts.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
 import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
 import { PushCounters } from './push-counters.js';
-
-const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
 
 /**
  * Counters for an operator, each read from a small table whatever the volume: pushes accepted are
@@ -43,17 +41,15 @@ export class AdminStatsHttpController {
 
     const byType = Object.fromEntries(accepted.map((r) => [r.type, Number(r.n)]));
     const rejectedByKind = Object.fromEntries(rejected.map((r) => [r.kind, Number(r.n)]));
-    const sessions = { total: 0, open: 0, finalized: 0, finalizedWithoutCdr: 0, overdue: 0 };
-    const reconciliation: Record<string, number> = Object.fromEntries(RECONCILIATION_STATUSES.map((s) => [s, 0]));
-    for (const row of calls) {
-      const n = Number(row.n);
-      sessions.total += n;
-      if (row.status === 'OPEN') sessions.open += n;
-      else sessions.finalized += n;
-      if (row.status === 'FINALIZED_WITHOUT_CDR') sessions.finalizedWithoutCdr += n;
-      if (row.cdr_overdue) sessions.overdue += n;
-      reconciliation[row.reconciliation_status] = (reconciliation[row.reconciliation_status] ?? 0) + n;
-    }
+    const totals = sessionTotals(calls);
+    const open = totals.byStatus.OPEN ?? 0;
+    const sessions = {
+      total: totals.total,
+      open,
+      finalized: totals.total - open,
+      finalizedWithoutCdr: totals.byStatus.FINALIZED_WITHOUT_CDR ?? 0,
+      overdue: totals.overdue,
+    };
 
     return {
       pushes: {
@@ -67,7 +63,7 @@ export class AdminStatsHttpController {
         unavailable: persisted.unavailable ?? 0,
       },
       sessions,
-      reconciliation,
+      reconciliation: totals.byReconciliation,
       outbox: {
         lag: outbox[0]?.events ?? 0,
         relay: this.relay ? this.relay.stats() : null,

@@ -19,3 +19,32 @@ export interface CallCount {
 export function readCallCounts(db: SqlExecutor): Promise<CallCount[]> {
   return readCounts<Omit<CallCount, 'n'>>(db, CALL_COUNTS);
 }
+
+const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
+const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
+
+/** The sessions summed for a reader: every known status present (0 when none), unknown ones too. */
+export interface SessionTotals {
+  total: number;
+  byStatus: Record<string, number>;
+  byReconciliation: Record<string, number>;
+  /** sessions flagged CDR_OVERDUE */
+  overdue: number;
+}
+
+export function sessionTotals(rows: CallCount[]): SessionTotals {
+  const totals: SessionTotals = {
+    total: 0,
+    byStatus: Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])),
+    byReconciliation: Object.fromEntries(RECONCILIATION_STATUSES.map((s) => [s, 0])),
+    overdue: 0,
+  };
+  for (const row of rows) {
+    const n = Number(row.n);
+    totals.total += n;
+    totals.byStatus[row.status] = (totals.byStatus[row.status] ?? 0) + n;
+    totals.byReconciliation[row.reconciliation_status] = (totals.byReconciliation[row.reconciliation_status] ?? 0) + n;
+    if (row.cdr_overdue) totals.overdue += n;
+  }
+  return totals;
+}
