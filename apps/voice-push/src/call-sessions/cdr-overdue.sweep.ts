@@ -3,6 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
 import { FlagOverdueCalls } from './commands/flag-overdue-calls/flag-overdue-calls.command.js';
+import { PeriodicTask } from './periodic-task.js';
 
 /**
  * Runs the overdue check every half of CDR_OVERDUE_AFTER (at most every minute), so a call is
@@ -11,8 +12,7 @@ import { FlagOverdueCalls } from './commands/flag-overdue-calls/flag-overdue-cal
 @Injectable()
 export class CdrOverdueSweep implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CdrOverdueSweep');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic = new PeriodicTask();
 
   constructor(
     private readonly commands: CommandBus,
@@ -24,17 +24,11 @@ export class CdrOverdueSweep implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep().then(() => {
-        this.running = undefined;
-      });
-    }, this.intervalMs);
-    this.timer.unref();
+    this.periodic.start(this.intervalMs, () => this.sweep());
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async sweep(now = Date.now()): Promise<number> {

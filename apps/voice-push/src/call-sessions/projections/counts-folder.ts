@@ -3,37 +3,31 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, dataSourceSqlExecutor, foldCounts } from '#event-store';
 import { CALL_COUNTS } from './call-counts.js';
+import { PeriodicTask } from '../periodic-task.js';
 
 /** Often enough that a read sums a few thousand change rows at most under full load. */
 const FOLD_EVERY_MS = 10_000;
 
 /**
- * Folds the change rows of the kept counts (sessions, events by type, outbox rows) into their totals, so the
- * change tables stay small. Reads are exact without it (counter-tables.ts); a fold that fails is
- * logged and the next one takes its rows too.
+ * Folds the change rows of the kept counts (sessions, events by type, outbox rows) into their
+ * totals, so the change tables stay small. Reads are exact without it (counter-tables.ts); a fold
+ * that fails is logged and the next one takes its rows too.
  */
 @Injectable()
 export class CountsFolder implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CountsFolder');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic = new PeriodicTask();
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.fold()
-        .catch((error: unknown) => this.logger.warn(`counts not folded, will try again: ${(error as Error).message}`))
-        .finally(() => {
-          this.running = undefined;
-        });
-    }, FOLD_EVERY_MS);
-    this.timer.unref();
+    this.periodic.start(FOLD_EVERY_MS, () =>
+      this.fold().catch((error: unknown) => this.logger.warn(`counts not folded, will try again: ${(error as Error).message}`)),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   async fold(): Promise<void> {
