@@ -12,7 +12,7 @@ import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
 import { UsageSampler, type ProcessUsage } from './process-stats.js';
-import { SecondTrace, type TracedSecond } from './second-trace.js';
+import { SecondTrace, type ServiceAckBounds, type TracedSecond } from './second-trace.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../../../../..');
@@ -52,6 +52,8 @@ export interface PhaseResult {
   targetRate: number | null;
   /** what the machine and the service did in each second (traced phases only) */
   seconds: TracedSecond[] | null;
+  /** the service's own ack times over the phase (traced voice-push phases only) */
+  serviceAck: ServiceAckBounds | null;
 }
 
 export const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -67,7 +69,7 @@ export async function phase(
   log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
   const sampler = new UsageSampler(target.pid, () => postgresPids);
   const generatorStart = process.cpuUsage();
-  const seconds = trace ? new SecondTrace(trace.metricsUrl) : null;
+  const traced = trace ? new SecondTrace(trace.metricsUrl) : null;
   const phaseStart = performance.now();
   const summary = await runSimulation({
     url: target.url,
@@ -90,7 +92,7 @@ export async function phase(
     postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
     generatorCpuPercent,
     targetRate: options.rate ?? null,
-    seconds: seconds ? await seconds.stop() : null,
+    ...(traced ? await traced.stop() : { seconds: null, serviceAck: null }),
   };
 }
 

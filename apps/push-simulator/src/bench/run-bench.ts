@@ -31,7 +31,7 @@ import {
   type PhaseResult,
   type ScratchDatabase,
 } from './bench-phase.js';
-import { formatWorstSecondsTraced } from './second-trace.js';
+import { formatServiceAck, formatWorstSecondsTraced } from './second-trace.js';
 import { ViewLagProbe, type ViewLagResult } from './view-lag.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../../voice-push/src/outbox-relay/call-event-log.js';
 
@@ -208,6 +208,11 @@ function markdown(r: {
     ['ack latency at saturation p50 / p95 / p99 / max (ms)', pcts(c.saturation.summary.latencyMs, true), pcts(v.saturation.summary.latencyMs, true)],
     ['half rate: target / achieved (req/s, open loop)', `${c.halfRate.targetRate} / ${c.halfRate.summary.requestsPerSecond}`, `${v.halfRate.targetRate} / ${v.halfRate.summary.requestsPerSecond}`],
     ['ack latency at half rate p50 / p95 / p99 / max (ms)', pcts(c.halfRate.summary.latencyMs, true), pcts(v.halfRate.summary.latencyMs, true)],
+    [
+      "half rate: the same pushes as the service times them (body read → answer, its voice_push_ack_seconds histogram: bounds, not percentiles); the rest of the generator's time is HTTP, the kernel, the wait for a core and the generator itself",
+      '—',
+      formatServiceAck(v.halfRate.serviceAck),
+    ],
     [
       'half rate: slowest seconds of the phase (second: slowest answer; the machine and the server in that second)',
       formatWorstSecondsTraced(c.halfRate.summary.latencyMs.worstSeconds, c.halfRate.seconds ?? []),

@@ -1,5 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
-import { commitsBetween, cpuShares, eventLoopMaxMs, formatWorstSecondsTraced, histogramBuckets, parseCpuLine } from './second-trace.js';
+import {
+  commitsBetween,
+  cpuShares,
+  eventLoopMaxMs,
+  formatServiceAck,
+  formatWorstSecondsTraced,
+  histogramBuckets,
+  parseCpuLine,
+  serviceAckBounds,
+} from './second-trace.js';
 
 const PROC_STAT = `cpu  295334 10 31082 330608 4469 5 9431 219 0 0
 cpu0 147000 5 15000 165000 2200 2 4700 100 0 0
@@ -53,6 +62,36 @@ describe('second trace', () => {
     const beyond = histogramBuckets(reading([10, 50, 90, 100, 100, 101]), 'voice_push_commit_seconds');
     expect(commitsBetween(before, beyond)).toEqual({ count: 1, slowestUnderMs: Infinity });
     expect(histogramBuckets('voice_push_ack_seconds_bucket{le="0.01",kind="status"} 3', 'voice_push_commit_seconds').size).toBe(0);
+  });
+
+  test("the service's own ack times over a phase: every kind summed, bounds for half and 99 %, the share within 50 ms", () => {
+    const bounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+    const reading = (status: number[], cdr: number[]) =>
+      (['status', 'cdr'] as const)
+        .flatMap((kind) => {
+          const counts = kind === 'status' ? status : cdr;
+          return bounds
+            .map((le, i) => `voice_push_ack_seconds_bucket{le="${le}",kind="${kind}"} ${counts[i]}`)
+            .concat(`voice_push_ack_seconds_bucket{le="+Inf",kind="${kind}"} ${counts[7]}`);
+        })
+        .join('\n');
+    const before = histogramBuckets(reading([0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0]), 'voice_push_ack_seconds');
+    // 1,000 pushes: 600 status ≤ 5 ms, 380 ≤ 25 ms (300 status, 80 CDR), 15 ≤ 50 ms, 5 ≤ 100 ms
+    const after = histogramBuckets(
+      reading([0, 100, 600, 800, 900, 912, 915, 915], [0, 0, 0, 0, 80, 83, 85, 85]),
+      'voice_push_ack_seconds',
+    );
+    expect(after.get(0.025)).toBe(980);
+    const ack = serviceAckBounds(before, after);
+    expect(ack).toEqual({ count: 1000, p50UnderMs: 5, p99UnderMs: 50, within50MsPercent: 99.5 });
+    expect(formatServiceAck(ack)).toBe('p50 ≤ 5 ms, p99 ≤ 50 ms, 99.5 % within 50 ms (n=1000)');
+    // differences, not totals: the same readings give nothing new
+    expect(serviceAckBounds(after, after)).toEqual({ count: 0, p50UnderMs: null, p99UnderMs: null, within50MsPercent: null });
+    expect(formatServiceAck(serviceAckBounds(after, after))).toBe('—');
+    expect(formatServiceAck(null)).toBe('—');
+    // 2 of 100 beyond the last bound: the p99 is too
+    const tail = histogramBuckets(reading([0, 0, 98, 98, 98, 98, 98, 100], [0, 0, 0, 0, 0, 0, 0, 0]), 'voice_push_ack_seconds');
+    expect(formatServiceAck(serviceAckBounds(before, tail))).toBe('p50 ≤ 5 ms, p99 over the last bound, 98 % within 50 ms (n=100)');
   });
 
   test('each slowest second with what was traced in it', () => {

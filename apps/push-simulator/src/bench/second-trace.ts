@@ -52,6 +52,15 @@ interface Scrape {
   eventLoopMaxMs: number | null;
   /** cumulative counts of `voice_push_commit_seconds` by upper bound (s) */
   commitBuckets: Map<number, number>;
+  /** cumulative counts of `voice_push_ack_seconds`, all kinds, by upper bound (s) */
+  ackBuckets: Map<number, number>;
+}
+
+/** What a traced phase saw: each second, and the service's own ack times over the whole phase. */
+export interface PhaseTrace {
+  seconds: TracedSecond[];
+  /** null without a /metrics to read, or when a scrape at either end failed */
+  serviceAck: ServiceAckBounds | null;
 }
 
 /** `cpu  user nice system idle iowait irq softirq steal …` → busy (user to softirq), iowait, steal, total */
@@ -71,23 +80,62 @@ export function eventLoopMaxMs(metricsText: string): number | null {
   return match ? Math.round(Number(match[1]) * 1000 * 10) / 10 : null;
 }
 
-/** The cumulative buckets of histogram `name` in a Prometheus text exposition, by upper bound in s. */
+/**
+ * The cumulative buckets of histogram `name` in a Prometheus text exposition, by upper bound in s,
+ * summed over its label sets (`voice_push_ack_seconds` has one per kind of push).
+ */
 export function histogramBuckets(metricsText: string, name: string): Map<number, number> {
   const buckets = new Map<number, number>();
   const line = new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} ([0-9.eE+-]+)$`, 'gm');
   for (const [, le, count] of metricsText.matchAll(line)) {
-    buckets.set(le === '+Inf' ? Infinity : Number(le), Number(count));
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(count));
   }
   return buckets;
 }
 
-/** The commits between two readings of the commit histogram: how many, and the slowest one's bound. */
-export function commitsBetween(before: Map<number, number>, after: Map<number, number>): CommitsInSecond {
+/**
+ * Of the observations between two readings of a histogram: how many, and the smallest bound (ms)
+ * at least `share` of them fit under — Infinity when only the last bucket holds them, null when
+ * there were none. A bound, not a percentile: the histogram knows no more.
+ */
+export function quantileBound(before: Map<number, number>, after: Map<number, number>, share: number): { count: number; underMs: number | null } {
   const delta = (le: number) => (after.get(le) ?? 0) - (before.get(le) ?? 0);
   const count = delta(Infinity);
-  if (count <= 0) return { count: 0, slowestUnderMs: null };
-  const bound = [...after.keys()].sort((a, b) => a - b).find((le) => delta(le) === count)!;
-  return { count, slowestUnderMs: bound === Infinity ? Infinity : Math.round(bound * 1000) };
+  if (count <= 0) return { count: 0, underMs: null };
+  const bound = [...after.keys()].sort((a, b) => a - b).find((le) => delta(le) >= share * count)!;
+  return { count, underMs: bound === Infinity ? Infinity : Math.round(bound * 1000) };
+}
+
+/** The commits between two readings of the commit histogram: how many, and the slowest one's bound. */
+export function commitsBetween(before: Map<number, number>, after: Map<number, number>): CommitsInSecond {
+  const { count, underMs } = quantileBound(before, after, 1);
+  return { count, slowestUnderMs: underMs };
+}
+
+/**
+ * The service's own acknowledgement times over a phase (`voice_push_ack_seconds`: from the body
+ * read to the answer), beside the load generator's: what the generator measures on top of them is
+ * HTTP, the kernel, its own stalls and the wait for a core.
+ */
+export interface ServiceAckBounds {
+  count: number;
+  /** bounds (ms) that half and 99 % of them fit under */
+  p50UnderMs: number | null;
+  p99UnderMs: number | null;
+  /** % of them answered within 50 ms (the half-rate target's bound); null without that bucket */
+  within50MsPercent: number | null;
+}
+
+export function serviceAckBounds(before: Map<number, number>, after: Map<number, number>): ServiceAckBounds {
+  const p50 = quantileBound(before, after, 0.5);
+  const within = after.has(0.05) && p50.count > 0 ? (after.get(0.05)! - (before.get(0.05) ?? 0)) / p50.count : null;
+  return {
+    count: p50.count,
+    p50UnderMs: p50.underMs,
+    p99UnderMs: quantileBound(before, after, 0.99).underMs,
+    within50MsPercent: within === null ? null : Math.round(within * 10000) / 100,
+  };
 }
 
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
@@ -109,20 +157,27 @@ export class SecondTrace {
   private pending: Promise<void> = Promise.resolve();
   private readonly generatorLoop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private lastCommits: Map<number, number> | null = null;
+  private firstAcks: Map<number, number> | null = null;
 
   /** @param metricsUrl the service's /metrics; without one only the machine is traced */
   constructor(private readonly metricsUrl: string | null) {
     // A scrape now resets the histogram, so the first second's max is that second's.
-    if (metricsUrl) this.pending = this.scrape().then((first) => void (this.lastCommits = first?.commitBuckets ?? null));
+    if (metricsUrl) {
+      this.pending = this.scrape().then((first) => {
+        this.lastCommits = first?.commitBuckets ?? null;
+        this.firstAcks = first?.ackBuckets ?? null;
+      });
+    }
     this.generatorLoop.enable();
     this.timer = setInterval(() => (this.pending = this.sample()), 1000);
   }
 
-  async stop(): Promise<TracedSecond[]> {
+  async stop(): Promise<PhaseTrace> {
     clearInterval(this.timer);
     this.generatorLoop.disable();
     await this.pending;
-    return this.seconds;
+    const last = this.firstAcks ? await this.scrape() : null;
+    return { seconds: this.seconds, serviceAck: this.firstAcks && last ? serviceAckBounds(this.firstAcks, last.ackBuckets) : null };
   }
 
   private async sample(): Promise<void> {
@@ -151,7 +206,11 @@ export class SecondTrace {
       const res = await fetch(this.metricsUrl, { signal: AbortSignal.timeout(900) });
       if (!res.ok) return null;
       const text = await res.text();
-      return { eventLoopMaxMs: eventLoopMaxMs(text), commitBuckets: histogramBuckets(text, 'voice_push_commit_seconds') };
+      return {
+        eventLoopMaxMs: eventLoopMaxMs(text),
+        commitBuckets: histogramBuckets(text, 'voice_push_commit_seconds'),
+        ackBuckets: histogramBuckets(text, 'voice_push_ack_seconds'),
+      };
     } catch {
       return null; // a scrape that did not answer within the second: no figure for it
     }
@@ -177,6 +236,14 @@ function commitsText(c: CommitsInSecond | null): string {
   if (c.count === 0 || c.slowestUnderMs === null) return 'no commit, ';
   const slowest = c.slowestUnderMs === Infinity ? 'slowest over the last bound' : `slowest ≤ ${c.slowestUnderMs} ms`;
   return `${c.count} commits (${slowest}), `;
+}
+
+/** `p50 ≤ 5 ms, p99 ≤ 50 ms, 99.92 % within 50 ms (n=18834)`; a dash when not traced. */
+export function formatServiceAck(a: ServiceAckBounds | null): string {
+  if (a === null || a.count === 0) return '—';
+  const bound = (ms: number | null) => (ms === Infinity ? 'over the last bound' : `≤ ${ms} ms`);
+  const within = a.within50MsPercent === null ? '' : `, ${a.within50MsPercent} % within 50 ms`;
+  return `p50 ${bound(a.p50UnderMs)}, p99 ${bound(a.p99UnderMs)}${within} (n=${a.count})`;
 }
 
 /** The slowest seconds, each with what the trace saw in it: `4 s: 272 ms (n=1167; event loop …)`. */
