@@ -5,15 +5,6 @@ import { PositionBlocks1764100000001 } from './1764100000001-position-blocks.mig
 import { CountEventTypes1764100000002 } from './1764100000002-count-event-types.migration.js';
 import { CountOutboxRows1764100000003 } from './1764100000003-count-outbox-rows.migration.js';
 
-export {
-  CreateEvents1764000000000,
-  CreateOutbox1764000000001,
-  CreateAppendConflict1764100000000,
-  PositionBlocks1764100000001,
-  CountEventTypes1764100000002,
-  CountOutboxRows1764100000003,
-};
-
 /** The event store's migrations, in order; add them to the app's DataSource `migrations`. */
 export const eventStoreMigrations = [
   CreateEvents1764000000000,
