@@ -5,7 +5,8 @@ import type { Reconciliation } from './finding.js';
 import { type CallState, callStateOfEventType, furthest } from './call-state.js';
 import { compareStrings, pushContent } from './canonical.js';
 
-export type CallSessionStatus = 'OPEN' | 'FINALIZED' | 'FINALIZED_WITHOUT_CDR';
+export const CALL_SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'] as const;
+export type CallSessionStatus = (typeof CALL_SESSION_STATUSES)[number];
 
 /** A status push as recorded. */
 export interface StatusFact {

@@ -28,7 +28,8 @@ export interface Finding {
   actual?: unknown;
 }
 
-export type ReconciliationStatus = 'PENDING' | 'MATCHED' | 'WARNINGS' | 'DISCREPANCY' | 'CDR_ONLY';
+export const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'] as const;
+export type ReconciliationStatus = (typeof RECONCILIATION_STATUSES)[number];
 
 /** The reconciliation result kept in the call session and shown in the view. */
 export interface Reconciliation {

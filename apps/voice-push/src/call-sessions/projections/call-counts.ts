@@ -1,3 +1,4 @@
+import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
 import { readCounts, type CounterTables, type SqlExecutor } from '#event-store';
 
 /** Sessions by (status, reconciliation_status, cdr_overdue), kept by triggers on `calls` (migration CountCalls). */
@@ -20,9 +21,6 @@ export function readCallCounts(db: SqlExecutor): Promise<CallCount[]> {
   return readCounts<Omit<CallCount, 'n'>>(db, CALL_COUNTS);
 }
 
-const SESSION_STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
-const RECONCILIATION_STATUSES = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
-
 /** The sessions summed for a reader: every known status present (0 when none), unknown ones too. */
 export interface SessionTotals {
   total: number;
@@ -35,7 +33,7 @@ export interface SessionTotals {
 export function sessionTotals(rows: CallCount[]): SessionTotals {
   const totals: SessionTotals = {
     total: 0,
-    byStatus: Object.fromEntries(SESSION_STATUSES.map((s) => [s, 0])),
+    byStatus: Object.fromEntries(CALL_SESSION_STATUSES.map((s) => [s, 0])),
     byReconciliation: Object.fromEntries(RECONCILIATION_STATUSES.map((s) => [s, 0])),
     overdue: 0,
   };

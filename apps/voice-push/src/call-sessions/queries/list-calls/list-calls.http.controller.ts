@@ -2,6 +2,7 @@ import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
 import { encodeCursor, parseListCallsQuery, type ListCallsQuery } from './list-calls.query.js';
 
 interface CallRow {
@@ -22,8 +23,8 @@ export class ListCallsHttpController {
   @Get()
   @ApiOperation({ summary: 'Calls, newest first, cursor-paginated (contract §3)' })
   @ApiQuery({ name: 'accountId', required: false, type: String })
-  @ApiQuery({ name: 'status', required: false, enum: ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'] })
-  @ApiQuery({ name: 'reconciliation', required: false, enum: ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'] })
+  @ApiQuery({ name: 'status', required: false, enum: [...CALL_SESSION_STATUSES] })
+  @ApiQuery({ name: 'reconciliation', required: false, enum: [...RECONCILIATION_STATUSES] })
   @ApiQuery({ name: 'callResult', required: false, type: Number })
   @ApiQuery({ name: 'from', required: false, type: String, description: 'ISO-8601, inclusive (openedAt)' })
   @ApiQuery({ name: 'to', required: false, type: String, description: 'ISO-8601, exclusive (openedAt)' })
