@@ -1,4 +1,4 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
 import type { SqlExecutor } from './event-store.port.js';
 
 /** A `SqlExecutor` over a TypeORM QueryRunner: `query(sql, params)` → the result rows. */
@@ -13,9 +13,4 @@ export class QueryRunnerSqlExecutor implements SqlExecutor {
 
 export function sqlExecutor(runner: QueryRunner): SqlExecutor {
   return new QueryRunnerSqlExecutor(runner);
-}
-
-/** A `SqlExecutor` over a DataSource: each query on a pooled connection of its own. */
-export function dataSourceSqlExecutor(dataSource: DataSource): SqlExecutor {
-  return { query: (sql, params) => dataSource.query(sql, params) };
 }

@@ -2,7 +2,6 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { dataSourceSqlExecutor } from '#event-store';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
 import { readCallCounts, sessionTotals, type SessionTotals } from '../call-sessions/projections/call-counts.js';
@@ -143,7 +142,7 @@ export class OperationsMetrics {
 
   /** The session counts, read once for the gauges of one scrape. */
   private async sessionTotals(): Promise<SessionTotals | null> {
-    const rows = await this.oncePerScrape('sessions', () => readCallCounts(dataSourceSqlExecutor(this.db)));
+    const rows = await this.oncePerScrape('sessions', () => readCallCounts(this.db));
     return rows && sessionTotals(rows);
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EVENT_TYPE_COUNTS, dataSourceSqlExecutor, readCounts } from '#event-store';
+import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
 import { readCallCounts, sessionTotals } from '../../call-sessions/projections/call-counts.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
@@ -28,13 +28,13 @@ export class AdminStatsHttpController {
   @Get()
   async stats(): Promise<Record<string, unknown>> {
     const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
-      readCounts<{ type: string }>(dataSourceSqlExecutor(this.db), EVENT_TYPE_COUNTS),
+      readCounts<{ type: string }>(this.db, EVENT_TYPE_COUNTS),
       this.db.query(
         `SELECT kind, coalesce(sum(count), 0)::text AS n, count(*)::text AS distinct_bodies,
                 count(replayed_at)::text AS replayed
            FROM rejected_pushes GROUP BY kind`,
       ) as Promise<{ kind: string; n: string; distinct_bodies: string; replayed: string }[]>,
-      readCallCounts(dataSourceSqlExecutor(this.db)),
+      readCallCounts(this.db),
       this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
     ]);

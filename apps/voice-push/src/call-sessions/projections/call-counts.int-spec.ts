@@ -1,14 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { EVENT_TYPE_COUNTS, PostgresEventStore, dataSourceSqlExecutor, foldCounts, readCounts } from '#event-store';
+import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
+import { EVENT_TYPE_COUNTS, PostgresEventStore, foldCounts, readCounts, type SqlExecutor } from '#event-store';
 import { useTempDatabase } from '../../../../../libs/event-store/src/testing/use-temp-database.js';
 import { createTempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import { appMigrations } from '../../database/database.module.js';
 import { CALL_COUNTS, readCallCounts } from './call-counts.js';
 import { callRowsWithAppend, upsertRebuiltCallRows, type CallRow } from './calls.projection.js';
 
-const STATUSES = ['OPEN', 'FINALIZED', 'FINALIZED_WITHOUT_CDR'];
-const RECONCILIATION = ['PENDING', 'MATCHED', 'WARNINGS', 'DISCREPANCY', 'CDR_ONLY'];
 const CALL_IDS = ['c1', 'c2', 'c3', 'c4', 'c5', 'c6'];
 
 function row(callId: string, version: number, status: string, reconciliation: string, overdue: boolean): CallRow {
@@ -25,6 +24,11 @@ function row(callId: string, version: number, status: string, reconciliation: st
     finalized_at: null,
     view: { callId, version },
   };
+}
+
+/** The push path's upsert of `calls` rows, run on its own (beside the append its rows are `$3`). */
+function upsertLive(db: SqlExecutor, rows: CallRow[]): Promise<unknown> {
+  return db.query(callRowsWithAppend(rows).sql.replace('$3::jsonb', '$1::jsonb'), [JSON.stringify(rows)]);
 }
 
 /** The counts as a GROUP BY over `calls` gives them: what the kept counts must equal. */
@@ -44,8 +48,8 @@ type Write =
 
 const rowArb = fc.record({
   callId: fc.constantFrom(...CALL_IDS),
-  status: fc.constantFrom(...STATUSES),
-  reconciliation: fc.constantFrom(...RECONCILIATION),
+  status: fc.constantFrom(...CALL_SESSION_STATUSES),
+  reconciliation: fc.constantFrom(...RECONCILIATION_STATUSES),
   overdue: fc.boolean(),
   // 0: the same version again (the live upsert skips it, the rebuild writes it where it differs)
   bump: fc.integer({ min: 0, max: 2 }),
@@ -62,7 +66,6 @@ const writeArb: fc.Arbitrary<Write> = fc.oneof(
 
 describe('sessions counted as calls rows are written (real Postgres, the app migrations)', () => {
   const { ds } = useTempDatabase(appMigrations);
-  const db = () => dataSourceSqlExecutor(ds());
 
   async function versions(): Promise<Map<string, number>> {
     const rows = (await ds().query(`SELECT call_id, version FROM calls`)) as { call_id: string; version: number }[];
@@ -78,10 +81,9 @@ describe('sessions counted as calls rows are written (real Postgres, the app mig
           row(r.callId, (stored.get(r.callId) ?? 0) + r.bump, r.status, r.reconciliation, r.overdue),
         );
         if (write.kind === 'rebuild') {
-          await upsertRebuiltCallRows(db(), rows);
+          await upsertRebuiltCallRows(ds(), rows);
         } else {
-          // the statement the event store runs beside the append; its rows are `$3` there
-          await ds().query(callRowsWithAppend(rows).sql.replace('$3::jsonb', '$1::jsonb'), [JSON.stringify(rows)]);
+          await upsertLive(ds(), rows);
         }
         return;
       }
@@ -92,7 +94,7 @@ describe('sessions counted as calls rows are written (real Postgres, the app mig
         await ds().query(`UPDATE calls SET cdr_overdue = true WHERE call_id = $1`, [write.callId]);
         return;
       case 'fold':
-        await foldCounts(db(), CALL_COUNTS);
+        await foldCounts(ds(), CALL_COUNTS);
         return;
     }
   }
@@ -101,16 +103,16 @@ describe('sessions counted as calls rows are written (real Postgres, the app mig
     await fc.assert(
       fc.asyncProperty(fc.array(writeArb, { minLength: 1, maxLength: 25 }), async (writes) => {
         await ds().query(`DELETE FROM calls`);
-        await foldCounts(db(), CALL_COUNTS);
-        expect(await readCallCounts(db())).toEqual([]);
+        await foldCounts(ds(), CALL_COUNTS);
+        expect(await readCallCounts(ds())).toEqual([]);
 
         for (const write of writes) await apply(write);
 
         const expected = sorted((await ds().query(COUNTED_FROM_CALLS)) as Awaited<ReturnType<typeof readCallCounts>>);
-        expect(sorted(await readCallCounts(db()))).toEqual(expected);
-        await foldCounts(db(), CALL_COUNTS);
+        expect(sorted(await readCallCounts(ds()))).toEqual(expected);
+        await foldCounts(ds(), CALL_COUNTS);
         expect(await ds().query(`SELECT * FROM call_count_changes`)).toEqual([]);
-        expect(sorted(await readCallCounts(db()))).toEqual(expected);
+        expect(sorted(await readCallCounts(ds()))).toEqual(expected);
       }),
       { numRuns: 40 },
     );
@@ -118,9 +120,9 @@ describe('sessions counted as calls rows are written (real Postgres, the app mig
 
   test('a status push that leaves status, reconciliation and the flag as they were adds no change row', async () => {
     await ds().query(`DELETE FROM calls`);
-    await foldCounts(db(), CALL_COUNTS);
+    await foldCounts(ds(), CALL_COUNTS);
     await apply({ kind: 'live', rows: [{ callId: 'c1', status: 'OPEN', reconciliation: 'PENDING', overdue: false, bump: 1 }] });
-    await foldCounts(db(), CALL_COUNTS);
+    await foldCounts(ds(), CALL_COUNTS);
 
     await apply({ kind: 'live', rows: [{ callId: 'c1', status: 'OPEN', reconciliation: 'PENDING', overdue: false, bump: 1 }] });
     expect(await ds().query(`SELECT * FROM call_count_changes`)).toEqual([]);
@@ -134,38 +136,38 @@ describe('sessions counted as calls rows are written (real Postgres, the app mig
 
   test('writes in flight beside a fold are neither lost nor counted twice', async () => {
     await ds().query(`DELETE FROM calls`);
-    await foldCounts(db(), CALL_COUNTS);
+    await foldCounts(ds(), CALL_COUNTS);
     const ids = Array.from({ length: 200 }, (_, i) => `busy-${i}`);
     await Promise.all([
       ...ids.map((id, i) =>
-        apply({ kind: 'live', rows: [{ callId: id, status: STATUSES[i % 3]!, reconciliation: 'PENDING', overdue: false, bump: 1 }] }),
+        apply({ kind: 'live', rows: [{ callId: id, status: CALL_SESSION_STATUSES[i % 3]!, reconciliation: 'PENDING', overdue: false, bump: 1 }] }),
       ),
-      ...Array.from({ length: 10 }, () => foldCounts(db(), CALL_COUNTS)),
+      ...Array.from({ length: 10 }, () => foldCounts(ds(), CALL_COUNTS)),
     ]);
-    expect(sorted(await readCallCounts(db()))).toEqual(sorted((await ds().query(COUNTED_FROM_CALLS)) as never[]));
-    await foldCounts(db(), CALL_COUNTS);
+    expect(sorted(await readCallCounts(ds()))).toEqual(sorted((await ds().query(COUNTED_FROM_CALLS)) as never[]));
+    await foldCounts(ds(), CALL_COUNTS);
     const totals = (await ds().query(`SELECT sum(n)::int AS n FROM call_counts`)) as { n: number }[];
     expect(totals[0]!.n).toBe(200);
   });
 
   test('events are counted by type as the store appends them', async () => {
     const store = new PostgresEventStore(ds());
-    const before = new Map((await readCounts<{ type: string }>(db(), EVENT_TYPE_COUNTS)).map((r) => [r.type, Number(r.n)]));
+    const eventCounts = async () => new Map((await readCounts<{ type: string }>(ds(), EVENT_TYPE_COUNTS)).map((r) => [r.type, Number(r.n)]));
+    const before = await eventCounts();
     const event = (type: string) => ({ type, data: {}, metadata: {}, occurredAt: new Date() });
     await store.appendMany([
       { streamId: 'e1', expectedVersion: 0, events: [event('StatusRecorded'), event('StatusRecorded')] },
       { streamId: 'e2', expectedVersion: 0, events: [event('CdrRecorded')] },
     ]);
-    await foldCounts(db(), EVENT_TYPE_COUNTS);
+    await foldCounts(ds(), EVENT_TYPE_COUNTS);
     await store.append({ streamId: 'e1', expectedVersion: 2, events: [event('StatusRecorded')] });
 
-    const after = new Map((await readCounts<{ type: string }>(db(), EVENT_TYPE_COUNTS)).map((r) => [r.type, Number(r.n)]));
+    const after = await eventCounts();
     expect((after.get('StatusRecorded') ?? 0) - (before.get('StatusRecorded') ?? 0)).toBe(3);
     expect((after.get('CdrRecorded') ?? 0) - (before.get('CdrRecorded') ?? 0)).toBe(1);
     // a conflicting append stores nothing and counts nothing
     await expect(store.append({ streamId: 'e2', expectedVersion: 0, events: [event('CdrRecorded')] })).rejects.toThrow();
-    const unchanged = new Map((await readCounts<{ type: string }>(db(), EVENT_TYPE_COUNTS)).map((r) => [r.type, Number(r.n)]));
-    expect(unchanged).toEqual(after);
+    expect(await eventCounts()).toEqual(after);
   });
 });
 
@@ -180,9 +182,9 @@ test('the migrations start the counts from the rows already stored', async () =>
     const event = { type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: new Date() };
     await store.append({ streamId: 'old-1', expectedVersion: 0, events: [event, event] });
     const rows = [row('old-1', 1, 'OPEN', 'PENDING', true), row('old-2', 1, 'FINALIZED', 'MATCHED', false)];
-    await old.query(callRowsWithAppend(rows).sql.replace('$3::jsonb', '$1::jsonb'), [JSON.stringify(rows)]);
+    await upsertLive(old, rows);
 
-    const upgraded = dataSourceSqlExecutor(await temp.dataSource(appMigrations));
+    const upgraded = await temp.dataSource(appMigrations);
     expect(sorted(await readCallCounts(upgraded))).toEqual([
       { status: 'FINALIZED', reconciliation_status: 'MATCHED', cdr_overdue: false, n: '1' },
       { status: 'OPEN', reconciliation_status: 'PENDING', cdr_overdue: true, n: '1' },

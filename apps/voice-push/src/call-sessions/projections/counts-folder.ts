@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, dataSourceSqlExecutor, foldCounts } from '#event-store';
+import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, foldCounts } from '#event-store';
 import { CALL_COUNTS } from './call-counts.js';
 import { PeriodicTask } from '../periodic-task.js';
 
@@ -31,9 +31,6 @@ export class CountsFolder implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async fold(): Promise<void> {
-    const db = dataSourceSqlExecutor(this.db);
-    await foldCounts(db, CALL_COUNTS);
-    await foldCounts(db, EVENT_TYPE_COUNTS);
-    await foldCounts(db, OUTBOX_COUNTS);
+    for (const counts of [CALL_COUNTS, EVENT_TYPE_COUNTS, OUTBOX_COUNTS]) await foldCounts(this.db, counts);
   }
 }
