@@ -11,7 +11,7 @@ import { parseDurationMs } from '../cli-options.js';
 import { runSimulation, type SimulationOptions } from '../simulation.js';
 import type { SimulationSummary } from '../simulation-stats.js';
 import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
-import { UsageSampler, type ProcessUsage } from './process-stats.js';
+import { idlePercent, machineTicks, schedTimes, threadShare, UsageSampler, type ProcessUsage, type ThreadShare } from './process-stats.js';
 import { SecondTrace, type ServiceAckBounds, type TracedSecond } from './second-trace.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,8 +47,14 @@ export interface PhaseResult {
   service: ProcessUsage;
   /** CPU of the service's Postgres backends, % of one core (voice-push only) */
   postgresCpuPercent: number | null;
+  /** the same backends' time runnable but waiting for a core, % of one core (voice-push only) */
+  postgresWaitPercent: number | null;
   /** CPU of this process — the load generator — in % of one core */
   generatorCpuPercent: number;
+  /** the load generator's main thread over the phase */
+  generatorThread: ThreadShare | null;
+  /** idle share of all the machine's cores over the phase, % */
+  machineIdlePercent: number | null;
   targetRate: number | null;
   /** what the machine and the service did in each second (traced phases only) */
   seconds: TracedSecond[] | null;
@@ -69,6 +75,8 @@ export async function phase(
   log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
   const sampler = new UsageSampler(target.pid, () => postgresPids);
   const generatorStart = process.cpuUsage();
+  const generatorSched = schedTimes(process.pid);
+  const machineStart = machineTicks();
   const traced = trace ? new SecondTrace(trace.metricsUrl) : null;
   const phaseStart = performance.now();
   const summary = await runSimulation({
@@ -84,13 +92,17 @@ export async function phase(
     ...options,
   });
   const usage = sampler.stop();
+  const elapsedMs = performance.now() - phaseStart;
   const generator = process.cpuUsage(generatorStart);
-  const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / (performance.now() - phaseStart)) * 100);
+  const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / elapsedMs) * 100);
   return {
     summary,
     service: usage.main,
     postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
+    postgresWaitPercent: postgresPids.length > 0 ? usage.helpersWaitPercent : null,
     generatorCpuPercent,
+    generatorThread: threadShare(generatorSched, schedTimes(process.pid), elapsedMs / 1000),
+    machineIdlePercent: idlePercent(machineStart, machineTicks()),
     targetRate: options.rate ?? null,
     ...(traced ? await traced.stop() : { seconds: null, serviceAck: null }),
   };

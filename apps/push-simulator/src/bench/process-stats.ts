@@ -24,19 +24,84 @@ export function rssMb(pid: number): number | null {
   }
 }
 
+/** Nanoseconds a thread has spent on a core and runnable but waiting for one (its schedstat). */
+export interface SchedTimes {
+  runNs: number;
+  waitNs: number;
+}
+
+/** The two numbers of `/proc/<pid>/task/<tid>/schedstat` ("run wait timeslices"), or null. */
+export function parseSchedStat(text: string): SchedTimes | null {
+  const [run, wait] = text.trim().split(/\s+/).map(Number);
+  return Number.isFinite(run) && Number.isFinite(wait) ? { runNs: run!, waitNs: wait! } : null;
+}
+
+/** A thread's times (the main thread: tid = pid), or null once it is gone or the kernel keeps none. */
+export function schedTimes(pid: number, tid = pid): SchedTimes | null {
+  try {
+    return parseSchedStat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Idle and total ticks of all cores, from the first line of /proc/stat (idle + iowait count as idle). */
+export function parseCpuLine(text: string): { idle: number; total: number } | null {
+  const line = text.split('\n', 1)[0]!;
+  if (!line.startsWith('cpu ')) return null;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return null;
+  return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
+}
+
+export function machineTicks(): { idle: number; total: number } | null {
+  try {
+    return parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** How a thread spent a window: % of its wall time on a core and % runnable but waiting for one. */
+export interface ThreadShare {
+  runPercent: number;
+  waitPercent: number;
+}
+
+export function threadShare(before: SchedTimes | null, after: SchedTimes | null, seconds: number): ThreadShare | null {
+  if (!before || !after || seconds <= 0) return null;
+  const pct = (ns: number) => Math.round((ns / 1e9 / seconds) * 1000) / 10;
+  return { runPercent: pct(after.runNs - before.runNs), waitPercent: pct(after.waitNs - before.waitNs) };
+}
+
+/**
+ * Idle share of all cores between two readings, in %. Beside the threads' waits it tells a machine
+ * whose cores are all busy from one where work queues for a core while another idles (bursts).
+ */
+export function idlePercent(before: { idle: number; total: number } | null, after: { idle: number; total: number } | null): number | null {
+  if (!before || !after || after.total <= before.total) return null;
+  return Math.round(((after.idle - before.idle) / (after.total - before.total)) * 1000) / 10;
+}
+
 export interface ProcessUsage {
   /** CPU used over the window, in % of one core */
   cpuPercent: number;
   cpuSeconds: number;
   rssPeakMb: number;
   rssEndMb: number;
+  /** its main thread (the event loop) over the window; null where the kernel keeps no schedstat */
+  mainThread: ThreadShare | null;
 }
 
 /** Samples one main pid (RSS, CPU) plus a changing set of helper pids (CPU only, e.g. Postgres backends). */
 export class UsageSampler {
   private readonly startCpu: number;
+  private readonly startSched: SchedTimes | null;
   private readonly helperStart = new Map<number, number>();
   private readonly helperLast = new Map<number, number>();
+  private readonly helperWaitStart = new Map<number, number>();
+  private readonly helperWaitLast = new Map<number, number>();
   private readonly startedAt = performance.now();
   private rssPeak = 0;
   private readonly timer: NodeJS.Timeout;
@@ -46,7 +111,11 @@ export class UsageSampler {
     private readonly helpers: () => readonly number[] = () => [],
   ) {
     this.startCpu = cpuSeconds(pid) ?? 0;
-    for (const h of helpers()) this.helperStart.set(h, cpuSeconds(h) ?? 0);
+    this.startSched = schedTimes(pid);
+    for (const h of helpers()) {
+      this.helperStart.set(h, cpuSeconds(h) ?? 0);
+      this.helperWaitStart.set(h, schedTimes(h)?.waitNs ?? 0);
+    }
     this.timer = setInterval(() => this.sample(), 250);
     this.timer.unref();
   }
@@ -58,21 +127,35 @@ export class UsageSampler {
       if (cpu === null) continue;
       if (!this.helperStart.has(h)) this.helperStart.set(h, cpu);
       this.helperLast.set(h, cpu);
+      const wait = schedTimes(h)?.waitNs;
+      if (wait === undefined) continue;
+      if (!this.helperWaitStart.has(h)) this.helperWaitStart.set(h, wait);
+      this.helperWaitLast.set(h, wait);
     }
   }
 
-  stop(): { main: ProcessUsage; helpersCpuPercent: number; helpersCpuSeconds: number } {
+  stop(): { main: ProcessUsage; helpersCpuPercent: number; helpersCpuSeconds: number; helpersWaitPercent: number } {
+    const endSched = schedTimes(this.pid);
     this.sample();
     clearInterval(this.timer);
     const seconds = (performance.now() - this.startedAt) / 1000;
     const used = (cpuSeconds(this.pid) ?? this.startCpu) - this.startCpu;
     let helperUsed = 0;
     for (const [h, last] of this.helperLast) helperUsed += last - (this.helperStart.get(h) ?? last);
+    let helperWaitNs = 0;
+    for (const [h, last] of this.helperWaitLast) helperWaitNs += last - (this.helperWaitStart.get(h) ?? last);
     const pct = (s: number) => Math.round((s / seconds) * 1000) / 10;
     return {
-      main: { cpuPercent: pct(used), cpuSeconds: Math.round(used * 100) / 100, rssPeakMb: this.rssPeak, rssEndMb: rssMb(this.pid) ?? 0 },
+      main: {
+        cpuPercent: pct(used),
+        cpuSeconds: Math.round(used * 100) / 100,
+        rssPeakMb: this.rssPeak,
+        rssEndMb: rssMb(this.pid) ?? 0,
+        mainThread: threadShare(this.startSched, endSched, seconds),
+      },
       helpersCpuPercent: pct(helperUsed),
       helpersCpuSeconds: Math.round(helperUsed * 100) / 100,
+      helpersWaitPercent: pct(helperWaitNs / 1e9),
     };
   }
 }
