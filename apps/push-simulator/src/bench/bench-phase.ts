@@ -1,7 +1,7 @@
 /**
  * What every bench shares: its settings (BENCH_* variables), one measured phase of the load
- * generator against a server (CPU of the server, of its Postgres backends and of the generator),
- * and the servers it starts as child processes.
+ * generator against a server (CPU of the server, of its Postgres backends and of the generator, and
+ * how long their threads waited for a core), and the servers it starts as child processes.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';

@@ -45,8 +45,14 @@ export function schedTimes(pid: number, tid = pid): SchedTimes | null {
   }
 }
 
-/** Idle and total ticks of all cores, from the first line of /proc/stat (idle + iowait count as idle). */
-export function parseCpuLine(text: string): { idle: number; total: number } | null {
+/** Idle and total ticks of all cores since boot. */
+export interface CpuTicks {
+  idle: number;
+  total: number;
+}
+
+/** The first line of /proc/stat, idle + iowait counting as idle. */
+export function parseCpuLine(text: string): CpuTicks | null {
   const line = text.split('\n', 1)[0]!;
   if (!line.startsWith('cpu ')) return null;
   // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
@@ -55,7 +61,7 @@ export function parseCpuLine(text: string): { idle: number; total: number } | nu
   return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
 }
 
-export function machineTicks(): { idle: number; total: number } | null {
+export function machineTicks(): CpuTicks | null {
   try {
     return parseCpuLine(readFileSync('/proc/stat', 'utf8'));
   } catch {
@@ -79,7 +85,7 @@ export function threadShare(before: SchedTimes | null, after: SchedTimes | null,
  * Idle share of all cores between two readings, in %. Beside the threads' waits it tells a machine
  * whose cores are all busy from one where work queues for a core while another idles (bursts).
  */
-export function idlePercent(before: { idle: number; total: number } | null, after: { idle: number; total: number } | null): number | null {
+export function idlePercent(before: CpuTicks | null, after: CpuTicks | null): number | null {
   if (!before || !after || after.total <= before.total) return null;
   return Math.round(((after.idle - before.idle) / (after.total - before.total)) * 1000) / 10;
 }
@@ -94,7 +100,10 @@ export interface ProcessUsage {
   mainThread: ThreadShare | null;
 }
 
-/** Samples one main pid (RSS, CPU) plus a changing set of helper pids (CPU only, e.g. Postgres backends). */
+/**
+ * Samples one main pid (RSS, CPU, its main thread's time on a core and waiting for one) plus a
+ * changing set of helper pids (CPU and waits only, e.g. Postgres backends).
+ */
 export class UsageSampler {
   private readonly startCpu: number;
   private readonly startSched: SchedTimes | null;
