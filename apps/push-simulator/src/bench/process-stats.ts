@@ -3,25 +3,29 @@ import { readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux x86-64
 
-/** user + system CPU seconds of a process, or null once it is gone */
-export function cpuSeconds(pid: number): number | null {
+/** A /proc file, parsed; null once its process is gone or where the kernel has no such file. */
+function readProc<T>(path: string, parse: (text: string) => T | null): T | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the ")" of the command name: state is field 3; utime 14 and stime 15
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return parse(readFileSync(path, 'utf8'));
   } catch {
     return null;
   }
 }
 
+/** user + system CPU seconds of a process, or null once it is gone */
+export function cpuSeconds(pid: number): number | null {
+  return readProc(`/proc/${pid}/stat`, (stat) => {
+    // fields after the ")" of the command name: state is field 3; utime 14 and stime 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  });
+}
+
 export function rssMb(pid: number): number | null {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return readProc(`/proc/${pid}/status`, (status) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(status);
     return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
-  } catch {
-    return null;
-  }
+  });
 }
 
 /** Nanoseconds a thread has spent on a core and runnable but waiting for one (its schedstat). */
@@ -38,11 +42,7 @@ export function parseSchedStat(text: string): SchedTimes | null {
 
 /** A thread's times (the main thread: tid = pid), or null once it is gone or the kernel keeps none. */
 export function schedTimes(pid: number, tid = pid): SchedTimes | null {
-  try {
-    return parseSchedStat(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
-  } catch {
-    return null;
-  }
+  return readProc(`/proc/${pid}/task/${tid}/schedstat`, parseSchedStat);
 }
 
 /** Idle and total ticks of all cores since boot. */
@@ -62,11 +62,7 @@ export function parseCpuLine(text: string): CpuTicks | null {
 }
 
 export function machineTicks(): CpuTicks | null {
-  try {
-    return parseCpuLine(readFileSync('/proc/stat', 'utf8'));
-  } catch {
-    return null;
-  }
+  return readProc('/proc/stat', parseCpuLine);
 }
 
 /** How a thread spent a window: % of its wall time on a core and % runnable but waiting for one. */
