@@ -19,12 +19,13 @@ describe('scheduling measures of the bench', () => {
 
   it('counts idle and iowait as idle, out of every tick of the cpu line', () => {
     const a = parseCpuLine('cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n');
-    expect(a).toEqual({ idle: 850, total: 1000 });
+    expect(a).toEqual({ busy: 150, iowait: 50, steal: 0, total: 1000 });
     const b = parseCpuLine('cpu  400 0 150 1100 50 0 100 0 0 0\n');
     // 300 idle of 800 ticks
     expect(idlePercent(a, b)).toBe(37.5);
-    expect(parseCpuLine('intr 1 2 3')).toBeNull();
+    expect(() => parseCpuLine('intr 1 2 3')).toThrow(/no aggregate cpu line/);
     expect(idlePercent(b, b)).toBeNull();
+    expect(idlePercent(null, b)).toBeNull();
   });
 
   it('reads the running process own main thread, whose time on a core grows with work', () => {

@@ -45,22 +45,26 @@ export function schedTimes(pid: number, tid = pid): SchedTimes | null {
   return readProc(`/proc/${pid}/task/${tid}/schedstat`, parseSchedStat);
 }
 
-/** Idle and total ticks of all cores since boot. */
+/** The aggregate `cpu` line of /proc/stat, in clock ticks. */
 export interface CpuTicks {
-  idle: number;
+  busy: number;
+  iowait: number;
+  steal: number;
   total: number;
 }
 
-/** The first line of /proc/stat, idle + iowait counting as idle. */
-export function parseCpuLine(text: string): CpuTicks | null {
-  const line = text.split('\n', 1)[0]!;
-  if (!line.startsWith('cpu ')) return null;
-  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return null;
-  return { idle: ticks[3]! + ticks[4]!, total: ticks.reduce((a, b) => a + b, 0) };
+/** `cpu  user nice system idle iowait irq softirq steal …` → busy (user to softirq), iowait, steal, total */
+export function parseCpuLine(procStat: string): CpuTicks {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('no aggregate cpu line in /proc/stat');
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as [
+    number, number, number, number, number, number, number, number,
+  ];
+  const busy = user + nice + system + irq + softirq;
+  return { busy, iowait, steal, total: busy + idle + iowait + steal };
 }
 
+/** The machine's CPU ticks so far; null where there is no /proc/stat. */
 export function machineTicks(): CpuTicks | null {
   return readProc('/proc/stat', parseCpuLine);
 }
@@ -78,12 +82,14 @@ export function threadShare(before: SchedTimes | null, after: SchedTimes | null,
 }
 
 /**
- * Idle share of all cores between two readings, in %. Beside the threads' waits it tells a machine
- * whose cores are all busy from one where work queues for a core while another idles (bursts).
+ * Idle share of all cores between two readings, in % (iowait counts as idle: no core was busy).
+ * Beside the threads' waits it tells a machine whose cores are all busy from one where work
+ * queues for a core while another idles (bursts).
  */
 export function idlePercent(before: CpuTicks | null, after: CpuTicks | null): number | null {
   if (!before || !after || after.total <= before.total) return null;
-  return Math.round(((after.idle - before.idle) / (after.total - before.total)) * 1000) / 10;
+  const idle = (t: CpuTicks) => t.total - t.busy - t.steal;
+  return Math.round(((idle(after) - idle(before)) / (after.total - before.total)) * 1000) / 10;
 }
 
 export interface ProcessUsage {
@@ -96,6 +102,17 @@ export interface ProcessUsage {
   mainThread: ThreadShare | null;
 }
 
+/** A helper's CPU seconds and its time waiting for a core (0 where the kernel keeps no schedstat). */
+interface HelperReading {
+  cpu: number;
+  waitNs: number;
+}
+
+function readHelper(pid: number): HelperReading | null {
+  const cpu = cpuSeconds(pid);
+  return cpu === null ? null : { cpu, waitNs: schedTimes(pid)?.waitNs ?? 0 };
+}
+
 /**
  * Samples one main pid (RSS, CPU, its main thread's time on a core and waiting for one) plus a
  * changing set of helper pids (CPU and waits only, e.g. Postgres backends).
@@ -103,10 +120,8 @@ export interface ProcessUsage {
 export class UsageSampler {
   private readonly startCpu: number;
   private readonly startSched: SchedTimes | null;
-  private readonly helperStart = new Map<number, number>();
-  private readonly helperLast = new Map<number, number>();
-  private readonly helperWaitStart = new Map<number, number>();
-  private readonly helperWaitLast = new Map<number, number>();
+  private readonly helperStart = new Map<number, HelperReading>();
+  private readonly helperLast = new Map<number, HelperReading>();
   private readonly startedAt = performance.now();
   private rssPeak = 0;
   private readonly timer: NodeJS.Timeout;
@@ -117,10 +132,7 @@ export class UsageSampler {
   ) {
     this.startCpu = cpuSeconds(pid) ?? 0;
     this.startSched = schedTimes(pid);
-    for (const h of helpers()) {
-      this.helperStart.set(h, cpuSeconds(h) ?? 0);
-      this.helperWaitStart.set(h, schedTimes(h)?.waitNs ?? 0);
-    }
+    for (const h of helpers()) this.helperStart.set(h, readHelper(h) ?? { cpu: 0, waitNs: 0 });
     this.timer = setInterval(() => this.sample(), 250);
     this.timer.unref();
   }
@@ -128,27 +140,27 @@ export class UsageSampler {
   private sample(): void {
     this.rssPeak = Math.max(this.rssPeak, rssMb(this.pid) ?? 0);
     for (const h of this.helpers()) {
-      const cpu = cpuSeconds(h);
-      if (cpu === null) continue;
-      if (!this.helperStart.has(h)) this.helperStart.set(h, cpu);
-      this.helperLast.set(h, cpu);
-      const wait = schedTimes(h)?.waitNs;
-      if (wait === undefined) continue;
-      if (!this.helperWaitStart.has(h)) this.helperWaitStart.set(h, wait);
-      this.helperWaitLast.set(h, wait);
+      const reading = readHelper(h);
+      if (reading === null) continue;
+      if (!this.helperStart.has(h)) this.helperStart.set(h, reading);
+      this.helperLast.set(h, reading);
     }
   }
 
-  stop(): { main: ProcessUsage; helpersCpuPercent: number; helpersCpuSeconds: number; helpersWaitPercent: number } {
+  /** `helpersWaitPercent`: null where the kernel keeps no schedstat */
+  stop(): { main: ProcessUsage; helpersCpuPercent: number; helpersCpuSeconds: number; helpersWaitPercent: number | null } {
     const endSched = schedTimes(this.pid);
     this.sample();
     clearInterval(this.timer);
     const seconds = (performance.now() - this.startedAt) / 1000;
     const used = (cpuSeconds(this.pid) ?? this.startCpu) - this.startCpu;
     let helperUsed = 0;
-    for (const [h, last] of this.helperLast) helperUsed += last - (this.helperStart.get(h) ?? last);
     let helperWaitNs = 0;
-    for (const [h, last] of this.helperWaitLast) helperWaitNs += last - (this.helperWaitStart.get(h) ?? last);
+    for (const [h, last] of this.helperLast) {
+      const start = this.helperStart.get(h) ?? last;
+      helperUsed += last.cpu - start.cpu;
+      helperWaitNs += last.waitNs - start.waitNs;
+    }
     const pct = (s: number) => Math.round((s / seconds) * 1000) / 10;
     return {
       main: {
@@ -160,7 +172,7 @@ export class UsageSampler {
       },
       helpersCpuPercent: pct(helperUsed),
       helpersCpuSeconds: Math.round(helperUsed * 100) / 100,
-      helpersWaitPercent: pct(helperWaitNs / 1e9),
+      helpersWaitPercent: this.startSched === null ? null : pct(helperWaitNs / 1e9),
     };
   }
 }

@@ -189,7 +189,6 @@ async function main(): Promise<void> {
 
 const pcts = (l: { p50: number; p95: number; p99: number; max?: number }, withMax = false) =>
   [l.p50, l.p95, l.p99, ...(withMax ? [l.max ?? 0] : [])].map((v) => round(v, 2)).join(' / ');
-const pct = (value: number | null) => (value === null ? '—' : String(value));
 const formatShare = (share: ThreadShare | null) => (share ? `${share.runPercent} / ${share.waitPercent}` : '—');
 const failures = (s: SimulationSummary) =>
   `${s.rejected4xx + s.serverErrors5xx + s.otherNon2xx} / ${s.timeouts} / ${s.networkErrors} / ${s.givenUp + s.abandoned}`;
@@ -224,13 +223,13 @@ function markdown(r: {
     ['server CPU at saturation / half rate (% of one core)', `${c.saturation.service.cpuPercent} / ${c.halfRate.service.cpuPercent}`, `${v.saturation.service.cpuPercent} / ${v.halfRate.service.cpuPercent}`],
     ['Postgres backends CPU at saturation / half rate (% of one core)', '—', `${v.saturation.postgresCpuPercent ?? '—'} / ${v.halfRate.postgresCpuPercent ?? '—'}`],
     ['load generator CPU at saturation / half rate (% of one core)', `${c.saturation.generatorCpuPercent} / ${c.halfRate.generatorCpuPercent}`, `${v.saturation.generatorCpuPercent} / ${v.halfRate.generatorCpuPercent}`],
-    ['machine idle at saturation / half rate (% of all its cores)', `${pct(c.saturation.machineIdlePercent)} / ${pct(c.halfRate.machineIdlePercent)}`, `${pct(v.saturation.machineIdlePercent)} / ${pct(v.halfRate.machineIdlePercent)}`],
+    ['machine idle at saturation / half rate (% of all its cores)', `${c.saturation.machineIdlePercent ?? '—'} / ${c.halfRate.machineIdlePercent ?? '—'}`, `${v.saturation.machineIdlePercent ?? '—'} / ${v.halfRate.machineIdlePercent ?? '—'}`],
     [
       "server's main thread (event loop) at saturation · half rate: on a core / runnable, waiting for one (% of the phase)",
       `${formatShare(c.saturation.service.mainThread)} · ${formatShare(c.halfRate.service.mainThread)}`,
       `${formatShare(v.saturation.service.mainThread)} · ${formatShare(v.halfRate.service.mainThread)}`,
     ],
-    ['Postgres backends waiting for a core at saturation / half rate (% of one core)', '—', `${pct(v.saturation.postgresWaitPercent)} / ${pct(v.halfRate.postgresWaitPercent)}`],
+    ['Postgres backends waiting for a core at saturation / half rate (% of one core)', '—', `${v.saturation.postgresWaitPercent ?? '—'} / ${v.halfRate.postgresWaitPercent ?? '—'}`],
     [
       "load generator's main thread at saturation · half rate: on a core / waiting for one (% of the phase)",
       `${formatShare(c.saturation.generatorThread)} · ${formatShare(c.halfRate.generatorThread)}`,

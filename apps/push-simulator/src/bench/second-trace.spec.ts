@@ -6,9 +6,9 @@ import {
   formatServiceAck,
   formatWorstSecondsTraced,
   histogramBuckets,
-  parseCpuLine,
   serviceAckBounds,
 } from './second-trace.js';
+import { parseCpuLine } from './process-stats.js';
 
 const PROC_STAT = `cpu  295334 10 31082 330608 4469 5 9431 219 0 0
 cpu0 147000 5 15000 165000 2200 2 4700 100 0 0

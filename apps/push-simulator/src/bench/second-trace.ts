@@ -14,17 +14,9 @@
  * about 2 % of one core at one scrape a second, so only the phases whose slowest seconds are
  * shown are traced.
  */
-import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { formatWorstSeconds, type LatencySecond } from '../latency-recorder.js';
-
-/** The aggregate `cpu` line of /proc/stat, in clock ticks. */
-export interface CpuTicks {
-  busy: number;
-  iowait: number;
-  steal: number;
-  total: number;
-}
+import { machineTicks, type CpuTicks } from './process-stats.js';
 
 export interface TracedSecond {
   /** seconds since the phase started, as the simulator counts them */
@@ -61,17 +53,6 @@ export interface PhaseTrace {
   seconds: TracedSecond[];
   /** null without a /metrics to read, or when a scrape at either end failed */
   serviceAck: ServiceAckBounds | null;
-}
-
-/** `cpu  user nice system idle iowait irq softirq steal …` → busy (user to softirq), iowait, steal, total */
-export function parseCpuLine(procStat: string): CpuTicks {
-  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
-  if (!line) throw new Error('no aggregate cpu line in /proc/stat');
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number) as [
-    number, number, number, number, number, number, number, number,
-  ];
-  const busy = user + nice + system + irq + softirq;
-  return { busy, iowait, steal, total: busy + idle + iowait + steal };
 }
 
 /** `nodejs_eventloop_lag_max_seconds` of a Prometheus text exposition, in ms; null when absent. */
@@ -218,7 +199,9 @@ export class SecondTrace {
 }
 
 function readCpu(): CpuTicks {
-  return parseCpuLine(readFileSync('/proc/stat', 'utf8'));
+  const ticks = machineTicks();
+  if (ticks === null) throw new Error('the bench traces a second from /proc/stat, which this machine does not have');
+  return ticks;
 }
 
 /**
