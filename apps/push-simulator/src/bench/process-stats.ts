@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux x86-64
 
+/** `part` of `whole` in %, to a tenth; 0 of nothing is 0. */
+export const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+
 /** A /proc file, parsed; null once its process is gone or where the kernel has no such file. */
 function readProc<T>(path: string, parse: (text: string) => T | null): T | null {
   try {
@@ -77,8 +80,7 @@ export interface ThreadShare {
 
 export function threadShare(before: SchedTimes | null, after: SchedTimes | null, seconds: number): ThreadShare | null {
   if (!before || !after || seconds <= 0) return null;
-  const pct = (ns: number) => Math.round((ns / 1e9 / seconds) * 1000) / 10;
-  return { runPercent: pct(after.runNs - before.runNs), waitPercent: pct(after.waitNs - before.waitNs) };
+  return { runPercent: percent((after.runNs - before.runNs) / 1e9, seconds), waitPercent: percent((after.waitNs - before.waitNs) / 1e9, seconds) };
 }
 
 /**
@@ -89,7 +91,7 @@ export function threadShare(before: SchedTimes | null, after: SchedTimes | null,
 export function idlePercent(before: CpuTicks | null, after: CpuTicks | null): number | null {
   if (!before || !after || after.total <= before.total) return null;
   const idle = (t: CpuTicks) => t.total - t.busy - t.steal;
-  return Math.round(((idle(after) - idle(before)) / (after.total - before.total)) * 1000) / 10;
+  return percent(idle(after) - idle(before), after.total - before.total);
 }
 
 export interface ProcessUsage {
@@ -161,7 +163,7 @@ export class UsageSampler {
       helperUsed += last.cpu - start.cpu;
       helperWaitNs += last.waitNs - start.waitNs;
     }
-    const pct = (s: number) => Math.round((s / seconds) * 1000) / 10;
+    const pct = (s: number) => percent(s, seconds);
     return {
       main: {
         cpuPercent: pct(used),

@@ -16,7 +16,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { formatWorstSeconds, type LatencySecond } from '../latency-recorder.js';
-import { machineTicks, type CpuTicks } from './process-stats.js';
+import { machineTicks, percent, type CpuTicks } from './process-stats.js';
 
 export interface TracedSecond {
   /** seconds since the phase started, as the simulator counts them */
@@ -118,8 +118,6 @@ export function serviceAckBounds(before: Map<number, number>, after: Map<number,
     within50MsPercent: within === null ? null : Math.round(within * 10000) / 100,
   };
 }
-
-const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
 /** The share of each kind of CPU time between two readings. */
 export function cpuShares(before: CpuTicks, after: CpuTicks): Pick<TracedSecond, 'busyPercent' | 'iowaitPercent' | 'stealPercent'> {
