@@ -29,7 +29,7 @@ const PUSH_KINDS = ['status', 'cdr'];
 export class OperationsMetrics {
   private readonly logger = new Logger('Metrics');
   /** one query per table per scrape, shared by the gauges that read it */
-  private readonly running = new Map<string, Promise<unknown[] | null>>();
+  private readonly running = new Map<string, Promise<unknown>>();
   private readonly queryFailures: Counter<'query'>;
 
   constructor(
@@ -140,10 +140,9 @@ export class OperationsMetrics {
     }
   }
 
-  /** The session counts, read once for the gauges of one scrape. */
-  private async sessionTotals(): Promise<SessionTotals | null> {
-    const rows = await this.oncePerScrape('sessions', () => readCallCounts(this.db));
-    return rows && sessionTotals(rows);
+  /** The session counts, read and summed once for the gauges of one scrape. */
+  private sessionTotals(): Promise<SessionTotals | null> {
+    return this.oncePerScrape('sessions', async () => sessionTotals(await readCallCounts(this.db)));
   }
 
   private relayBacklog(): Promise<RelayBacklog[] | null> {
@@ -151,8 +150,8 @@ export class OperationsMetrics {
   }
 
   /** One query shared by the gauges of a scrape that read it (they collect concurrently). */
-  private oncePerScrape<T>(what: string, read: () => Promise<T[]>): Promise<T[] | null> {
-    let running = this.running.get(what) as Promise<T[] | null> | undefined;
+  private oncePerScrape<T>(what: string, read: () => Promise<T>): Promise<T | null> {
+    let running = this.running.get(what) as Promise<T | null> | undefined;
     if (!running) {
       const started = this.query<T>(what, read);
       this.running.set(what, started);
@@ -168,7 +167,7 @@ export class OperationsMetrics {
    * Postgres gives a slow query up itself after the pool's statement timeout (a lock, a table grown
    * large): the gauges that read it are left out of this scrape, and the connection is free again.
    */
-  private async query<T>(what: string, read: () => Promise<T[]>): Promise<T[] | null> {
+  private async query<T>(what: string, read: () => Promise<T>): Promise<T | null> {
     try {
       return await read();
     } catch (error) {
