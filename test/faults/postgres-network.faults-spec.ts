@@ -4,7 +4,8 @@
 // DATABASE_URL points at the proxy; the sender is the simulator with its retry schedule.
 //   latency   → slower answers, every 2xx stored;
 //   blackhole → 503 before the sender gives up on the try (3 s), no hang; recovery once healed;
-//   reset     → 503 for what was in flight, then recovery.
+//   reset     → 503 for what was in flight, then recovery;
+//   open connections silenced for good → each fails one push at most, then new connections serve.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
@@ -179,6 +180,35 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     expect(during.status).toBe(503);
     expect(after.status).toBe(200);
   }, 60_000);
+
+  test('open connections that never answer again (a dropped NAT entry, a failover): each costs one 503 at most, then new ones serve', async () => {
+    for (let i = 0; i < 5; i++) expect((await probe(service!.url, 5_000)).status).toBe(200);
+    const silenced = proxy.openConnections;
+    proxy.silenceOpen();
+    // One push after another: the pool hands out the connection released last first, so a silent
+    // one put back after its query timed out would be the next push's too, every time.
+    const answers: { status: number | string; ms: number }[] = [];
+    while (answers.length < silenced + 5 && answers.at(-1)?.status !== 200) {
+      answers.push(await probe(service!.url, SENDER_TRY_TIMEOUT_MS));
+    }
+    const after = [];
+    for (let i = 0; i < 5; i++) after.push((await probe(service!.url, SENDER_TRY_TIMEOUT_MS)).status);
+    reportFigures('postgres open connections silenced for good', {
+      sent: answers.length + after.length,
+      acknowledged: [...answers.map((a) => a.status), ...after].filter((s) => s === 200).length,
+      lost: 0,
+      duplicated: 0,
+      silencedConnections: silenced,
+      answers: answers.map((a) => `${a.status} in ${a.ms} ms`).join(', '),
+      after: after.join(', '),
+    });
+    expect(silenced).toBeGreaterThan(0);
+    // each silent connection fails at most the one push that found it, in time (503, not a timeout)
+    expect(answers.slice(0, -1).map((a) => a.status)).toEqual(answers.slice(0, -1).map(() => 503));
+    expect(answers.length - 1).toBeLessThanOrEqual(silenced);
+    expect(answers.at(-1)?.status).toBe(200);
+    expect(after).toEqual([200, 200, 200, 200, 200]);
+  }, 120_000);
 
   test('reset: what was in flight answers 503, then recovery; every 2xx stored exactly once', async () => {
     // deterministic: a push in flight (slow link) when every connection is reset

@@ -8,6 +8,8 @@ import net from 'node:net';
  *   partition: nothing is refused, nothing answers); what was held is delivered on heal(), as TCP
  *   retransmission would, unless the connection was closed meanwhile;
  * - reset(): every open connection is reset (RST), new ones still go through;
+ * - silenceOpen(): the connections open now go silent for good (their data is dropped, nothing is
+ *   closed), new ones go through: a dropped NAT or firewall entry, a database moved elsewhere;
  * - heal(): back to a plain pipe (restore() too).
  * Loopback only; every timer is per chunk, so nothing loops.
  */
@@ -70,6 +72,11 @@ export class ChaosProxy {
     this.destroyAll(true);
   }
 
+  /** The open connections drop all their data from now on, without closing; new ones go through. */
+  silenceOpen(): void {
+    for (const link of this.links) link.silenced = true;
+  }
+
   heal(): void {
     this.mode = 'pass';
     this.delayMs = 0;
@@ -120,7 +127,7 @@ export class ChaosProxy {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         // bounded: each heal() opens the gate; a new blackhole() makes a new one
         for (let i = 0; i < 1_000 && this.gate && !link.closed; i++) await this.gate.opened;
-        if (!link.closed) to.write(chunk);
+        if (!link.closed && !link.silenced) to.write(chunk);
       });
     });
   }
@@ -128,6 +135,8 @@ export class ChaosProxy {
 
 class Link {
   closed = false;
+  /** data is dropped, both ways, for good (silenceOpen) */
+  silenced = false;
 
   constructor(
     private readonly client: net.Socket,

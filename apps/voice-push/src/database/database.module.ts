@@ -10,6 +10,7 @@ import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-h
 import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
 import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.js';
 import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-count-relayed-events.js';
+import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
@@ -75,7 +76,9 @@ export class DatabaseModule {
           dataSourceFactory: async (options) => {
             const ran = await runMigrations(databaseUrl, appMigrations);
             if (ran.length > 0) new Logger('Database').log(`migrations run: ${ran.join(', ')}`);
-            return new DataSource(options!).initialize();
+            const dataSource = await new DataSource(options!).initialize();
+            retireClientsWithQueryInFlight((dataSource.driver as unknown as { master: pg.Pool }).master);
+            return dataSource;
           },
         }),
       ],
