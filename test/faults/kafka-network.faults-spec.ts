@@ -8,7 +8,9 @@
 //   latency   (100 ms each way) → acknowledgements as fast as without, the relay slower, complete;
 //   blackhole (accept, never forward) → acknowledgements go on, the backlog grows, the relay
 //             catches up once healed;
-//   reset     (every open connection reset, repeatedly) → the relay recovers.
+//   reset     (every open connection reset, repeatedly) → the relay recovers;
+//   silenced  (open connections drop everything for good, new ones pass) → the relay recovers
+//             on new connections after the request timeout, with no heal.
 // After each: every stored event's eventId is on voice.call-events.v1 (none skipped), every
 // finalised call on voice.calls.finalized.v1, no acknowledged push lost, none stored twice.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -359,6 +361,48 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     expectStoreWhole(ledger, summary, check);
     expectKafkaWhole(kafkaCheck);
   }, 150_000);
+
+  test(`open connections silenced for good (a dropped NAT entry): the relay gives them up after the ${REQUEST_TIMEOUT_MS / 1000} s request timeout and recovers on new ones, without a heal`, async () => {
+    expect(Number.isFinite((await relayProbe()).onKafkaMs)).toBe(true); // the relay's connections are open
+    const ledger = new PushLedger();
+    const simulation = simulate(ledger, 'faults-kafka-net-silenced', 150);
+    await sleep(800);
+    const silencedAt = ledger.now();
+    const sampler = sampleRelay();
+    const silenced = proxy.openConnections;
+    const acceptedBefore = proxy.accepted;
+    proxy.silenceOpen();
+    const summary = await simulation;
+    const check = await checkStore(database.url, ledger.acknowledged);
+    // The relay's publish on a silent connection gives up after one request timeout (and a margin)
+    // and the next one connects afresh; kafkajs alone retried on the same connection, a whole
+    // request timeout each time (caught up 46 s after the silence: three tries of 15 s). A bounded
+    // wait, not a speed: two request timeouts and 5 s is well short of those three tries.
+    const kafkaCheck = await awaitKafkaCaughtUp(Math.max(1_000, silencedAt + 2 * REQUEST_TIMEOUT_MS + 5_000 - ledger.now()));
+    const caughtUpAt = ledger.now();
+    const relay = await sampler.stop();
+    const after = await relayProbe();
+    reportFigures('kafka open connections silenced for good', {
+      sent: summary.sent,
+      acknowledged: ledger.acknowledged.size,
+      lost: check.lost.length,
+      duplicated: check.duplicated.length,
+      outcomes: ledger.outcomes(),
+      silencedConnections: silenced,
+      newConnections: proxy.accepted - acceptedBefore,
+      relayFailingSamples: `${relay.failingSamples}/${relay.samples}`,
+      caughtUpAfterSilenceMs: caughtUpAt - silencedAt,
+      relayDelayAfterMs: after.onKafkaMs,
+      ...kafkaFigures(kafkaCheck),
+    });
+    expect(silenced).toBeGreaterThan(0);
+    expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    // recovered on connections opened after the silence: the old ones never carried a byte again
+    expect(proxy.accepted).toBeGreaterThan(acceptedBefore);
+    expect(Number.isFinite(after.onKafkaMs)).toBe(true); // arrived (the probe waits a bounded time)
+    expectStoreWhole(ledger, summary, check);
+    expectKafkaWhole(kafkaCheck);
+  }, 180_000);
 
   test('reset: every open connection reset, repeatedly, under load; the relay recovers', async () => {
     const ledger = new PushLedger();

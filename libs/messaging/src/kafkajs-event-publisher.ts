@@ -4,6 +4,7 @@
 //   within a producer session and keeps per-partition order;
 // - few kafkajs retries: when the broker is away, publish() fails fast and the caller (the outbox
 //   relay) backs off and sends the same rows again;
+// - a publish waits one request timeout at most (and a margin), not kafkajs' every retry of it;
 // - after any failed publish the producer is thrown away and a new one (new producer id) is made
 //   for the next call. Re-sending a batch with the old producer's sequence numbers after a failure
 //   whose outcome is unknown could make the broker take a *different* batch for a duplicate and
@@ -57,6 +58,10 @@ export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:90
     .filter((b) => b !== '');
 }
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** room for kafkajs' retries of quick failures (200 ms, then up to 2 s apart) inside one publish */
+const PUBLISH_RETRY_MARGIN_MS = 3_000;
+
 // kafkajs warns about this every time an idempotent producer is made with bounded retries. Bounded
 // retries are deliberate here (see the header comment), and the producer is remade after each
 // failure, so the warning would repeat on every outage.
@@ -70,6 +75,14 @@ export class KafkajsEventPublisher extends EventPublisher {
   private admin: Admin | undefined;
   private readonly ackTimeoutMs: number;
   private readonly healthTimeoutMs: number;
+  /**
+   * The longest a publish waits: one request timeout and a margin for kafkajs' quick retries. kafkajs
+   * retries a request that timed out on the same connection, so on one that went silent for good
+   * (a dropped NAT entry; no reset comes) every retry waited the whole timeout again: 45 s for its
+   * three tries, measured. Past this, the producer and its connections go (as after any failure),
+   * and the relay's next try connects afresh.
+   */
+  private readonly publishDeadlineMs: number;
   private readonly retries: number;
   private readonly compression: CompressionType;
 
@@ -78,6 +91,7 @@ export class KafkajsEventPublisher extends EventPublisher {
     this.log = options.log ?? (() => undefined);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 3_000;
+    this.publishDeadlineMs = (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + PUBLISH_RETRY_MARGIN_MS;
     this.retries = options.retries ?? 2;
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     const log = this.log;
@@ -106,7 +120,7 @@ export class KafkajsEventPublisher extends EventPublisher {
       clientId: options.clientId ?? 'voice-push',
       brokers: options.brokers,
       connectionTimeout: options.connectionTimeoutMs ?? 1_000,
-      requestTimeout: options.requestTimeoutMs ?? 15_000,
+      requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       enforceRequestTimeout: true,
       retry: { retries: this.retries, initialRetryTime: 200, maxRetryTime: 2_000, factor: 0.2, multiplier: 2 },
       logLevel: minLevel,
@@ -127,17 +141,21 @@ export class KafkajsEventPublisher extends EventPublisher {
       if (!list) byTopic.set(m.topic, (list = []));
       list.push({ key: m.key, value: m.value, headers: m.headers });
     }
+    let timer: NodeJS.Timeout | undefined;
     try {
       const producer = await this.getProducer();
-      await producer.sendBatch({
+      const sent = producer.sendBatch({
         topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
         acks: -1,
         timeout: this.ackTimeoutMs,
         compression: this.compression,
       });
+      await withTimeout(sent, this.publishDeadlineMs, (t) => (timer = t));
     } catch (error) {
       await this.dropProducer();
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
