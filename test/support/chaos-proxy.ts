@@ -8,8 +8,9 @@ import net from 'node:net';
  *   partition: nothing is refused, nothing answers); what was held is delivered on heal(), as TCP
  *   retransmission would, unless the connection was closed meanwhile;
  * - reset(): every open connection is reset (RST), new ones still go through;
- * - silenceOpen(): the connections open now go silent for good (their data is dropped, nothing is
- *   closed), new ones go through: a dropped NAT or firewall entry, a database moved elsewhere;
+ * - silenceOpen(): the connections open now go silent for good, new ones go through: a dropped NAT
+ *   or firewall entry, a database moved elsewhere. Their data is dropped both ways, and a side that
+ *   closes is not told to the other (a FIN or RST would not cross that path either), until stop();
  * - heal(): back to a plain pipe (restore() too).
  * Loopback only; every timer is per chunk, so nothing loops.
  */
@@ -72,7 +73,7 @@ export class ChaosProxy {
     this.destroyAll(true);
   }
 
-  /** The open connections drop all their data from now on, without closing; new ones go through. */
+  /** The open connections drop all their data from now on, closes included; new ones go through. */
   silenceOpen(): void {
     for (const link of this.links) link.silenced = true;
   }
@@ -135,7 +136,7 @@ export class ChaosProxy {
 
 class Link {
   closed = false;
-  /** data is dropped, both ways, for good (silenceOpen) */
+  /** data and closes are dropped, both ways, for good (silenceOpen) */
   silenced = false;
 
   constructor(
@@ -146,7 +147,9 @@ class Link {
     for (const socket of [client, upstream]) {
       if (!socket) continue;
       socket.on('error', () => undefined);
-      socket.on('close', () => this.close(false));
+      socket.on('close', () => {
+        if (!this.silenced) this.close(false);
+      });
     }
   }
 

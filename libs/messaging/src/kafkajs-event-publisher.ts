@@ -76,11 +76,13 @@ export class KafkajsEventPublisher extends EventPublisher {
   private readonly ackTimeoutMs: number;
   private readonly healthTimeoutMs: number;
   /**
-   * The longest a publish waits: one request timeout and a margin for kafkajs' quick retries. kafkajs
-   * retries a request that timed out on the same connection, so on one that went silent for good
-   * (a dropped NAT entry; no reset comes) every retry waited the whole timeout again: 45 s for its
-   * three tries, measured. Past this, the producer and its connections go (as after any failure),
-   * and the relay's next try connects afresh.
+   * The longest a publish waits, connecting included: one request timeout and a margin for kafkajs'
+   * quick retries. kafkajs retries a request that timed out on the same connection, so on one that
+   * went silent for good (a dropped NAT entry; no reset comes) every retry waited the whole timeout
+   * again: 45 s for its three tries, measured. Past this, the producer and its connections go (as
+   * after any failure), and the relay's next try connects afresh. The relay publishes inside its
+   * Postgres transaction, so this also bounds how long that transaction idles (the service's pool
+   * has Postgres end a session idle in a transaction for longer than that).
    */
   private readonly publishDeadlineMs: number;
   private readonly retries: number;
@@ -143,13 +145,14 @@ export class KafkajsEventPublisher extends EventPublisher {
     }
     let timer: NodeJS.Timeout | undefined;
     try {
-      const producer = await this.getProducer();
-      const sent = producer.sendBatch({
-        topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
-        acks: -1,
-        timeout: this.ackTimeoutMs,
-        compression: this.compression,
-      });
+      const sent = this.getProducer().then((producer) =>
+        producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+          acks: -1,
+          timeout: this.ackTimeoutMs,
+          compression: this.compression,
+        }),
+      );
       await withTimeout(sent, this.publishDeadlineMs, (t) => (timer = t));
     } catch (error) {
       await this.dropProducer();

@@ -16,6 +16,16 @@ import { runMigrations } from './run-migrations.js';
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
 const STATEMENT_TIMEOUT_MS = 1_500;
 
+/**
+ * Postgres ends a session of the service's pool that idles this long inside a transaction. The
+ * longest idle gap the service leaves in one is the relay's Kafka publish (at most one Kafka
+ * request timeout, 15 s, and a 3 s margin: kafkajs-event-publisher.ts). A session whose connection
+ * went silent for good (a dropped NAT entry, a host gone, no reset) would otherwise keep its
+ * transaction open, and its locks, until TCP keep-alive notices hours later: the relay's lock, so
+ * no relay of any instance would send to Kafka again meanwhile.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
 export const appMigrations = [
   ...eventStoreMigrations,
   CreateCallsReadModel1764000100000,
@@ -66,6 +76,7 @@ export class DatabaseModule {
               // "no answer": a statement abandoned by the client alone would run on, and whoever
               // got its pooled connection next would wait behind it.
               statement_timeout: STATEMENT_TIMEOUT_MS,
+              idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
               keepAlive: true,
               application_name: 'voice-push',
             },
