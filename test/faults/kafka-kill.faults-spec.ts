@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { KafkaTestConsumer, topicPartitionCount } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { KafkaTestConsumer } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce } from '../support/fault-checks.js';
-import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
+import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const KILL_AT_MS = 2_000;
@@ -27,11 +27,7 @@ describe('fault: the Kafka broker killed -9 under load and restarted', () => {
     kafka = await startOwnKafka();
     database = await createTempDatabase();
     service = await startServiceProcess({ DATABASE_URL: database.url, KAFKA_BROKERS: kafka.brokers });
-    const topicsReady = await pollUntil(
-      async () => (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [kafka.brokers])))).every((n) => n !== undefined),
-      30_000,
-    );
-    if (!topicsReady) throw new Error('the service did not create its topics on the test broker');
+    await awaitContractTopics(kafka.brokers);
     consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC], [kafka.brokers], true);
     await consumer.start();
   }, 180_000);

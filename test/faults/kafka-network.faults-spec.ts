@@ -18,11 +18,11 @@ import { randomUUID } from 'node:crypto';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { KafkaTestConsumer, topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce } from '../support/fault-checks.js';
-import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
+import { checkStore, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
@@ -100,20 +100,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
   const relayProbe = async (timeoutMs = 20_000): Promise<{ ackStatus: number; ackMs: number; onKafkaMs: number }> => {
     const callId = `probe-${randomUUID()}`;
     const started = Date.now();
-    const response = await fetch(`${service!.url}/v1/push/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        accountId: 'acc-faults',
-        callId,
-        serviceType: 100,
-        caller: '13100001111',
-        callee: '13100002222',
-        eventType: 1,
-        eventTime: String(Math.floor(Date.now() / 1000)),
-      }),
-      signal: AbortSignal.timeout(5_000),
-    });
+    const response = await postProbePush(service!.url, callId, 5_000);
     const ackMs = Date.now() - started;
     await consumer!.waitFor((ms) => ms.some((m) => m.topic === CALL_EVENTS_TOPIC && m.key === callId), timeoutMs).catch(() => undefined);
     const arrived = consumer!.messages.some((m) => m.topic === CALL_EVENTS_TOPIC && m.key === callId);
@@ -177,14 +164,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     redirects = { [`127.0.0.1:${proxyPort}`]: kafka.brokers };
     database = await createTempDatabase();
     service = await startServiceProcess({ DATABASE_URL: database.url, KAFKA_BROKERS: `127.0.0.1:${proxy.port}` });
-    const topicsReady = await pollUntil(
-      async () =>
-        (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [kafka.brokers], redirects)))).every(
-          (n) => n !== undefined,
-        ),
-      30_000,
-    );
-    if (!topicsReady) throw new Error('the service did not create its topics on the test broker');
+    await awaitContractTopics(kafka.brokers, redirects);
     const acceptedBefore = proxy.accepted;
     consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC], [kafka.brokers], true, redirects);
     await consumer.start();

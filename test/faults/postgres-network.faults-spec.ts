@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, pollUntil, postProbePush, reportFigures, sleep, expectStoredExactlyOnce } from '../support/fault-checks.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
@@ -25,22 +25,8 @@ const SENDER_TRY_TIMEOUT_MS = 3_000;
 /** One status push of a fresh call, straight over HTTP, timed; the answer or the fetch error. */
 async function probe(url: string, timeoutMs: number): Promise<{ status: number | string; ms: number; body: unknown }> {
   const started = Date.now();
-  const body = {
-    accountId: 'acc-faults',
-    callId: `probe-${randomUUID()}`,
-    serviceType: 100,
-    caller: '13100001111',
-    callee: '13100002222',
-    eventType: 1,
-    eventTime: String(Math.floor(Date.now() / 1000)),
-  };
   try {
-    const response = await fetch(`${url}/v1/push/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    const response = await postProbePush(url, `probe-${randomUUID()}`, timeoutMs);
     return { status: response.status, ms: Date.now() - started, body: await response.json().catch(() => null) };
   } catch (error) {
     return { status: (error as Error).name, ms: Date.now() - started, body: null };
@@ -66,13 +52,9 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
 
   beforeAll(async () => {
     database = await createTempDatabase();
-    const target = new URL(database.url);
-    proxy = new ChaosProxy(target.hostname, Number(target.port || 5432));
-    await proxy.start();
-    const proxied = new URL(database.url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(proxy.port);
-    service = await startServiceProcess({ DATABASE_URL: proxied.toString() });
+    const toPostgres = await ChaosProxy.inFrontOf(database.url);
+    proxy = toPostgres.proxy;
+    service = await startServiceProcess({ DATABASE_URL: toPostgres.url });
   }, 120_000);
 
   afterAll(async () => {

@@ -11,13 +11,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { CALL_EVENTS_TOPIC } from '#contracts';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { KafkaTestConsumer, topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../apps/voice-push/src/database/database.module.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { pollUntil, reportFigures, sleep } from '../support/fault-checks.js';
-import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
+import { postProbePush, reportFigures, sleep } from '../support/fault-checks.js';
+import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 /** Sessions of the service idle in a transaction while holding an advisory lock (the relay's). */
@@ -39,20 +39,7 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
   /** A status push of a fresh call: its answer, and its callId to look for on Kafka. */
   const push = async (): Promise<{ status: number; callId: string }> => {
     const callId = `relay-partition-${randomUUID()}`;
-    const response = await fetch(`${service!.url}/v1/push/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        accountId: 'acc-faults',
-        callId,
-        serviceType: 100,
-        caller: '13100001111',
-        callee: '13100002222',
-        eventType: 1,
-        eventTime: String(Math.floor(Date.now() / 1000)),
-      }),
-      signal: AbortSignal.timeout(5_000),
-    });
+    const response = await postProbePush(service!.url, callId, 5_000);
     return { status: response.status, callId };
   };
 
@@ -80,21 +67,10 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
     await kafkaProxy.start();
     redirects = { [`127.0.0.1:${kafkaProxyPort}`]: kafka.brokers };
     database = await createTempDatabase();
-    const target = new URL(database.url);
-    postgresProxy = new ChaosProxy(target.hostname, Number(target.port || 5432));
-    await postgresProxy.start();
-    const proxied = new URL(database.url);
-    proxied.hostname = '127.0.0.1';
-    proxied.port = String(postgresProxy.port);
-    service = await startServiceProcess({ DATABASE_URL: proxied.toString(), KAFKA_BROKERS: `127.0.0.1:${kafkaProxy.port}` });
-    const topicsReady = await pollUntil(
-      async () =>
-        (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [kafka.brokers], redirects)))).every(
-          (n) => n !== undefined,
-        ),
-      30_000,
-    );
-    if (!topicsReady) throw new Error('the service did not create its topics on the test broker');
+    const toPostgres = await ChaosProxy.inFrontOf(database.url);
+    postgresProxy = toPostgres.proxy;
+    service = await startServiceProcess({ DATABASE_URL: toPostgres.url, KAFKA_BROKERS: `127.0.0.1:${kafkaProxy.port}` });
+    await awaitContractTopics(kafka.brokers, redirects);
     consumer = new KafkaTestConsumer([CALL_EVENTS_TOPIC], [kafka.brokers], true, redirects);
     await consumer.start();
   }, 180_000);

@@ -31,6 +31,17 @@ export class ChaosProxy {
     private readonly listenPort = 0,
   ) {}
 
+  /** A started proxy in front of the server of `url` (postgres://…), and `url` through the proxy. */
+  static async inFrontOf(url: string): Promise<{ proxy: ChaosProxy; url: string }> {
+    const target = new URL(url);
+    const proxy = new ChaosProxy(target.hostname, Number(target.port || 5432));
+    await proxy.start();
+    const proxied = new URL(url);
+    proxied.hostname = '127.0.0.1';
+    proxied.port = String(proxy.port);
+    return { proxy, url: proxied.toString() };
+  }
+
   async start(): Promise<number> {
     this.server = net.createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {

@@ -203,6 +203,24 @@ export const FAULT_RUN_ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.0
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** The first status push of the call `callId`, straight over HTTP: a fault test's probe. */
+export function postProbePush(serviceUrl: string, callId: string, timeoutMs: number): Promise<Response> {
+  return fetch(`${serviceUrl}/v1/push/status`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      accountId: 'acc-faults',
+      callId,
+      serviceType: 100,
+      caller: '13100001111',
+      callee: '13100002222',
+      eventType: 1,
+      eventTime: String(Math.floor(Date.now() / 1000)),
+    }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+}
+
 export interface FaultFigures {
   /** pushes the sender had to deliver (duplicate-anomaly copies included) */
   sent: number;

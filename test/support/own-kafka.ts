@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { pollUntil } from './fault-checks.js';
 import { freePort } from './service-process.js';
 
 const run = promisify(execFile);
@@ -73,4 +76,16 @@ export async function startOwnKafka(options: StartOwnKafkaOptions = {}): Promise
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until the service has created the contract's two topics on `brokers` (its relay does at start). */
+export async function awaitContractTopics(brokers: string, redirects?: BrokerRedirects): Promise<void> {
+  const created = await pollUntil(
+    async () =>
+      (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [brokers], redirects)))).every(
+        (n) => n !== undefined,
+      ),
+    30_000,
+  );
+  if (!created) throw new Error('the service did not create its topics on the test broker');
 }
