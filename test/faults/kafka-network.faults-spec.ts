@@ -22,8 +22,8 @@ import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/sr
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
 import { checkStore, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce } from '../support/fault-checks.js';
-import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
-import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
 const LATENCY_MS = 100;
@@ -156,12 +156,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
   };
 
   beforeAll(async () => {
-    // P first (the broker must advertise it), then the broker on its own port Q, then the proxy P → Q
-    const proxyPort = await freePort();
-    kafka = await startOwnKafka({ advertisedPort: proxyPort });
-    proxy = new ChaosProxy('127.0.0.1', kafka.port, proxyPort);
-    await proxy.start();
-    redirects = { [`127.0.0.1:${proxyPort}`]: kafka.brokers };
+    ({ kafka, proxy, redirects } = await startOwnKafkaBehindProxy());
     database = await createTempDatabase();
     service = await startServiceProcess({ DATABASE_URL: database.url, KAFKA_BROKERS: `127.0.0.1:${proxy.port}` });
     await awaitContractTopics(kafka.brokers, redirects);

@@ -17,8 +17,8 @@ import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/sr
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../apps/voice-push/src/database/database.module.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { postProbePush, reportFigures, sleep } from '../support/fault-checks.js';
-import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
-import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 /** Sessions of the service idle in a transaction while holding an advisory lock (the relay's). */
 const ORPHANED_RELAY_LOCKS = `
@@ -61,11 +61,7 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
   };
 
   beforeAll(async () => {
-    const kafkaProxyPort = await freePort();
-    kafka = await startOwnKafka({ advertisedPort: kafkaProxyPort });
-    kafkaProxy = new ChaosProxy('127.0.0.1', kafka.port, kafkaProxyPort);
-    await kafkaProxy.start();
-    redirects = { [`127.0.0.1:${kafkaProxyPort}`]: kafka.brokers };
+    ({ kafka, proxy: kafkaProxy, redirects } = await startOwnKafkaBehindProxy());
     database = await createTempDatabase();
     const toPostgres = await ChaosProxy.inFrontOf(database.url);
     postgresProxy = toPostgres.proxy;

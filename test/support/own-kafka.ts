@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
+import { ChaosProxy } from './chaos-proxy.js';
 import { pollUntil } from './fault-checks.js';
 import { freePort } from './service-process.js';
 
@@ -88,4 +89,24 @@ export async function awaitContractTopics(brokers: string, redirects?: BrokerRed
     30_000,
   );
   if (!created) throw new Error('the service did not create its topics on the test broker');
+}
+
+export interface OwnKafkaBehindProxy {
+  kafka: OwnKafka;
+  /** in front of the broker: every byte a client that bootstraps at `proxy.port` exchanges crosses it */
+  proxy: ChaosProxy;
+  /** for a client that must reach the broker directly (the test's consumer): the proxy's address → the broker's */
+  redirects: BrokerRedirects;
+}
+
+/**
+ * A broker of the file's own behind a ChaosProxy: the proxy's port P first (the broker must
+ * advertise it), then the broker on its own port Q, then the proxy P → Q.
+ */
+export async function startOwnKafkaBehindProxy(): Promise<OwnKafkaBehindProxy> {
+  const proxyPort = await freePort();
+  const kafka = await startOwnKafka({ advertisedPort: proxyPort });
+  const proxy = new ChaosProxy('127.0.0.1', kafka.port, proxyPort);
+  await proxy.start();
+  return { kafka, proxy, redirects: { [`127.0.0.1:${proxyPort}`]: kafka.brokers } };
 }
