@@ -118,9 +118,9 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
     // each of its publishes)
     const lostLeft = await pids(STILL_THERE, [lost]);
     reportFigures('relay session silenced inside its transaction', {
+      // the push after the silence is counted once, whatever its tries
       sent: 3,
       acknowledged: [before, held, after].filter((p) => p.status === 200).length,
-      // the push after the silence is counted once, whatever its tries
       lost: 0,
       duplicated: 0,
       lostSessionsHoldingTheLock6sAfter: lost.length,

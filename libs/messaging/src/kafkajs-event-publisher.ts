@@ -153,9 +153,11 @@ export class KafkajsEventPublisher extends EventPublisher {
           compression: this.compression,
         }),
       );
-      await withTimeout(sent, this.publishDeadlineMs, (t) => (timer = t));
+      await withTimeout(sent, this.publishDeadlineMs, (t) => (timer = t), 'publish: Kafka did not acknowledge the batch');
     } catch (error) {
-      await this.dropProducer();
+      // Not awaited: the relay's transaction is open until this returns, and kafkajs' disconnect
+      // waits for the request that got no answer (up to 5 s, then given up by `quietly`).
+      void this.dropProducer();
       throw error;
     } finally {
       clearTimeout(timer);
@@ -278,11 +280,11 @@ async function quietly(p: Promise<unknown>, timeoutMs = 5_000): Promise<void> {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, onTimer: (t: NodeJS.Timeout) => void): Promise<T> {
+function withTimeout<T>(p: Promise<T>, ms: number, onTimer: (t: NodeJS.Timeout) => void, what = 'timed out'): Promise<T> {
   return Promise.race([
     p,
     new Promise<never>((_, reject) => {
-      onTimer(setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms));
+      onTimer(setTimeout(() => reject(new Error(`${what} after ${ms} ms`)), ms));
     }),
   ]);
 }

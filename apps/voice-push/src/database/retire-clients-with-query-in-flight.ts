@@ -6,7 +6,7 @@ interface ClientInternals {
 }
 
 /** True when `client` still waits for the answer to a query it sent. */
-export function hasQueryInFlight(client: pg.PoolClient): boolean {
+function hasQueryInFlight(client: pg.PoolClient): boolean {
   return ((client as unknown as ClientInternals)._getActiveQuery?.() ?? null) !== null;
 }
 
