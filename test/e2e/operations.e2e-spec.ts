@@ -4,6 +4,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  SERVER_SIDE_KEEPALIVE,
+  STATEMENT_TIMEOUT_MS,
+} from '../../apps/voice-push/src/database/database.module.js';
 import { metricValue } from '../support/prometheus-text.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
@@ -169,6 +176,26 @@ describe('operations (contract §6)', () => {
     const retry = await service.post('/v1/push/status', status);
     expect(retry).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
   }, 30_000);
+
+  test("the service's Postgres sessions carry its limits: statements 1.5 s, idle in a transaction 30 s, and a client gone silent ended within ~60 s", async () => {
+    const pool = service.app.get<DataSource>(getDataSourceToken());
+    const rows = (await pool.query(
+      `SELECT name, setting FROM pg_settings
+        WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout',
+                       'tcp_keepalives_idle', 'tcp_keepalives_interval', 'tcp_keepalives_count', 'tcp_user_timeout')`,
+    )) as { name: string; setting: string }[];
+    const settings = Object.fromEntries(rows.map((r) => [r.name, Number(r.setting)]));
+    // in their base units (ms, s, s, s, probes, ms); without the options the keep-alive ones are
+    // the OS's (7,200 s, 75 s, 9, 0 here): over two hours before a lost client's session ends
+    expect(settings).toEqual({
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      ...SERVER_SIDE_KEEPALIVE,
+    });
+    const silentForAtMostS =
+      SERVER_SIDE_KEEPALIVE.tcp_keepalives_idle + SERVER_SIDE_KEEPALIVE.tcp_keepalives_count * SERVER_SIDE_KEEPALIVE.tcp_keepalives_interval;
+    expect(silentForAtMostS).toBeLessThanOrEqual(60);
+  });
 
   test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {
     const page = await fetch(`${service.url}/docs`);

@@ -14,7 +14,7 @@ import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-f
 import { runMigrations } from './run-migrations.js';
 
 /** Postgres cancels a statement of the service's pool after this long (below the pool's 2 s read timeout). */
-const STATEMENT_TIMEOUT_MS = 1_500;
+export const STATEMENT_TIMEOUT_MS = 1_500;
 
 /**
  * Postgres ends a session of the service's pool that idles this long inside a transaction. The
@@ -25,6 +25,28 @@ const STATEMENT_TIMEOUT_MS = 1_500;
  * no relay of any instance would send to Kafka again meanwhile.
  */
 export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * The server's side of a connection that went silent for good: Postgres keeps such a session — a
+ * connection slot, and any lock it holds — until TCP gives up on the client, which with Linux'
+ * defaults is 2 h 11 min of silence (keep-alive after 7,200 s, then nine probes 75 s apart). After a
+ * few network blips every instance's pool has reconnected while the old sessions still count
+ * against `max_connections`, and new connections are refused. With these the server probes after
+ * 30 s of silence and ends the session after three probes 10 s apart go unanswered, or after 60 s of
+ * data it sent without an acknowledgement. Sent as the connection's startup `options`: an
+ * `options` parameter in DATABASE_URL takes their place.
+ */
+export const SERVER_SIDE_KEEPALIVE = {
+  tcp_keepalives_idle: 30,
+  tcp_keepalives_interval: 10,
+  tcp_keepalives_count: 3,
+  tcp_user_timeout: 60_000,
+} as const;
+
+const startupOptions = (settings: Record<string, number>): string =>
+  Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value}`)
+    .join(' ');
 
 export const appMigrations = [
   ...eventStoreMigrations,
@@ -78,6 +100,7 @@ export class DatabaseModule {
               statement_timeout: STATEMENT_TIMEOUT_MS,
               idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
               keepAlive: true,
+              options: startupOptions(SERVER_SIDE_KEEPALIVE),
               application_name: 'voice-push',
             },
             retryAttempts: 3,
