@@ -61,6 +61,9 @@ export function parseBrokers(value: string | undefined, fallback = '127.0.0.1:90
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 /** room for kafkajs' retries of quick failures (200 ms, then up to 2 s apart) inside one publish */
 const PUBLISH_RETRY_MARGIN_MS = 3_000;
+const publishDeadline = (requestTimeoutMs: number) => requestTimeoutMs + PUBLISH_RETRY_MARGIN_MS;
+/** The longest a publish waits with the default request timeout (see `publishDeadlineMs`). */
+export const DEFAULT_PUBLISH_DEADLINE_MS = publishDeadline(DEFAULT_REQUEST_TIMEOUT_MS);
 
 // kafkajs warns about this every time an idempotent producer is made with bounded retries. Bounded
 // retries are deliberate here (see the header comment), and the producer is remade after each
@@ -93,7 +96,7 @@ export class KafkajsEventPublisher extends EventPublisher {
     this.log = options.log ?? (() => undefined);
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.healthTimeoutMs = options.healthTimeoutMs ?? 3_000;
-    this.publishDeadlineMs = (options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + PUBLISH_RETRY_MARGIN_MS;
+    this.publishDeadlineMs = publishDeadline(options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     this.retries = options.retries ?? 2;
     this.compression = options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
     const log = this.log;

@@ -3,6 +3,7 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-store';
+import { DEFAULT_PUBLISH_DEADLINE_MS } from '#messaging';
 import { CreateCallsReadModel1764000100000 } from './migrations/1764000100000-create-calls-read-model.js';
 import { CreateRejectedPushes1764000200000 } from './migrations/1764000200000-create-rejected-pushes.js';
 import { CreateAdminTables1764000300000 } from './migrations/1764000300000-create-admin-tables.js';
@@ -18,13 +19,13 @@ export const STATEMENT_TIMEOUT_MS = 1_500;
 
 /**
  * Postgres ends a session of the service's pool that idles this long inside a transaction. The
- * longest idle gap the service leaves in one is the relay's Kafka publish (at most one Kafka
- * request timeout, 15 s, and a 3 s margin: kafkajs-event-publisher.ts). A session whose connection
- * went silent for good (a dropped NAT entry, a host gone, no reset) would otherwise keep its
- * transaction open, and its locks, until TCP keep-alive notices hours later: the relay's lock, so
- * no relay of any instance would send to Kafka again meanwhile.
+ * longest idle gap the service leaves in one is the relay's Kafka publish, so the limit is that
+ * publish's deadline (18 s) and a margin: 30 s. A session whose connection went silent for good (a
+ * dropped NAT entry, a host gone, no reset) would otherwise keep its transaction open, and its
+ * locks, until TCP notices: the relay's lock, so no relay of any instance would send to Kafka
+ * meanwhile.
  */
-export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = DEFAULT_PUBLISH_DEADLINE_MS + 12_000;
 
 /**
  * The server's side of a connection that went silent for good: Postgres keeps such a session — a
