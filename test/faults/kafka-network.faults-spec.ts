@@ -21,7 +21,7 @@ import { createTempDatabase, type TempDatabase } from '../../libs/event-store/sr
 import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { checkStore, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -204,10 +204,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     const check = await checkStore(database.url, ledger.acknowledged);
     const kafkaCheck = await awaitKafkaCaughtUp();
     reportFigures(`kafka latency ${LATENCY_MS} ms each way`, {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       outcomes: ledger.outcomes(),
       ackP50Ms: Math.round(summary.latencyMs.p50),
       baselineAckP50Ms: Math.round(baselineSummary.latencyMs.p50),
@@ -253,10 +250,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     const caughtUpAt = ledger.now();
     const relay = await sampler.stop();
     reportFigures(`kafka blackhole ${BLACKHOLE_MS / 1000} s`, {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       acksInHole: ledger.acksBetween(holeAt, healedAt),
       outcomesInHole: ledger.outcomes(holeAt, healedAt),
       outcomes: ledger.outcomes(),
@@ -312,10 +306,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       .split('\n')
       .filter((l) => /kafkajs|outbox relay/i.test(l));
     reportFigures(`kafka blackhole ${LONG_BLACKHOLE_MS / 1000} s (past the request timeout)`, {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       acksInHole: ledger.acksBetween(holeAt, healedAt),
       outcomes: ledger.outcomes(),
       outboxLagInHole: `${lagMid} → ${lagLate}`,
@@ -358,10 +349,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     const relay = await sampler.stop();
     const after = await relayProbe();
     reportFigures('kafka open connections silenced for good', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       outcomes: ledger.outcomes(),
       silencedConnections: silenced,
       newConnections: proxy.accepted - acceptedBefore,
@@ -399,10 +387,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     const relay = await sampler.stop();
     const after = await relayProbe();
     reportFigures('kafka connection resets (8 × every 300 ms)', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       outcomesDuringResets: ledger.outcomes(from, to),
       outcomes: ledger.outcomes(),
       proxyConnectionsDuringResets: reconnects,

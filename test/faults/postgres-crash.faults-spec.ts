@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -67,10 +67,7 @@ describe('fault: Postgres crashes and restarts under load', () => {
     const unexpected = Object.entries(ledger.outcomes()).filter(([k]) => k !== '200' && k !== '503');
     const check = await checkStore(database.url, ledger.acknowledged);
     reportFigures('postgres crash', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       tries: ledger.tries.length,
       answered503: unavailable.length,
       slowest503Ms: Math.round(slowest503),

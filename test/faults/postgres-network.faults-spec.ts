@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { checkStore, getJson, PushLedger, pollUntil, postProbePush, reportFigures, sleep, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, pollUntil, postProbePush, reportFigures, sleep, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
@@ -77,10 +77,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     }
     const check = await checkStore(database.url, ledger.acknowledged);
     reportFigures('postgres latency 40 ms each way', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       outcomes: ledger.outcomes(),
       p50Ms: Math.round(summary.latencyMs.p50),
       baselineP50Ms: Math.round(baselineSummary.latencyMs.p50),
@@ -117,10 +114,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     // the simulator's tries time out after SENDER_TRY_TIMEOUT_MS (its default, spec §6.4)
     const timedOutInHole = inHole.filter((t) => t.outcome.kind === 'timeout');
     reportFigures('postgres blackhole (new connections) 4 s', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       outcomesInHole: ledger.outcomes(holeAt, healedAt),
       startedInHole: inHole.length,
       outcomes: ledger.outcomes(),
@@ -215,10 +209,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     const check = await checkStore(database.url, ledger.acknowledged);
     const unexpected = Object.keys(ledger.outcomes()).filter((k) => k !== '200' && k !== '503');
     reportFigures('postgres connection resets', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       inFlightProbe: `${first.status} in ${first.ms} ms`,
       outcomesDuringResets: ledger.outcomes(from, to),
       outcomes: ledger.outcomes(),

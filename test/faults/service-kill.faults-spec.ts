@@ -14,7 +14,7 @@ import { runSimulation, type SimulationOptions } from '../../apps/push-simulator
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { KafkaTestConsumer, topicPartitionCount } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { comparableView } from '../../libs/testing/src/apply-all.js';
-import { checkStore, getJson, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, expectStoredExactlyOnce } from '../support/fault-checks.js';
+import { checkStore, getJson, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -135,10 +135,7 @@ describe('fault: the service killed -9 under load and restarted on the same data
     const differing = callIds.filter((id) => JSON.stringify(actualViews.get(id)) !== JSON.stringify(expectedViews.get(id)));
 
     reportFigures('service kill -9', {
-      sent: summary.sent,
-      acknowledged: ledger.acknowledged.size,
-      lost: check.lost.length,
-      duplicated: check.duplicated.length,
+      ...storeFigures(summary, ledger, check),
       ackedBeforeKill,
       killedAtMs: killedAt,
       downMs: backAt - killedAt,

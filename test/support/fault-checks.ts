@@ -231,6 +231,11 @@ export interface FaultFigures {
   [more: string]: unknown;
 }
 
+/** The figures every simulated fault run reports first: what was sent, acknowledged, lost, stored twice. */
+export function storeFigures(summary: { sent: number }, ledger: PushLedger, check: StoreCheck): FaultFigures {
+  return { sent: summary.sent, acknowledged: ledger.acknowledged.size, lost: check.lost.length, duplicated: check.duplicated.length };
+}
+
 /** One line per test, greppable: `[faults] <name> sent=… acknowledged=… lost=0 duplicated=0 …` */
 export function reportFigures(name: string, figures: FaultFigures): void {
   const text = Object.entries(figures)
