@@ -23,8 +23,8 @@ const authCode = (timestamp: string, body: string, token: string) => sha256hex(`
 const nowSeconds = () => String(Math.floor(Date.now() / 1000));
 const signedQuery = (body: string, token: string, timestamp = nowSeconds()) => `?timestamp=${timestamp}&authCode=${authCode(timestamp, body, token)}`;
 
-async function post(service: TestService, path: string, body: string) {
-  const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+async function post(service: TestService, path: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 async function failures(service: TestService, mode: string, reason: string): Promise<number> {
@@ -161,6 +161,47 @@ describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
 
   test('only the push receivers are closed to it', async () => {
     expect((await service.get('/health/live')).status).toBe(200);
+  });
+
+  test('without TRUSTED_PROXIES an X-Forwarded-For naming an allowed address is ignored (any client can write it) → 403', async () => {
+    const answer = await post(service, '/v1/push/status', statusBody(), { 'x-forwarded-for': '10.1.2.3' });
+    expect(answer.status).toBe(403);
+  });
+});
+
+describe('behind a load balancer (TRUSTED_PROXIES): the client is the one the proxy names', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    // the test's own requests come from 127.0.0.1 / ::1, which plays the load balancer
+    service = await startTestService({
+      TRUSTED_PROXIES: '127.0.0.1, ::1',
+      PUSH_AUTH_MODE: 'enforce',
+      PUSH_IP_ALLOWLIST: '203.0.113.0/24',
+      PUSH_RATE_LIMIT: '0.1',
+      PUSH_RATE_BURST: '2',
+    });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+  const from = (forwardedFor: string) => ({ 'x-forwarded-for': forwardedFor });
+
+  test('the allow-list checks the forwarded client, not the proxy', async () => {
+    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.9'))).status).toBe(200);
+    expect((await post(service, '/v1/push/status', statusBody(), from('198.51.100.1'))).status).toBe(403);
+    expect((await post(service, '/v1/push/status', statusBody())).status).toBe(403); // the proxy's own address is not allowed
+  });
+
+  test('only the hop next to the trusted proxy counts: an address the client prepended is not believed', async () => {
+    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.50, 198.51.100.1'))).status).toBe(403);
+    expect((await post(service, '/v1/push/status', statusBody(), from('198.51.100.1, 203.0.113.51'))).status).toBe(200);
+  });
+
+  test('the rate limit is per forwarded client: one client over its burst does not stop another behind the same proxy', async () => {
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await post(service, '/v1/push/status', statusBody(), from('203.0.113.20'))).status);
+    expect(answers).toEqual([200, 200, 503]); // a burst of 2, then one token every 10 s
+    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.21'))).status).toBe(200);
   });
 });
 

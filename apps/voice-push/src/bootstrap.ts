@@ -10,6 +10,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
 import { serverTimeouts } from './http/server-timeouts.js';
+import { trustProxyOption } from './http/trusted-proxies.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { PushAccessPolicy } from './push-auth/push-access.policy.js';
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     // A sender waits at most 3 s (spec §6.4): slow or silent clients are cut (see server-timeouts.ts).
     ...serverTimeouts(config.httpRequestTimeoutMs),
     return503OnClosing: true,
+    trustProxy: trustProxyOption(config.trustedProxies),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bodyParser: false,

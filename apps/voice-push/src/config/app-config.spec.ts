@@ -65,6 +65,11 @@ describe('push hardening variables', () => {
     expect(config.pushAuth.accountTokens.size).toBe(0);
     expect(config.pushRateLimit.perSecond).toBeNull();
     expect(config.httpRequestTimeoutMs).toBe(10_000);
+    expect(config.trustedProxies).toBeNull();
+  });
+
+  test('TRUSTED_PROXIES: addresses and CIDR blocks', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,fd00::/8' }).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8']);
   });
 
   test('reads tokens, allow-list, path token, skew, rate limit', () => {
@@ -102,6 +107,9 @@ describe('push hardening variables', () => {
     [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
+    [{ TRUSTED_PROXIES: 'true' }, 'TRUSTED_PROXIES: "true" is not an IP address'],
+    [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'TRUSTED_PROXIES'],
+    [{ TRUSTED_PROXIES: ' , ' }, 'TRUSTED_PROXIES: no address given'],
   ])('refuses %p', (env, expected) => {
     expect(() => loadConfig(env)).toThrow(expected);
   });

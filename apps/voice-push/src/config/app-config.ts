@@ -2,6 +2,7 @@ import { KAFKA_COMPRESSIONS, type KafkaCompression } from '#messaging';
 import { parseDuration } from './duration.js';
 import {
   checkPushAuthSettings,
+  parseAddressList,
   parseIpAllowlist,
   parsePathToken,
   parsePushAuthTokens,
@@ -46,6 +47,11 @@ export interface AppConfig {
   pushAuth: PushAuthSettings;
   /** per-sender rate limit of the push receivers (off by default) */
   pushRateLimit: PushRateLimitSettings;
+  /**
+   * reverse proxies / load balancers (IPs, CIDRs) whose X-Forwarded-For names the client
+   * (TRUSTED_PROXIES); null: the client is the socket's peer and the header is ignored
+   */
+  trustedProxies: readonly string[] | null;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +172,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s'),
     pushAuth,
     pushRateLimit,
+    trustedProxies: parseAddressList('TRUSTED_PROXIES', text('TRUSTED_PROXIES'), problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -72,14 +72,19 @@ export function parseAddressOrCidr(entry: string): { address: string; prefix: nu
   return { address, prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
-export function parseIpAllowlist(raw: string | undefined, problems: string[]): string[] | null {
+/** A comma-separated list of IPs / CIDRs in the variable `name`; null when unset. */
+export function parseAddressList(name: string, raw: string | undefined, problems: string[]): string[] | null {
   if (raw === undefined) return null;
   const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
   for (const entry of entries) {
-    if (parseAddressOrCidr(entry) === null) problems.push(`PUSH_IP_ALLOWLIST: "${entry}" is not an IP address or CIDR block`);
+    if (parseAddressOrCidr(entry) === null) problems.push(`${name}: "${entry}" is not an IP address or CIDR block`);
   }
-  if (entries.length === 0) problems.push('PUSH_IP_ALLOWLIST: no address given');
+  if (entries.length === 0) problems.push(`${name}: no address given`);
   return entries;
+}
+
+export function parseIpAllowlist(raw: string | undefined, problems: string[]): string[] | null {
+  return parseAddressList('PUSH_IP_ALLOWLIST', raw, problems);
 }
 
 export function parsePathToken(raw: string | undefined, problems: string[]): string | null {
