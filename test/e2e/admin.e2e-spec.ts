@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
 import { startTestService, type TestService } from '../support/test-service.js';
+import { metricValue } from '../support/prometheus-text.js';
 import { answerOf, type HttpAnswer } from '../support/http-answer.js';
 import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
 import { readCallEvents } from '../../apps/voice-push/src/outbox-relay/call-event-log.js';
@@ -122,6 +123,8 @@ describe('admin: GET /admin/stats', () => {
     expect(await push(service, 'status', open.statuses[0]!)).toEqual({ duplicate: true });
     expect(await push(service, 'cdr', finalised.cdr)).toEqual({ duplicate: true });
     expect(await push(service, 'status', finalised.statuses[3]!)).toEqual({ duplicate: true });
+    // the same key with other content: a duplicate too (the first stays), counted apart
+    expect(await push(service, 'status', { ...open.statuses[1]!, userData: 'changed on a retry' })).toEqual({ duplicate: true });
     // rejected: the same bad JSON twice (one row, count 2), a 415, a validation failure
     expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
     expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
@@ -134,6 +137,7 @@ describe('admin: GET /admin/stats', () => {
       accepted: 7,
       acceptedByKind: { status: 6, cdr: 1 },
       duplicate: 3,
+      conflictingDuplicate: 1,
       rejected: 4,
       rejectedByKind: { status: 2, cdr: 2 },
       rejectedDistinctBodies: 3,
@@ -154,6 +158,10 @@ describe('admin: GET /admin/stats', () => {
     expect(events).toBeGreaterThanOrEqual(6);
     // duplicates are persisted (they leave no other trace), so a restart keeps them
     expect(await count(service, `SELECT count AS n FROM push_counters WHERE outcome = 'duplicate'`)).toBe(3);
+    expect(await count(service, `SELECT count AS n FROM push_counters WHERE outcome = 'conflicting_duplicate'`)).toBe(1);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricValue(metrics, 'voice_push_pushes_total', { kind: 'status', outcome: 'conflicting_duplicate' })).toBe(1);
+    expect(metricValue(metrics, 'voice_push_pushes_total', { kind: 'status', outcome: 'duplicate' })).toBe(2);
     // stats reads change nothing: not audited
     expect(await count(service, 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
   });

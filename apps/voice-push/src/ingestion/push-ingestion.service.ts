@@ -13,6 +13,8 @@ import { receivedBytes } from '../http/raw-body.parser.js';
 export interface PushAnswer {
   statusCode: number;
   body: Record<string, unknown>;
+  /** a duplicate whose content differs from the stored push (counted apart, contract §1); not sent */
+  conflicting?: boolean;
 }
 
 const unavailable = (message: string): PushAnswer => ({
@@ -73,6 +75,7 @@ export class PushIngestionService {
     return {
       statusCode: 200,
       body: { accepted: true, duplicate: recorded.duplicate, callId: recorded.callId },
+      conflicting: recorded.conflicting,
     };
   }
 

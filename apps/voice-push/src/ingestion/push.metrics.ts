@@ -12,7 +12,7 @@ export class PushMetrics {
   constructor(registry: Registry) {
     this.pushes = new Counter({
       name: 'voice_push_pushes_total',
-      help: 'Pushes received, by kind and outcome (accepted, duplicate, rejected, unavailable)',
+      help: 'Pushes received, by kind and outcome (accepted, duplicate, conflicting_duplicate, rejected, unavailable)',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     });
@@ -25,11 +25,14 @@ export class PushMetrics {
     });
   }
 
-  observe(kind: PushKind, answer: { statusCode: number; body: Record<string, unknown> }, seconds: number): void {
+  observe(kind: PushKind, answer: { statusCode: number; body: Record<string, unknown>; conflicting?: boolean }, seconds: number): void {
+    // a conflicting duplicate (same key, other content: the first stays) is counted apart (contract §1)
     const outcome =
       answer.statusCode === 200
         ? answer.body.duplicate
-          ? 'duplicate'
+          ? answer.conflicting
+            ? 'conflicting_duplicate'
+            : 'duplicate'
           : 'accepted'
         : answer.statusCode === 503
           ? 'unavailable'

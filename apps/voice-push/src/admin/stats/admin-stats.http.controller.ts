@@ -56,6 +56,7 @@ export class AdminStatsHttpController {
         accepted: (byType.StatusRecorded ?? 0) + (byType.CdrRecorded ?? 0),
         acceptedByKind: { status: byType.StatusRecorded ?? 0, cdr: byType.CdrRecorded ?? 0 },
         duplicate: persisted.duplicate ?? 0,
+        conflictingDuplicate: persisted.conflicting_duplicate ?? 0,
         rejected: rejected.reduce((sum, r) => sum + Number(r.n), 0),
         rejectedByKind: { status: rejectedByKind.status ?? 0, cdr: rejectedByKind.cdr ?? 0 },
         rejectedDistinctBodies: rejected.reduce((sum, r) => sum + Number(r.distinct_bodies), 0),
