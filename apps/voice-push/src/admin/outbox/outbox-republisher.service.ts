@@ -33,7 +33,7 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * - `voice.call-events.v1`: one row per event, the envelope the relay sends from the log, built by
  *   the same SQL (`enqueueCallEventsAgain`; the same eventId, so consumers dedupe);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
- *   the republish; the live path's `finalizedViewMessages`), headed by its latest finalising
+ *   the republish; the live path's `finalizedViewMessages`), headed by its last
  *   event — in the batch holding the call's last event, after the batch's call-events rows.
  * Takes the events committed when it starts (visible in that snapshot: one still uncommitted is
  * relayed as any new event) and walks them in commit order — (transaction_id, position),
