@@ -70,6 +70,26 @@ async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs: 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/** `ds` with `afterEach` run after each of its transactions completed (one per relay iteration), which it counts. */
+function observed(ds: DataSource, afterEach: (completed: number) => Promise<void> | void = () => undefined) {
+  let completed = 0;
+  const proxy = new Proxy(ds, {
+    get(target, prop) {
+      if (prop === 'transaction') {
+        return async (...args: Parameters<DataSource['transaction']>) => {
+          const result = await (target.transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+          completed += 1;
+          await afterEach(completed);
+          return result;
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { ds: proxy, completed: () => completed };
+}
+
 /**
  * Every expected event id arrived; duplicates only as exact copies; per key, the first arrivals
  * are in version order.
@@ -210,9 +230,10 @@ describe('OutboxRelay (Postgres + real broker)', () => {
   test('poke() relays at once instead of after the idle delay; stop() drains what is left', async () => {
     const events = uniqueTopic('call-events');
     topics.push(events);
-    const r = newRelay({ idleDelayMs: 60_000, topics: [events] });
+    const iterations = observed(db.dataSource);
+    const r = (relay = new OutboxRelay(iterations.ds, publisher, { idleDelayMs: 60_000, topics: [events] }, logger));
     r.start();
-    await waitUntil('first empty pass', async () => r.stats().failures === 0 && (await r.lag()) === 0, 10_000);
+    await waitUntil('first empty pass', async () => iterations.completed() > 0, 10_000);
     await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
     const key = randomUUID();
     await insertRows(db.dataSource, [{ topic: events, key, eventId: randomUUID(), version: 1 }]);
@@ -232,31 +253,36 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     expect(r.stats().published).toBe(3);
   }, 30_000);
 
+  test('a poke that comes while an iteration runs is kept for the pause after it', async () => {
+    const events = uniqueTopic('call-events');
+    topics.push(events);
+    const key = randomUUID();
+    // right after the first (empty) iteration's transaction, before the loop sleeps: a writer commits and pokes
+    const racing = observed(db.dataSource, async (completed) => {
+      if (completed !== 1) return;
+      await insertRows(db.dataSource, [{ topic: events, key, eventId: randomUUID(), version: 1 }]);
+      relay!.poke();
+    });
+    relay = new OutboxRelay(racing.ds, publisher, { idleDelayMs: 60_000, topics: [events] }, logger);
+    relay.start();
+    // well inside the 60 s idle sleep the lost poke would leave it in
+    await waitUntil('row poked mid-iteration relayed', async () => (await relay!.lag()) === 0 && racing.completed() > 1, 10_000);
+    expect(relay.stats().published).toBe(1);
+  }, 30_000);
+
   test('an idle relay polls less and less often, up to maxIdleDelayMs', async () => {
     const events = uniqueTopic('call-events');
     topics.push(events);
-    let iterations = 0;
     // the real DataSource, with its transactions (one per iteration) counted
-    const counted = new Proxy(db.dataSource, {
-      get(target, prop) {
-        if (prop === 'transaction') {
-          return (...args: Parameters<DataSource['transaction']>) => {
-            iterations += 1;
-            return (target.transaction as (...a: unknown[]) => unknown)(...args);
-          };
-        }
-        const value = Reflect.get(target, prop, target) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-    relay = new OutboxRelay(counted, publisher, { idleDelayMs: 20, maxIdleDelayMs: 400, topics: [events] }, logger);
+    const iterations = observed(db.dataSource);
+    relay = new OutboxRelay(iterations.ds, publisher, { idleDelayMs: 20, maxIdleDelayMs: 400, topics: [events] }, logger);
     relay.start();
-    await waitUntil('first empty pass', async () => iterations > 0 && (await relay!.lag()) === 0, 10_000);
-    const before = iterations;
+    await waitUntil('first empty pass', async () => iterations.completed() > 0 && (await relay!.lag()) === 0, 10_000);
+    const before = iterations.completed();
     await new Promise((res) => setTimeout(res, 2_000));
     // every 20 ms would be 100 iterations; sleeping 20, 40, 80 … 400 ms is about 9
-    expect(iterations - before).toBeLessThanOrEqual(15);
-    expect(iterations - before).toBeGreaterThan(0); // still polling
+    expect(iterations.completed() - before).toBeLessThanOrEqual(15);
+    expect(iterations.completed() - before).toBeGreaterThan(0); // still polling
     // and it still relays what comes
     await insertRows(db.dataSource, [{ topic: events, key: randomUUID(), eventId: randomUUID(), version: 1 }]);
     await waitUntil('row relayed', async () => (await relay!.lag()) === 0, 10_000);
@@ -266,9 +292,10 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     const app = await createTempDatabase();
     try {
       const ds = await app.dataSource(appMigrations, { poolSize: 4 });
-      await withLogRelay(ds, { idleDelayMs: 60_000 }, async (r, consumer) => {
+      const iterations = observed(ds);
+      await withLogRelay(iterations.ds, { idleDelayMs: 60_000 }, async (r, consumer) => {
         r.start();
-        await waitUntil('first empty pass', async () => r.stats().failures === 0 && (await r.lag()) === 0, 10_000);
+        await waitUntil('first empty pass', async () => iterations.completed() > 0, 10_000);
         await new Promise((res) => setTimeout(res, 300)); // now sleeping for 60 s
         const call = `call-${randomUUID()}`;
         const at = new Date('2025-03-01T10:00:00Z');

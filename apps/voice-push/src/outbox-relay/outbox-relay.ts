@@ -113,6 +113,8 @@ export class OutboxRelay {
   private stopping = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** a poke came while no pause was armed (the loop was inside an iteration) */
+  private pokedWhileBusy = false;
   private topicsReady = false;
   private failingSince: number | undefined;
   private readonly counters = { published: 0, batches: 0, failures: 0 };
@@ -143,7 +145,10 @@ export class OutboxRelay {
   poke(): void {
     const wake = this.wake;
     this.wake = undefined;
-    wake?.();
+    // An iteration whose read began before the poker's commit does not see its events: the poke
+    // is kept for the pause after it, or those events would wait out an idle sleep (up to 1 s).
+    if (wake) wake();
+    else this.pokedWhileBusy = true;
   }
 
   /**
@@ -255,6 +260,7 @@ export class OutboxRelay {
     let idle = this.options.idleDelayMs;
     while (!this.stopping) {
       let result: Iteration;
+      this.pokedWhileBusy = false;
       try {
         result = await this.relayOnce();
       } catch (error) {
@@ -299,6 +305,7 @@ export class OutboxRelay {
   /** Sleeps ms; stop() always cuts it short, poke() only when pokeable (idle, not backing off or gathering). */
   private pause(ms: number, pokeable: boolean): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    if (pokeable && this.pokedWhileBusy) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
