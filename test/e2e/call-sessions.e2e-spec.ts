@@ -545,10 +545,11 @@ describe('call sessions (contract §2, §3)', () => {
   });
 });
 
-describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=1s)', () => {
+describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=3s)', () => {
   let service: TestService;
   beforeAll(async () => {
-    service = await startTestService({ CDR_OVERDUE_AFTER: '1s' });
+    // 3 s: long enough that a slow moment between a push and the GET after it does not flag the call early
+    service = await startTestService({ CDR_OVERDUE_AFTER: '3s' });
   });
   afterAll(async () => {
     await service?.close();
@@ -562,7 +563,7 @@ describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=1s)', () => {
     const flagged = await pollUntil(
       () => getCall(service, call.callId),
       (view) => view.flags.includes('CDR_OVERDUE'),
-      10_000,
+      15_000,
     );
     expect(flagged.flags).toEqual(['CDR_OVERDUE']);
     expect(flagged.status).toBe('OPEN');
@@ -591,7 +592,7 @@ describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=1s)', () => {
     const w = await pollUntil(
       () => getCall(service, witness.callId as string),
       (view) => view.flags.includes('CDR_OVERDUE'),
-      10_000,
+      15_000,
     );
     expect(w.flags).toEqual(['CDR_OVERDUE']);
     expect((await getCall(service, call.callId)).flags).toEqual([]);

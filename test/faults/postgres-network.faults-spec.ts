@@ -189,9 +189,14 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
   test('reset: what was in flight answers 503, then recovery; every 2xx stored exactly once', async () => {
     // deterministic: a push in flight (slow link) when every connection is reset
     proxy.latency(400);
-    const inFlight = probe(service!.url, 15_000);
-    await sleep(200);
-    proxy.reset();
+    let settled = false;
+    const inFlight = probe(service!.url, 15_000).finally(() => (settled = true));
+    // every 200 ms until it answers: each of its queries is on the link ≥ 800 ms, so a reset finds
+    // one in flight however long the service took to send the first
+    for (let i = 0; i < 75 && !settled; i++) {
+      await sleep(200);
+      proxy.reset();
+    }
     const first = await inFlight;
     proxy.heal();
     // and under load: resets every 400 ms for 2 s

@@ -29,7 +29,7 @@ describe('retireClientsWithQueryInFlight (a pool client given back after its que
   };
 
   const onePool = (retire: boolean): pg.Pool => {
-    pool = new pg.Pool({ connectionString: db().url, max: 1, query_timeout: 300 });
+    pool = new pg.Pool({ connectionString: db().url, max: 1, query_timeout: 1_000 }); // well below pg_sleep(3), well above a busy moment of the test machine
     if (retire) retireClientsWithQueryInFlight(pool);
     return pool;
   };
