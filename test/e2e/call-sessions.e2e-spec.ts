@@ -532,10 +532,13 @@ describe('call sessions (contract §2, §3)', () => {
       ['cursor=garbage'],
       ['callResult=x'],
       ['from=not-a-date'],
-    ])('a bad parameter (%s) → 400', async (query) => {
+      ['status=finalized'],
+      ['reconciliation=OK'],
+    ])('a bad parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
       const answer = await service.get(`/v1/calls?${query}`);
       expect(answer.status).toBe(400);
-      expect(typeof answer.body.error).toBe('string');
+      expect(answer.body.error).toBe('INVALID_QUERY');
+      expect(answer.body.violations.map((v: { field: string }) => v.field)).toEqual([query.split('=')[0]]);
     });
 
     test('limit=500 is allowed', async () => {

@@ -1,3 +1,5 @@
+import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
+
 /** A page request for GET /v1/calls, already validated. */
 export interface ListCallsQuery {
   accountId?: string;
@@ -42,8 +44,15 @@ export function parseListCallsQuery(
   const violations: Violation[] = [];
   const query: ListCallsQuery = { limit: DEFAULT_PAGE };
   if (params.accountId) query.accountId = params.accountId;
-  if (params.status) query.status = params.status;
-  if (params.reconciliation) query.reconciliation = params.reconciliation;
+  // an unknown value would match no call: a 200 with no items, for a typo such as status=finalized
+  const oneOf = (field: 'status' | 'reconciliation', values: readonly string[]) => {
+    const raw = params[field];
+    if (!raw) return;
+    if (values.includes(raw)) query[field] = raw;
+    else violations.push({ field, reason: `must be one of ${values.join(', ')}` });
+  };
+  oneOf('status', CALL_SESSION_STATUSES);
+  oneOf('reconciliation', RECONCILIATION_STATUSES);
   if (params.callResult !== undefined && params.callResult !== '') {
     const value = Number(params.callResult);
     if (Number.isInteger(value)) query.callResult = value;
