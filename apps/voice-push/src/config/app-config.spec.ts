@@ -107,6 +107,7 @@ describe('push hardening variables', () => {
     [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
+    [{ ADMIN_TOKEN: 'fifteen-chars!!' }, 'ADMIN_TOKEN: use at least 16 characters'],
     [{ TRUSTED_PROXIES: 'true' }, 'TRUSTED_PROXIES: "true" is not an IP address'],
     [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'TRUSTED_PROXIES'],
     [{ TRUSTED_PROXIES: ' , ' }, 'TRUSTED_PROXIES: no address given'],
