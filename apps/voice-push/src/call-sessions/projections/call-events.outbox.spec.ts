@@ -3,9 +3,9 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { CALLS_FINALIZED_TOPIC } from '#contracts';
-import { initialState, toCallView, type CallSessionEvent, type CallView } from '#call-session-domain';
+import { initialState, toCallView, type CallSessionCommand, type CallSessionEvent, type CallView } from '#call-session-domain';
 import type { StoredEvent } from '#event-store';
-import { anAnsweredCall, anSmsRecord, applyAllWithLog, arrivalArbitrary, recordCdr, T0, type CallSessionCommand } from '#testing';
+import { anAnsweredCall, anSmsRecord, applyAllWithLog, arrivalArbitrary, recordCdr, T0 } from '#testing';
 import { finalizedViewMessages } from './call-events.outbox.js';
 
 /** Runs each push as the writer commits it (the push and its follow-ups), collecting the finalised-topic views. */
@@ -16,7 +16,7 @@ function commitOneByOne(commands: readonly CallSessionCommand[]) {
   for (const command of commands) {
     const { state: after, events } = applyAllWithLog([command], state);
     const stored = events.map((e: CallSessionEvent) => storedEvent(e, ++version));
-    for (const m of finalizedViewMessages(command.callId, stored, toCallView(after))) {
+    for (const m of finalizedViewMessages('NM-prop', stored, toCallView(after))) {
       expect(m.topic).toBe(CALLS_FINALIZED_TOPIC);
       sent.push({ view: m.value as CallView, eventType: m.headers['event-type']! });
     }
