@@ -7,7 +7,7 @@ import { logSettled } from '../../../../libs/event-store/src/testing/log-settled
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import type { CallEventEnvelope } from '#contracts';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
-import { RELAY_BACKLOG_SQL, advanceCallEvents, readCallEvents, type RelayBacklog } from './call-event-log.js';
+import { RELAY_BACKLOG_SQL, advanceCallEvents, enqueueCallEventsAgain, readCallEvents, type RelayBacklog } from './call-event-log.js';
 
 function event(n: number): NewEvent {
   return {
@@ -97,6 +97,19 @@ describe('the call events read from the event log (real Postgres, the app migrat
     const relayed = await relayOnce();
 
     expect(relayed.sort((x, y) => Number(x.value.position) - Number(y.value.position))).toEqual(expected);
+  });
+
+  test("the accountId is the one the writer fixed in the event, on the first send and on a republish; an older event without one takes its call's", async () => {
+    const call = `call-${randomUUID()}`;
+    const fixed: NewEvent = { ...event(1), metadata: { ...event(1).metadata, accountId: 'acc-at-append' } };
+    // the call's account changed since (its CDR came with another): the calls row says so
+    const [stored] = await store.appendMany([{ streamId: call, expectedVersion: 0, events: [fixed, event(2)] }], callRowsWithAppend([callRow(call, 'acc-now', 2)]));
+
+    expect((await relayOnce()).filter((m) => m.key === call).map((m) => m.value.accountId)).toEqual(['acc-at-append', 'acc-now']);
+    await enqueueCallEventsAgain(query, stored!.map((e) => e.position));
+    const again = (await ds().query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as { value: CallEventEnvelope }[];
+    expect(again.map((r) => r.value.accountId)).toEqual(['acc-at-append', 'acc-now']);
+    await ds().query(`DELETE FROM outbox`);
   });
 
   test('the checkpoint moves on: what was relayed is not read again, what came after is', async () => {

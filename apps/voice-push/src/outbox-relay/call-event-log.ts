@@ -36,11 +36,14 @@ export const CALL_EVENTS_CHECKPOINT = 'call-events';
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * The contract's call-event envelope of the event `e`; `c` is its call's `calls` row (the
- * accountId, written in the same statement as the events). Times as JavaScript's toISOString.
+ * The contract's call-event envelope of the event `e`. The accountId is the one the writer fixed in
+ * the event's metadata (the call's as of the event's commit); events written before it did that
+ * take their call's current one from `calls` (COALESCE evaluates that lookup only for them). Times
+ * as JavaScript's toISOString.
  */
 const ENVELOPE = `json_build_object(
-    'eventId', e.event_id, 'type', e.type, 'callId', e.stream_id, 'accountId', c.account_id,
+    'eventId', e.event_id, 'type', e.type, 'callId', e.stream_id,
+    'accountId', coalesce(e.metadata->>'accountId', (SELECT c.account_id FROM calls c WHERE c.call_id = e.stream_id)),
     'version', e.version, 'position', e.position::text,
     'occurredAt', to_char(e.occurred_at AT TIME ZONE 'UTC', ${ISO_MS}),
     'recordedAt', to_char(e.recorded_at AT TIME ZONE 'UTC', ${ISO_MS}),
@@ -48,8 +51,7 @@ const ENVELOPE = `json_build_object(
 
 /**
  * Locks the checkpoint (FOR UPDATE: a second relay waits, then reads the advanced one) and reads
- * the finished events after it. `accountId` is the call's, from the `calls` row written in the
- * same statement as the events.
+ * the finished events after it.
  *
  * The checkpoint enters as scalar subqueries, not a join: compared with a joined row's columns,
  * Postgres filters every event of the index below xmin instead of starting the index scan at the
@@ -66,7 +68,6 @@ const READ = `
   SELECT e.transaction_id::text AS transaction_id, e.position::text AS position, e.stream_id AS key,
          e.event_id::text AS event_id, e.type, ${ENVELOPE}::text AS value
     FROM events e
-    LEFT JOIN calls c ON c.call_id = e.stream_id
    WHERE ${AFTER_CHECKPOINT('checkpoint')}
      AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
    ORDER BY e.transaction_id, e.position
@@ -87,7 +88,6 @@ const ENQUEUE_AGAIN = `
   SELECT e.position, '${CALL_EVENTS_TOPIC}', e.stream_id, ${ENVELOPE}::jsonb,
          jsonb_build_object('${EVENT_ID_HEADER}', e.event_id, '${EVENT_TYPE_HEADER}', e.type)
     FROM events e
-    LEFT JOIN calls c ON c.call_id = e.stream_id
    WHERE e.position = ANY($1::bigint[])
    ORDER BY e.transaction_id, e.position
   RETURNING id`;

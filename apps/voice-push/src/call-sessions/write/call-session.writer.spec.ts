@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { EventStore, type AppendRequest, type StoredEvent } from '#event-store';
-import { aStatusPush, recordStatus, T0 } from '#testing';
+import { aCdrPush, aStatusPush, recordCdr, recordStatus, T0 } from '#testing';
 import { CallSessionWriter } from './call-session.writer.js';
 import { CommitMetrics } from './commit.metrics.js';
 import type { FollowUpPolicy } from './follow-up.policy.js';
@@ -85,5 +85,20 @@ describe('CallSessionWriter while Postgres is away', () => {
     await store.release();
     expect((await other).outcome).toBe('applied');
     expect(store.attempts).toBe(2);
+  });
+});
+
+describe('CallSessionWriter: the metadata of the events it appends', () => {
+  test("each event carries the call's accountId as of its commit, so its Kafka envelope never changes later", async () => {
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    const appended = async (command: Parameters<CallSessionWriter['execute']>[0]) => {
+      const result = writer.execute(command);
+      await store.release();
+      return (await result).events.map((e) => e.metadata.accountId);
+    };
+    expect(await appended(recordStatus(aStatusPush({ callId: 'call-acc', accountId: 'acc-status' })))).toEqual(['acc-status']);
+    // the view takes the CDR's account once it came: from then on the events carry that one
+    expect(await appended(recordCdr(aCdrPush({ callId: 'call-acc', accountId: 'acc-cdr' })))).toEqual(['acc-cdr']);
   });
 });

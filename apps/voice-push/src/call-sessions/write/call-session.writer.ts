@@ -150,10 +150,15 @@ export class CallSessionWriter {
       commands = next;
     }
 
+    const after = state;
+    const view = toCallView(after);
     const newEvents: NewEvent[] = decided.map(({ event, command: cause }) => ({
       type: event.type,
       data: event.data as unknown as Record<string, unknown>,
       metadata: {
+        // the call's account as of this commit, fixed at append: the Kafka envelope's accountId is
+        // the same on every send of the event (the call's own can change when its CDR comes)
+        accountId: view.accountId,
         command: cause.type,
         receivedAt: new Date(cause.metadata.receivedAt).toISOString(),
         ...(cause.metadata.idempotencyKey ? { idempotencyKey: cause.metadata.idempotencyKey } : {}),
@@ -162,8 +167,6 @@ export class CallSessionWriter {
       occurredAt: new Date(cause.metadata.receivedAt),
     }));
 
-    const after = state;
-    const view = toCallView(after);
     const stored = await this.batcher.submit(
       {
         streamId: callId,
