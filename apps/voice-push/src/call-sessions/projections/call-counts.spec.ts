@@ -16,6 +16,15 @@ describe('sessionTotals', () => {
     });
   });
 
+  test('overdue counts open calls only: a call force-finalised without its CDR keeps its flag but waits for nothing', () => {
+    const totals = sessionTotals([
+      { status: 'OPEN', reconciliation_status: 'PENDING', cdr_overdue: true, n: '2' },
+      { status: 'FINALIZED_WITHOUT_CDR', reconciliation_status: 'PENDING', cdr_overdue: true, n: '4' },
+    ]);
+    expect(totals.overdue).toBe(2);
+    expect(totals.byStatus.FINALIZED_WITHOUT_CDR).toBe(4);
+  });
+
   test('a status it does not know is counted under its own name, not dropped', () => {
     const totals = sessionTotals([{ status: 'ARCHIVED', reconciliation_status: 'REVIEWED', cdr_overdue: false, n: '1' }]);
     expect(totals.byStatus.ARCHIVED).toBe(1);

@@ -26,7 +26,7 @@ export interface SessionTotals {
   total: number;
   byStatus: Record<string, number>;
   byReconciliation: Record<string, number>;
-  /** sessions flagged CDR_OVERDUE */
+  /** open sessions flagged CDR_OVERDUE: still waiting for their CDR past the limit */
   overdue: number;
 }
 
@@ -42,7 +42,9 @@ export function sessionTotals(rows: CallCount[]): SessionTotals {
     totals.total += n;
     totals.byStatus[row.status] = (totals.byStatus[row.status] ?? 0) + n;
     totals.byReconciliation[row.reconciliation_status] = (totals.byReconciliation[row.reconciliation_status] ?? 0) + n;
-    if (row.cdr_overdue) totals.overdue += n;
+    // a call force-finalised without its CDR keeps the flag in its view (its CDR was overdue), but
+    // waits for nothing: counted, the gauge would stay up after the admin action meant to clear it
+    if (row.cdr_overdue && row.status === 'OPEN') totals.overdue += n;
   }
   return totals;
 }
