@@ -27,9 +27,14 @@ export class ChaosProxy {
 
   constructor(
     private readonly targetHost: string,
-    private readonly targetPort: number,
+    private targetPort: number,
     private readonly listenPort = 0,
   ) {}
+
+  /** Forwards new connections to `port` from now on (for a target started after the proxy, to advertise the proxy's port). */
+  pointAt(port: number): void {
+    this.targetPort = port;
+  }
 
   /** A started proxy in front of the server of `url` (postgres://…), and `url` through the proxy. */
   static async inFrontOf(url: string): Promise<{ proxy: ChaosProxy; url: string }> {

@@ -100,13 +100,19 @@ export interface OwnKafkaBehindProxy {
 }
 
 /**
- * A broker of the file's own behind a ChaosProxy: the proxy's port P first (the broker must
- * advertise it), then the broker on its own port Q, then the proxy P → Q.
+ * A broker of the file's own behind a ChaosProxy: the proxy listening first on a port P the OS gave
+ * it (the broker must advertise P; a port only picked here could be taken by an outgoing connection
+ * during the broker's start), then the broker on its own port Q, then the proxy pointed at Q.
  */
 export async function startOwnKafkaBehindProxy(): Promise<OwnKafkaBehindProxy> {
-  const proxyPort = await freePort();
-  const kafka = await startOwnKafka({ advertisedPort: proxyPort });
-  const proxy = new ChaosProxy('127.0.0.1', kafka.port, proxyPort);
-  await proxy.start();
-  return { kafka, proxy, redirects: { [`127.0.0.1:${proxyPort}`]: kafka.brokers } };
+  const proxy = new ChaosProxy('127.0.0.1', 0);
+  const proxyPort = await proxy.start();
+  try {
+    const kafka = await startOwnKafka({ advertisedPort: proxyPort });
+    proxy.pointAt(kafka.port);
+    return { kafka, proxy, redirects: { [`127.0.0.1:${proxyPort}`]: kafka.brokers } };
+  } catch (error) {
+    await proxy.stop();
+    throw error;
+  }
 }

@@ -49,8 +49,8 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
     const { stdout: gid } = await run('id', ['-g', 'postgres']);
     chownSync(base, Number(stdout.trim()), Number(gid.trim()));
   }
-  const port = await freePort();
   await asPostgres(join(PG_BIN, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-N', '--no-instructions', '-E', 'UTF8'], 120_000);
+  const port = await freePort(); // after initdb: the less time between picking a port and binding it, the less chance it is taken
   const options = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
