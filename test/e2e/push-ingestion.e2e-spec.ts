@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { metricValue } from '../support/prometheus-text.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -170,10 +171,14 @@ describe('push receivers (contract §1)', () => {
     expect(row).toEqual({ body_bytes: Buffer.byteLength(body), truncated: true, kept: 64 * 1024 });
   });
 
-  test('a body over the 8 MiB hard limit → 413 without being read', async () => {
+  test('a body over the 8 MiB hard limit → 413 without being read; counted as a rejected push all the same', async () => {
+    const rejected = async () =>
+      metricValue(await (await fetch(`${service.url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
+    const before = await rejected();
     const answer = await service.post('/v1/push/cdr', 'x'.repeat(9 * 1024 * 1024));
     expect(answer.status).toBe(413);
     expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
+    expect(await rejected()).toBe(before + 1);
   });
 
   test('a body of exactly 64 KiB is read', async () => {

@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
+import { PushMetrics } from './ingestion/push.metrics.js';
 import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
 import { serverTimeouts } from './http/server-timeouts.js';
@@ -39,7 +40,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   registerRawBodyParser(app.getHttpAdapter().getInstance());
   closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(app.get(PushMetrics)));
   setupOpenApi(app);
   return app;
 }

@@ -1,9 +1,17 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PushKind } from '../ingestion/push-body.reader.js';
+import type { PushMetrics } from '../ingestion/push.metrics.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
 export function loggableUrl(url: string): string {
   return url.split('?')[0]!.replace(/^\/v1\/push\/[^/]+\/(status|cdr)$/, '/v1/push/***/$1');
+}
+
+/** The kind of push a receiver's URL takes (`/v1/push/status`, `/v1/push/{token}/cdr`, …); null for other URLs. */
+function pushKindOf(method: string, url: string): PushKind | null {
+  const match = method === 'POST' ? /^\/v1\/push\/(?:[^/?]+\/)?(status|cdr)(?:\?|$)/.exec(url) : null;
+  return match ? (match[1] as PushKind) : null;
 }
 
 /** Every error leaves as `{error, message}` JSON, the shape of contract §1. */
@@ -11,12 +19,22 @@ export function loggableUrl(url: string): string {
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
 
+  /** `pushMetrics`: where a push refused before ingestion saw it (past the hard body limit) is counted */
+  constructor(private readonly pushMetrics?: PushMetrics) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = this.toAnswer(exception);
     if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request.url)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    const kind = statusCode === 413 ? pushKindOf(request.method, request.url) : null;
+    if (kind) {
+      // Past the hard limit a push is refused unread, so ingestion never sees it and there is no
+      // body to keep: it is at least logged and counted as rejected.
+      this.logger.warn(`rejected ${kind} push (413 PAYLOAD_TOO_LARGE, not read, not kept): ${String(body.message)}, ip=${request.ip}`);
+      this.pushMetrics?.observe(kind, { statusCode, body }, reply.elapsedTime / 1000);
+    }
     void reply.status(statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
