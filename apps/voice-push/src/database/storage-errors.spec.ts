@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { WrongExpectedVersionError } from '#event-store';
 import { isStorageUnavailable } from './storage-errors.js';
 
 const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -20,6 +21,9 @@ describe('isStorageUnavailable: answered 503, the sender retries', () => {
     ['an append conflict', pgError('ES409')],
     ['a bad value', pgError('22P02')],
     ['not an error', 'ECONNREFUSED'],
+    // the sender chooses the callId a conflict names, and a message may quote data: neither says Postgres is away
+    ['a conflict on a call named like an outage', new WrongExpectedVersionError('x Connection refused', 1)],
+    ['an error with a code whose message quotes such text', pgError('22P02', 'invalid input: "Connection terminated"')],
   ])('%s: not unavailable (retried one by one, or a bug)', (_, error) => {
     expect(isStorageUnavailable(error)).toBe(false);
   });

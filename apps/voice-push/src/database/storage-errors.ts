@@ -1,3 +1,5 @@
+import { WrongExpectedVersionError } from '#event-store';
+
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
 
 /**
@@ -6,14 +8,18 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
  */
 export function isStorageUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // A conflict names its stream, and a callId is any text the sender chose: "x Connection refused"
+  // must not turn one call's conflict into 503s for a whole group commit.
+  if (error instanceof WrongExpectedVersionError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (CONNECTION_CODES.has(code)) return true;
     // 08: connection exception, 53: insufficient resources, 57P: operator intervention (shutdown),
     // 57014: cancelled, which is how the pool's statement timeout ends a write Postgres could not
     // take in time (a lock held elsewhere, a stall) — the read timeout it comes before was already here.
-    if (/^(08|53|57P)/.test(code) || code === '57014') return true;
+    // An error with a code is judged by its code alone: its message may quote the data.
+    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || code === '57014';
   }
+  // the driver's and the pool's own errors, which carry no code
   return /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(
     error.message,
   );
