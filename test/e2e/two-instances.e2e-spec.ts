@@ -5,6 +5,7 @@ import { startTestService, type TestService } from '../support/test-service.js';
 import { anAnsweredWireCall, type WireBody } from '../support/wire-pushes.js';
 
 const RETRY_WARNING = 'another writer appended first';
+const ADMIN = 'two-instances-admin-token';
 
 /** Two instances on one database, with a call's pushes alternating between them (no routing). */
 describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
@@ -44,6 +45,19 @@ describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
     expect(view).toMatchObject({ status: 'FINALIZED', version: expect.any(Number) });
     expect(view.events).toHaveLength(4);
     expect(retries).toBeGreaterThan(0);
+  });
+
+  test('an instance that found no call does not go on believing it once the other instance created the call', async () => {
+    db = await createTempDatabase();
+    const start = () => startTestService({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' }, { database: db });
+    instances = [await start(), await start()];
+    const [a, b] = instances as [TestService, TestService];
+    const call = anAnsweredWireCall();
+    const finalise = async () =>
+      (await fetch(`${a.url}/admin/calls/${call.callId}/finalize`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status;
+    expect(await finalise()).toBe(404);
+    expect((await b.post('/v1/push/status', call.statuses[0]!)).status).toBe(200);
+    expect(await finalise()).toBe(200);
   });
 
   test('SESSION_CACHE_SIZE=0: every write reads its call first, so nothing conflicts and nothing is lost', async () => {

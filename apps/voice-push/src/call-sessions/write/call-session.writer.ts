@@ -106,7 +106,9 @@ export class CallSessionWriter {
     if (cached) return cached;
     const stored = await this.streams.load(callId);
     const state = evolveAll(initialState, stored.map(toCallSessionEvent));
-    this.cache.set(callId, state);
+    // "no such call" is not kept: another instance may create the call, and a command that found
+    // it missing (an admin's force-finalise) would be told so again until the entry was evicted
+    if (state.version > 0) this.cache.set(callId, state);
     return state;
   }
 
