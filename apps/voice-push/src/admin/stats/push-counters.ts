@@ -1,6 +1,7 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 import { PushMetrics } from '../../ingestion/push.metrics.js';
 
 const FLUSH_EVERY_MS = 5_000;
@@ -13,7 +14,7 @@ const FLUSH_EVERY_MS = 5_000;
  * few seconds of counts. Flushes are serialised, so a delta is never added twice.
  */
 @Injectable()
-export class PushCounters implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class PushCounters implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('PushCounters');
   private readonly flushed = new Map<string, number>();
   private chain: Promise<void> = Promise.resolve();
@@ -22,6 +23,7 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly metrics: PushMetrics,
+    private readonly writer: CallSessionWriter,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -31,8 +33,17 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
     this.timer.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  beforeApplicationShutdown(): void {
     clearInterval(this.timer);
+  }
+
+  /**
+   * The last flush comes after the HTTP server closed and the writes of pushes still in flight
+   * finished, so the outcomes of the pushes answered during the drain are kept too (this module's
+   * hook runs before the global TypeORM module closes the database).
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer.drain();
     await this.flush().catch((error: unknown) => this.logger.warn(`push counters not flushed at shutdown: ${(error as Error).message}`));
   }
 
