@@ -108,6 +108,8 @@ describe('push hardening variables', () => {
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
     [{ ADMIN_TOKEN: 'fifteen-chars!!' }, 'ADMIN_TOKEN: use at least 16 characters'],
+    [{ SHUTDOWN_TIMEOUT: '600h' }, 'SHUTDOWN_TIMEOUT=600h: at most 596h'],
+    [{ SHUTDOWN_TIMEOUT: '0.4ms' }, 'SHUTDOWN_TIMEOUT'],
     [{ TRUSTED_PROXIES: 'true' }, 'TRUSTED_PROXIES: "true" is not an IP address'],
     [{ TRUSTED_PROXIES: '10.0.0.0/40' }, 'TRUSTED_PROXIES'],
     [{ TRUSTED_PROXIES: ' , ' }, 'TRUSTED_PROXIES: no address given'],
@@ -136,5 +138,5 @@ describe('parseDuration', () => {
     ['90', 90_000],
   ])('%s → %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
-  test.each(['', 'm', '-1s', '0s', '5 days'])('rejects %p', (text) => expect(parseDuration(text)).toBeNull());
+  test.each(['', 'm', '-1s', '0s', '5 days', '0.4ms'])('rejects %p', (text) => expect(parseDuration(text)).toBeNull());
 });

@@ -1,5 +1,5 @@
 import { KAFKA_COMPRESSIONS, type KafkaCompression } from '#messaging';
-import { parseDuration } from './duration.js';
+import { MAX_TIMER_MS, parseDuration } from './duration.js';
 import {
   checkPushAuthSettings,
   parseAddressList,
@@ -91,11 +91,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
   const positiveInt = (name: string, fallback: number): number => wholeNumber(name, fallback, 1);
-  const duration = (name: string, fallback: string): number => {
+  const duration = (name: string, fallback: string, maxMs = Number.MAX_SAFE_INTEGER): number => {
     const raw = text(name) ?? fallback;
     const ms = parseDuration(raw);
-    if (ms === null) {
-      problems.push(`${name}=${raw}: expected a duration such as 40m, 2s, 500ms or 1h`);
+    if (ms === null || ms > maxMs) {
+      problems.push(
+        ms === null
+          ? `${name}=${raw}: expected a duration such as 40m, 2s, 500ms or 1h`
+          : `${name}=${raw}: at most ${Math.floor(maxMs / 3_600_000)}h (a longer timer would fire at once)`,
+      );
       return parseDuration(fallback)!;
     }
     return ms;
@@ -168,8 +172,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
     sessionCacheSize: wholeNumber('SESSION_CACHE_SIZE', 20_000, 0),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
-    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s'),
-    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s'),
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', MAX_TIMER_MS),
+    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', MAX_TIMER_MS),
     pushAuth,
     pushRateLimit,
     trustedProxies: parseAddressList('TRUSTED_PROXIES', text('TRUSTED_PROXIES'), problems),
