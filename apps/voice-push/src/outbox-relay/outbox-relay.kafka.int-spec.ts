@@ -3,7 +3,7 @@
 // with `broker.sh kill9` and starts it again: it needs the broker to be the one broker.sh manages
 // under KAFKA_STATE_DIR (default /tmp/voice-push-kafka), and int tests to run in band.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { KafkajsEventPublisher } from '#messaging';
+import { EventPublisher, KafkajsEventPublisher, type OutgoingMessage, type TopicSpec } from '#messaging';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -268,6 +268,35 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     // well inside the 60 s idle sleep the lost poke would leave it in
     await waitUntil('row poked mid-iteration relayed', async () => (await relay!.lag()) === 0 && racing.completed() > 1, 10_000);
     expect(relay.stats().published).toBe(1);
+  }, 30_000);
+
+  test('stop() keeps to its deadline while a publish waits on a Kafka that does not answer; that iteration ends on its own later', async () => {
+    const events = uniqueTopic('call-events');
+    topics.push(events);
+    let publishing = false;
+    let kafkaAnswers: () => void = () => undefined;
+    const silentKafka = new (class extends EventPublisher {
+      connect = () => publisher.connect();
+      ensureTopics = (t: readonly TopicSpec[]) => publisher.ensureTopics(t);
+      isHealthy = () => publisher.isHealthy();
+      disconnect = async () => undefined;
+      publish = async (messages: readonly OutgoingMessage[]) => {
+        publishing = true;
+        await new Promise<void>((resolve) => (kafkaAnswers = resolve));
+        return publisher.publish(messages);
+      };
+    })();
+    relay = new OutboxRelay(db.dataSource, silentKafka, { topics: [events] }, logger);
+    await insertRows(db.dataSource, [{ topic: events, key: randomUUID(), eventId: randomUUID(), version: 1 }]);
+    relay.start();
+    await waitUntil('a publish waiting for Kafka', async () => publishing, 10_000);
+    // before: stop() waited for the loop, so for Kafka, however long that took
+    await relay.stop(300);
+    expect(logs.some((l) => l.startsWith('warn') && l.includes('drain deadline'))).toBe(true);
+    expect(await relay.lag()).toBe(1); // nothing lost: the row waits in Postgres
+    kafkaAnswers();
+    await waitUntil('the iteration left behind commits once Kafka answers', async () => (await relay!.lag()) === 0, 10_000);
+    relay = undefined;
   }, 30_000);
 
   test('an idle relay polls less and less often, up to maxIdleDelayMs', async () => {

@@ -155,18 +155,26 @@ export class OutboxRelay {
    * Stops the loop, then keeps relaying until nothing waits or drainTimeoutMs passed (the
    * publisher stays connected: the caller disconnects it afterwards). Committed events the log
    * cannot read yet (a transaction older than them still runs somewhere on the cluster) are
-   * waited for, within the same deadline.
+   * waited for, within the same deadline. The deadline holds even against a Kafka that does not
+   * answer (a publish can wait up to its own deadline, 18 s): an iteration still running then is
+   * left behind, and what it holds stays in Postgres for the next start.
    */
   async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
     if (!this.running) return;
+    const deadline = Date.now() + drainTimeoutMs;
     this.stopping = true;
     this.poke();
-    await this.loop;
-    const deadline = Date.now() + drainTimeoutMs;
     let backoff = this.options.initialBackoffMs;
-    while (Date.now() < deadline) {
+    let cutShort = !(await settlesBefore(this.loop!, deadline));
+    while (!cutShort && Date.now() < deadline) {
       try {
-        const result = await this.relayOnce();
+        const iteration = this.relayOnce();
+        if (!(await settlesBefore(iteration, deadline))) {
+          iteration.catch(() => undefined);
+          cutShort = true;
+          break;
+        }
+        const result = await iteration;
         if (result.kind === 'locked') break;
         if (result.count === 0) {
           if ((await this.lag()) === 0) break;
@@ -178,8 +186,12 @@ export class OutboxRelay {
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
-    const left = await this.lag().catch(() => -1);
-    if (left > 0) this.logger.warn(`outbox relay stopped with ${left} messages not yet on Kafka`);
+    if (cutShort) {
+      this.logger.warn(`outbox relay stopped at its ${drainTimeoutMs} ms drain deadline with a publish still waiting for Kafka; what is not on Kafka stays in Postgres and goes out after the next start`);
+    } else {
+      const left = await this.lag().catch(() => -1);
+      if (left > 0) this.logger.warn(`outbox relay stopped with ${left} messages not yet on Kafka`);
+    }
     this.running = false;
   }
 
@@ -320,6 +332,17 @@ export class OutboxRelay {
       const timer = setTimeout(done, ms);
       this.wake = pokeable ? done : onlyStop;
     });
+  }
+}
+
+/** Whether `promise` settles (either way) before the time `deadline` (epoch ms). */
+async function settlesBefore(promise: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
