@@ -115,6 +115,8 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   /** a poke came while no pause was armed (the loop was inside an iteration) */
   private pokedWhileBusy = false;
+  /** set while a publish is awaited inside an iteration's transaction: gives up waiting for it */
+  private abandonPublish: (() => void) | undefined;
   private topicsReady = false;
   private failingSince: number | undefined;
   private readonly counters = { published: 0, batches: 0, failures: 0 };
@@ -187,6 +189,10 @@ export class OutboxRelay {
       }
     }
     if (cutShort) {
+      // The iteration's transaction holds a pool connection, and the pool's close waits for every
+      // connection: it stops waiting for Kafka and rolls back (its rows go out after the next start;
+      // the publish itself may still land, which at-least-once allows).
+      this.abandonPublish?.();
       this.logger.warn(`outbox relay stopped at its ${drainTimeoutMs} ms drain deadline with a publish still waiting for Kafka; what is not on Kafka stays in Postgres and goes out after the next start`);
     } else {
       const left = await this.lag().catch(() => -1);
@@ -255,13 +261,24 @@ export class OutboxRelay {
       const logged = readLog ? await readCallEvents(sql, batchSize) : { messages: [], last: null };
       const count = logged.messages.length + rows.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
-      await this.publisher.publish([...rows.map(toMessage), ...logged.messages]);
+      await this.publishUnlessAbandoned([...rows.map(toMessage), ...logged.messages]);
       if (rows.length > 0) await sql.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       await advanceCallEvents(sql, logged);
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += count;
       return { kind: 'relayed', count, full: logged.messages.length >= batchSize || rows.length >= batchSize };
+    });
+  }
+
+  private publishUnlessAbandoned(messages: OutgoingMessage[]): Promise<void> {
+    const publish = this.publisher.publish(messages);
+    const abandoned = new Promise<never>((_, reject) => {
+      this.abandonPublish = () => reject(new Error('publish abandoned at the relay\'s drain deadline'));
+    });
+    return Promise.race([publish, abandoned]).finally(() => {
+      this.abandonPublish = undefined;
+      publish.catch(() => undefined);
     });
   }
 
