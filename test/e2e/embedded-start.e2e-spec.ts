@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { assertServiceBuilt, freePort, SERVICE_MAIN, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const body = (name: string) => readFileSync(resolve(SAMPLES, name), 'utf8');
@@ -41,5 +42,52 @@ describe('npm start without DATABASE_URL', () => {
     expect((await push(service.url, '/v1/push/status', body('status-spec-example.json'))).body.duplicate).toBe(true);
     expect(await service.stop()).toBe(0);
     service = undefined;
+  }, 240_000);
+});
+
+describe('a stop asked for while the service starts on an embedded Postgres', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-stop-'));
+  chmodSync(dataDir, 0o755);
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+
+  afterAll(() => {
+    // without the fix the Postgres outlives the service: stop it, so nothing is left running
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      try {
+        process.kill(pid, 'SIGQUIT');
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('SIGTERM before the service listens: it finishes starting, then stops, its Postgres with it (exit 0)', async () => {
+    assertServiceBuilt();
+    const env = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', DATABASE_URL: '', DATA_DIR: dataDir };
+    const child = spawn(process.execPath, [SERVICE_MAIN], {
+      env: { ...env, PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    let signalledBeforeListening: boolean | undefined;
+    const onOutput = (chunk: Buffer) => {
+      output += String(chunk);
+      if (signalledBeforeListening === undefined && output.includes('embedded Postgres is up')) {
+        signalledBeforeListening = !output.includes('voice-push is listening');
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout!.on('data', onOutput);
+    child.stderr!.on('data', onOutput);
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      child.once('close', (code, signal) => done({ code, signal })),
+    );
+
+    expect(signalledBeforeListening).toBe(true); // the signal came during the start, as meant
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(output).toContain('stop requested during the start');
+    expect(existsSync(pidFile)).toBe(false); // its Postgres stopped with it
   }, 240_000);
 });

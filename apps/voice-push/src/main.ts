@@ -1,4 +1,4 @@
-import { startService } from './bootstrap.js';
+import { startService, type RunningService } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createRootLogger } from './logging/pino-nest.logger.js';
 
@@ -14,11 +14,18 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createRootLogger(config.logLevel);
-  const service = await startService(config, logger);
-  logger.info({ url: service.url, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'voice-push is listening');
-
+  // Taken from the first moment: a signal during the start (initdb, migrations) would otherwise
+  // end the process at once, leaving an embedded Postgres running on the data directory. It is
+  // acted on once the start is done, and the close then stops that Postgres too.
+  let service: RunningService | undefined;
+  let requested: string | undefined;
   let closing = false;
   const shutdown = (signal: string) => {
+    if (!service) {
+      if (!requested) logger.info({ signal }, 'stop requested during the start: stopping once started');
+      requested ??= signal;
+      return;
+    }
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight pushes');
@@ -38,8 +45,11 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+
+  service = await startService(config, logger);
+  logger.info({ url: service.url, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'voice-push is listening');
+  if (requested) shutdown(requested);
 }
 
 main().catch((error: unknown) => {
