@@ -17,10 +17,11 @@ async function main(): Promise<void> {
   // Taken from the first moment: a signal during the start (initdb, migrations) would otherwise
   // end the process at once, leaving an embedded Postgres running on the data directory. It is
   // acted on once the start is done, and the close then stops that Postgres too.
-  let service: RunningService | undefined;
+  const started: { service?: RunningService } = {};
   let requested: string | undefined;
   let closing = false;
   const shutdown = (signal: string) => {
+    const service = started.service;
     if (!service) {
       if (!requested) logger.info({ signal }, 'stop requested during the start: stopping once started');
       requested ??= signal;
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
 
-  service = await startService(config, logger);
+  const service = await startService(config, logger);
+  started.service = service;
   logger.info({ url: service.url, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'voice-push is listening');
   if (requested) shutdown(requested);
 }
