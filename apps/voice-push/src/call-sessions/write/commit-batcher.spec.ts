@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { EventStore, type AlsoWrite, type AppendRequest, type StoredEvent } from '#event-store';
+import { EventStore, WrongExpectedVersionError, type AlsoWrite, type AppendRequest, type StoredEvent } from '#event-store';
 import { CommitBatcher } from './commit-batcher.js';
 
 /** An in-memory store that records each transaction and fails the ones it is told to. */
@@ -140,6 +140,22 @@ describe('CommitBatcher', () => {
     await first;
     expect((await results).map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(store.transactions).toEqual([['a'], ['b'], ['c']]);
+  });
+
+  test('a conflict on one stream fails that append alone, and the rest go again as one batch, not one by one', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
+    store.failWhen = (streams) => (streams.includes('b') ? new WrongExpectedVersionError('b', 0) : null);
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const results = Promise.allSettled(['b', 'c', 'd'].map((s) => batcher.submit(request(s), null)));
+    store.releaseHeld();
+    await first;
+    const settled = await results;
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[0] as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedVersionError);
+    expect(store.transactions).toEqual([['a'], ['c', 'd']]);
+    expect(store.attempts).toBe(3); // [a], [b, c, d] (the conflict), [c, d]
   });
 
   test('the database being away fails the batch and the appends waiting behind it at once, without an attempt of their own', async () => {

@@ -1,4 +1,4 @@
-import type { AlsoWrite, AppendRequest, EventStore, StoredEvent } from '#event-store';
+import { WrongExpectedVersionError, type AlsoWrite, type AppendRequest, type EventStore, type StoredEvent } from '#event-store';
 import { isStorageUnavailable } from '../../database/storage-errors.js';
 
 interface Pending<T> {
@@ -39,8 +39,9 @@ export interface CommitBatcherOptions {
 /**
  * Group commit: appends that arrive while a commit is in flight wait and then go to Postgres
  * together in one statement, so a burst of pushes costs one round trip and one commit instead of one each.
- * A batch that fails for any reason but the database being away is retried request by request,
- * so one stream's conflict (or one bad row) never fails its neighbours. When the database is away,
+ * A batch whose conflict names a stream goes again without that append; one that fails for any
+ * other reason but the database being away is retried request by request, so one stream's
+ * conflict (or one bad row) never fails its neighbours. When the database is away,
  * the batch and every append waiting behind it fail at once (answered 503; the sender retries).
  */
 export class CommitBatcher<T> {
@@ -114,6 +115,17 @@ export class CommitBatcher<T> {
       if (batch.length === 1) {
         batch[0]!.reject(error);
         return true;
+      }
+      // A conflict names its stream (another instance wrote the call first): that append fails
+      // alone and the rest go again as one batch. One by one, a stale state on one call — common
+      // with instances that share calls — would turn a whole batch into a round trip per push.
+      const conflicting = error instanceof WrongExpectedVersionError ? batch.findIndex((p) => p.request.streamId === error.streamId) : -1;
+      if (conflicting >= 0) {
+        batch[conflicting]!.reject(error);
+        return this.commit(
+          batch.filter((_, i) => i !== conflicting),
+          waiting,
+        );
       }
       for (const [i, p] of batch.entries()) {
         if (!(await this.commit([p], batch.slice(i + 1)))) return false;
