@@ -88,6 +88,46 @@ describe('CallSessionWriter while Postgres is away', () => {
   });
 });
 
+/** Each append waits until the test opens its call; an opened call in `away` fails as Postgres being away would. */
+class PerCallStore extends OutageStore {
+  readonly waiting = new Map<string, () => void>();
+  readonly down = new Set<string>();
+
+  override async appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]> {
+    const call = requests[0]!.streamId;
+    await new Promise<void>((resolve) => this.waiting.set(call, resolve));
+    if (this.down.has(call)) throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    return requests.map((r) =>
+      r.events.map((e, i) => ({ ...e, eventId: `${r.streamId}-${r.expectedVersion + i}`, position: '0', streamId: r.streamId, version: r.expectedVersion + i + 1, recordedAt: new Date(0) })),
+    );
+  }
+
+  async open(call: string): Promise<void> {
+    for (let i = 0; i < 200 && !this.waiting.has(call); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    const go = this.waiting.get(call);
+    if (!go) throw new Error(`no append of ${call} came`);
+    this.waiting.delete(call);
+    go();
+  }
+}
+
+describe('CallSessionWriter: a storage failure of another call', () => {
+  test("does not fail a command that waited behind its own call's successful one", async () => {
+    const store = new PerCallStore();
+    const writer = writerOn(store);
+    const y1 = writer.execute(status('call-y', 1));
+    const y2 = writer.execute(status('call-y', 2)); // waits behind y1
+    const z1 = writer.execute(status('call-z', 1));
+    store.down.add('call-z');
+    await store.open('call-z'); // one reset connection, on call-z's commit
+    await expect(z1).rejects.toThrow('ECONNRESET');
+    await store.open('call-y');
+    expect((await y1).outcome).toBe('applied');
+    await store.open('call-y'); // before: y2 was failed with call-z's error, without an attempt
+    expect((await y2).outcome).toBe('applied');
+  });
+});
+
 describe('CallSessionWriter: the metadata of the events it appends', () => {
   test("each event carries the call's accountId as of its commit, so its Kafka envelope never changes later", async () => {
     const store = new OutageStore();

@@ -57,14 +57,6 @@ export class CallSessionWriter {
   private readonly batcher: CommitBatcher<CallRow>;
   /** cache misses (mostly new calls) read together */
   private readonly streams: LoadBatcher<StoredEvent[]>;
-  /**
-   * Storage failures so far, and the last: what a command that waited behind its call's last one
-   * checks. A count, not the error alone: a failed batch rejects all its commands with one error
-   * object, so the same error can arrive again after a command started waiting.
-   */
-  private storageFailures = 0;
-  private lastStorageFailure: unknown;
-
   constructor(
     private readonly store: EventStore,
     private readonly followUps: FollowUpPolicy,
@@ -80,13 +72,13 @@ export class CallSessionWriter {
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
     const callId = commandCallId(command);
-    const failuresBefore = this.storageFailures;
-    return this.queue.run(callId, () => {
-      // Postgres was found away while this command waited behind its call's previous one (the
+    return this.queue.run(callId, (preceding) => {
+      // The call's previous command, which this one waited behind, found Postgres away (the
       // platform's retry of one push and the call's next push overlap): an attempt of its own would
       // add the pool's connect timeout to that wait, past the sender's 3 s try, only to be answered
-      // 503 all the same. The first command that did not wait tries again.
-      if (this.storageFailures !== failuresBefore) return Promise.reject(this.lastStorageFailure);
+      // 503 all the same. The first command that did not wait tries again. Only its own call's: an
+      // unrelated call's failed batch (one reset connection) says nothing of this one's chances.
+      if (preceding && isStorageUnavailable(preceding.failed)) return Promise.reject(preceding.failed);
       return this.executeWithRetry(callId, command, context);
     });
   }
@@ -118,10 +110,6 @@ export class CallSessionWriter {
         return await this.executeOnce(callId, command, context);
       } catch (error) {
         this.cache.delete(callId);
-        if (isStorageUnavailable(error)) {
-          this.storageFailures += 1;
-          this.lastStorageFailure = error;
-        }
         if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
         this.logger.warn(`callId=${callId} another writer appended first; retrying (attempt ${attempt})`);
       }
