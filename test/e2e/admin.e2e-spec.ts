@@ -392,7 +392,7 @@ describe('admin: POST /admin/outbox/republish', () => {
     const before = await count(service, 'SELECT count(*) AS n FROM outbox');
     const all = await admin(service, 'POST', '/admin/outbox/republish', { body: { fromPosition: 0 } });
     expect(all.status).toBe(200);
-    expect(all.body).toMatchObject({ fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2 });
+    expect(all.body).toMatchObject({ fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2, complete: true });
     // no Kafka configured: the rows stay in the outbox
     expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
 

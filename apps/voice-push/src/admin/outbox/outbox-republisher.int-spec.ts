@@ -5,6 +5,7 @@ import { CALL_EVENTS_TOPIC } from '#contracts';
 import { PostgresEventStore, type NewEvent } from '#event-store';
 import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
+import type { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { OutboxRepublisher } from './outbox-republisher.service.js';
 
 function flagged(callId: string): NewEvent {
@@ -51,6 +52,24 @@ describe('OutboxRepublisher (real Postgres)', () => {
     }>;
     expect(rows.map((r) => r.value.version)).toEqual([1, 2]);
     expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
+  });
+
+  test('a shutdown stops a republish between two batches: what it enqueued stands, and it says it is not complete', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    for (let v = 0; v < 5; v++) await store.append({ streamId: call, expectedVersion: v, events: [flagged(call)] });
+    // the relay is poked after each batch's transaction: the shutdown comes after the second
+    let batches = 0;
+    const relay = { poke: () => ++batches === 2 && republisher.beforeApplicationShutdown() } as unknown as OutboxRelayService;
+    const republisher = new OutboxRepublisher(ds, relay);
+    republisher.batchSize = 1;
+
+    const result = await republisher.republish('0');
+
+    expect(result).toMatchObject({ complete: false, callEvents: 2 });
+    // two batches of one event enqueued (the store holds more: the other tests' events and these five)
+    expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 2 }]);
   });
 
   test('fromPosition still selects by position: only events above it go out again', async () => {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
@@ -17,6 +17,11 @@ export interface RepublishResult {
   enqueued: number;
   callEvents: number;
   finalizedViews: number;
+  /**
+   * false when a shutdown stopped it between two batches: what it enqueued stands (each batch is
+   * one transaction), and running it again from the same position finishes it (consumers dedupe)
+   */
+  complete: boolean;
 }
 
 /** An event row with the transaction it committed in (to find what one commit wrote). */
@@ -45,8 +50,9 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * configured; otherwise the rows wait in the outbox.
  */
 @Injectable()
-export class OutboxRepublisher {
+export class OutboxRepublisher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRepublish');
+  private stopping = false;
   /** events read (and re-enqueued) per transaction */
   batchSize = EVENTS_PER_BATCH;
 
@@ -54,6 +60,14 @@ export class OutboxRepublisher {
     @InjectDataSource() private readonly db: DataSource,
     @Optional() private readonly relay?: OutboxRelayService,
   ) {}
+
+  /**
+   * A republish runs inside its HTTP request, which the server's close waits for: on a large
+   * store that would hold the shutdown past its timeout, so it stops after the batch in hand.
+   */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+  }
 
   async republish(fromPosition: string): Promise<RepublishResult> {
     const [start] = (await this.db.query(
@@ -64,10 +78,15 @@ export class OutboxRepublisher {
       [fromPosition],
     )) as [{ snapshot: string; hi: string; first_tx: string | null }];
     const { snapshot, hi } = start;
-    const result: RepublishResult = { fromPosition, toPosition: hi, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0 };
+    const result: RepublishResult = { fromPosition, toPosition: hi, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0, complete: true };
     // (transaction_id, position) of the last event taken; positions are >= 1
     let cursor = start.first_tx === null ? null : { tx: start.first_tx, position: '0' };
     while (cursor) {
+      if (this.stopping) {
+        result.complete = false;
+        this.logger.warn(`republish from position ${fromPosition} stopped by the shutdown after ${result.events} events: run it again from there`);
+        break;
+      }
       const batch: EventRow[] = await this.db.query(
         `SELECT ${SELECT} FROM events e
           WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) AND e.position > $3::bigint
