@@ -54,6 +54,13 @@ describe('push receivers (contract §1)', () => {
     expect(event.data.push.eventTime).toBe(1607588903000);
   });
 
+  test("enumerations.md's upstream extras are kept whatever their type or length: a CDR is never refused over a field nothing reads", async () => {
+    const push = cdrPush({ outId: 'o'.repeat(300), verifyResult: '1', phoneNoE: 13800000000, callerShowNumber: null });
+    expect((await service.post('/v1/push/cdr', push)).status).toBe(200);
+    const [event] = await storedEvents(service, push.callId as string);
+    expect(event.metadata.rawPush).toEqual(push);
+  });
+
   test('the same push three times: stored once, then twice duplicate:true', async () => {
     const push = statusPush();
     const answers = [];

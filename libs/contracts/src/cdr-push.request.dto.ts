@@ -1,11 +1,12 @@
-// CDR push, `POST /v1/push/cdr` (spec §3; contract §1). Every field of the spec's example plus the
-// upstream extras of enumerations.md. Fields not listed here are allowed, kept in the stored raw
-// push and ignored. An optional field sent as null counts as absent.
+// CDR push, `POST /v1/push/cdr` (spec §3; contract §1). Every field of the spec's example. Fields
+// not listed here are allowed, kept in the stored raw push and ignored, whatever their type: the
+// upstream extras of enumerations.md (outId, phoneNoE, verifyResult, …) among them, since nothing
+// reads them and a CDR must not be refused (and lost after the sender's retries) over one of them.
+// An optional field sent as null counts as absent.
 import {
   OptionalInteger,
   OptionalNonNegativeInteger,
   OptionalString,
-  OUT_ID_MAX_LENGTH,
   RequiredId,
   RequiredInteger,
   RequiredNonNegativeInteger,
@@ -55,17 +56,4 @@ export class CdrPushRequestDto {
   /** 1 call, 2 SMS; 1 when absent */
   @OptionalInteger() cdrType?: number | null;
   @OptionalString(USER_DATA_MAX_LENGTH) userData?: string | null;
-
-  // Upstream fields the spec's example omits (enumerations.md).
-  @OptionalString(OUT_ID_MAX_LENGTH) outId?: string | null;
-  @OptionalString() phoneNoE?: string | null;
-  @OptionalString() callerShowNumber?: string | null;
-  @OptionalString() calleeShowNumber?: string | null;
-  @OptionalString() verifyVoiceCode?: string | null;
-  @OptionalString() verifyAnwser?: string | null;
-  @OptionalString() verifyCorrectAnwser?: string | null;
-  @OptionalInteger() verifyResult?: number | null;
-  @OptionalString() phoneNoXCountryIsoCode?: string | null;
-  @OptionalString() phoneNoXProvinceCode?: string | null;
-  @OptionalString() phoneNoXCityCode?: string | null;
 }

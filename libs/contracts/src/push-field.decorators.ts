@@ -13,8 +13,6 @@ export const ID_MAX_LENGTH = 128;
 export const USER_DATA_MAX_LENGTH = 2048;
 /** allEventType: at most 16 codes (the spec lists 4 status events; room for new ones, not for floods). */
 export const EVENT_TYPES_MAX_SIZE = 16;
-/** outId: at most 128 characters (enumerations.md). */
-export const OUT_ID_MAX_LENGTH = 128;
 
 /** Name of the custom class-validator constraint of `eventTime`. */
 export const IS_EVENT_TIME = 'isEventTime';
@@ -69,7 +67,7 @@ export const OptionalString = (maxLength?: number): PropertyDecorator =>
 export const RequiredInteger = (): PropertyDecorator =>
   all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), IsInt({ message: PUSH_FIELD_MESSAGES.integer }));
 
-/** An optional integer (null = absent): enumeration codes, verifyResult. */
+/** An optional integer (null = absent): enumeration codes. */
 export const OptionalInteger = (): PropertyDecorator => all(IsOptional(), IsInt({ message: PUSH_FIELD_MESSAGES.integer }));
 
 const nonNegativeInteger = (): PropertyDecorator =>

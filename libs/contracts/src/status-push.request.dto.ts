@@ -1,12 +1,11 @@
 // Call status push, `POST /v1/push/status` (spec §4; contract §1). Every field of the spec's
-// example plus the upstream extras of enumerations.md that a status can carry. Fields not listed
-// here are allowed, kept in the stored raw push and ignored. An optional field sent as null counts
-// as absent.
+// example. Fields not listed here are allowed, kept in the stored raw push and ignored, whatever
+// their type: the upstream extras of enumerations.md (outId, phoneNoE, …) among them, since nothing
+// reads them. An optional field sent as null counts as absent.
 import {
   OptionalInteger,
   OptionalIntegerArray,
   OptionalString,
-  OUT_ID_MAX_LENGTH,
   RequiredEventTime,
   RequiredId,
   RequiredInteger,
@@ -35,10 +34,4 @@ export class StatusPushRequestDto {
   @OptionalInteger() party?: number | null;
   @OptionalString() subscriptionId?: string | null;
   @OptionalString(USER_DATA_MAX_LENGTH) userData?: string | null;
-
-  // Upstream fields the spec's example omits (enumerations.md).
-  @OptionalString(OUT_ID_MAX_LENGTH) outId?: string | null;
-  @OptionalString() phoneNoE?: string | null;
-  @OptionalString() callerShowNumber?: string | null;
-  @OptionalString() calleeShowNumber?: string | null;
 }
