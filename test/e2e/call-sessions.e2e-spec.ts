@@ -532,6 +532,7 @@ describe('call sessions (contract §2, §3)', () => {
       ['cursor=garbage'],
       ['callResult=x'],
       ['from=not-a-date'],
+      ['to=2020-12-10T16:00:00'], // a time of day with no zone: the server's own zone would decide
       ['status=finalized'],
       ['reconciliation=OK'],
     ])('a bad parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
@@ -540,6 +541,13 @@ describe('call sessions (contract §2, §3)', () => {
       expect(answer.body.error).toBe('INVALID_QUERY');
       expect(answer.body.violations.map((v: { field: string }) => v.field)).toEqual([query.split('=')[0]]);
     });
+
+    test.each([['from=2020-12-10T16:00:00%2B08:00'], ['from=2020-12-10T08:00:00Z'], ['to=2020-12-10'], ['from=1607587200000']])(
+      'a time with its zone, a date or epoch milliseconds (%s) is accepted',
+      async (query) => {
+        expect((await service.get(`/v1/calls?accountId=${uniqueAccountId()}&${query}`)).status).toBe(200);
+      },
+    );
 
     test('limit=500 is allowed', async () => {
       const answer = await service.get(`/v1/calls?accountId=${uniqueAccountId()}&limit=500`);

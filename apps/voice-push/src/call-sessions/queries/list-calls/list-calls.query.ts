@@ -37,6 +37,9 @@ export function decodeCursor(text: string): CallsCursor | null {
 
 type Violation = { field: string; reason: string };
 
+/** An ISO-8601 date and time of day with no zone designator. */
+const LOCAL_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
 /** Turns the query string into a ListCallsQuery or the list of what is wrong with it. */
 export function parseListCallsQuery(
   params: Record<string, string | undefined>,
@@ -62,8 +65,11 @@ export function parseListCallsQuery(
     const raw = params[field];
     if (!raw) continue;
     const date = /^\d+$/.test(raw) ? new Date(Number(raw)) : new Date(raw);
-    if (Number.isNaN(date.getTime())) violations.push({ field, reason: 'must be an ISO-8601 time or epoch milliseconds' });
-    else query[field] = date;
+    // A time of day without a zone would be read in the server's own zone: the same query would
+    // answer differently on a host set to UTC+8. A date alone is UTC (as JavaScript reads it).
+    if (Number.isNaN(date.getTime()) || LOCAL_TIME.test(raw)) {
+      violations.push({ field, reason: 'must be epoch milliseconds, a date, or an ISO-8601 time with its zone (Z or ±hh:mm)' });
+    } else query[field] = date;
   }
   if (params.limit !== undefined && params.limit !== '') {
     const value = Number(params.limit);
