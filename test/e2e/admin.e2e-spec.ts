@@ -232,11 +232,18 @@ describe('admin: rejected pushes and replay', () => {
       id: string;
     }[];
 
-    // replayed as it is, it is still refused: the ingestion's own answer
+    // replayed as it is, it is still refused: the ingestion's own answer, and the evidence untouched
+    const before = (await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`)).body;
+    const rowsBefore = await count(service, 'SELECT count(*) AS n FROM rejected_pushes');
     const again = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
     expect(again.status).toBe(400);
     expect(again.body).toMatchObject({ error: 'INVALID_PUSH', violations: [expect.objectContaining({ field: 'accountId' })] });
     expect((await service.get(`/v1/calls/${callId}`)).status).toBe(404);
+    expect((await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`)).body).toEqual(before); // count 1: as often as the sender sent it
+    // a fix that still fails is not kept as if a sender had sent it
+    const stillBad = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: { ...broken, eventType: 'x' } } });
+    expect(stillBad.status).toBe(400);
+    expect(await count(service, 'SELECT count(*) AS n FROM rejected_pushes')).toBe(rowsBefore);
 
     // fixed by the operator: accepted, a call, the row marked replayed
     const fixed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: JSON.stringify(good) } });
@@ -251,7 +258,8 @@ describe('admin: rejected pushes and replay', () => {
     expect(twice).toEqual({ status: 200, body: { accepted: true, duplicate: true, callId } });
 
     const audit = await auditRows(service, 'replay-rejected-push');
-    expect(audit.slice(-3).map((a) => [a.status_code, a.arguments.id, a.result?.error ?? a.result?.accepted])).toEqual([
+    expect(audit.slice(-4).map((a) => [a.status_code, a.arguments.id, a.result?.error ?? a.result?.accepted])).toEqual([
+      [400, row!.id, 'INVALID_PUSH'],
       [400, row!.id, 'INVALID_PUSH'],
       [200, row!.id, true],
       [200, row!.id, true],

@@ -17,6 +17,11 @@ export interface PushAnswer {
   conflicting?: boolean;
 }
 
+const refusal = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]): PushAnswer => ({
+  statusCode,
+  body: violations.length > 0 ? { error, message, violations } : { error, message },
+});
+
 const unavailable = (message: string): PushAnswer => ({
   statusCode: 503,
   body: { error: 'UNAVAILABLE', message },
@@ -38,15 +43,28 @@ export class PushIngestionService {
 
   async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt = Date.now()): Promise<PushAnswer> {
     const started = performance.now();
-    const answer = await this.answer(kind, contentType, raw, receivedAt);
+    const answer = await this.answer(kind, contentType, raw, receivedAt, true);
     this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
     return answer;
   }
 
-  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number): Promise<PushAnswer> {
+  /**
+   * An operator's replay of a rejected push (admin): the same path, but it is not a push the sender
+   * sent: not counted among the pushes, and refused again it is not kept again (the row's count
+   * says how often the sender sent it; the admin audit keeps the replay and its answer).
+   */
+  replay(kind: PushKind, raw: Buffer): Promise<PushAnswer> {
+    return this.answer(kind, 'application/json', raw, Date.now(), false);
+  }
+
+  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number, keepRejected: boolean): Promise<PushAnswer> {
+    const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) =>
+      keepRejected
+        ? this.reject(kind, contentType, raw, statusCode, error, message, violations)
+        : Promise.resolve(refusal(statusCode, error, message, violations));
     const read = readPushBody(contentType, raw, receivedBytes(raw));
     if (!read.ok) {
-      return this.reject(kind, contentType, raw, read.statusCode, read.error, read.message, []);
+      return reject(read.statusCode, read.error, read.message, []);
     }
     const validated = kind === 'status' ? validateStatusPush(read.body) : validateCdrPush(read.body);
     // Text Postgres cannot store (U+0000, lone surrogates) would fail the commit on every retry:
@@ -58,7 +76,7 @@ export class PushIngestionService {
     if (!validated.ok || textViolations.length > 0) {
       const violations = [...(validated.ok ? [] : validated.violations), ...textViolations];
       const fields = violations.map((v) => v.field).join(', ');
-      return this.reject(kind, contentType, raw, 400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, violations);
+      return reject(400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, violations);
     }
     let recorded: PushRecorded;
     try {
@@ -95,7 +113,7 @@ export class PushIngestionService {
       return this.failed(kind, null, storeError);
     }
     this.logger.log(`rejected ${kind} push (${statusCode} ${error}): ${message}`);
-    return { statusCode, body: violations.length > 0 ? { error, message, violations } : { error, message } };
+    return refusal(statusCode, error, message, violations);
   }
 
   private failed(kind: PushKind, callId: string | null, error: unknown): PushAnswer {

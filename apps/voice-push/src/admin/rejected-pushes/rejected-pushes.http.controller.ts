@@ -109,8 +109,9 @@ export class RejectedPushesHttpController {
    * kind, so a body refused for its content type (415) is not refused for it again. The answer is
    * the ingestion's own (status and body, as the sender would have had them). The row gets
    * `replayed_at` once the push is stored (accepted, or a duplicate of what is stored); the row
-   * itself is never changed otherwise, it stays the evidence of what the sender sent. A replay that
-   * fails again is kept by ingestion like any refused push (the same body counts up its row).
+   * itself is never changed otherwise, it stays the evidence of what the sender sent: a replay that
+   * is refused again is answered, not kept again, and not counted as a push (the audit row keeps
+   * it, with the body given and the answer).
    */
   @Post(':id/replay')
   @HttpCode(200)
@@ -136,7 +137,7 @@ export class RejectedPushesHttpController {
         });
       }
       const raw = fixed ?? Buffer.from(stored.raw_body, 'utf8');
-      const result = await this.ingestion.ingest(stored.kind, 'application/json', raw);
+      const result = await this.ingestion.replay(stored.kind, raw);
       if (result.statusCode === 200) {
         await this.db.query(`UPDATE rejected_pushes SET replayed_at = now() WHERE id = $1`, [id]);
       }
