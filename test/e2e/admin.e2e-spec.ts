@@ -491,6 +491,22 @@ describe('admin: POST /admin/calls/{callId}/finalize', () => {
     const history = await service.get(`/v1/calls/${call.callId}/history`);
     expect(history.body.at(-1)).toMatchObject({ type: 'CallForceFinalised', data: { reason: 'carrier lost the CDR' } });
   });
+
+  test('text Postgres cannot store (U+0000) in the reason → 400, in the callId → 404; both audited (escaped), never a 500', async () => {
+    const call = anAnsweredWireCall();
+    await sendCall(service, call, false);
+    const before = (await auditRows(service, 'force-finalise-call')).length;
+    const badReason = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'a\u0000b' } });
+    expect(badReason.status).toBe(400);
+    const badCall = await admin(service, 'POST', '/admin/calls/a%00b/finalize');
+    expect(badCall.status).toBe(404);
+    const audit = (await auditRows(service, 'force-finalise-call')).slice(before);
+    expect(audit.map((a) => [a.status_code, a.arguments.callId])).toEqual([
+      [400, call.callId],
+      [404, 'a\\u0000b'],
+    ]);
+    expect((await getCall(service, call.callId)).status).toBe('OPEN');
+  });
 });
 
 describe('admin: ADMIN_PORT', () => {

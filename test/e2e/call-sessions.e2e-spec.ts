@@ -362,6 +362,11 @@ describe('call sessions (contract §2, §3)', () => {
     expect(history.body).toMatchObject({ error: 'NOT_FOUND' });
   });
 
+  test('a callId with U+0000 (no call can have one) → 404, not a 500 from the query', async () => {
+    expect((await service.get('/v1/calls/a%00b')).status).toBe(404);
+    expect((await service.get('/v1/calls/a%00b/history')).status).toBe(404);
+  });
+
   test('history: the domain events in version order, 1..n, with their data', async () => {
     const call = anAnsweredWireCall();
     await sendAll(service, [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
@@ -534,6 +539,8 @@ describe('call sessions (contract §2, §3)', () => {
       ['from=not-a-date'],
       ['to=2020-12-10T16:00:00'], // a time of day with no zone: the server's own zone would decide
       ['status=finalized'],
+      ['callResult=3000000000'], // past the column's integer: the query itself would fail (a 500)
+      ['accountId=a%00b'], // text Postgres cannot hold: the query would fail
       ['reconciliation=OK'],
     ])('a bad parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
       const answer = await service.get(`/v1/calls?${query}`);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { storableJson } from '../database/storable-text.js';
 import { answerOf, type AdminAnswer } from './admin-request.js';
 
 export type AdminAction = 'replay-rejected-push' | 'rebuild-projections' | 'republish-outbox' | 'force-finalise-call';
@@ -35,7 +36,8 @@ export class AdminAuditService {
     try {
       const rows: { id: string }[] = await this.db.query(
         `INSERT INTO admin_audit (action, arguments, result, status_code) VALUES ($1, $2, $3, $4) RETURNING id::text AS id`,
-        [action, JSON.stringify(args), JSON.stringify(result ?? null), statusCode],
+        // an operator's input may hold text jsonb cannot (U+0000): escaped, the row is still written
+        [action, JSON.stringify(storableJson(args)), JSON.stringify(storableJson(result ?? null)), statusCode],
       );
       return rows[0]?.id ?? null;
     } catch (error) {
@@ -48,7 +50,7 @@ export class AdminAuditService {
   async complete(id: string | null, result: unknown): Promise<void> {
     if (id === null) return;
     try {
-      await this.db.query(`UPDATE admin_audit SET result = $2 WHERE id = $1`, [id, JSON.stringify(result)]);
+      await this.db.query(`UPDATE admin_audit SET result = $2 WHERE id = $1`, [id, JSON.stringify(storableJson(result))]);
     } catch (error) {
       this.logger.error(`could not complete audit row ${id}: ${(error as Error).message}`);
     }

@@ -1,3 +1,5 @@
+import { UNSTORABLE_TEXT } from '../database/storable-text.js';
+
 /** Largest body we accept (contract §1). */
 export const PUSH_BODY_LIMIT = 64 * 1024;
 
@@ -85,8 +87,7 @@ export function jsonDepthOver(raw: Uint8Array, max: number): boolean {
 }
 
 /** U+0000, or a UTF-16 surrogate without its pair: valid JSON escapes, but no text Postgres can store (nor I-JSON, RFC 7493). */
-// eslint-disable-next-line no-control-regex -- U+0000 is what is looked for
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE = UNSTORABLE_TEXT;
 export const UNSTORABLE_TEXT_REASON = 'must not contain U+0000 or an unpaired surrogate (\\u0000, \\ud800…\\udfff escapes)';
 
 /** A name shown in a violation: the unstorable characters written as their JSON escapes. */

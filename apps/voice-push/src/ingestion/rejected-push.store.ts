@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { PushKind } from './push-body.reader.js';
+import { storableText } from '../database/storable-text.js';
 
 export interface RejectedPush {
   kind: PushKind;
@@ -15,11 +16,6 @@ export interface RejectedPush {
   bytes?: number;
 }
 
-/** Text Postgres (text, jsonb) can hold: NUL and unpaired surrogates written as their escapes. */
-function storable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- U+0000 is what is replaced
-  return text.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** The longest raw body kept; an oversized body is kept cut to this, and says so. */
 const KEPT_BYTES = 64 * 1024;
@@ -37,7 +33,7 @@ export class RejectedPushStore {
     const truncated = bytes > KEPT_BYTES;
     const kept = truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw;
     // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
-    const text = storable(kept.toString('utf8'));
+    const text = storableText(kept.toString('utf8'));
     const hash = createHash('sha256').update(rejected.raw).digest();
     await this.db.query(
       `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256)
@@ -48,8 +44,8 @@ export class RejectedPushStore {
         rejected.kind,
         rejected.statusCode,
         // a parser's message may quote the body, NUL included
-        storable(rejected.reason),
-        JSON.stringify(rejected.violations.map((v) => ({ field: storable(v.field), reason: storable(v.reason) }))),
+        storableText(rejected.reason),
+        JSON.stringify(rejected.violations.map((v) => ({ field: storableText(v.field), reason: storableText(v.reason) }))),
         rejected.contentType ?? null,
         text,
         bytes,

@@ -1,6 +1,7 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '#event-store';
+import { isStorableText } from '../../../database/storable-text.js';
 
 /** The call's stream as stored, in version order (contract §3). */
 @ApiTags('queries')
@@ -28,7 +29,8 @@ export class GetCallHistoryHttpController {
   })
   @ApiNotFoundResponse({ description: 'no such call', example: { error: 'NOT_FOUND' } })
   async history(@Param('callId') callId: string): Promise<unknown[]> {
-    const events = await this.store.readStream(callId);
+    // a callId with text Postgres cannot hold (U+0000) names no call, and would fail the statement (a 500)
+    const events = isStorableText(callId) ? await this.store.readStream(callId) : [];
     if (events.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no call ${callId}` });
     return events.map((e) => ({
       version: e.version,

@@ -2,6 +2,7 @@ import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { isStorableText } from '../../../database/storable-text.js';
 
 @ApiTags('queries')
 @Controller('v1/calls')
@@ -13,7 +14,8 @@ export class GetCallHttpController {
   @ApiOkResponse({ description: 'the call view', schema: { type: 'object' } })
   @ApiNotFoundResponse({ description: 'no such call', example: { error: 'NOT_FOUND' } })
   async getCall(@Param('callId') callId: string): Promise<unknown> {
-    const rows: { view: unknown }[] = await this.db.query('SELECT view FROM calls WHERE call_id = $1', [callId]);
+    // a callId with text Postgres cannot hold (U+0000) names no call, and would fail the statement (a 500)
+    const rows: { view: unknown }[] = isStorableText(callId) ? await this.db.query('SELECT view FROM calls WHERE call_id = $1', [callId]) : [];
     if (rows.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no call ${callId}` });
     return rows[0].view;
   }

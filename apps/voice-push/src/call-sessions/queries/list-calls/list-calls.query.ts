@@ -1,4 +1,8 @@
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
+import { isStorableText } from '../../../database/storable-text.js';
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 /** A page request for GET /v1/calls, already validated. */
 export interface ListCallsQuery {
@@ -46,7 +50,10 @@ export function parseListCallsQuery(
 ): { ok: true; query: ListCallsQuery } | { ok: false; violations: Violation[] } {
   const violations: Violation[] = [];
   const query: ListCallsQuery = { limit: DEFAULT_PAGE };
-  if (params.accountId) query.accountId = params.accountId;
+  if (params.accountId) {
+    if (isStorableText(params.accountId)) query.accountId = params.accountId;
+    else violations.push({ field: 'accountId', reason: 'must not contain U+0000 or an unpaired surrogate' });
+  }
   // an unknown value would match no call: a 200 with no items, for a typo such as status=finalized
   const oneOf = (field: 'status' | 'reconciliation', values: readonly string[]) => {
     const raw = params[field];
@@ -58,8 +65,9 @@ export function parseListCallsQuery(
   oneOf('reconciliation', RECONCILIATION_STATUSES);
   if (params.callResult !== undefined && params.callResult !== '') {
     const value = Number(params.callResult);
-    if (Number.isInteger(value)) query.callResult = value;
-    else violations.push({ field: 'callResult', reason: 'must be an integer' });
+    // the column is a Postgres integer: a larger value would fail the query (a 500)
+    if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) query.callResult = value;
+    else violations.push({ field: 'callResult', reason: `must be an integer from ${INT32_MIN} to ${INT32_MAX}` });
   }
   for (const field of ['from', 'to'] as const) {
     const raw = params[field];
