@@ -289,6 +289,22 @@ describe('admin: rejected pushes and replay', () => {
     const audit = await auditRows(service, 'replay-rejected-push');
     expect(audit.slice(-4).map((a) => a.status_code)).toEqual([404, 404, 400, 400]);
   });
+
+  test('a fix of a push near its 64 KiB limit is read whole (the request around it is larger); past 1 MiB → 413, not "broken JSON"', async () => {
+    const callId = uniqueCallId();
+    const good = { ...statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 }), padding: '' };
+    good.padding = 'x'.repeat(64 * 1024 - 10 - Buffer.byteLength(JSON.stringify(good)));
+    const { accountId: _dropped, ...broken } = good;
+    expect((await service.post('/v1/push/status', broken)).status).toBe(400);
+    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${callId}%`])) as { id: string }[];
+    const fix = JSON.stringify(good);
+    expect(Buffer.byteLength(JSON.stringify({ rawBody: fix }))).toBeGreaterThan(64 * 1024 + 1); // the wrapped fix is over a push's limit
+    const replayed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: fix } });
+    expect(replayed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
+    const huge = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: 'x'.repeat(1024 * 1024) } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error).toBe('PAYLOAD_TOO_LARGE');
+  });
 });
 
 describe('admin: POST /admin/projections/rebuild', () => {

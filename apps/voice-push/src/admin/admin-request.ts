@@ -1,5 +1,6 @@
-import { BadRequestException, HttpException } from '@nestjs/common';
+import { BadRequestException, HttpException, PayloadTooLargeException } from '@nestjs/common';
 import { isStorageUnavailable } from '../database/storage-errors.js';
+import { OTHER_BODY_LIMIT, wasCut } from '../http/raw-body.parser.js';
 
 /** What an admin handler answers: the HTTP status and the JSON body. */
 export interface AdminAnswer {
@@ -12,6 +13,10 @@ export interface AdminAnswer {
  * An empty body is `{}` when `optional`; anything but a JSON object is a 400.
  */
 export function jsonObjectBody(raw: unknown, optional: boolean): Record<string, unknown> {
+  // read only in part: parsed, it would be refused as broken JSON, which it is not
+  if (Buffer.isBuffer(raw) && wasCut(raw)) {
+    throw new PayloadTooLargeException({ error: 'PAYLOAD_TOO_LARGE', message: `an admin request body is at most ${OTHER_BODY_LIMIT} bytes` });
+  }
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : '';
   if (text.trim() === '') {
     if (optional) return {};

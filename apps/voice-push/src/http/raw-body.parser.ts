@@ -11,12 +11,23 @@ export const HARD_BODY_LIMIT = 8 * 1024 * 1024;
 /** What is kept of a body: all of a push that fits, one byte more for one that does not. */
 const KEPT_BYTES = PUSH_BODY_LIMIT + 1;
 
+/**
+ * Largest body of the other routes (the admin's): an operator's fixed push given as a JSON string
+ * can take several times its 64 KiB in escapes. Past it the handler answers 413 (see `wasCut`).
+ */
+export const OTHER_BODY_LIMIT = 1024 * 1024;
+
 /** The true size of a body that was cut while reading (see `receivedBytes`). */
 const cutBodies = new WeakMap<Buffer, number>();
 
 /** How many bytes the sender sent for this body (more than `raw.length` when it was cut). */
 export function receivedBytes(raw: Buffer): number {
   return cutBodies.get(raw) ?? raw.length;
+}
+
+/** Whether only the first bytes of this body were kept. */
+export function wasCut(raw: Buffer): boolean {
+  return receivedBytes(raw) > raw.length;
 }
 
 const tooLarge = (bytes: number) =>
@@ -38,6 +49,7 @@ export function registerRawBodyParser(fastify: FastifyInstance): void {
       done(tooLarge(declared), undefined);
       return;
     }
+    const keep = request.url.startsWith('/v1/push/') ? KEPT_BYTES : OTHER_BODY_LIMIT + 1;
     const chunks: Buffer[] = [];
     let kept = 0;
     let total = 0;
@@ -54,8 +66,8 @@ export function registerRawBodyParser(fastify: FastifyInstance): void {
         payload.destroy();
         return;
       }
-      if (kept < KEPT_BYTES) {
-        const part = chunk.subarray(0, KEPT_BYTES - kept);
+      if (kept < keep) {
+        const part = chunk.subarray(0, keep - kept);
         chunks.push(part);
         kept += part.length;
       }
