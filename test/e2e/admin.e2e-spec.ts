@@ -292,7 +292,7 @@ describe('admin: rejected pushes and replay', () => {
 
   test('a fix of a push near its 64 KiB limit is read whole (the request around it is larger); past 1 MiB → 413, not "broken JSON"', async () => {
     const callId = uniqueCallId();
-    const good = { ...statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 }), padding: '' };
+    const good: WireBody = { ...statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 }), padding: '' };
     good.padding = 'x'.repeat(64 * 1024 - 10 - Buffer.byteLength(JSON.stringify(good)));
     const { accountId: _dropped, ...broken } = good;
     expect((await service.post('/v1/push/status', broken)).status).toBe(400);
