@@ -117,6 +117,8 @@ export class OutboxRelay {
   private pokedWhileBusy = false;
   /** set while a publish is awaited inside an iteration's transaction: gives up waiting for it */
   private abandonPublish: (() => void) | undefined;
+  /** stop()'s deadline passed: a publish is given up at once, so the iteration rolls back */
+  private pastDrainDeadline = false;
   private topicsReady = false;
   private failingSince: number | undefined;
   private readonly counters = { published: 0, batches: 0, failures: 0 };
@@ -137,6 +139,7 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.stopping = false;
+    this.pastDrainDeadline = false;
     this.loop = this.run().catch((error: unknown) => {
       // run() handles its own errors; this is a bug guard
       this.logger.error(`outbox relay loop died: ${describe(error)}`);
@@ -158,25 +161,25 @@ export class OutboxRelay {
    * publisher stays connected: the caller disconnects it afterwards). Committed events the log
    * cannot read yet (a transaction older than them still runs somewhere on the cluster) are
    * waited for, within the same deadline. The deadline holds even against a Kafka that does not
-   * answer (a publish can wait up to its own deadline, 18 s): an iteration still running then is
-   * left behind, and what it holds stays in Postgres for the next start.
+   * answer (a publish can wait up to its own deadline, 18 s): at the deadline the publish in hand
+   * is given up, so its iteration rolls back and frees its pool connection (the pool's close waits
+   * for every connection); what it held stays in Postgres for the next start, and the publish itself
+   * may still land, which at-least-once allows.
    */
   async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
     if (!this.running) return;
     const deadline = Date.now() + drainTimeoutMs;
+    const giveUp = setTimeout(() => {
+      this.pastDrainDeadline = true;
+      this.abandonPublish?.();
+    }, drainTimeoutMs);
     this.stopping = true;
     this.poke();
     let backoff = this.options.initialBackoffMs;
-    let cutShort = !(await settlesBefore(this.loop!, deadline));
-    while (!cutShort && Date.now() < deadline) {
+    await this.loop;
+    while (Date.now() < deadline) {
       try {
-        const iteration = this.relayOnce();
-        if (!(await settlesBefore(iteration, deadline))) {
-          iteration.catch(() => undefined);
-          cutShort = true;
-          break;
-        }
-        const result = await iteration;
+        const result = await this.relayOnce();
         if (result.kind === 'locked') break;
         if (result.count === 0) {
           if ((await this.lag()) === 0) break;
@@ -188,15 +191,12 @@ export class OutboxRelay {
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
-    if (cutShort) {
-      // The iteration's transaction holds a pool connection, and the pool's close waits for every
-      // connection: it stops waiting for Kafka and rolls back (its rows go out after the next start;
-      // the publish itself may still land, which at-least-once allows).
-      this.abandonPublish?.();
-      this.logger.warn(`outbox relay stopped at its ${drainTimeoutMs} ms drain deadline with a publish still waiting for Kafka; what is not on Kafka stays in Postgres and goes out after the next start`);
-    } else {
-      const left = await this.lag().catch(() => -1);
-      if (left > 0) this.logger.warn(`outbox relay stopped with ${left} messages not yet on Kafka`);
+    clearTimeout(giveUp);
+    const left = await this.lag().catch(() => -1);
+    if (left > 0 || this.pastDrainDeadline) {
+      this.logger.warn(
+        `outbox relay stopped${this.pastDrainDeadline ? ` at its ${drainTimeoutMs} ms drain deadline` : ''} with ${left} messages not yet on Kafka; they stay in Postgres and go out after the next start`,
+      );
     }
     this.running = false;
   }
@@ -272,6 +272,7 @@ export class OutboxRelay {
   }
 
   private publishUnlessAbandoned(messages: OutgoingMessage[]): Promise<void> {
+    if (this.pastDrainDeadline) return Promise.reject(new Error('publish abandoned at the relay\'s drain deadline'));
     const publish = this.publisher.publish(messages);
     const abandoned = new Promise<never>((_, reject) => {
       this.abandonPublish = () => reject(new Error('publish abandoned at the relay\'s drain deadline'));
@@ -349,17 +350,6 @@ export class OutboxRelay {
       const timer = setTimeout(done, ms);
       this.wake = pokeable ? done : onlyStop;
     });
-  }
-}
-
-/** Whether `promise` settles (either way) before the time `deadline` (epoch ms). */
-async function settlesBefore(promise: Promise<unknown>, deadline: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
