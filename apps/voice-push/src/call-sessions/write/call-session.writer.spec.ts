@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { EventStore, type AppendRequest, type StoredEvent } from '#event-store';
-import { aCdrPush, aStatusPush, recordCdr, recordStatus, T0 } from '#testing';
+import { aCdrPush, aStatusPush, forceFinalise, recordCdr, recordStatus, T0 } from '#testing';
 import { CallSessionWriter } from './call-session.writer.js';
 import { CommitMetrics } from './commit.metrics.js';
 import type { FollowUpPolicy } from './follow-up.policy.js';
@@ -140,5 +140,21 @@ describe('CallSessionWriter: the metadata of the events it appends', () => {
     expect(await appended(recordStatus(aStatusPush({ callId: 'call-acc', accountId: 'acc-status' })))).toEqual(['acc-status']);
     // the view takes the CDR's account once it came: from then on the events carry that one
     expect(await appended(recordCdr(aCdrPush({ callId: 'call-acc', accountId: 'acc-cdr' })))).toEqual(['acc-cdr']);
+  });
+});
+
+describe('CallSessionWriter: a callId Postgres cannot hold', () => {
+  test('finds no call without reading: its read would fail the reads of the other calls batched with it', async () => {
+    const read: string[][] = [];
+    const store = new (class extends OutageStore {
+      override async readStreams(ids: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+        read.push([...ids]);
+        return super.readStreams(ids);
+      }
+    })();
+    const result = await writerOn(store).execute(forceFinalise('a\u0000b'));
+    expect(result).toMatchObject({ outcome: 'rejected', events: [], state: { version: 0 } });
+    expect(read).toEqual([]);
+    expect(store.attempts).toBe(0);
   });
 });

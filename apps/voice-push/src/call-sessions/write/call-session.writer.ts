@@ -24,6 +24,7 @@ import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
 import { isStorageUnavailable } from '../../database/storage-errors.js';
+import { isStorableText } from '../../database/storable-text.js';
 import type { AppConfig } from '../../config/app-config.js';
 
 export interface WriteResult {
@@ -72,6 +73,12 @@ export class CallSessionWriter {
 
   execute(command: CallSessionCommand, context: WriteContext = {}): Promise<WriteResult> {
     const callId = commandCallId(command);
+    // Text Postgres cannot hold (U+0000) names no call, and its stream read would fail the other
+    // calls' reads batched with it: pushes never bring one (ingestion refuses it), an admin's
+    // command may — it finds no call.
+    if (!isStorableText(callId)) {
+      return Promise.resolve({ callId, outcome: 'rejected', reason: `no call ${callId}`, events: [], state: initialState });
+    }
     return this.queue.run(callId, (preceding) => {
       // The call's previous command, which this one waited behind, found Postgres away (the
       // platform's retry of one push and the call's next push overlap): an attempt of its own would
