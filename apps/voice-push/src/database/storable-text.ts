@@ -9,6 +9,9 @@ const UNSTORABLE_TEXT_ALL = new RegExp(UNSTORABLE_TEXT.source, 'g');
 
 export const isStorableText = (text: string): boolean => !UNSTORABLE_TEXT.test(text);
 
+/** The violation's reason for such text (a push's field, a query parameter, an admin input). */
+export const UNSTORABLE_TEXT_REASON = 'must not contain U+0000 or an unpaired surrogate (\\u0000, \\ud800…\\udfff escapes)';
+
 /** The text with each unstorable character written as its `\uXXXX` escape. */
 export function storableText(text: string): string {
   return text.replace(UNSTORABLE_TEXT_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { jsonDepthOver, printableName, unstorableTextFields } from './push-body.reader.js';
+import { jsonDepthOver, unstorableTextFields } from './push-body.reader.js';
+import { storableText } from '../database/storable-text.js';
 
 /** The depth of a parsed JSON value (the reference; recursion is fine on small values). */
 function depth(value: unknown): number {
@@ -32,7 +33,7 @@ describe('unstorableTextFields', () => {
   test('a body without \\u escapes is not walked and has none', () => {
     expect(fields('{"a":"x","b":[1,2]}')).toEqual([]);
   });
-  test('printableName escapes what cannot be stored', () => {
-    expect(printableName('k\u0000\ud800')).toBe('k\\u0000\\ud800');
+  test('a name is shown with what cannot be stored escaped', () => {
+    expect(storableText('k\u0000\ud800')).toBe('k\\u0000\\ud800');
   });
 });

@@ -1,4 +1,4 @@
-import { UNSTORABLE_TEXT } from '../database/storable-text.js';
+import { storableText, UNSTORABLE_TEXT } from '../database/storable-text.js';
 
 /** Largest body we accept (contract §1). */
 export const PUSH_BODY_LIMIT = 64 * 1024;
@@ -86,15 +86,6 @@ export function jsonDepthOver(raw: Uint8Array, max: number): boolean {
   return false;
 }
 
-/** U+0000, or a UTF-16 surrogate without its pair: valid JSON escapes, but no text Postgres can store (nor I-JSON, RFC 7493). */
-const UNSTORABLE = UNSTORABLE_TEXT;
-export const UNSTORABLE_TEXT_REASON = 'must not contain U+0000 or an unpaired surrogate (\\u0000, \\ud800…\\udfff escapes)';
-
-/** A name shown in a violation: the unstorable characters written as their JSON escapes. */
-export function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex -- U+0000 is what is looked for
-  return name.replace(/\u0000|[\uD800-\uDFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /**
  * The top-level fields of a parsed body holding text that cannot be stored (in a key or a string,
@@ -104,15 +95,16 @@ export function unstorableTextFields(raw: Buffer, body: Record<string, unknown>)
   if (!raw.includes('\\u')) return [];
   const fields: string[] = [];
   for (const [key, value] of Object.entries(body)) {
-    if (UNSTORABLE.test(key) || holdsUnstorableText(value, 0)) fields.push(printableName(key));
+    // the name as shown in the violation: its unstorable characters as their JSON escapes
+    if (UNSTORABLE_TEXT.test(key) || holdsUnstorableText(value, 0)) fields.push(storableText(key));
   }
   return fields;
 }
 
 function holdsUnstorableText(value: unknown, depth: number): boolean {
-  if (typeof value === 'string') return UNSTORABLE.test(value);
+  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value);
   if (typeof value !== 'object' || value === null || depth > MAX_JSON_DEPTH) return false;
   if (Array.isArray(value)) return value.some((v) => holdsUnstorableText(v, depth + 1));
-  for (const [key, v] of Object.entries(value)) if (UNSTORABLE.test(key) || holdsUnstorableText(v, depth + 1)) return true;
+  for (const [key, v] of Object.entries(value)) if (UNSTORABLE_TEXT.test(key) || holdsUnstorableText(v, depth + 1)) return true;
   return false;
 }

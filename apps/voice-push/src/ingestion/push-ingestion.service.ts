@@ -5,7 +5,8 @@ import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-
 import { RecordStatusPush } from '../call-sessions/commands/record-status-push/record-status-push.command.js';
 import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
 import { isStorageUnavailable } from '../database/storage-errors.js';
-import { readPushBody, UNSTORABLE_TEXT_REASON, unstorableTextFields, type PushKind } from './push-body.reader.js';
+import { readPushBody, unstorableTextFields, type PushKind } from './push-body.reader.js';
+import { UNSTORABLE_TEXT_REASON } from '../database/storable-text.js';
 import { RejectedPushStore } from './rejected-push.store.js';
 import { PushMetrics } from './push.metrics.js';
 import { receivedBytes } from '../http/raw-body.parser.js';

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toCallView } from '#call-session-domain';
 import { ForceFinaliseCall } from '../../call-sessions/commands/force-finalise-call/force-finalise-call.command.js';
-import { isStorableText } from '../../database/storable-text.js';
+import { isStorableText, UNSTORABLE_TEXT_REASON } from '../../database/storable-text.js';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
@@ -33,7 +33,7 @@ export class ForceFinaliseCallHttpController {
       if (body.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 1024)) {
         throw badRequest('reason must be a string of at most 1024 characters');
       }
-      if (typeof body.reason === 'string' && !isStorableText(body.reason)) throw badRequest('reason must not contain U+0000 or an unpaired surrogate');
+      if (typeof body.reason === 'string' && !isStorableText(body.reason)) throw badRequest(`reason ${UNSTORABLE_TEXT_REASON}`);
       const reason = typeof body.reason === 'string' && body.reason.trim() !== '' ? body.reason : DEFAULT_REASON;
       args.reason = reason;
       const result = await this.commands.execute(new ForceFinaliseCall(callId, reason, Date.now()));

@@ -1,5 +1,5 @@
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
-import { isStorableText } from '../../../database/storable-text.js';
+import { isStorableText, UNSTORABLE_TEXT_REASON } from '../../../database/storable-text.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -52,7 +52,7 @@ export function parseListCallsQuery(
   const query: ListCallsQuery = { limit: DEFAULT_PAGE };
   if (params.accountId) {
     if (isStorableText(params.accountId)) query.accountId = params.accountId;
-    else violations.push({ field: 'accountId', reason: 'must not contain U+0000 or an unpaired surrogate' });
+    else violations.push({ field: 'accountId', reason: UNSTORABLE_TEXT_REASON });
   }
   // an unknown value would match no call: a 200 with no items, for a typo such as status=finalized
   const oneOf = (field: 'status' | 'reconciliation', values: readonly string[]) => {
