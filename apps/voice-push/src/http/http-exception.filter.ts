@@ -1,17 +1,11 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PushKind } from '../ingestion/push-body.reader.js';
 import type { PushMetrics } from '../ingestion/push.metrics.js';
+import { pushKindOf } from './push-request.hook.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
 export function loggableUrl(url: string): string {
   return url.split('?')[0]!.replace(/^\/v1\/push\/[^/]+\/(status|cdr)$/, '/v1/push/***/$1');
-}
-
-/** The kind of push a receiver's URL takes (`/v1/push/status`, `/v1/push/{token}/cdr`, …); null for other URLs. */
-function pushKindOf(method: string, url: string): PushKind | null {
-  const match = method === 'POST' ? /^\/v1\/push\/(?:[^/?]+\/)?(status|cdr)(?:\?|$)/.exec(url) : null;
-  return match ? (match[1] as PushKind) : null;
 }
 
 /** Every error leaves as `{error, message}` JSON, the shape of contract §1. */

@@ -1,8 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PushKind } from '../ingestion/push-body.reader.js';
 import type { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 
-const PUSH_PATH = '/v1/push/';
+/** Where the push receivers are: `/v1/push/status|cdr`, and `/v1/push/{token}/status|cdr`. */
+export const PUSH_PATH = '/v1/push/';
+
+/** The kind of push a request to a receiver carries; null for any other request. */
+export function pushKindOf(method: string, url: string): PushKind | null {
+  const match = method === 'POST' ? /^\/v1\/push\/(?:[^/?]+\/)?(status|cdr)(?:\?|$)/.exec(url) : null;
+  return match ? (match[1] as PushKind) : null;
+}
 
 /** The Content-Type a push came with, before the hook below took it aside. */
 const sentContentType = new WeakMap<IncomingMessage, string | undefined>();

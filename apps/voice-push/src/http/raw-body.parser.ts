@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
+import { PUSH_PATH } from './push-request.hook.js';
 
 /**
  * Largest body read at all (8 MiB). Up to it an oversized push is read to its end, and its first
@@ -39,7 +40,8 @@ const tooLarge = (bytes: number) =>
 /**
  * Every body arrives as raw bytes, whatever its content type: ingestion answers a wrong content
  * type itself (415, kept as rejected), and the raw bytes are what the rejected-push store keeps
- * and what a push signature is computed over. Memory per request stays at 64 KiB whatever is sent.
+ * and what a push signature is computed over. Memory per request stays at 64 KiB for a push, and
+ * OTHER_BODY_LIMIT for the other routes, whatever is sent.
  */
 export function registerRawBodyParser(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
@@ -49,7 +51,7 @@ export function registerRawBodyParser(fastify: FastifyInstance): void {
       done(tooLarge(declared), undefined);
       return;
     }
-    const keep = request.url.startsWith('/v1/push/') ? KEPT_BYTES : OTHER_BODY_LIMIT + 1;
+    const keep = request.url.startsWith(PUSH_PATH) ? KEPT_BYTES : OTHER_BODY_LIMIT + 1;
     const chunks: Buffer[] = [];
     let kept = 0;
     let total = 0;
