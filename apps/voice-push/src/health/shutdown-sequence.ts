@@ -49,6 +49,6 @@ export class ShutdownSequence implements BeforeApplicationShutdown, OnApplicatio
 }
 
 /** What the relay's drain may take: what SHUTDOWN_TIMEOUT leaves after `spentMs`, less 2 s to close the rest (the producer, the pool). */
-export function relayDrainBudgetMs(shutdownTimeoutMs: number, spentMs: number): number {
+function relayDrainBudgetMs(shutdownTimeoutMs: number, spentMs: number): number {
   return Math.max(0, shutdownTimeoutMs - spentMs - 2_000);
 }
