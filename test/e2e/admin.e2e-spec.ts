@@ -76,6 +76,7 @@ describe('admin: authorization', () => {
       ['POST', '/admin/projections/rebuild'],
       ['GET', '/admin/projections/rebuild/x'],
       ['POST', '/admin/outbox/republish'],
+      ['GET', '/admin/outbox/republish/x'],
       ['POST', '/admin/calls/x/finalize'],
     ] as const) {
       const answer = await admin(service, method, path, o);
@@ -406,6 +407,19 @@ describe('admin: POST /admin/outbox/republish', () => {
     await service?.close();
   });
 
+  /** Starts a republish (202 with the running job) and polls the job until it ends. */
+  async function republish(body: unknown): Promise<any> {
+    const started = await admin(service, 'POST', '/admin/outbox/republish', { body });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
+    return pollUntil(
+      async () => (await admin(service, 'GET', `/admin/outbox/republish/${started.body.jobId}`)).body,
+      (job) => job.status !== 'running',
+      20_000,
+      50,
+    );
+  }
+
   test('re-enqueues one call-events row per event after the position, and the view of each finalised call', async () => {
     const finalised = [anAnsweredWireCall(), anAnsweredWireCall()];
     for (const call of finalised) await sendCall(service, call);
@@ -414,9 +428,8 @@ describe('admin: POST /admin/outbox/republish', () => {
 
     const events = await count(service, 'SELECT count(*) AS n FROM events');
     const before = await count(service, 'SELECT count(*) AS n FROM outbox');
-    const all = await admin(service, 'POST', '/admin/outbox/republish', { body: { fromPosition: 0 } });
-    expect(all.status).toBe(200);
-    expect(all.body).toMatchObject({ fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2, complete: true });
+    const all = await republish({ fromPosition: 0 });
+    expect(all).toMatchObject({ status: 'succeeded', fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2 });
     // no Kafka configured: the rows stay in the outbox
     expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
 
@@ -440,13 +453,18 @@ describe('admin: POST /admin/outbox/republish', () => {
 
     // from the second-to-last position: only the last event (a status of the open call)
     const [{ max }] = (await service.db.query(`SELECT max(position)::text AS max FROM events`)) as { max: string }[];
-    const tail = await admin(service, 'POST', '/admin/outbox/republish', { body: { fromPosition: String(BigInt(max) - 1n) } });
-    expect(tail.body).toMatchObject({ events: 1, enqueued: 1, finalizedViews: 0 });
+    const tail = await republish({ fromPosition: String(BigInt(max) - 1n) });
+    expect(tail).toMatchObject({ status: 'succeeded', toPosition: max, events: 1, enqueued: 1, finalizedViews: 0 });
 
-    const audit = await auditRows(service, 'republish-outbox');
-    expect(audit.map((a) => [a.status_code, a.result.enqueued])).toEqual([
-      [200, events + 2],
-      [200, 1],
+    // stats show the last job; the audit row holds the start and the final outcome
+    expect((await admin(service, 'GET', '/admin/stats')).body.republish).toEqual(tail);
+    const audit = await pollUntil(
+      () => auditRows(service, 'republish-outbox'),
+      (rows) => rows.length === 2 && rows.every((r) => r.result?.finished),
+    );
+    expect(audit.map((a) => [a.status_code, a.arguments.fromPosition, a.result.started.status, a.result.finished.enqueued])).toEqual([
+      [202, 0, 'running', events + 2],
+      [202, String(BigInt(max) - 1n), 'running', 1],
     ]);
   });
 
@@ -459,6 +477,12 @@ describe('admin: POST /admin/outbox/republish', () => {
     expect((await admin(service, 'POST', '/admin/outbox/republish')).status).toBe(400);
     expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before);
     expect((await auditRows(service, 'republish-outbox')).filter((a) => a.status_code === 400)).toHaveLength(7);
+  });
+
+  test('an unknown job → 404', async () => {
+    const answer = await admin(service, 'GET', '/admin/outbox/republish/nope');
+    expect(answer.status).toBe(404);
+    expect(answer.body.error).toBe('NOT_FOUND');
   });
 });
 

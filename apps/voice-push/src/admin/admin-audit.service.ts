@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { storableJson } from '../database/storable-text.js';
 import { answerOf, type AdminAnswer } from './admin-request.js';
+import type { JobDone, JobState } from './background-jobs.js';
 
 export type AdminAction = 'replay-rejected-push' | 'rebuild-projections' | 'republish-outbox' | 'force-finalise-call';
 
@@ -32,6 +33,33 @@ export class AdminAuditService {
     return { ...answer, auditId };
   }
 
+  /**
+   * Starts a background job as an audited action: answers 202 `{jobId, …job}` (or the refusal,
+   * audited as any), and completes the audit row with the job's final state when it ends.
+   */
+  async startJob<J extends JobState>(
+    action: AdminAction,
+    args: Record<string, unknown>,
+    start: (onDone: JobDone<J>) => J,
+  ): Promise<AdminAnswer & { auditId: string | null }> {
+    let finished: J | null = null;
+    let complete: ((job: J) => Promise<void>) | null = null;
+    const answer = await this.run(action, args, async () => {
+      const job = start(async (done) => {
+        finished = done;
+        await complete?.(done);
+      });
+      return { statusCode: 202, body: { jobId: job.id, ...job } };
+    });
+    if (answer.statusCode === 202) {
+      // the job may have ended before its audit row was written: then it is completed here
+      complete = (job) => this.complete(answer.auditId, { started: answer.body, finished: job });
+      const done = finished as J | null;
+      if (done !== null) await complete(done);
+    }
+    return answer;
+  }
+
   async record(action: AdminAction, args: Record<string, unknown>, statusCode: number, result: unknown): Promise<string | null> {
     try {
       const rows: { id: string }[] = await this.db.query(
@@ -46,7 +74,7 @@ export class AdminAuditService {
     }
   }
 
-  /** A background action (the rebuild) completes its row with the final outcome. */
+  /** A background action (`startJob`) completes its row with the final outcome. */
   async complete(id: string | null, result: unknown): Promise<void> {
     if (id === null) return;
     try {

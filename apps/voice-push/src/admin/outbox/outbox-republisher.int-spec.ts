@@ -6,7 +6,7 @@ import { PostgresEventStore, type NewEvent } from '#event-store';
 import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import type { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
-import { OutboxRepublisher } from './outbox-republisher.service.js';
+import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
 
 function flagged(callId: string): NewEvent {
   const at = Date.parse('2025-03-01T10:00:00Z');
@@ -16,6 +16,11 @@ function flagged(callId: string): NewEvent {
     metadata: {},
     occurredAt: new Date(at),
   };
+}
+
+/** Runs a republish job to its end. */
+function republish(republisher: OutboxRepublisher, fromPosition: string): Promise<RepublishJob> {
+  return new Promise((done) => republisher.start(fromPosition, done));
 }
 
 describe('OutboxRepublisher (real Postgres)', () => {
@@ -44,9 +49,9 @@ describe('OutboxRepublisher (real Postgres)', () => {
 
     const republisher = new OutboxRepublisher(ds);
     republisher.batchSize = 1; // one event per batch: a position walk would enqueue v2 before v1
-    const result = await republisher.republish('0');
+    const result = await republish(republisher, '0');
 
-    expect(result).toMatchObject({ events: 3, callEvents: 3 });
+    expect(result).toMatchObject({ status: 'succeeded', events: 3, callEvents: 3 });
     const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 AND topic = $2 ORDER BY id`, [call, CALL_EVENTS_TOPIC])) as Array<{
       value: { version: number; eventId: string };
     }>;
@@ -54,20 +59,22 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
   });
 
-  test('a shutdown stops a republish between two batches: what it enqueued stands, and it says it is not complete', async () => {
+  test('a shutdown stops a republish between two batches: what it enqueued stands, and the job says it was stopped', async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);
     const call = `call-${randomUUID()}`;
     for (let v = 0; v < 5; v++) await store.append({ streamId: call, expectedVersion: v, events: [flagged(call)] });
     // the relay is poked after each batch's transaction: the shutdown comes after the second
     let batches = 0;
-    const relay = { poke: () => ++batches === 2 && republisher.beforeApplicationShutdown() } as unknown as OutboxRelayService;
+    let shutdown: Promise<void> | undefined;
+    const relay = { poke: () => ++batches === 2 && (shutdown = republisher.beforeApplicationShutdown()) } as unknown as OutboxRelayService;
     const republisher = new OutboxRepublisher(ds, relay);
     republisher.batchSize = 1;
 
-    const result = await republisher.republish('0');
+    const result = await republish(republisher, '0');
+    await shutdown;
 
-    expect(result).toMatchObject({ complete: false, callEvents: 2 });
+    expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/shutting down/), callEvents: 2, events: 2 });
     // two batches of one event enqueued (the store holds more: the other tests' events and these five)
     expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 2 }]);
   });
@@ -80,9 +87,9 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const [b] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
     await ds.query(`DELETE FROM outbox`);
 
-    const result = await new OutboxRepublisher(ds).republish(a!.position);
+    const result = await republish(new OutboxRepublisher(ds), a!.position);
 
-    expect(result.events).toBe(1);
+    expect(result).toMatchObject({ status: 'succeeded', fromPosition: a!.position, toPosition: b!.position, events: 1 });
     const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
     expect(rows.map((r) => r.value.eventId)).toEqual([b!.eventId]);
   });

@@ -6,22 +6,18 @@ import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, t
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
 import { enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
+import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
 const EVENTS_PER_BATCH = 1_000;
 
-export interface RepublishResult {
+export interface RepublishJob extends JobState {
   fromPosition: string;
-  /** the highest position when the republish began: later events are relayed as they come */
-  toPosition: string;
+  /** the highest position when the republish began (null until it has looked): later events are relayed as they come */
+  toPosition: string | null;
   events: number;
   enqueued: number;
   callEvents: number;
   finalizedViews: number;
-  /**
-   * false when a shutdown stopped it between two batches: what it enqueued stands (each batch is
-   * one transaction), and running it again from the same position finishes it (consumers dedupe)
-   */
-  complete: boolean;
 }
 
 /** An event row with the transaction it committed in (to find what one commit wrote). */
@@ -48,11 +44,15 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * row before the earlier event's (per-key order). A call's next append starts after its previous
  * one committed, so its transaction ids rise with its versions. Sent by the relay when Kafka is
  * configured; otherwise the rows wait in the outbox.
+ *
+ * A background job (`BackgroundJobs`): on a store of production size it runs for minutes. Each
+ * batch is one transaction, so a job that failed or was stopped by a shutdown leaves whole batches
+ * enqueued, and running it again from the same position finishes it (consumers dedupe).
  */
 @Injectable()
 export class OutboxRepublisher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRepublish');
-  private stopping = false;
+  private readonly jobs = new BackgroundJobs<RepublishJob>('republish', this.logger);
   /** events read (and re-enqueued) per transaction */
   batchSize = EVENTS_PER_BATCH;
 
@@ -61,15 +61,26 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     @Optional() private readonly relay?: OutboxRelayService,
   ) {}
 
-  /**
-   * A republish runs inside its HTTP request, which the server's close waits for: on a large
-   * store that would hold the shutdown past its timeout, so it stops after the batch in hand.
-   */
-  beforeApplicationShutdown(): void {
-    this.stopping = true;
+  /** Starts a republish in the background (409 while one runs); `onDone` gets the finished job. */
+  start(fromPosition: string, onDone?: JobDone<RepublishJob>): RepublishJob {
+    const progress = { fromPosition, toPosition: null, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0 };
+    return this.jobs.start(progress, (job) => this.republish(job), onDone);
   }
 
-  async republish(fromPosition: string): Promise<RepublishResult> {
+  get(id: string): RepublishJob | null {
+    return this.jobs.get(id);
+  }
+
+  latest(): RepublishJob | null {
+    return this.jobs.latest();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.jobs.stop();
+  }
+
+  private async republish(job: RepublishJob): Promise<void> {
+    const { fromPosition } = job;
     const [start] = (await this.db.query(
       // first_tx: the first commit holding a position above fromPosition, where the walk starts
       `SELECT pg_current_snapshot()::text AS snapshot, coalesce(max(position), 0)::text AS hi,
@@ -77,16 +88,13 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
          FROM events`,
       [fromPosition],
     )) as [{ snapshot: string; hi: string; first_tx: string | null }];
-    const { snapshot, hi } = start;
-    const result: RepublishResult = { fromPosition, toPosition: hi, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0, complete: true };
+    const { snapshot } = start;
+    job.toPosition = start.hi;
+    this.logger.log(`republish ${job.id}: positions (${fromPosition}, ${job.toPosition}]`);
     // (transaction_id, position) of the last event taken; positions are >= 1
     let cursor = start.first_tx === null ? null : { tx: start.first_tx, position: '0' };
     while (cursor) {
-      if (this.stopping) {
-        result.complete = false;
-        this.logger.warn(`republish from position ${fromPosition} stopped by the shutdown after ${result.events} events: run it again from there`);
-        break;
-      }
+      this.jobs.stopIfStopping();
       const batch: EventRow[] = await this.db.query(
         `SELECT ${SELECT} FROM events e
           WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) AND e.position > $3::bigint
@@ -104,16 +112,15 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         return written;
       });
       this.relay?.poke();
-      result.events += batch.length;
-      result.callEvents += callEvents;
-      result.finalizedViews += views.length;
-      result.enqueued += callEvents + views.length;
+      job.events += batch.length;
+      job.callEvents += callEvents;
+      job.finalizedViews += views.length;
+      job.enqueued += callEvents + views.length;
     }
     this.logger.log(
-      `republished positions (${fromPosition}, ${result.toPosition}]: ${result.events} events → ${result.callEvents} call-events rows, ` +
-        `${result.finalizedViews} finalised views`,
+      `republish ${job.id} done: positions (${fromPosition}, ${job.toPosition}], ${job.events} events → ${job.callEvents} call-events rows, ` +
+        `${job.finalizedViews} finalised views`,
     );
-    return result;
   }
 
   /** The views of the batch's finalised calls whose last event is in the batch (as of the snapshot). */

@@ -1,11 +1,15 @@
-import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
-import { OutboxRepublisher } from './outbox-republisher.service.js';
+import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
 
-/** `POST /admin/outbox/republish {"fromPosition":N}` → 200 with how many outbox rows were enqueued. */
+/**
+ * `POST /admin/outbox/republish {"fromPosition":N}` starts the republish in the background and
+ * answers 202 with the job; `GET /admin/outbox/republish/{id}` shows what it has enqueued so far.
+ * Audited as the rebuild: at the start, completed with the job's final state.
+ */
 @Controller('admin/outbox/republish')
 @UseGuards(AdminTokenGuard)
 export class RepublishOutboxHttpController {
@@ -15,10 +19,10 @@ export class RepublishOutboxHttpController {
   ) {}
 
   @Post()
-  @HttpCode(200)
+  @HttpCode(202)
   async republish(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = {};
-    const answer = await this.audit.run('republish-outbox', args, async () => {
+    const answer = await this.audit.startJob('republish-outbox', args, (onDone) => {
       const body = jsonObjectBody(req.body, false);
       args.fromPosition = body.fromPosition;
       const from = body.fromPosition;
@@ -26,9 +30,16 @@ export class RepublishOutboxHttpController {
         (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0) ||
         (typeof from === 'string' && /^\d{1,18}$/.test(from));
       if (!valid) throw badRequest('fromPosition must be a whole number ≥ 0 (an event position)');
-      return { statusCode: 200, body: await this.republisher.republish(String(BigInt(from as string | number))) };
+      return this.republisher.start(String(BigInt(from as string | number)), onDone);
     });
     reply.status(answer.statusCode);
     return answer.body;
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string): RepublishJob {
+    const job = this.republisher.get(id);
+    if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no republish job ${id}` });
+    return job;
   }
 }

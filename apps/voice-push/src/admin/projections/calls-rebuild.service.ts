@@ -1,22 +1,17 @@
-import { ConflictException, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
 import { callRow, upsertRebuiltCallRows } from '../../call-sessions/projections/calls.projection.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
+import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
 /** Streams folded per round trip (each one statement to read, one to write). */
 const STREAMS_PER_BATCH = 500;
 const ORPHANS_PER_BATCH = 5_000;
 const PROGRESS_LOG_EVERY_MS = 5_000;
-const JOBS_KEPT = 20;
 
-export interface RebuildJob {
-  id: string;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
+export interface RebuildJob extends JobState {
   /** streams folded so far (each stream once) */
   streams: number;
   events: number;
@@ -26,7 +21,6 @@ export interface RebuildJob {
   rowsNewerLive: number;
   /** `calls` rows with no events behind them, deleted at the end */
   orphansDeleted: number;
-  error: string | null;
 }
 
 /**
@@ -53,55 +47,29 @@ export interface RebuildJob {
 @Injectable()
 export class CallsRebuildService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('CallsRebuild');
-  private readonly jobs = new Map<string, RebuildJob>();
-  private running: Promise<void> | null = null;
-  private stopping = false;
+  private readonly jobs = new BackgroundJobs<RebuildJob>('rebuild', this.logger);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly writer: CallSessionWriter,
   ) {}
 
-  /** Starts a rebuild in the background; `onDone` gets the finished job. */
-  start(onDone: (job: RebuildJob) => Promise<void> | void = () => undefined): RebuildJob {
-    const current = [...this.jobs.values()].find((j) => j.status === 'running');
-    if (current) {
-      throw new ConflictException({ error: 'CONFLICT', message: `rebuild ${current.id} is still running`, jobId: current.id });
-    }
-    const job: RebuildJob = {
-      id: randomUUID(),
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      streams: 0,
-      events: 0,
-      rowsChanged: 0,
-      rowsNewerLive: 0,
-      orphansDeleted: 0,
-      error: null,
-    };
-    this.jobs.set(job.id, job);
-    for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
-    this.running = this.run(job).then(async () => {
-      this.running = null;
-      await onDone({ ...job });
-    });
-    return { ...job };
+  /** Starts a rebuild in the background (409 while one runs); `onDone` gets the finished job. */
+  start(onDone?: JobDone<RebuildJob>): RebuildJob {
+    const progress = { streams: 0, events: 0, rowsChanged: 0, rowsNewerLive: 0, orphansDeleted: 0 };
+    return this.jobs.start(progress, (job) => this.run(job), onDone);
   }
 
   get(id: string): RebuildJob | null {
-    const job = this.jobs.get(id);
-    return job ? { ...job } : null;
+    return this.jobs.get(id);
   }
 
   latest(): RebuildJob | null {
-    const job = [...this.jobs.values()].at(-1);
-    return job ? { ...job } : null;
+    return this.jobs.latest();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.running;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.jobs.stop();
   }
 
   private async run(job: RebuildJob): Promise<void> {
@@ -110,7 +78,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     try {
       let after = '';
       for (;;) {
-        this.throwIfStopping();
+        this.jobs.stopIfStopping();
         const ids: { stream_id: string }[] = await this.db.query(
           `SELECT stream_id FROM events WHERE stream_id > $1 GROUP BY stream_id ORDER BY stream_id LIMIT $2`,
           [after, STREAMS_PER_BATCH],
@@ -124,24 +92,14 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
         }
       }
       job.orphansDeleted = await this.deleteOrphans();
-      job.status = 'succeeded';
       this.logger.log(
         `rebuild ${job.id} done: ${job.streams} calls from ${job.events} events; ${job.rowsChanged} rows repaired, ` +
           `${job.rowsNewerLive} newer live, ${job.orphansDeleted} orphans deleted`,
       );
-    } catch (error) {
-      job.status = 'failed';
-      job.error = (error as Error)?.message ?? String(error);
-      this.logger.error(`rebuild ${job.id} failed after ${job.streams} calls: ${(error as Error)?.stack ?? String(error)}`);
     } finally {
-      job.finishedAt = new Date().toISOString();
       // states are folded from events, never from `calls`; forgetting them is for good measure
       this.writer.forgetCachedSessions();
     }
-  }
-
-  private throwIfStopping(): void {
-    if (this.stopping) throw new Error('stopped: the service is shutting down');
   }
 
   /**
@@ -153,7 +111,7 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
     let deleted = 0;
     let after = '';
     for (;;) {
-      this.throwIfStopping();
+      this.jobs.stopIfStopping();
       // (a CTE: TypeORM answers a bare DELETE … RETURNING with [rows, count])
       const [batch] = (await this.db.query(
         `WITH scanned AS (

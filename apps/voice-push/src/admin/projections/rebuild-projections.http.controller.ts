@@ -20,20 +20,7 @@ export class RebuildProjectionsHttpController {
   @Post()
   @HttpCode(202)
   async start(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    let finished: RebuildJob | null = null;
-    let complete: ((job: RebuildJob) => Promise<void>) | null = null;
-    const answer = await this.audit.run('rebuild-projections', { readModels: ['calls'] }, async () => {
-      const job = this.rebuilds.start(async (done) => {
-        finished = done;
-        await complete?.(done);
-      });
-      return { statusCode: 202, body: { jobId: job.id, ...job } };
-    });
-    if (answer.statusCode === 202) {
-      const auditId = answer.auditId;
-      complete = (job) => this.audit.complete(auditId, { started: answer.body, finished: job });
-      if (finished !== null) await complete(finished);
-    }
+    const answer = await this.audit.startJob('rebuild-projections', { readModels: ['calls'] }, (onDone) => this.rebuilds.start(onDone));
     reply.status(answer.statusCode);
     return answer.body;
   }

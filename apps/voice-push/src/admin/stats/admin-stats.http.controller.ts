@@ -7,6 +7,7 @@ import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-ev
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
 import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
+import { OutboxRepublisher } from '../outbox/outbox-republisher.service.js';
 import { PushCounters } from './push-counters.js';
 
 /**
@@ -21,6 +22,7 @@ export class AdminStatsHttpController {
     @InjectDataSource() private readonly db: DataSource,
     private readonly counters: PushCounters,
     private readonly rebuilds: CallsRebuildService,
+    private readonly republishes: OutboxRepublisher,
     /** present only when KAFKA_BROKERS is set */
     @Optional() private readonly relay?: OutboxRelayService,
   ) {}
@@ -70,6 +72,7 @@ export class AdminStatsHttpController {
         relay: this.relay ? this.relay.stats() : null,
       },
       rebuild: this.rebuilds.latest(),
+      republish: this.republishes.latest(),
     };
   }
 }
