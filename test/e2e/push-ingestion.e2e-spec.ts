@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
@@ -95,6 +96,28 @@ describe('push receivers (contract §1)', () => {
     expect(revised.body).toMatchObject({ accepted: true, duplicate: false });
     const cdrs = (await storedEvents(service, cdr.callId as string)).filter((e: { type: string }) => e.type === 'CdrRecorded');
     expect(cdrs).toHaveLength(2);
+  });
+
+  test('a call takes at most MAX_PUSHES_PER_CALL distinct pushes: the next is 400, kept with the reason; what it holds is still a duplicate', async () => {
+    const first = statusPush();
+    const callId = first.callId as string;
+    const eventTime = Number((first as Record<string, unknown>).eventTime);
+    // distinct statuses of one call: each second its own key
+    const nth = (i: number) => ({ ...first, eventTime: String(eventTime + i) });
+    for (let i = 0; i < MAX_PUSHES_PER_CALL; i++) expect((await service.post('/v1/push/status', nth(i))).status).toBe(200);
+
+    const marker = randomUUID();
+    const refused = await service.post('/v1/push/status', { ...nth(MAX_PUSHES_PER_CALL), userData: marker });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'INVALID_PUSH', violations: [{ field: 'callId', reason: expect.stringContaining(`${MAX_PUSHES_PER_CALL} distinct pushes`) }] });
+    const cdr = await service.post('/v1/push/cdr', cdrPush({ callId }));
+    expect(cdr.status).toBe(400);
+    const [row] = await rejectedRows(service, marker);
+    expect(row).toMatchObject({ kind: 'status', status_code: 400, reason: expect.stringContaining('distinct pushes') });
+
+    // a retry of a push the call holds is answered as before
+    expect((await service.post('/v1/push/status', nth(17))).body).toMatchObject({ accepted: true, duplicate: true });
+    expect(await storedEvents(service, callId)).toHaveLength(MAX_PUSHES_PER_CALL);
   });
 
   test('Content-Type with a charset parameter is accepted', async () => {

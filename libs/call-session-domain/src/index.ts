@@ -7,6 +7,7 @@ export * from './domain/call-state.js';
 export * from './domain/call-session.state.js';
 export { decide, type DecideResult, type DecideOutcome } from './domain/decide.js';
 export { evolve, evolveAll } from './domain/evolve.js';
+export { MAX_PUSHES_PER_CALL, pushesHeld } from './domain/push-limit.js';
 export { reactTo } from './domain/reconciliation.process.js';
 export {
   reconcile,

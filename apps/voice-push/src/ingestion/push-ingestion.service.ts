@@ -88,6 +88,10 @@ export class PushIngestionService {
     } catch (error) {
       return this.failed(kind, validated.push.callId, error);
     }
+    if (recorded.refused !== null) {
+      // valid, but its call takes no more (domain/push-limit.ts): kept as rejected with the reason
+      return reject(400, 'INVALID_PUSH', `${kind} push refused: ${recorded.refused}`, [{ field: 'callId', reason: recorded.refused }]);
+    }
     if (recorded.conflicting) {
       this.logger.warn(`callId=${recorded.callId} ${kind} push ${recorded.idempotencyKey} repeats a stored key with different content; the first stays`);
     }

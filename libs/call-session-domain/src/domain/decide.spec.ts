@@ -20,6 +20,7 @@ import type { CallSessionEvent } from './events.js';
 import { reconciliationOf } from './reconciliation/reconcile.js';
 import { evolveAll } from './evolve.js';
 import { initialState } from './call-session.state.js';
+import { MAX_PUSHES_PER_CALL, pushesHeld } from './push-limit.js';
 
 const callId = 'NM-decide-1';
 const status = (o = {}) => aStatusPush({ callId, ...o });
@@ -157,6 +158,38 @@ describe('RecordCdr', () => {
 
   test('a CDR for another call is rejected', () => {
     given([cdrRecorded(cdr(), R)]).when(recordCdr(aCdrPush({ callId: 'x' }), R)).thenOutcome('rejected');
+  });
+});
+
+describe('a call holds at most MAX_PUSHES_PER_CALL pushes', () => {
+  // a full call: statuses one second apart (each its own key) and one CDR with two revisions
+  const statuses = Array.from({ length: MAX_PUSHES_PER_CALL - 2 }, (_, i) => status({ eventType: 2, eventTime: T0 + i * 1000 }));
+  const first = cdr({ cdrCreateTime: T0 + 1 });
+  const revised = cdr({ cdrCreateTime: T0 + 2 });
+  const almostFull = [...statuses.map((p, i) => statusRecorded(p, R + i)), cdrRecorded(first, R + 1_000)];
+  const full = [...almostFull, cdrRecorded(revised, R + 1_001, 2)];
+
+  test('statuses and CDR revisions count alike', () => {
+    expect(pushesHeld(evolveAll(initialState, almostFull))).toBe(MAX_PUSHES_PER_CALL - 1);
+    expect(pushesHeld(evolveAll(initialState, full))).toBe(MAX_PUSHES_PER_CALL);
+  });
+
+  test('the last place is taken; past it a new status and a new CDR content are refused, saying why', () => {
+    const another = status({ eventType: 4, eventTime: T0 + 999_000 });
+    given(almostFull).when(recordStatus(another, R + 2_000)).thenOutcome('applied');
+    given(full).when(recordStatus(another, R + 2_000)).thenOutcome('rejected', `holds ${MAX_PUSHES_PER_CALL} distinct pushes`);
+    given(full).when(recordCdr(cdr({ cdrCreateTime: T0 + 3 }), R + 2_000)).thenOutcome('rejected', `holds ${MAX_PUSHES_PER_CALL}`);
+    given(full).when(recordCdr(cdr({ cdrType: 2 }), R + 2_000)).thenOutcome('rejected', `holds ${MAX_PUSHES_PER_CALL}`);
+  });
+
+  test('a full call still answers the retries of what it holds as duplicates', () => {
+    given(full).when(recordStatus(statuses[7]!, R + 3_000)).thenOutcome('duplicate');
+    given(full).when(recordStatus({ ...statuses[7]!, caller: '19999999999' }, R + 3_000)).thenOutcome('conflicting-duplicate');
+    given(full).when(recordCdr(revised, R + 3_000)).thenOutcome('duplicate');
+  });
+
+  test('a full call is still finalised and reconciled by the CDR it holds', () => {
+    given(full).when(reconcileCall(callId, R + 4_000)).thenEvents((e) => expect(e.map((x) => x.type)).toEqual(['CallFinalised']));
   });
 });
 

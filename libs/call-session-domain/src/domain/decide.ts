@@ -6,6 +6,7 @@ import { pushContent, stableJson } from './canonical.js';
 import { type CallSessionState, authoritativeVersion, hasCdr, isEmpty, isFinalised, primaryCdr } from './call-session.state.js';
 import { reconciliationOf } from './reconciliation/reconcile.js';
 import { evolve } from './evolve.js';
+import { fullCallReason } from './push-limit.js';
 
 export type DecideOutcome = 'applied' | 'duplicate' | 'conflicting-duplicate' | 'noop' | 'rejected';
 
@@ -34,6 +35,8 @@ function recordStatus(state: CallSessionState, { push, metadata }: RecordStatus)
       ? none('duplicate', `status ${key} already recorded`)
       : none('conflicting-duplicate', `status ${key} already recorded with a different content; the first stays`);
   }
+  const full = fullCallReason(state);
+  if (full) return none('rejected', full);
   return applied([
     {
       type: 'StatusRecorded',
@@ -50,6 +53,8 @@ function recordCdr(state: CallSessionState, { push, metadata }: RecordCdr): Deci
   const content = pushContent(push);
   if (known?.versions.some((v) => pushContent(v.push) === content))
     return none('duplicate', `CDR ${key} already recorded with this content`);
+  const full = fullCallReason(state);
+  if (full) return none('rejected', full);
   const versions = [...(known?.versions ?? []), { push, receivedAt: metadata.receivedAt }];
   const authoritative = authoritativeVersion({ key, cdrType: push.cdrType, versions }).push === push;
   return applied([

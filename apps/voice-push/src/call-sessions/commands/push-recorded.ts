@@ -7,6 +7,8 @@ export interface PushRecorded {
   /** a known status key with different content: a duplicate, counted apart */
   conflicting: boolean;
   idempotencyKey: string;
+  /** why the call refused the push (it holds as many pushes as a call keeps); null when taken */
+  refused: string | null;
 }
 
 export function pushRecorded(result: WriteResult, idempotencyKey: string): PushRecorded {
@@ -15,5 +17,6 @@ export function pushRecorded(result: WriteResult, idempotencyKey: string): PushR
     duplicate: result.outcome === 'duplicate' || result.outcome === 'conflicting-duplicate',
     conflicting: result.outcome === 'conflicting-duplicate',
     idempotencyKey,
+    refused: result.outcome === 'rejected' ? (result.reason ?? 'refused by the call') : null,
   };
 }
