@@ -14,6 +14,17 @@ async function push(url: string, path: string, raw: string) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** An embedded Postgres a killed service left running on `dataDir`: stopped (immediate shutdown). */
+function stopLeftoverPostgres(dataDir: string): void {
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  try {
+    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGQUIT');
+  } catch {
+    // already gone
+  }
+}
+
 /** What the README promises: with DATABASE_URL unset, the service runs on an embedded Postgres. */
 describe('npm start without DATABASE_URL', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-'));
@@ -22,7 +33,9 @@ describe('npm start without DATABASE_URL', () => {
   let service: ServiceProcess | undefined;
 
   afterAll(async () => {
+    // a test that failed half way: its service killed, the embedded Postgres it started stopped too
     await service?.stop('SIGKILL');
+    stopLeftoverPostgres(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -50,23 +63,19 @@ describe('a stop asked for while the service starts on an embedded Postgres', ()
   chmodSync(dataDir, 0o755);
   const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
 
+  let child: ReturnType<typeof spawn> | undefined;
+
   afterAll(() => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     // without the fix the Postgres outlives the service: stop it, so nothing is left running
-    if (existsSync(pidFile)) {
-      const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-      try {
-        process.kill(pid, 'SIGQUIT');
-      } catch {
-        // already gone
-      }
-    }
+    stopLeftoverPostgres(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('SIGTERM before the service listens: it finishes starting, then stops, its Postgres with it (exit 0)', async () => {
     assertServiceBuilt();
     const env = { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', DATABASE_URL: '', DATA_DIR: dataDir };
-    const child = spawn(process.execPath, [SERVICE_MAIN], {
+    child = spawn(process.execPath, [SERVICE_MAIN], {
       env: { ...env, PORT: String(await freePort()), EMBEDDED_POSTGRES_PORT: String(await freePort()) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -76,13 +85,13 @@ describe('a stop asked for while the service starts on an embedded Postgres', ()
       output += String(chunk);
       if (signalledBeforeListening === undefined && output.includes('embedded Postgres is up')) {
         signalledBeforeListening = !output.includes('voice-push is listening');
-        child.kill('SIGTERM');
+        child!.kill('SIGTERM');
       }
     };
     child.stdout!.on('data', onOutput);
     child.stderr!.on('data', onOutput);
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-      child.once('close', (code, signal) => done({ code, signal })),
+      child!.once('close', (code, signal) => done({ code, signal })),
     );
 
     expect(signalledBeforeListening).toBe(true); // the signal came during the start, as meant

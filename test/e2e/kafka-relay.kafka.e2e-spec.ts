@@ -146,8 +146,12 @@ describe('outbox relay to Kafka (contract §5), the real service and a real brok
 
     await send(0, 50);
     await run('bash', [BROKER_SH, 'kill9']);
-    await send(50, 110); // the broker is gone: ingestion does not wait for it
-    await run('bash', [BROKER_SH, 'start'], { timeout: 90_000 });
+    try {
+      await send(50, 110); // the broker is gone: ingestion does not wait for it
+    } finally {
+      // the broker is shared by the suites after this one: it comes back whatever this test found
+      await run('bash', [BROKER_SH, 'start'], { timeout: 90_000 });
+    }
     await send(110, pushes.length);
     expect(acknowledged).toHaveLength(pushes.length);
 

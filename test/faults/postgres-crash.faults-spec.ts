@@ -86,7 +86,8 @@ describe('fault: Postgres crashes and restarts under load', () => {
     expect(child.pid).toBe(pid);
     expect(unavailable.length).toBeGreaterThan(0);
     expect(whileDown['503'] ?? 0).toBeGreaterThan(0);
-    expect(slowest503).toBeLessThan(3_000); // the pool's connection timeout is 2 s
+    // every try answered within the sender's 3 s (the simulator's try timeout, spec §6.4): a 503
+    // that came later would be a 'timeout' here, and so unexpected
     expect(unexpected).toEqual([]);
     // the sender's retries brought everything in
     expect(summary.givenUp).toBe(0);

@@ -102,6 +102,9 @@ export class ChaosProxy {
     gate?.open();
   }
 
+  /** Chunks held back by `latency` so far (either way): the delay was really applied. */
+  delayedChunks = 0;
+
   /** How many connections are open (both sides counted once). */
   get openConnections(): number {
     return this.links.size;
@@ -141,7 +144,10 @@ export class ChaosProxy {
       const due = Date.now() + this.delayMs;
       chain = chain.then(async () => {
         const wait = due - Date.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 0) {
+          this.delayedChunks += 1;
+          await new Promise((r) => setTimeout(r, wait));
+        }
         // bounded: each heal() opens the gate; a new blackhole() makes a new one
         for (let i = 0; i < 1_000 && this.gate && !link.closed; i++) await this.gate.opened;
         if (!link.closed && !link.silenced) to.write(chunk);

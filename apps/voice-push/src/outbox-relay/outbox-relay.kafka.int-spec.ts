@@ -421,7 +421,12 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     await run('bash', [BROKER_SH, 'kill9'], { env });
     await new Promise((res) => setTimeout(res, 2_000)); // broker away, rows keep coming
     const failuresWhileDown = r.stats().failures;
-    await run('bash', [BROKER_SH, 'start'], { env, timeout: 60_000 });
+    try {
+      await run('bash', [BROKER_SH, 'start'], { env, timeout: 60_000 });
+    } catch (error) {
+      writing = false; // the writer must not outlive the test's database
+      throw error;
+    }
     await new Promise((res) => setTimeout(res, 1_500)); // and after the restart
     writing = false;
     await writer;

@@ -261,6 +261,12 @@ describe('FlagCdrOverdue', () => {
   test('on an empty stream: rejected', () => {
     given([]).when(flagCdrOverdue(callId, after, R)).thenOutcome('rejected');
   });
+  test('a later push postpones the flag: the delay runs from the last push, not the first', () => {
+    const later = R + 10 * 60_000;
+    given([statusRecorded(status({ eventType: 1 }), R), statusRecorded(status({ eventType: 2, eventTime: T0 + 10_000 }), later)])
+      .when(flagCdrOverdue(callId, after, R + after))
+      .thenOutcome('noop', 'not overdue');
+  });
   test('before the delay since the last push: noop', () => {
     given([statusRecorded(status(), R)]).when(flagCdrOverdue(callId, after, R + after - 1)).thenOutcome('noop', 'not overdue');
   });

@@ -26,6 +26,9 @@ describe(CODE, () => {
     const f = withCode(findingsOf({ ...flow, cdrs: [{ ...flow.cdrs[0]!, callee: '13199999999' }] }), CODE);
     expect(f).toMatchObject([{ expected: '13199999999', actual: '13100002222' }]);
     expect(f[0]!.message).toContain('callee');
+    const callerOnly = withCode(findingsOf({ ...flow, cdrs: [{ ...flow.cdrs[0]!, caller: '13188888888' }] }), CODE);
+    expect(callerOnly).toMatchObject([{ expected: '13188888888', actual: '13100001111' }]);
+    expect(callerOnly[0]!.message).toContain('caller');
   });
 
   test('serviceType 200: masked caller / callee in statuses are not a mismatch, accountId still is', () => {

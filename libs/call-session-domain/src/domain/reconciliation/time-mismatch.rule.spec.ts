@@ -51,6 +51,19 @@ describe(CODE, () => {
     expect(withCode(findingsOf(aPrivacyAxbCall()), CODE)).toEqual([]);
   });
 
+  test('two legs: the closest status counts, not the farthest', () => {
+    const flow = aPrivacyAxbCall();
+    const c = flow.cdrs[0]!;
+    // leg A's INITIATED at beginCallTime, leg B's 5 s after it: A's is the one that counts
+    const bLate = flow.statuses.map((s) => (s.eventType === 1 && s.party === 2 ? { ...s, eventTime: c.beginCallTime + 5000 } : s));
+    expect(withCode(findingsOf({ ...flow, statuses: bLate }), CODE)).toEqual([]);
+    // both legs more than 2 s off: one finding, by the nearer leg's distance
+    const earlier = { ...c, beginCallTime: c.beginCallTime - 3000 };
+    expect(withCode(findingsOf({ ...flow, statuses: bLate, cdrs: [earlier] }), CODE)).toMatchObject([
+      { expected: earlier.beginCallTime, message: expect.stringContaining('differs by 3 s') },
+    ]);
+  });
+
   test('not applied to SMS records', () => {
     const sms = anSmsRecord({ accountId: '10001' });
     const st = aStatusPush({ callId: sms.callId, eventType: 1, eventTime: sms.cdrs[0]!.beginCallTime + 60_000 });
