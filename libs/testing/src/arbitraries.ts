@@ -30,6 +30,7 @@ export const callFlowArbitrary = (callId: string): fc.Arbitrary<CallFlow> =>
       unknownEventType: fc.boolean(),
       notes: fc.boolean(),
       withSmsToo: fc.boolean(),
+      variations: variationsArbitrary,
     })
     .map((o) => {
       const base: CallFlow =
@@ -47,7 +48,8 @@ export const callFlowArbitrary = (callId: string): fc.Arbitrary<CallFlow> =>
       if (o.unknownEventType && statuses.length > 0)
         statuses = [...statuses, { ...statuses[0]!, eventType: 7, eventTime: statuses[0]!.eventTime + 1000 }];
       if (o.notes && statuses.length > 0) statuses = [{ ...statuses[0]!, notes: someNotes }, ...statuses.slice(1)];
-      let cdrs: CdrPush[] = o.withCdr || o.kind === 'sms' ? base.cdrs : [];
+      statuses = statuses.map((s, i) => varyStatus(s, o.variations.identity[i] ?? 0));
+      let cdrs: CdrPush[] = (o.withCdr || o.kind === 'sms' ? base.cdrs : []).map((c, i) => (i === 0 ? varyCdr(c, o.variations) : c));
       const first = cdrs[0];
       if (first && o.revision !== 'none') {
         const revised = aCdrPush({
@@ -62,6 +64,45 @@ export const callFlowArbitrary = (callId: string): fc.Arbitrary<CallFlow> =>
       return { callId, statuses, cdrs };
     })
     .filter((f) => f.statuses.length + f.cdrs.length > 0);
+
+/**
+ * What real senders get wrong, so the rules that judge it run under the properties too: statuses
+ * of one call that disagree on identity (account, numbers, user data), CDR times off or out of
+ * order, a callResult at odds with the statuses, privacy fields missing or where they mean
+ * nothing, notes on a CDR, no cdrCreateTime. `0`/`null`: as the flow made it (most draws).
+ */
+const variationsArbitrary = fc.record({
+  identity: fc.array(fc.constantFrom(0, 0, 0, 1, 2, 3), { minLength: 9, maxLength: 9 }),
+  cdrShiftSeconds: fc.option(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 4, maxLength: 4 }), { freq: 3 }),
+  callResult: fc.option(fc.constantFrom<number | null>(1, 2, 22, -1, null), { freq: 3 }),
+  privacy: fc.constantFrom('as-made', 'as-made', 'as-made', 'no-phoneNoX', 'on-a-plain-call'),
+  cdrNotes: fc.boolean(),
+  noCreateTime: fc.boolean(),
+});
+type Variations = (typeof variationsArbitrary) extends fc.Arbitrary<infer V> ? V : never;
+
+function varyStatus(s: StatusPush, identity: number): StatusPush {
+  if (identity === 1) return { ...s, accountId: `${s.accountId}-other` };
+  if (identity === 2) return { ...s, caller: '13200000001', callee: '13200000002' };
+  if (identity === 3) return { ...s, userData: '{"other":true}', subscriptionId: 'sub-other' };
+  return s;
+}
+
+const CDR_TIMES = ['beginCallTime', 'ringTime', 'startTime', 'endTime'] as const;
+
+function varyCdr(c: CdrPush, v: Variations): CdrPush {
+  let cdr = { ...c };
+  if (v.cdrShiftSeconds) {
+    for (const [i, field] of CDR_TIMES.entries()) if (cdr[field] !== 0) cdr[field] = cdr[field] + v.cdrShiftSeconds[i]! * 1000;
+  }
+  // SMS records keep their own result codes
+  if (v.callResult !== null && (c.callResult === null || c.callResult < 1000)) cdr.callResult = v.callResult;
+  if (v.privacy === 'no-phoneNoX' && cdr.serviceType === 200) cdr.phoneNoX = null;
+  if (v.privacy === 'on-a-plain-call' && cdr.serviceType === 100) cdr = { ...cdr, phoneNoX: '13100003333', secretCallType: 11 };
+  if (v.cdrNotes) cdr.notes = someNotes;
+  if (v.noCreateTime) cdr.cdrCreateTime = null;
+  return cdr;
+}
 
 /** A push of the flow: which list and index. */
 type PushRef = { kind: 'status' | 'cdr'; index: number; reorderNotes: boolean };

@@ -7,7 +7,7 @@ import {
   arrivalArbitrary,
   comparableView,
 } from '../../../testing/src/index.js';
-import { toCallView } from '../index.js';
+import { FINDING_CODES, toCallView } from '../index.js';
 import { hasCdr, hasStatuses, isFinalised } from './call-session.state.js';
 import { reconcile } from './reconciliation/reconcile.js';
 
@@ -62,6 +62,14 @@ describe('call session — order and duplicates do not matter', () => {
       }),
       RUNS,
     );
+  });
+
+  test('the arrivals above exercise every reconciliation rule (a generator too narrow would prove little)', () => {
+    const seen = new Set<string>();
+    for (const { inOrder, shuffled } of fc.sample(arrivalArbitrary(), { numRuns: 3_000, seed: 7 })) {
+      for (const run of [inOrder, shuffled]) for (const f of toCallView(applyAll(run)).reconciliation.findings) seen.add(f.code);
+    }
+    expect(FINDING_CODES.filter((code) => !seen.has(code))).toEqual([]);
   });
 
   test('the in-order run has no late status and its version counts every event', () => {
