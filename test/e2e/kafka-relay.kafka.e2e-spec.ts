@@ -111,6 +111,9 @@ describe('outbox relay to Kafka (contract §5), the real service and a real brok
     expect(valueOf(finalised)).toEqual(view);
     expect(valueOf(finalised)).toMatchObject({ status: 'FINALIZED', reconciliation: { status: 'MATCHED' } });
     expect(finalised.headers['event-type']).toBe('CallFinalised');
+    // its event-id names the commit's last event: the CallFinalised of the call-events topic
+    const finalisedEvent = ofCall(CALL_EVENTS_TOPIC).map(valueOf).find((e) => e.type === 'CallFinalised');
+    expect(finalised.headers['event-id']).toBe(finalisedEvent.eventId);
   }, 60_000);
 
   test('a late status re-reconciles: the view goes out again on the finalised topic', async () => {
