@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { ANOMALIES, NO_ANOMALIES, planCall, type Anomaly, type PlannedCall } from './anomalies.js';
+import { ANOMALIES, NO_ANOMALIES, planCall, type Anomaly, type AnomalyRates, type PlannedCall } from './anomalies.js';
 import { DEFAULT_MIX } from './call-mix.js';
-import { drawCallKind, generateCallFlow } from './call-flow.generator.js';
+import { drawCallKind, generateCallFlow, type CallFlow } from './call-flow.generator.js';
 import { Prng } from './prng.js';
 import { runSimulation } from './simulation.js';
 import { startTestReceiver, type TestReceiver } from './testing/test-receiver.js';
@@ -73,6 +73,12 @@ describe('anomaly knobs', () => {
     }
   });
 
+  test('lostStatus at 1: a call never loses all its statuses, even one with only two', () => {
+    const calls = withStatuses(plan({ lostStatus: 1 }, 2000));
+    expect(calls.filter((c) => c.flow.statuses.length === 2).length).toBeGreaterThan(50);
+    for (const call of calls) expect(call.pushes.filter((p) => p.kind === 'status').length).toBeGreaterThanOrEqual(1);
+  });
+
   test('missingCdr at 1: no call with statuses sends its CDR; a call never ends up empty', () => {
     for (const call of withStatuses(plan({ missingCdr: 1, lostStatus: 1 }))) {
       expect(call.pushes.some((p) => p.kind === 'cdr')).toBe(false);
@@ -131,5 +137,95 @@ describe('anomalies on the wire', () => {
     const first = new Map<string, string>();
     for (const r of receiver.requests) if (!first.has(r.body['callId'] as string)) first.set(r.body['callId'] as string, r.path);
     expect(new Set(first.values())).toEqual(new Set(['/v1/push/cdr']));
+  });
+});
+
+/** One call as the receiver saw it: its first tries in arrival order (a call's pushes go out one after the other). */
+interface WireCall {
+  flow: CallFlow;
+  statuses: Array<Record<string, unknown>>;
+  cdrs: Array<Record<string, unknown>>;
+}
+
+/** Plays `calls` calls with these knobs against a receiver of its own: every call, with what the receiver got of it. */
+async function onTheWire(anomalies: Partial<AnomalyRates>, calls = 60): Promise<WireCall[]> {
+  const wire = await startTestReceiver();
+  try {
+    const flows: CallFlow[] = [];
+    await runSimulation({ url: wire.url, calls, concurrency: 8, anomalies, onCall: (call) => flows.push(call.flow) });
+    const firstTries = wire.requests.filter((r) => r.attempt === 1);
+    return flows.map((flow) => {
+      const mine = firstTries.filter((r) => r.body['callId'] === flow.callId);
+      const bodiesAt = (path: string) => mine.filter((r) => r.path === path).map((r) => r.body);
+      return { flow, statuses: bodiesAt('/v1/push/status'), cdrs: bodiesAt('/v1/push/cdr') };
+    });
+  } finally {
+    await wire.close();
+  }
+}
+
+/** every knob at 1 but these: shows that no other knob makes their anomaly */
+const allBut = (...off: Anomaly[]): AnomalyRates =>
+  Object.fromEntries(ANOMALIES.map((a) => [a, off.includes(a) ? 0 : 1])) as Record<Anomaly, number>;
+
+const eventSeconds = (status: Record<string, unknown>) => {
+  const t = Number(status['eventTime']);
+  return String(status['eventTime']).length === 13 ? Math.floor(t / 1000) : t;
+};
+/** the platform's order: by eventTime, leg A before leg B, and within a leg by eventType */
+const platformKey = (s: Record<string, unknown>) => [eventSeconds(s), Number(s['party'] ?? 0), Number(s['eventType'])];
+const before = (a: number[], b: number[]) => a[0]! - b[0]! || a[1]! - b[1]! || a[2]! - b[2]!;
+const arrivedOutOfOrder = (call: WireCall) =>
+  call.statuses.some((s, i) => i > 0 && before(platformKey(call.statuses[i - 1]!), platformKey(s)) > 0);
+
+const wrongUnits = (call: WireCall) =>
+  call.statuses.some((s) => /^\d{13}$/.test(String(s['eventTime']))) ||
+  call.cdrs.some((cdr) => cdrTimes(cdr).some((t) => String(t).length === 10));
+
+const hadStatuses = (calls: WireCall[]) => calls.filter((c) => c.flow.statuses.length > 0);
+
+describe('each anomaly knob on the wire: what the receiver got', () => {
+  test('reorder at 1: every call with 2+ statuses arrives out of eventTime order; at 0 (every other knob at 1) none does', async () => {
+    const reordered = hadStatuses(await onTheWire({ reorder: 1 }));
+    expect(reordered.length).toBeGreaterThan(40);
+    for (const call of reordered) expect(arrivedOutOfOrder(call)).toBe(true);
+
+    const kept = await onTheWire(allBut('reorder'));
+    expect(kept.some((c) => c.statuses.length >= 2)).toBe(true);
+    for (const call of kept) expect(arrivedOutOfOrder(call)).toBe(false);
+  });
+
+  test('lostStatus at 1: every call with statuses arrives with fewer than its flow had, never none; at 0 (every other knob at 1) all arrive', async () => {
+    const lossy = hadStatuses(await onTheWire({ lostStatus: 1 }));
+    expect(lossy.length).toBeGreaterThan(40);
+    for (const call of lossy) {
+      expect(call.statuses.length).toBeLessThan(call.flow.statuses.length);
+      expect(call.statuses.length).toBeGreaterThanOrEqual(1);
+      expect(call.cdrs).toHaveLength(1);
+    }
+
+    for (const call of await onTheWire(allBut('lostStatus'))) expect(call.statuses).toHaveLength(call.flow.statuses.length);
+  });
+
+  test('missingCdr at 1 (alone): every call with statuses gets them all and no CDR, an SMS record still its CDR; at 0 (every other knob at 1) every call gets its CDR', async () => {
+    const calls = await onTheWire({ missingCdr: 1 }, 120);
+    const sms = calls.filter((c) => c.flow.statuses.length === 0);
+    expect(sms.length).toBeGreaterThan(0);
+    for (const call of sms) expect(call.cdrs).toHaveLength(1);
+    for (const call of hadStatuses(calls)) {
+      expect(call.statuses).toHaveLength(call.flow.statuses.length);
+      expect(call.cdrs).toEqual([]);
+    }
+
+    for (const call of await onTheWire(allBut('missingCdr'))) expect(call.cdrs).toHaveLength(1);
+  });
+
+  test('unitMixup at 1: every call carries a 13-digit eventTime or a 10-digit CDR time, both kinds seen; at 0 (every other knob at 1) none does', async () => {
+    const mixed = await onTheWire({ unitMixup: 1 });
+    for (const call of mixed) expect(wrongUnits(call)).toBe(true);
+    expect(mixed.some((c) => c.statuses.some((s) => String(s['eventTime']).length === 13))).toBe(true);
+    expect(mixed.some((c) => c.cdrs.some((cdr) => cdrTimes(cdr).some((t) => String(t).length === 10)))).toBe(true);
+
+    for (const call of await onTheWire(allBut('unitMixup'))) expect(wrongUnits(call)).toBe(false);
   });
 });

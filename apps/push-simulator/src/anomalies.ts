@@ -1,12 +1,15 @@
 /**
- * The sender misbehaviours the service must survive, each an independent per-call chance:
+ * The sender misbehaviours the service must survive, each an independent chance per call, of the
+ * calls it can apply to:
  *   duplicate   one push of the call is sent twice (a second, identical first try later on)
  *   reorder     the statuses go out in an order other than the platform's
  *   cdrFirst    the CDR goes out before the statuses
- *   lostStatus  one or more statuses are never sent
+ *   lostStatus  one or more statuses are never sent, never all of them
  *   missingCdr  the CDR is never sent
  *   unitMixup   wrong time units: status eventTime in ms (13 digits) or CDR times in s (10 digits)
- * A knob only applies where it can (an SMS record has no statuses to reorder or lose).
+ * The knobs that need statuses (reorder, cdrFirst, lostStatus, missingCdr) skip SMS records;
+ * lostStatus and reorder skip a call with fewer than 2 statuses (for reorder, those left after
+ * lostStatus). So the share of all calls a knob touches is lower than its rate.
  */
 import type { CallFlow } from './call-flow.generator.js';
 import type { Prng } from './prng.js';
@@ -43,15 +46,13 @@ export function planCall(prng: Prng, flow: CallFlow, rates: AnomalyRates): Plann
     anomalies.push('missingCdr');
   }
 
-  if (statuses.length > 0 && prng.chance(rates.lostStatus)) {
-    // lose 1..n statuses, but leave the call at least one push
-    const most = cdr === null ? statuses.length - 1 : statuses.length;
-    if (most >= 1) {
-      lostStatuses = prng.int(1, most);
-      const keep = prng.shuffle(statuses.map((_, i) => i)).slice(lostStatuses).sort((a, b) => a - b);
-      statuses = keep.map((i) => statuses[i]!);
-      anomalies.push('lostStatus');
-    }
+  // At least one status stays: a call that lost them all would be a CDR-only call (or, without its
+  // CDR, no call at all), which tests the receiver's other paths, not a gap in a call's statuses.
+  if (statuses.length >= 2 && prng.chance(rates.lostStatus)) {
+    lostStatuses = prng.int(1, statuses.length - 1);
+    const keep = prng.shuffle(statuses.map((_, i) => i)).slice(lostStatuses).sort((a, b) => a - b);
+    statuses = keep.map((i) => statuses[i]!);
+    anomalies.push('lostStatus');
   }
 
   if (statuses.length >= 2 && prng.chance(rates.reorder)) {

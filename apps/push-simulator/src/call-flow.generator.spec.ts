@@ -1,12 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { UNANSWERED_CALL_RESULTS } from './call-results.js';
+import { CALLED_SIDE_NEVER_DIALLED, NEVER_RANG, UNANSWERED_CALL_RESULTS } from './call-results.js';
 import { generateCallFlow, type CallFlow } from './call-flow.generator.js';
 import type { CallKind } from './call-mix.js';
 import { Prng } from './prng.js';
 
 const ctx = { runId: 'flow', baseTimeMs: 1_700_000_000_000 };
-const flows = (kind: CallKind, n = 300): CallFlow[] =>
-  Array.from({ length: n }, (_, seq) => generateCallFlow(new Prng(`3:${kind}:${seq}`), seq, kind, ctx));
+const flows = (kind: CallKind, n = 300, endsAtMs?: (seq: number) => number): CallFlow[] =>
+  Array.from({ length: n }, (_, seq) => generateCallFlow(new Prng(`3:${kind}:${seq}`), seq, kind, ctx, endsAtMs?.(seq)));
 
 const CDR_TIMES = ['beginCallTime', 'ringTime', 'startTime', 'endTime'] as const;
 const EVENT_FOR_TIME = { beginCallTime: 1, ringTime: 2, startTime: 3, endTime: 4 } as const;
@@ -71,7 +71,25 @@ describe('call flows', () => {
     expect([...seen].sort((a, b) => a - b)).toEqual([...UNANSWERED_CALL_RESULTS].sort((a, b) => a - b));
   });
 
-  test('privacy AXB: serviceType 200, both legs (party 1 and 2), phoneNoX/A/B on every push', () => {
+  test('a callee that never rang: no RINGING status, ringTime 0, over within 10 s; the others rang', () => {
+    // the reviewer's list (enumerations.md: powered off, unreachable, busy, line/network busy, platform error, blacklisted)
+    for (const code of [2, 6, 8, 10, 11, 14, 20, 29]) expect(NEVER_RANG.has(code)).toBe(true);
+    // a caller gives up on, a callee rejects or ignores, a ringing phone
+    for (const code of [1, 5, 7, 9, 22, 28]) expect(NEVER_RANG.has(code)).toBe(false);
+    const seen = new Set<number>();
+    for (const flow of flows('unanswered', 2000)) {
+      const cdr = flow.cdr.body;
+      const rang = flow.statuses.some((s) => s.body['eventType'] === 2);
+      expect(rang).toBe(!NEVER_RANG.has(flow.callResult));
+      if (rang) continue;
+      seen.add(flow.callResult);
+      expect(cdr['ringTime']).toBe(0);
+      expect(num(cdr['endTime']) - num(cdr['beginCallTime'])).toBeLessThanOrEqual(10_000);
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([...NEVER_RANG].sort((a, b) => a - b));
+  });
+
+  test('privacy AXB: serviceType 200, both legs (party 1 and 2) unless B is never dialled, phoneNoX/A/B on every push', () => {
     let answered = 0;
     for (const flow of flows('privacy')) {
       expectValid(flow);
@@ -79,7 +97,9 @@ describe('call flows', () => {
       for (const push of [...flow.statuses, flow.cdr]) {
         for (const f of ['phoneNoX', 'phoneNoA', 'phoneNoB']) expect(push.body[f]).toMatch(/^\d{11}$/);
       }
-      for (const party of [1, 2]) {
+      const parties = CALLED_SIDE_NEVER_DIALLED.has(flow.callResult) ? [1] : [1, 2];
+      expect(new Set(flow.statuses.map((s) => s.body['party']))).toEqual(new Set(parties));
+      for (const party of parties) {
         const leg = flow.statuses.filter((s) => s.body['party'] === party).map((s) => s.body['eventType']);
         expect(leg[0]).toBe(1);
         expect(leg.at(-1)).toBe(4);
@@ -89,6 +109,18 @@ describe('call flows', () => {
     }
     expect(answered).toBeGreaterThan(200);
     expect(answered).toBeLessThan(300);
+  });
+
+  test('privacy AXB the platform stops at X (13 no binding, 23/25 barred): the calling side only, in the direction the result names', () => {
+    const stopped = flows('privacy', 3000).filter((f) => CALLED_SIDE_NEVER_DIALLED.has(f.callResult));
+    expect(new Set(stopped.map((f) => f.callResult))).toEqual(new Set([13, 23, 25]));
+    for (const flow of stopped) {
+      expectValid(flow);
+      expect(flow.statuses.map((s) => [s.body['party'], s.body['eventType']])).toEqual([[1, 1], [1, 4]]);
+      expect(flow.cdr.body['ringTime']).toBe(0);
+      // 23 is A→B (secretCallType 11), 25 is B→A (10)
+      if (flow.callResult !== 13) expect(flow.cdr.body['secretCallType']).toBe(flow.callResult === 23 ? 11 : 10);
+    }
   });
 
   test('SMS: cdrType 2, callResult 1001..1006, no statuses', () => {
@@ -111,4 +143,38 @@ describe('call flows', () => {
     expect(new Set(ids).size).toBe(500);
     expect(generateCallFlow(new Prng('x'), 5, 'answered', { ...ctx, runId: 'other' }).callId).not.toBe(a.callId);
   });
+
+  test('without endsAtMs, call n begins n seconds after baseTimeMs, whatever the clock says', () => {
+    for (const kind of ['answered', 'unanswered', 'privacy', 'sms'] as const) {
+      flows(kind, 50).forEach((flow, seq) => {
+        const begin = num(flow.cdr.body['beginCallTime']) - (ctx.baseTimeMs + seq * 1000);
+        expect(begin).toBeGreaterThanOrEqual(0);
+        expect(begin).toBeLessThan(1000);
+      });
+    }
+  });
+
+  test('with endsAtMs, the call has just ended: its last time is endsAtMs to the second, all others earlier, the call otherwise the same', () => {
+    const now = Date.now();
+    const endsAt = (seq: number) => now - seq * 37;
+    for (const kind of ['answered', 'unanswered', 'privacy', 'sms'] as const) {
+      const fixed = flows(kind, 200);
+      flows(kind, 200, endsAt).forEach((flow, seq) => {
+        expectValid(flow);
+        const cdr = flow.cdr.body;
+        const last = Math.floor(endsAt(seq) / 1000) * 1000;
+        expect(cdr['cdrCreateTime']).toBe(last);
+        for (const f of CDR_TIMES) expect(num(cdr[f])).toBeLessThan(last);
+        for (const s of flow.statuses) expect(Number(s.body['eventTime']) * 1000).toBeLessThan(last);
+        // the same call as without endsAtMs, moved in time as a whole
+        const before = fixed[seq]!;
+        const shift = num(cdr['cdrCreateTime']) - num(before.cdr.body['cdrCreateTime']);
+        expect({ ...cdr, ...movedTimes(cdr, -shift) }).toEqual(before.cdr.body);
+        expect(flow.statuses.map((s) => s.label)).toEqual(before.statuses.map((s) => s.label));
+      });
+    }
+  });
 });
+
+const movedTimes = (body: Record<string, unknown>, shift: number) =>
+  Object.fromEntries([...CDR_TIMES, 'cdrCreateTime'].map((f) => [f, body[f] === 0 ? 0 : num(body[f]) + shift]));

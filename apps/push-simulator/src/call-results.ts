@@ -14,8 +14,33 @@ export const UNANSWERED_WEIGHTS: ReadonlyArray<readonly [number, number]> = UNAN
   (code) => [code, COMMON_UNANSWERED.has(code) ? 10 : 1] as const,
 );
 
-/** results where the callee never rang: no RINGING status, `ringTime` 0 */
-export const NEVER_RANG = new Set([3, 4, 12, 13, 15, 16, 17, 18, 21, 23, 24, 25, 26, 27, 30, 31, 32, 33, 34, 35, 36, 37]);
+/**
+ * Results where the callee's phone never rings: no RINGING status, `ringTime` 0. The call failed
+ * before reaching the handset — the callee is off or out of reach (2, 3, 4, 6, 10), busy (8), the
+ * network or platform could not carry it (11, 14, 15, 20, 27, 30–32, 36), or it was refused by a
+ * rule (12, 13, 16–18, 23–26, 29, 33–35, 37); 21 says so outright.
+ * The others ring first: 5 CALLER_ABANDONED (a caller mostly gives up while it rings), 9 REJECTED
+ * (only a ringing phone can be rejected), 7, 22, 28 (a ringing phone nobody picks up), and 19
+ * TIMEOUT and -1 OTHER, whose names tell nothing either way (28 is the ringing timeout).
+ */
+export const NEVER_RANG: ReadonlySet<number> = new Set([
+  2, 3, 4, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26, 27, 29, 30, 31, 32, 33, 34, 35, 36, 37,
+]);
+
+/**
+ * Privacy (AXB) results where the platform stops at X and never dials the called side: no binding
+ * for the dialled X (13), or the A/B number is barred for this direction (23–26). Such a call has
+ * only the calling side's leg (party 1).
+ */
+export const CALLED_SIDE_NEVER_DIALLED: ReadonlySet<number> = new Set([13, 23, 24, 25, 26]);
+
+/** The direction (secretCallType) a result names, for the results that name one: 11 A→B, 10 B→A. */
+export const DIRECTION_OF_RESULT: ReadonlyMap<number, 10 | 11> = new Map([
+  [23, 11],
+  [24, 11],
+  [25, 10],
+  [26, 10],
+]);
 
 /** SMS records (cdrType 2): 1001 SENT mostly */
 export const SMS_RESULT_WEIGHTS: ReadonlyArray<readonly [number, number]> = [

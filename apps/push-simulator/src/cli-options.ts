@@ -1,20 +1,32 @@
 /** argv → SimulationOptions (node:util parseArgs), with the CLI's defaults and checks. */
 import { parseArgs } from 'node:util';
-import { parseMix } from './call-mix.js';
+import { parseMix, type CallMix } from './call-mix.js';
+import { maxRunIdLength } from './call-flow.generator.js';
 import type { SimulationOptions } from './simulation.js';
+
+/** Node's longest timer: a setTimeout past it fires after 1 ms instead (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_TIMER_TEXT = "Node's longest timer, 2^31−1 ms (about 24.8 days)";
+
+/**
+ * A round cap under the exact bound (MAX_TIMER_MS / 1,800,000 ≈ 1193): past it Node would fire
+ * the scaled 30-min retry wait after 1 ms, so the slowest retry would become an immediate one.
+ */
+export const MAX_TIME_SCALE = 1000;
 
 export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls N | --duration 30s) [options]
 
   --url URL               receiver base URL (POST {url}/v1/push/status and /v1/push/cdr)
   --calls N               number of calls to play
   --duration D            keep starting calls for D (e.g. 30s, 2m, 500ms); with --calls, whichever first
-  --rate R                tries per second, 0 = unlimited (closed loop)          [0]
+  --rate R                new pushes per second (retries keep their own schedule),
+                          0 = unlimited (closed loop)                            [0]
   --concurrency C         most tries in flight                                   [32]
-  --time-scale F          multiplies the retry delays 0, 5s, 30s, 5min, 30min     [1]
+  --time-scale F          multiplies the retry delays 0, 5s, 30s, 5min, 30min; ≤ 1000 [1]
   --timeout D             a try without an answer after D is a failure           [3s]
   --drain-timeout D       after the last call, wait at most D for pending retries [the whole schedule]
   --seed S                PRNG seed: same seed, same calls and anomalies          [42]
-  --run-id ID             part of every callId                                    [random]
+  --run-id ID             part of every callId (SIM + ID + hex call number ≤ 128 chars) [random]
   --mix K=W,…             call mix: answered, unanswered, privacy, sms    [answered=0.6,unanswered=0.25,privacy=0.1,sms=0.05]
   --duplicate-rate P      per-call chance one push is sent twice                  [0]
   --reorder-rate P        per-call chance the statuses go out of order            [0]
@@ -24,7 +36,11 @@ export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls
   --unit-mixup-rate P     per-call chance of eventTime in ms or CDR times in s    [0]
   --json                  print the summary as JSON on stdout (else a table)
   --quiet                 no progress line on stderr
-  --help`;
+  --help
+
+Each anomaly rate P is a chance per call of the calls the knob can apply to, so fewer than P of
+all calls show it: SMS records have no statuses (no reorder, cdr-first, lost-status or
+missing-cdr), and reorder and lost-status need a call with 2 statuses or more.`;
 
 export interface CliOptions {
   simulation: SimulationOptions;
@@ -41,14 +57,70 @@ export function parseDurationMs(text: string, name: string): number {
   return Number(match[1]) * unit;
 }
 
-function number(text: string | undefined, name: string, check: (n: number) => boolean, expected: string): number | undefined {
+// Number() alone would also take 0x10, 1e3, 0b1, " 7 " and Infinity: a typo must not become a value
+const PLAIN_INTEGER = /^\d+$/;
+const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
+
+function number(text: string | undefined, name: string, check: (n: number) => boolean, expected: string, form = PLAIN_DECIMAL): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || !check(value)) throw new CliError(`${name}: "${text}" — expected ${expected}`);
+  if (!form.test(text) || !check(value)) throw new CliError(`${name}: "${text}" — expected ${expected}`);
   return value;
 }
 
+const wholeNumber = (text: string | undefined, name: string) =>
+  number(text, name, (n) => Number.isSafeInteger(n) && n >= 1, 'a whole number ≥ 1, in decimal digits', PLAIN_INTEGER);
+
 const probability = (text: string | undefined, name: string) => number(text, name, (n) => n >= 0 && n <= 1, 'a probability 0..1') ?? 0;
+
+function duration(text: string | undefined, name: string, check: (ms: number) => boolean, expected: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDurationMs(text, name);
+  if (!check(ms)) throw new CliError(`${name}: "${text}" — expected ${expected}`);
+  return ms;
+}
+
+/** the rate limiter waits 1000/rate ms between pushes */
+const rateFitsTimer = (rate: number) => rate === 0 || 1000 / rate <= MAX_TIMER_MS;
+
+function receiverUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--url: "${text}" is not an absolute URL (e.g. http://127.0.0.1:3000)`);
+  }
+  // new URL takes "localhost:3000" as the scheme "localhost:"
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url: "${text}" is not an http:// or https:// URL`);
+  return text;
+}
+
+function mixOption(text: string): CallMix {
+  // parseMix lets the last of a repeated kind win: a silent surprise in a hand-typed mix
+  const kinds = text.split(',').map((part) => part.trim().split('=')[0]!).filter((kind) => kind !== '');
+  const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
+  if (repeated !== undefined) throw new CliError(`--mix: "${repeated}" is given more than once`);
+  try {
+    return parseMix(text);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+}
+
+/**
+ * callIds are SIM + run id + the call number in hex (8 digits or more) and the receiver takes at
+ * most 128 characters; a run without --calls may reach any call number, so it gets the least room.
+ */
+function runIdOption(text: string, calls: number | undefined): string {
+  const most = maxRunIdLength(calls === undefined ? Number.MAX_SAFE_INTEGER : calls - 1);
+  if (text.length > most) {
+    throw new CliError(`--run-id: "${text}" has ${text.length} characters — at most ${most} keep this run's callIds within 128 characters`);
+  }
+  return text;
+}
+
+/** a decimal seed stays a number only while it is exact: past 2^53, distinct seeds would collide */
+const seedOption = (text: string): number | string => (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text);
 
 export function parseCli(argv: string[]): CliOptions {
   const { values } = parseArgs({
@@ -79,28 +151,24 @@ export function parseCli(argv: string[]): CliOptions {
   });
   if (values.help) return { simulation: { url: '' }, json: false, help: true };
   if (values.url === undefined) throw new CliError('--url is required');
-  const calls = number(values.calls, '--calls', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
-  const durationMs = values.duration === undefined ? undefined : parseDurationMs(values.duration, '--duration');
+  const url = receiverUrl(values.url);
+  const calls = wholeNumber(values.calls, '--calls');
+  const durationMs = duration(values.duration, '--duration', (ms) => ms > 0, 'a duration > 0');
   if (calls === undefined && durationMs === undefined) throw new CliError('give --calls or --duration');
-  let mix;
-  try {
-    mix = values.mix === undefined ? undefined : parseMix(values.mix);
-  } catch (error) {
-    throw new CliError((error as Error).message);
-  }
-  const seedText = values.seed ?? '42';
+  const drainTimeoutMs = duration(values['drain-timeout'], '--drain-timeout', (ms) => ms <= MAX_TIMER_MS, `a duration of at most ${MAX_TIMER_TEXT}`);
   const simulation: SimulationOptions = {
-    url: values.url,
+    url,
     ...(calls === undefined ? {} : { calls }),
     ...(durationMs === undefined ? {} : { durationMs }),
-    rate: number(values.rate, '--rate', (n) => n >= 0, 'a rate ≥ 0') ?? 0,
-    concurrency: number(values.concurrency, '--concurrency', (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1') ?? 32,
-    timeScale: number(values['time-scale'], '--time-scale', (n) => n >= 0, 'a factor ≥ 0') ?? 1,
-    timeoutMs: values.timeout === undefined ? 3000 : parseDurationMs(values.timeout, '--timeout'),
-    ...(values['drain-timeout'] === undefined ? {} : { drainTimeoutMs: parseDurationMs(values['drain-timeout'], '--drain-timeout') }),
-    seed: /^-?\d+$/.test(seedText) ? Number(seedText) : seedText,
-    ...(values['run-id'] === undefined ? {} : { runId: values['run-id'] }),
-    ...(mix === undefined ? {} : { mix }),
+    rate: number(values.rate, '--rate', rateFitsTimer, `0 (unlimited) or a rate whose interval, 1000/rate ms, is at most ${MAX_TIMER_TEXT}`) ?? 0,
+    concurrency: wholeNumber(values.concurrency, '--concurrency') ?? 32,
+    timeScale:
+      number(values['time-scale'], '--time-scale', (n) => n <= MAX_TIME_SCALE, `a factor 0..${MAX_TIME_SCALE} — the 30 min retry wait × the factor must not exceed ${MAX_TIMER_TEXT}`) ?? 1,
+    timeoutMs: duration(values.timeout, '--timeout', (ms) => ms > 0 && ms <= MAX_TIMER_MS, `a duration > 0, at most ${MAX_TIMER_TEXT}`) ?? 3000,
+    ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
+    seed: seedOption(values.seed ?? '42'),
+    ...(values['run-id'] === undefined ? {} : { runId: runIdOption(values['run-id'], calls) }),
+    ...(values.mix === undefined ? {} : { mix: mixOption(values.mix) }),
     anomalies: {
       duplicate: probability(values['duplicate-rate'], '--duplicate-rate'),
       reorder: probability(values['reorder-rate'], '--reorder-rate'),

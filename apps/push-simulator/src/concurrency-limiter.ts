@@ -11,12 +11,13 @@ export class ConcurrencyLimiter {
     return this.active;
   }
 
-  acquire(): Promise<void> {
+  /** `first`: ahead of every waiter (a retry is due now; new pushes can wait) */
+  acquire(first = false): Promise<void> {
     if (this.active < this.limit) {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve) => (first ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
   }
 
   release(): void {
@@ -25,8 +26,8 @@ export class ConcurrencyLimiter {
     else this.active--;
   }
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  async run<T>(task: () => Promise<T>, first = false): Promise<T> {
+    await this.acquire(first);
     try {
       return await task();
     } finally {

@@ -19,6 +19,11 @@ async function main(): Promise<number> {
   }
   const summary = await runSimulation(cli.simulation);
   process.stdout.write(cli.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummaryTable(summary)}\n`);
+  if (summary.openLoop && !summary.openLoop.rateMet) {
+    process.stderr.write(
+      `push-simulator: the rate fell short: ${summary.openLoop.achievedRate} of ${summary.openLoop.targetRate} new pushes/s (raise --concurrency, or the receiver is the limit)\n`,
+    );
+  }
   return summary.givenUp + summary.abandoned === 0 ? 0 : 1;
 }
 

@@ -1,8 +1,12 @@
 /**
- * Paces tries to a steady `ratePerSecond` (0: no limit). Each caller gets the next free slot.
- * Slots missed while no caller was waiting may be caught up, at most `burst` of them, so an
- * open-loop run keeps its average rate without ever exceeding it by more than `burst` tries.
- * Nothing is missed before the first try: a run starts on its schedule, not with a burst.
+ * Paces new pushes to a steady `ratePerSecond` (0: no limit): the open loop's schedule. Each
+ * caller gets the next free slot, the moment the schedule means it to go, and `acquire` answers
+ * that moment so an answer's latency can be counted from it (a push that then waits for a free
+ * concurrency slot, or for a late event loop, is late by the schedule: counting from the send
+ * would hide that wait — coordinated omission). Slots missed while no caller was waiting may be
+ * caught up, at most `burst` of them. Nothing is missed before the first try: a run starts on its
+ * schedule, not with a burst. Pushes held back behind a slow receiver go out as soon as it frees a
+ * concurrency slot, as a real sender's backlog would.
  */
 import type { Sleep } from './retry-schedule.js';
 
@@ -19,11 +23,13 @@ export class RateLimiter {
     this.intervalMs = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
   }
 
-  async acquire(): Promise<void> {
-    if (this.intervalMs === 0) return;
+  /** Waits for the caller's slot; answers it (the `now()` clock), or null without a rate. */
+  async acquire(): Promise<number | null> {
+    if (this.intervalMs === 0) return null;
     const now = this.now();
     const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, now - (this.burst - 1) * this.intervalMs);
     this.nextSlot = slot + this.intervalMs;
     if (slot - now >= 1) await this.sleep(slot - now);
+    return slot;
   }
 }

@@ -36,11 +36,24 @@ export interface SimulationSummary {
   loadElapsedMs: number;
   /** ms from the start to the end, retries included */
   elapsedMs: number;
-  /** 2xx answers per second over loadElapsedMs */
+  /** 2xx answers per second over loadElapsedMs (those that came before the load ended) */
   acksPerSecond: number;
   requestsPerSecond: number;
-  /** answer time of the 2xx tries */
+  /** answer time of the 2xx tries, from the moment each try was sent */
   latencyMs: LatencySummary;
+  /**
+   * With a rate (open loop): the schedule asked for and what it came to, and the 2xx first tries'
+   * answer time counted from the moment the schedule meant to send them — the wait for a free
+   * concurrency slot included, which `latencyMs` leaves out. Null in a closed loop.
+   */
+  openLoop: {
+    targetRate: number;
+    /** first tries per second over loadElapsedMs */
+    achievedRate: number;
+    /** false when the achieved rate fell short of the target by more than 5 %: the receiver, the concurrency or the generator held it back */
+    rateMet: boolean;
+    latencyFromScheduleMs: LatencySummary;
+  } | null;
 }
 
 export class SimulationStats {
@@ -62,6 +75,11 @@ export class SimulationStats {
   networkErrors = 0;
   otherNon2xx = 0;
   readonly latency = new LatencyRecorder();
+  readonly latencyFromSchedule = new LatencyRecorder();
+  /** first tries, new pushes of the schedule */
+  firstTries = 0;
+  /** the counters the throughput is figured from, as they stood when the load ended */
+  private atLoadEnd: { acks: number; requests: number; firstTries: number } | null = null;
 
   recordCall(kind: CallKind, anomalies: readonly Anomaly[]): void {
     this.calls++;
@@ -72,6 +90,7 @@ export class SimulationStats {
   /** @param atMs when the try ended, ms since the run started */
   recordTry(outcome: TryOutcome, tryNumber: number, atMs?: number): void {
     this.requests++;
+    if (tryNumber === 1) this.firstTries++;
     if (tryNumber > 1) this.retries++;
     if (tryNumber === 2) this.retried++;
     if (isAcknowledged(outcome)) {
@@ -87,14 +106,26 @@ export class SimulationStats {
     else this.otherNon2xx++;
   }
 
+  /** A 2xx first try of an open loop, answered `ms` after its scheduled moment. */
+  recordFromSchedule(ms: number, atMs: number): void {
+    this.latencyFromSchedule.record(ms, atMs);
+  }
+
+  /** The load ended (the last first try): retries after it do not count in the throughput. */
+  loadEnded(): void {
+    this.atLoadEnd = { acks: this.acks, requests: this.requests, firstTries: this.firstTries };
+  }
+
   recordDelivery(result: DeliveryResult): void {
     if (result.outcome === 'acknowledged') this.acknowledged++;
     else if (result.outcome === 'givenUp') this.givenUp++;
     else this.abandoned++;
   }
 
-  summary(loadElapsedMs: number, elapsedMs: number): SimulationSummary {
+  summary(loadElapsedMs: number, elapsedMs: number, targetRate = 0): SimulationSummary {
     const perSecond = (n: number) => (loadElapsedMs > 0 ? Math.round((n / loadElapsedMs) * 1000 * 10) / 10 : 0);
+    const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests, firstTries: this.firstTries };
+    const achievedRate = perSecond(atLoadEnd.firstTries);
     return {
       calls: this.calls,
       callsByKind: { ...this.callsByKind },
@@ -114,9 +145,13 @@ export class SimulationStats {
       otherNon2xx: this.otherNon2xx,
       loadElapsedMs: Math.round(loadElapsedMs),
       elapsedMs: Math.round(elapsedMs),
-      acksPerSecond: perSecond(this.acks),
-      requestsPerSecond: perSecond(this.requests),
+      acksPerSecond: perSecond(atLoadEnd.acks),
+      requestsPerSecond: perSecond(atLoadEnd.requests),
       latencyMs: this.latency.summary(),
+      openLoop:
+        targetRate > 0
+          ? { targetRate, achievedRate, rateMet: achievedRate >= targetRate * 0.95, latencyFromScheduleMs: this.latencyFromSchedule.summary() }
+          : null,
     };
   }
 }

@@ -118,6 +118,80 @@ describe('runSimulation', () => {
     expect(summary.latencyMs.worstSeconds.slice(1).every((s) => s.max === 5)).toBe(true);
   });
 
+  test('--rate paces the new pushes of a run: one every 1000/rate ms of the clock, and the summary says so', async () => {
+    // a fake clock that only the pacing moves: a run of 41 pushes at 100/s takes 400 ms of it
+    let clock = 0;
+    const sentAt: number[] = [];
+    const transport = recordingTransport();
+    const clocked: Transport = { send: (push) => (sentAt.push(clock), transport.send(push)), close: () => transport.close() };
+    const summary = await runSimulation({
+      url: 'x', calls: 8, concurrency: 1, rate: 100, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
+      transport: clocked, now: () => clock, sleep: async (ms) => void (clock += ms),
+    });
+    expect(sentAt.length).toBeGreaterThan(8);
+    expect(sentAt.slice(1).map((at, i) => at - sentAt[i]!)).toEqual(sentAt.slice(1).map(() => 10));
+    expect(summary.openLoop).toMatchObject({ targetRate: 100, rateMet: true, latencyFromScheduleMs: { count: sentAt.length, max: 0 } });
+    // a closed loop has no schedule to report
+    expect((await runSimulation({ url: 'x', calls: 2, transport: recordingTransport() })).openLoop).toBeNull();
+  });
+
+  test('a retry keeps the schedule under --rate: it is not paced behind the new pushes, nor queued behind them', async () => {
+    // 8 senders at 20 new pushes/s keep ~8 paced slots booked ahead: a retry paced or queued with
+    // them went out after all of them. The 5th push's first try fails; its retry is due at once.
+    const order: Push[] = [];
+    let tries = 0;
+    const transport = recordingTransport();
+    const failingOnce: Transport = {
+      send: async (push) => {
+        order.push(push);
+        const outcome = await transport.send(push);
+        return ++tries === 5 ? { ...outcome, status: 503 } : outcome;
+      },
+      close: () => transport.close(),
+    };
+    const summary = await runSimulation({ url: 'x', calls: 4, concurrency: 8, rate: 20, timeScale: 0, transport: failingOnce });
+    const failed = order[4]!;
+    const retryAt = order.indexOf(failed, 5);
+    expect(summary).toMatchObject({ retried: 1, acknowledged: summary.sent });
+    // the next request after the failure, or the one after it if a paced slot was already due
+    expect(retryAt - 4).toBeLessThanOrEqual(2);
+  });
+
+  test('throughput counts the answers that came while the load ran, not the retries drained after it', async () => {
+    // a fake clock: every try takes 10 ms; the call's last push (its CDR) fails twice, so its
+    // retries come after the load ended (the second after a 5 s delay)
+    let clock = 0;
+    let cdrTries = 0;
+    const transport = recordingTransport();
+    const cdrFailsTwice: Transport = {
+      send: async (push) => {
+        clock += 10;
+        const outcome = await transport.send(push);
+        return push.kind === 'cdr' && ++cdrTries <= 2 ? { ...outcome, status: 503 } : outcome;
+      },
+      close: () => transport.close(),
+    };
+    const summary = await runSimulation({
+      url: 'x', calls: 1, concurrency: 1, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
+      transport: cdrFailsTwice, now: () => clock, sleep: async (ms) => void (clock += ms),
+    });
+    const pushes = summary.sent;
+    expect(summary).toMatchObject({ acknowledged: pushes, retries: 2, requests: pushes + 2 });
+    // the second retry came 5 s after the first: long after the load
+    expect(summary.elapsedMs - summary.loadElapsedMs).toBeGreaterThanOrEqual(5_000);
+    const perSecond = (n: number) => Math.round((n / summary.loadElapsedMs) * 1000 * 10) / 10;
+    // the CDR's 2xx came after the load: every ack but it
+    expect(summary.acksPerSecond).toBe(perSecond(pushes - 1));
+    expect(summary.requestsPerSecond).toBeLessThan(perSecond(summary.requests));
+  });
+
+  test('writes a progress line, and a last one at the end with the final counts', async () => {
+    const lines: string[] = [];
+    const summary = await runSimulation({ url: 'x', calls: 20, transport: recordingTransport(), progress: (line) => lines.push(line) });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toMatch(new RegExp(`calls 20 sent ${summary.sent} ack ${summary.acknowledged} .*gave-up 0 `));
+  });
+
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
     receiver = await startTestReceiver();
     await runSimulation({ url: receiver.url, calls: 30 });
@@ -167,6 +241,18 @@ describe('pacing and measuring', () => {
       throw new Error('waited');
     });
     await limiter.acquire();
+  });
+
+  test('the concurrency limiter lets a caller go ahead of the waiters (a retry that is due)', async () => {
+    const c = new ConcurrencyLimiter(1);
+    await c.acquire();
+    const order: string[] = [];
+    const waiting = [c.acquire().then(() => order.push('new')), c.acquire(true).then(() => order.push('retry'))];
+    c.release();
+    await waiting[1];
+    c.release();
+    await waiting[0];
+    expect(order).toEqual(['retry', 'new']);
   });
 
   test('the concurrency limiter hands a freed slot to the next waiter', async () => {

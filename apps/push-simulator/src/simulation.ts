@@ -2,7 +2,9 @@
  * runSimulation: plays calls against a receiver the way the platform would — each call's pushes
  * go out one after the other (a push's first try waits for the previous one's first try), a failed
  * push is retried in the background on the spec's schedule while the call goes on, and up to
- * `concurrency` tries are in flight across calls, paced to `rate` tries per second.
+ * `concurrency` tries are in flight across calls, new pushes paced to `rate` per second. A retry
+ * keeps the spec's schedule: it is not paced and goes ahead of the new pushes waiting for a
+ * concurrency slot (in a queue behind them it would go out seconds late under load).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -17,13 +19,13 @@ import type { Push } from './push.js';
 import { RateLimiter } from './rate-limiter.js';
 import { deliverWithRetries, realSleep, type Sleep } from './retry-schedule.js';
 import { SimulationStats, type SimulationSummary } from './simulation-stats.js';
-import type { TryOutcome } from './try-outcome.js';
+import { isAcknowledged, type TryOutcome } from './try-outcome.js';
 import { setMaxListeners } from 'node:events';
 
 export interface SimulationOptions {
   /** base URL of the receiver */
   url: string;
-  /** tries per second, 0: as fast as the concurrency allows (closed loop) */
+  /** new pushes (first tries) per second, 0: as fast as the concurrency allows (closed loop) */
   rate?: number;
   /** most tries in flight at once (default 32) */
   concurrency?: number;
@@ -44,7 +46,11 @@ export interface SimulationOptions {
   drainTimeoutMs?: number;
   /** part of every callId (default random, so runs do not collide) */
   runId?: string;
-  /** epoch ms of the first call (default now) */
+  /**
+   * epoch ms of the first call, call n beginning n s later: the same calls on every run (tests).
+   * Default: each call has just ended when its first push goes out (the wall clock), so event
+   * times stay true however long and fast the run is.
+   */
   baseTimeMs?: number;
   /** a progress line every second on stderr (default false) */
   progress?: boolean | ((line: string) => void);
@@ -87,16 +93,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const moreCalls = () =>
     (options.calls === undefined || nextSeq < options.calls) && (options.durationMs === undefined || now() - started < options.durationMs);
 
-  const sendOnce = async (push: Push): Promise<TryOutcome> => {
-    await limiter.acquire();
-    return slots.run(() => transport.send(push));
+  const firstTry = async (push: Push): Promise<TryOutcome> => {
+    const scheduledAt = await limiter.acquire();
+    const outcome = await slots.run(() => transport.send(push));
+    if (scheduledAt !== null && isAcknowledged(outcome)) {
+      const at = now();
+      stats.recordFromSchedule(at - scheduledAt, at - started);
+    }
+    return outcome;
   };
+  const retry = (push: Push): Promise<TryOutcome> => slots.run(() => transport.send(push), true);
 
   /** resolves after the push's first try; its retries, if any, go on in `pending` */
   const deliver = (push: Push): Promise<void> =>
     new Promise<void>((firstTryDone) => {
       stats.sent++;
-      const delivery = deliverWithRetries(() => sendOnce(push), {
+      let tries = 0;
+      const delivery = deliverWithRetries(() => (tries++ === 0 ? firstTry(push) : retry(push)), {
         timeScale,
         sleep,
         signal: drain.signal,
@@ -124,7 +137,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     while (moreCalls()) {
       const seq = nextSeq++;
       const prng = new Prng(`${seed}:${seq}`);
-      const flow = generateCallFlow(prng, seq, drawCallKind(prng, mix), context);
+      const flow = generateCallFlow(prng, seq, drawCallKind(prng, mix), context, options.baseTimeMs === undefined ? Date.now() : undefined);
       const call = planCall(prng, flow, rates);
       stats.recordCall(flow.kind, call.anomalies);
       options.onCall?.(call);
@@ -137,13 +150,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   try {
     await Promise.all(Array.from({ length: concurrency }, worker));
     const loadEnded = now();
+    stats.loadEnded();
     let drainTimer: NodeJS.Timeout | undefined;
     if (options.drainTimeoutMs !== undefined && pending.size > 0) {
       drainTimer = setTimeout(() => drain.abort(), options.drainTimeoutMs);
     }
     while (pending.size > 0) await Promise.all([...pending]);
     clearTimeout(drainTimer);
-    return stats.summary(loadEnded - started, now() - started);
+    return stats.summary(loadEnded - started, now() - started, options.rate ?? 0);
   } finally {
     progress.stop();
     if (ownsTransport) await transport.close();

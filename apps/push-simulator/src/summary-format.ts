@@ -18,8 +18,18 @@ export function formatSummaryTable(s: SimulationSummary): string {
     ['throughput', `${s.acksPerSecond} acks/s, ${s.requestsPerSecond} req/s over ${(s.loadElapsedMs / 1000).toFixed(1)} s`],
     ['ack latency ms p50/p95/p99/max', `${s.latencyMs.p50} / ${s.latencyMs.p95} / ${s.latencyMs.p99} / ${s.latencyMs.max} (n=${s.latencyMs.count})`],
     ['slowest seconds of the run', formatWorstSeconds(s.latencyMs.worstSeconds)],
+    ...openLoopRows(s),
     ['elapsed', `${(s.elapsedMs / 1000).toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
+}
+
+function openLoopRows(s: SimulationSummary): Array<[string, string]> {
+  if (!s.openLoop) return [];
+  const { targetRate, achievedRate, rateMet, latencyFromScheduleMs: l } = s.openLoop;
+  return [
+    ['rate: target / achieved (new pushes/s)', `${targetRate} / ${achievedRate}${rateMet ? '' : '  ** SHORT of the target: the receiver, --concurrency or this machine held it back **'}`],
+    ['ack ms from the scheduled send p50/p95/p99/max', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max} (n=${l.count}; first tries, the wait for a free slot included)`],
+  ];
 }
