@@ -57,6 +57,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     const why = error instanceof Error ? `${error.message}; ` : '';
     throw new Error(
       `the embedded Postgres on ${databaseDir} (port ${port}) did not start: ${why}its last words: ${lastWords.join(' | ') || '(none)'}`,
+      { cause: error },
     );
   }
   let stopping = false;
