@@ -23,11 +23,21 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     const service = started.service;
     if (!service) {
+      // Only an embedded Postgres needs the start to finish (it is stopped by the close); with
+      // DATABASE_URL nothing of ours outlives the process, and a migration rolls back.
+      if (config.databaseUrl) {
+        logger.info({ signal }, 'stop requested during the start: exiting');
+        process.exit(0);
+      }
       if (!requested) logger.info({ signal }, 'stop requested during the start: stopping once started');
       requested ??= signal;
       return;
     }
-    if (closing) return;
+    if (closing) {
+      // a second signal is someone who will not wait: the drain is cut short
+      logger.warn({ signal }, 'second stop signal: exiting now, without waiting for the drain (what is committed stays; what the relay had not sent goes out after the next start)');
+      process.exit(1);
+    }
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight pushes');
     const deadline = setTimeout(() => {
@@ -50,7 +60,16 @@ async function main(): Promise<void> {
 
   const service = await startService(config, logger);
   started.service = service;
-  logger.info({ url: service.url, database: config.databaseUrl ? 'DATABASE_URL' : 'embedded' }, 'voice-push is listening');
+  logger.info(
+    {
+      url: service.url,
+      database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
+      kafka: config.kafkaBrokers.length > 0 ? config.kafkaBrokers.join(',') : 'off (KAFKA_BROKERS unset: events wait in Postgres)',
+      admin: !config.adminToken ? 'off (ADMIN_TOKEN unset)' : config.adminPort !== null ? `port ${config.adminPort}` : 'on this port',
+      cdrOverdueAfterMs: config.cdrOverdueAfterMs,
+    },
+    'voice-push is listening',
+  );
   if (requested) shutdown(requested);
 }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { validateCdrPush, validateStatusPush } from '#contracts';
 import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-cdr-push.command.js';
@@ -10,6 +10,7 @@ import { UNSTORABLE_TEXT_REASON } from '../database/storable-text.js';
 import { RejectedPushStore } from './rejected-push.store.js';
 import { PushMetrics } from './push.metrics.js';
 import { receivedBytes } from '../http/raw-body.parser.js';
+import { RepeatedWarning } from '../logging/repeated-warning.js';
 
 export interface PushAnswer {
   statusCode: number;
@@ -33,14 +34,23 @@ const unavailable = (message: string): PushAnswer => ({
  * rejected. It answers 2xx only once the push's events are committed.
  */
 @Injectable()
-export class PushIngestionService {
+export class PushIngestionService implements OnApplicationShutdown {
   private readonly logger = new Logger('PushIngestion');
+  /** an outage answers every push 503: its first push is logged, the rest counted */
+  private readonly storageAway = new RepeatedWarning(
+    (line) => this.logger.warn(line),
+    (n, windowMs) => `${n} more pushes answered 503 in the last ${windowMs / 1000} s, storage unavailable (the sender retries them)`,
+  );
 
   constructor(
     private readonly commands: CommandBus,
     private readonly rejected: RejectedPushStore,
     private readonly metrics: PushMetrics,
   ) {}
+
+  onApplicationShutdown(): void {
+    this.storageAway.flush();
+  }
 
   async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt = Date.now()): Promise<PushAnswer> {
     const started = performance.now();
@@ -124,7 +134,7 @@ export class PushIngestionService {
   private failed(kind: PushKind, callId: string | null, error: unknown): PushAnswer {
     const where = callId ? `callId=${callId} ` : '';
     if (isStorageUnavailable(error)) {
-      this.logger.warn(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`);
+      this.storageAway.note(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`);
       return unavailable('storage is unavailable; retry later');
     }
     this.logger.error(`${where}${kind} push failed: ${(error as Error).stack ?? String(error)}`);

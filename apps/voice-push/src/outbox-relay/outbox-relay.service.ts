@@ -1,5 +1,6 @@
 // Nest wrapper of OutboxRelay: starts the loop when the app has bootstrapped, drains and stops it
-// on shutdown (enableShutdownHooks() in main.ts makes SIGTERM reach onApplicationShutdown).
+// on shutdown (main.ts turns SIGTERM into app.close(); ShutdownSequence drains it first, within
+// SHUTDOWN_TIMEOUT).
 //
 // Providers it needs: the DataSource (TypeOrmModule), EventPublisher (e.g. a KafkajsEventPublisher
 // factory), and optionally { provide: OUTBOX_RELAY_OPTIONS, useValue: { batchSize, … } }.

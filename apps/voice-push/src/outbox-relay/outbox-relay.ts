@@ -166,8 +166,9 @@ export class OutboxRelay {
    * for every connection); what it held stays in Postgres for the next start, and the publish itself
    * may still land, which at-least-once allows.
    */
-  async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<void> {
-    if (!this.running) return;
+  /** Drains within `drainTimeoutMs`, then stops; answers the messages left waiting (-1: unknown). */
+  async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<number> {
+    if (!this.running) return 0;
     const deadline = Date.now() + drainTimeoutMs;
     const giveUp = setTimeout(() => {
       this.pastDrainDeadline = true;
@@ -199,6 +200,7 @@ export class OutboxRelay {
       );
     }
     this.running = false;
+    return left;
   }
 
   /** Messages waiting: outbox rows, and with `callEventLog` the events after the checkpoint. */
