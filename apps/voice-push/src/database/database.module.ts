@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import pg from 'pg';
+import { TypeOrmLog } from './typeorm-log.js';
 import { DataSource } from 'typeorm';
 import { EventStore, PostgresEventStore, eventStoreMigrations } from '#event-store';
 import { DEFAULT_PUBLISH_DEADLINE_MS } from '#messaging';
@@ -87,7 +88,8 @@ export class DatabaseModule {
             synchronize: false,
             // run before the pool opens, on a connection without the pool's timeouts (run-migrations.ts)
             migrationsRun: false,
-            logging: ['error' as const],
+            logging: ['error' as const, 'warn' as const, 'migration' as const],
+            logger: new TypeOrmLog(),
             // Fail fast while Postgres is away, so the sender gets its 503 quickly and retries.
             extra: {
               max: 20,

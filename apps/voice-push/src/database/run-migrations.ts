@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { TypeOrmLog } from './typeorm-log.js';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -27,7 +28,8 @@ export async function runMigrations(databaseUrl: string, migrations: MigrationCl
     url: databaseUrl,
     migrations,
     migrationsTransactionMode: 'each',
-    logging: ['error'],
+    logging: ['error', 'warn', 'migration'],
+    logger: new TypeOrmLog('Migrations'),
     extra: { max: 1, connectionTimeoutMillis: 10_000, statement_timeout: 0, application_name: 'voice-push-migrations' },
   });
   await dataSource.initialize();
