@@ -58,6 +58,107 @@ describe('loadConfig', () => {
   });
 });
 
+describe('numbers, ports and enums: edge cases', () => {
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+
+  test.each(['0x10', '1e3', '0b1', '0o7', '+80', '80.0', '3000 4000', 'Infinity', '99999999999999999999'])(
+    'PORT=%p: only plain decimal digits are a port',
+    (raw) => {
+      expect(problemsOf({ PORT: raw })).toEqual([`PORT=${raw}: expected a port number 0-65535`]);
+    },
+  );
+
+  test('PORT and ADMIN_PORT: plain digits are read (leading zeros too), 0 lets the OS pick', () => {
+    expect(loadConfig({ PORT: '08080', ADMIN_PORT: '9001' })).toMatchObject({ port: 8080, adminPort: 9001 });
+    expect(loadConfig({ PORT: '0', ADMIN_PORT: '0' })).toMatchObject({ port: 0, adminPort: 0 });
+    expect(problemsOf({ ADMIN_PORT: '0x2329' })).toEqual(['ADMIN_PORT=0x2329: expected a port number 0-65535']);
+    expect(problemsOf({ PORT: '65536' })).toEqual(['PORT=65536: expected a port number 0-65535']);
+  });
+
+  test.each([
+    ['SESSION_CACHE_SIZE', '1e3'],
+    ['SESSION_CACHE_SIZE', '0x10'],
+    ['KAFKA_TOPIC_PARTITIONS', '1e1'],
+    ['KAFKA_TOPIC_PARTITIONS', '0x3'],
+    ['PUSH_RATE_BURST', '1e2'],
+  ])('%s=%p: whole numbers are plain decimal digits', (name, raw) => {
+    const env: Record<string, string> = { [name]: raw };
+    if (name === 'PUSH_RATE_BURST') env.PUSH_RATE_LIMIT = '10';
+    expect(problemsOf(env)).toEqual([expect.stringContaining(`${name}=${raw}: expected a whole number`)]);
+  });
+
+  test('PUSH_RATE_LIMIT: plain decimal notation only (decimals allowed)', () => {
+    expect(loadConfig({ PUSH_RATE_LIMIT: '0.5' }).pushRateLimit.perSecond).toBe(0.5);
+    expect(loadConfig({ PUSH_RATE_LIMIT: '12' }).pushRateLimit.perSecond).toBe(12);
+    for (const raw of ['1e3', '0x10', '+5', '.5', '5.', 'Infinity', '1_000']) {
+      expect(problemsOf({ PUSH_RATE_LIMIT: raw })).toEqual([expect.stringContaining(`PUSH_RATE_LIMIT=${raw}: expected pushes per second`)]);
+    }
+  });
+
+  test('EMBEDDED_POSTGRES_PORT: 1-65535 (0 would break the embedded Postgres)', () => {
+    expect(loadConfig({ EMBEDDED_POSTGRES_PORT: '1' }).embeddedPostgresPort).toBe(1);
+    expect(loadConfig({ EMBEDDED_POSTGRES_PORT: '65535' }).embeddedPostgresPort).toBe(65535);
+    for (const raw of ['0', '65536', '1e3']) {
+      expect(problemsOf({ EMBEDDED_POSTGRES_PORT: raw })).toEqual([`EMBEDDED_POSTGRES_PORT=${raw}: expected a port number 1-65535`]);
+    }
+  });
+
+  test('KAFKA_BROKERS: the port must be 1-65535', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:1,k2:65535' }).kafkaBrokers).toEqual(['k1:1', 'k2:65535']);
+    expect(problemsOf({ KAFKA_BROKERS: 'ok:9092,localhost:99999,zero:0' })).toEqual([
+      'KAFKA_BROKERS: "localhost:99999": the port must be 1-65535',
+      'KAFKA_BROKERS: "zero:0": the port must be 1-65535',
+    ]);
+  });
+
+  test('ADMIN_PORT equal to PORT is refused (it would fail with EADDRINUSE); 0 for both is fine', () => {
+    expect(problemsOf({ PORT: '8080', ADMIN_PORT: '8080' })).toEqual([expect.stringMatching(/^ADMIN_PORT=8080: the same port as PORT/)]);
+    expect(problemsOf({ ADMIN_PORT: '3000' })).toEqual([expect.stringMatching(/^ADMIN_PORT=3000: the same port as PORT/)]);
+    expect(loadConfig({ PORT: '8080', ADMIN_PORT: '8081' })).toMatchObject({ port: 8080, adminPort: 8081 });
+    expect(loadConfig({ PORT: '0', ADMIN_PORT: '0' }).adminPort).toBe(0);
+  });
+
+  test('SHUTDOWN_TIMEOUT: at least 1s', () => {
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '1s' }).shutdownTimeoutMs).toBe(1000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT: '1000ms' }).shutdownTimeoutMs).toBe(1000);
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(20_000);
+    for (const raw of ['1ms', '999ms', '0.5s']) {
+      expect(problemsOf({ SHUTDOWN_TIMEOUT: raw })).toEqual([expect.stringMatching(new RegExp(`^SHUTDOWN_TIMEOUT=${raw.replace('.', '\\.')}: at least 1s`))]);
+    }
+  });
+
+  test('LOG_LEVEL is case-insensitive, like the other enum settings', () => {
+    expect(loadConfig({ LOG_LEVEL: 'INFO' }).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'Debug' }).logLevel).toBe('debug');
+    expect(loadConfig({ LOG_LEVEL: ' WARN ' }).logLevel).toBe('warn');
+    expect(problemsOf({ LOG_LEVEL: 'LOUD' })).toEqual([expect.stringContaining('LOG_LEVEL=LOUD: expected one of')]);
+  });
+
+  test('every refusal lands in one ConfigError listing them all', () => {
+    const problems = problemsOf({
+      PORT: '1e3',
+      EMBEDDED_POSTGRES_PORT: '0',
+      KAFKA_BROKERS: 'localhost:99999',
+      SHUTDOWN_TIMEOUT: '1ms',
+      PUSH_RATE_LIMIT: '0x10',
+      SESSION_CACHE_SIZE: '1e3',
+    });
+    for (const name of ['PORT=1e3', 'EMBEDDED_POSTGRES_PORT=0', 'KAFKA_BROKERS', 'SHUTDOWN_TIMEOUT=1ms', 'PUSH_RATE_LIMIT=0x10', 'SESSION_CACHE_SIZE=1e3']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+    expect(problems).toHaveLength(6);
+    expect(problemsOf({ PORT: '4000', ADMIN_PORT: '4000', LOG_LEVEL: 'nope' })).toHaveLength(2);
+  });
+});
+
 describe('push hardening variables', () => {
   test('off by default: no auth, no rate limit, 10 s request timeout', () => {
     const config = loadConfig({});

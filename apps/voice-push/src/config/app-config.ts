@@ -63,6 +63,20 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** Plain decimal digits only: Number() would also take `0x10`, `1e3`, `0b1`, ` 12 `, `+5`. */
+const DECIMAL_INTEGER = /^\d+$/;
+/** Plain decimal notation (`2`, `2.5`): no exponent, hex, sign or `Infinity`. */
+const DECIMAL_NUMBER = /^\d+(?:\.\d+)?$/;
+/** Parses plain decimal digits into a safe integer; null for anything else. */
+function decimalInteger(raw: string): number | null {
+  if (!DECIMAL_INTEGER.test(raw)) return null;
+  const value = Number(raw);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** A graceful shutdown shorter than this would cut every shutdown short (SHUTDOWN_TIMEOUT). */
+const MIN_SHUTDOWN_TIMEOUT_MS = 1000;
+
 /** Reads and validates the environment; throws one ConfigError listing every bad value. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -70,12 +84,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     const value = env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   };
-  const port = (name: string, fallback: number | null): number | null => {
+  /** `min` 0: the OS picks a free port (PORT, ADMIN_PORT); 1 where a fixed port is needed. */
+  const port = (name: string, fallback: number | null, min: 0 | 1 = 0): number | null => {
     const raw = text(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 0 || value > 65535) {
-      problems.push(`${name}=${raw}: expected a port number 0-65535`);
+    const value = decimalInteger(raw);
+    if (value === null || value < min || value > 65535) {
+      problems.push(`${name}=${raw}: expected a port number ${min}-65535`);
       return fallback;
     }
     return value;
@@ -83,22 +98,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const wholeNumber = (name: string, fallback: number, min: number): number => {
     const raw = text(name);
     if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min) {
+    const value = decimalInteger(raw);
+    if (value === null || value < min) {
       problems.push(`${name}=${raw}: expected a whole number ≥ ${min}`);
       return fallback;
     }
     return value;
   };
   const positiveInt = (name: string, fallback: number): number => wholeNumber(name, fallback, 1);
-  const duration = (name: string, fallback: string, maxMs = Number.MAX_SAFE_INTEGER): number => {
+  const duration = (name: string, fallback: string, maxMs = Number.MAX_SAFE_INTEGER, min?: { ms: number; text: string; why: string }): number => {
     const raw = text(name) ?? fallback;
     const ms = parseDuration(raw);
-    if (ms === null || ms > maxMs) {
+    if (ms === null || ms > maxMs || (min !== undefined && ms < min.ms)) {
       problems.push(
         ms === null
           ? `${name}=${raw}: expected a duration such as 40m, 2s, 500ms or 1h`
-          : `${name}=${raw}: at most ${Math.floor(maxMs / 3_600_000)}h (a longer timer would fire at once)`,
+          : ms > maxMs
+            ? `${name}=${raw}: at most ${Math.floor(maxMs / 3_600_000)}h (a longer timer would fire at once)`
+            : `${name}=${raw}: at least ${min!.text} (${min!.why})`,
       );
       return parseDuration(fallback)!;
     }
@@ -115,7 +132,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .map((b) => b.trim())
     .filter((b) => b !== '');
   for (const broker of kafkaBrokers) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(broker)) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
+    const match = /^[^\s:]+:(\d{1,5})$/.exec(broker);
+    if (!match) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
+    else if (Number(match[1]) < 1 || Number(match[1]) > 65535) problems.push(`KAFKA_BROKERS: "${broker}": the port must be 1-65535`);
   }
 
   const kafkaCompression = (text('KAFKA_COMPRESSION') ?? 'none').toLowerCase() as KafkaCompression;
@@ -123,9 +142,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     problems.push(`KAFKA_COMPRESSION=${kafkaCompression}: expected one of ${KAFKA_COMPRESSIONS.join(', ')}`);
   }
 
-  const logLevel = (text('LOG_LEVEL') ?? 'info') as LogLevel;
+  const logLevel = (text('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
-    problems.push(`LOG_LEVEL=${logLevel}: expected one of ${LOG_LEVELS.join(', ')}`);
+    problems.push(`LOG_LEVEL=${text('LOG_LEVEL')}: expected one of ${LOG_LEVELS.join(', ')}`);
   }
 
   const adminToken = text('ADMIN_TOKEN') ?? null;
@@ -149,7 +168,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const rateText = text('PUSH_RATE_LIMIT');
   let perSecond: number | null = null;
   if (rateText !== undefined && rateText !== 'off' && rateText !== '0') {
-    const rate = Number(rateText);
+    const rate = DECIMAL_NUMBER.test(rateText) ? Number(rateText) : NaN;
     if (!Number.isFinite(rate) || rate <= 0) problems.push(`PUSH_RATE_LIMIT=${rateText}: expected pushes per second (> 0), or 0 / off`);
     else perSecond = rate;
   }
@@ -158,21 +177,31 @@ export function loadConfig(env: Env = process.env): AppConfig {
     burst: positiveInt('PUSH_RATE_BURST', Math.max(1, Math.ceil(perSecond ?? 1))),
   };
 
+  const httpPort = port('PORT', 3000)!;
+  const adminPort = port('ADMIN_PORT', null);
+  if (adminPort !== null && adminPort !== 0 && adminPort === httpPort) {
+    problems.push(`ADMIN_PORT=${adminPort}: the same port as PORT; give the admin API another port, or leave ADMIN_PORT unset to serve /admin on PORT`);
+  }
+
   const config: AppConfig = {
-    port: port('PORT', 3000)!,
+    port: httpPort,
     host: text('HOST') ?? '0.0.0.0',
     databaseUrl,
     dataDir: text('DATA_DIR') ?? './.data',
-    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329)!,
+    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329, 1)!,
     kafkaBrokers,
     kafkaTopicPartitions: positiveInt('KAFKA_TOPIC_PARTITIONS', 3),
     kafkaCompression: KAFKA_COMPRESSIONS.includes(kafkaCompression) ? kafkaCompression : 'none',
     adminToken,
-    adminPort: port('ADMIN_PORT', null),
+    adminPort,
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
     sessionCacheSize: wholeNumber('SESSION_CACHE_SIZE', 20_000, 0),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
-    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', MAX_TIMER_MS),
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', MAX_TIMER_MS, {
+      ms: MIN_SHUTDOWN_TIMEOUT_MS,
+      text: '1s',
+      why: 'a shorter graceful shutdown would time out every time',
+    }),
     httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', MAX_TIMER_MS),
     pushAuth,
     pushRateLimit,
