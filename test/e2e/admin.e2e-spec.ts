@@ -382,14 +382,38 @@ describe('admin: POST /admin/projections/rebuild', () => {
   });
 
   test('pushes are taken while a rebuild runs', async () => {
-    const started = await admin(service, 'POST', '/admin/projections/rebuild');
-    expect(started.status).toBe(202);
+    // the rebuild held on one call's row (a transaction of the test locks it), so it is certainly
+    // still running while a new call is pushed
+    const [held] = await snapshot();
     const call = anAnsweredWireCall();
-    await sendCall(service, call);
-    await pollUntil(
-      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body.status,
-      (s) => s !== 'running',
+    let jobId = '';
+    let statusWhenAnswered: string | undefined;
+    await service.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [held!.call_id]);
+      const started = await admin(service, 'POST', '/admin/projections/rebuild');
+      expect(started.status).toBe(202);
+      jobId = started.body.jobId;
+      // its batch of streams is read and it waits on the held row: the new call is not in it
+      await pollUntil(
+        async () =>
+          ((await service.db.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )) as { n: number }[])[0]!.n,
+        (n) => n > 0,
+        1_000,
+        10,
+      );
+      await sendCall(service, call);
+      statusWhenAnswered = (await admin(service, 'GET', `/admin/projections/rebuild/${jobId}`)).body.status;
+    });
+    expect(statusWhenAnswered).toBe('running');
+    const job = await pollUntil(
+      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${jobId}`)).body,
+      (j) => j.status !== 'running',
+      20_000,
+      50,
     );
+    expect(job).toMatchObject({ status: 'succeeded', error: null });
     expect((await getCall(service, call.callId)).status).toBe('FINALIZED');
   });
 
