@@ -41,12 +41,24 @@ export async function startTestService(env: Record<string, string> = {}, options
   proxied.port = String(postgres.port);
   proxied.hostname = '127.0.0.1';
 
-  const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: proxied.toString() });
-  const logger = options.logTo ? pino({ level: config.logLevel }, options.logTo) : pino({ level: config.logLevel });
-  const app = await createApp(config, logger, proxied.toString());
-  await app.listen(0, '127.0.0.1');
-  const url = await app.getUrl();
-  const db = await database.dataSource(appMigrations);
+  let app: NestFastifyApplication | undefined;
+  let url: string;
+  let db: DataSource;
+  try {
+    const config = loadConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env, DATABASE_URL: proxied.toString() });
+    const logger = options.logTo ? pino({ level: config.logLevel }, options.logTo) : pino({ level: config.logLevel });
+    app = await createApp(config, logger, proxied.toString());
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+    db = await database.dataSource(appMigrations);
+  } catch (error) {
+    // a service that did not start leaves nothing behind: no app, no proxy, no database
+    await app?.close().catch(() => undefined);
+    await postgres.stop();
+    if (!options.database) await database.drop();
+    throw error;
+  }
+  const service = app;
 
   const call = async (path: string, init?: RequestInit) => {
     return answerOf(await fetch(`${url}${path}`, init));
@@ -54,7 +66,7 @@ export async function startTestService(env: Record<string, string> = {}, options
 
   return {
     url,
-    app,
+    app: service,
     db,
     postgres,
     post: (path, body, contentType = 'application/json') =>
@@ -66,7 +78,7 @@ export async function startTestService(env: Record<string, string> = {}, options
     get: (path) => call(path),
     close: async () => {
       postgres.restore();
-      await app.close();
+      await service.close();
       await postgres.stop();
       if (options.database) await db.destroy();
       else await database.drop();
