@@ -74,14 +74,20 @@ describe('outbox relay to Kafka (contract §5), the real service and a real brok
     await service?.close();
   }, 60_000);
 
-  test("a call's events arrive on both topics, in order, with the envelope, key and headers", async () => {
+  /** An answered call pushed over HTTP, once its 6 events and its finalised view are on Kafka. */
+  async function sendAnsweredCall() {
     const callId = `kafka-${randomUUID()}`;
     const { statuses, cdr } = answeredCall(callId);
     for (const s of statuses) expect((await service.post('/v1/push/status', s)).status).toBe(200);
     expect((await service.post('/v1/push/cdr', cdr)).status).toBe(200);
-
     const ofCall = (topic: string) => consumer.messages.filter((m) => m.topic === topic && m.key === callId);
     await consumer.waitFor(() => ofCall(CALL_EVENTS_TOPIC).length >= 6 && ofCall(CALLS_FINALIZED_TOPIC).length >= 1, 30_000);
+    return { callId, ofCall };
+  }
+
+  test("a call's events arrive on both topics, in order, with the envelope, key and headers", async () => {
+    const { callId, ofCall } = await sendAnsweredCall();
+
 
     const events = ofCall(CALL_EVENTS_TOPIC).map(valueOf);
     expect(events.map((e) => e.type)).toEqual([
@@ -118,12 +124,7 @@ describe('outbox relay to Kafka (contract §5), the real service and a real brok
   }, 60_000);
 
   test('the admin republish sends the events and the view of a call to Kafka again: the same eventIds, in the same order', async () => {
-    const callId = `kafka-${randomUUID()}`;
-    const { statuses, cdr } = answeredCall(callId);
-    for (const s of statuses) expect((await service.post('/v1/push/status', s)).status).toBe(200);
-    expect((await service.post('/v1/push/cdr', cdr)).status).toBe(200);
-    const ofCall = (topic: string) => consumer.messages.filter((m) => m.topic === topic && m.key === callId);
-    await consumer.waitFor(() => ofCall(CALL_EVENTS_TOPIC).length >= 6 && ofCall(CALLS_FINALIZED_TOPIC).length >= 1, 30_000);
+    const { callId, ofCall } = await sendAnsweredCall();
     const [{ first }] = (await service.db.query(`SELECT min(position)::text AS first FROM events WHERE stream_id = $1`, [callId])) as { first: string }[];
 
     const started = await fetch(`${service.url}/admin/outbox/republish`, {
