@@ -42,6 +42,12 @@ export interface SimulationSummary {
   /** answer time of the 2xx tries, from the moment each try was sent */
   latencyMs: LatencySummary;
   /**
+   * per acknowledged push, from its first try to its 2xx: a push that timed out or was refused
+   * first counts its failed tries and the waits between them (a receiver timing out 10 % of the
+   * pushes shows here, not in `latencyMs`, which sees only the 2xx tries)
+   */
+  timeToAckMs: LatencySummary;
+  /**
    * With a rate (open loop): the schedule asked for and what it came to, and the 2xx first tries'
    * answer time counted from the moment the schedule meant to send them — the wait for a free
    * concurrency slot included, which `latencyMs` leaves out. Null in a closed loop.
@@ -76,6 +82,7 @@ export class SimulationStats {
   otherNon2xx = 0;
   readonly latency = new LatencyRecorder();
   readonly latencyFromSchedule = new LatencyRecorder();
+  readonly timeToAck = new LatencyRecorder();
   /** first tries, new pushes of the schedule */
   firstTries = 0;
   /** the counters the throughput is figured from, as they stood when the load ended */
@@ -109,6 +116,11 @@ export class SimulationStats {
   /** A 2xx first try of an open loop, answered `ms` after its scheduled moment. */
   recordFromSchedule(ms: number, atMs: number): void {
     this.latencyFromSchedule.record(ms, atMs);
+  }
+
+  /** An acknowledged push, `ms` after its first try went out. */
+  recordTimeToAck(ms: number, atMs: number): void {
+    this.timeToAck.record(ms, atMs);
   }
 
   /** The load ended (the last first try): retries after it do not count in the throughput. */
@@ -148,6 +160,7 @@ export class SimulationStats {
       acksPerSecond: perSecond(atLoadEnd.acks),
       requestsPerSecond: perSecond(atLoadEnd.requests),
       latencyMs: this.latency.summary(),
+      timeToAckMs: this.timeToAck.summary(),
       openLoop:
         targetRate > 0
           ? { targetRate, achievedRate, rateMet: achievedRate >= targetRate * 0.95, latencyFromScheduleMs: this.latencyFromSchedule.summary() }

@@ -185,6 +185,32 @@ describe('runSimulation', () => {
     expect(summary.requestsPerSecond).toBeLessThan(perSecond(summary.requests));
   });
 
+  test('time to ack counts a push from its first try: a timeout and the retry show there, not in the 2xx latency', async () => {
+    // a fake clock: the first try of the first push times out after 3 s; every other try takes 5 ms
+    let clock = 0;
+    let tries = 0;
+    const transport = recordingTransport();
+    const onceSlow: Transport = {
+      send: async (push) => {
+        const outcome = await transport.send(push);
+        if (++tries === 1) {
+          clock += 3_000;
+          return { kind: 'timeout' as const, latencyMs: 3_000 };
+        }
+        clock += 5;
+        return { ...outcome, latencyMs: 5 };
+      },
+      close: () => transport.close(),
+    };
+    const summary = await runSimulation({
+      url: 'x', calls: 1, concurrency: 1, timeScale: 0, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
+      transport: onceSlow, now: () => clock, sleep: async (ms) => void (clock += ms),
+    });
+    expect(summary).toMatchObject({ timeouts: 1, retried: 1, acknowledged: summary.sent });
+    expect(summary.latencyMs.max).toBe(5);
+    expect(summary.timeToAckMs).toMatchObject({ count: summary.sent, max: 3_005, p50: 5 });
+  });
+
   test('writes a progress line, and a last one at the end with the final counts', async () => {
     const lines: string[] = [];
     const summary = await runSimulation({ url: 'x', calls: 20, transport: recordingTransport(), progress: (line) => lines.push(line) });

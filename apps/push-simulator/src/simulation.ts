@@ -109,6 +109,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     new Promise<void>((firstTryDone) => {
       stats.sent++;
       let tries = 0;
+      let firstSentAt = 0;
       const delivery = deliverWithRetries(() => (tries++ === 0 ? firstTry(push) : retry(push)), {
         timeScale,
         sleep,
@@ -116,6 +117,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         onTry: (outcome, tryNumber) => {
           const at = now();
           stats.recordTry(outcome, tryNumber, at - started);
+          if (tryNumber === 1) firstSentAt = at - outcome.latencyMs;
+          // the sender's view of the push: from its first try to its 2xx, failed tries and waits included
+          if (isAcknowledged(outcome)) stats.recordTimeToAck(at - firstSentAt, at - started);
           options.onTry?.(push, outcome, tryNumber, at);
           if (tryNumber === 1) firstTryDone();
         },
