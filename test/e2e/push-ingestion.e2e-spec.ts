@@ -98,7 +98,7 @@ describe('push receivers (contract §1)', () => {
     expect(cdrs).toHaveLength(2);
   });
 
-  test('a call takes at most MAX_PUSHES_PER_CALL distinct pushes: the next is 400, kept with the reason; what it holds is still a duplicate', async () => {
+  test('a call takes at most MAX_PUSHES_PER_CALL distinct pushes: the next is 400, kept with the reason; what it holds is still a duplicate; its first CDR always comes in', async () => {
     const first = statusPush();
     const callId = first.callId as string;
     const eventTime = Number((first as Record<string, unknown>).eventTime);
@@ -110,14 +110,18 @@ describe('push receivers (contract §1)', () => {
     const refused = await service.post('/v1/push/status', { ...nth(MAX_PUSHES_PER_CALL), userData: marker });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'INVALID_PUSH', violations: [{ field: 'callId', reason: expect.stringContaining(`${MAX_PUSHES_PER_CALL} distinct pushes`) }] });
-    const cdr = await service.post('/v1/push/cdr', cdrPush({ callId }));
-    expect(cdr.status).toBe(400);
     const [row] = await rejectedRows(service, marker);
     expect(row).toMatchObject({ kind: 'status', status_code: 400, reason: expect.stringContaining('distinct pushes') });
 
     // a retry of a push the call holds is answered as before
     expect((await service.post('/v1/push/status', nth(17))).body).toMatchObject({ accepted: true, duplicate: true });
-    expect(await storedEvents(service, callId)).toHaveLength(MAX_PUSHES_PER_CALL);
+    // its CDR still comes in and finalises it; a revision of it does not
+    const cdr = cdrPush({ callId });
+    expect((await service.post('/v1/push/cdr', cdr)).body).toMatchObject({ accepted: true, duplicate: false });
+    expect((await service.get(`/v1/calls/${callId}`)).body.status).toBe('FINALIZED');
+    expect((await service.post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 })).status).toBe(400);
+    // the statuses, the CDR and the finalisation
+    expect(await storedEvents(service, callId)).toHaveLength(MAX_PUSHES_PER_CALL + 2);
   });
 
   test('a revision with the later cdrCreateTime is authoritative whichever came first; the call says CDR_REVISED', async () => {

@@ -191,6 +191,12 @@ describe('a call holds at most MAX_PUSHES_PER_CALL pushes', () => {
   test('a full call is still finalised and reconciled by the CDR it holds', () => {
     given(full).when(reconcileCall(callId, R + 4_000)).thenEvents((e) => expect(e.map((x) => x.type)).toEqual(['CallFinalised']));
   });
+
+  test('a call full of statuses still takes its first CDR, whenever it comes: it is finalised; a second record is refused', () => {
+    const onlyStatuses = Array.from({ length: MAX_PUSHES_PER_CALL }, (_, i) => statusRecorded(status({ eventType: 2, eventTime: T0 + i * 1000 }), R + i));
+    given(onlyStatuses).when(recordCdr(first, R + 5_000)).thenOutcome('applied');
+    given([...onlyStatuses, cdrRecorded(first, R + 5_000)]).when(recordCdr(revised, R + 5_001)).thenOutcome('rejected', `holds ${MAX_PUSHES_PER_CALL}`);
+  });
 });
 
 describe('ReconcileCall', () => {

@@ -53,7 +53,7 @@ function recordCdr(state: CallSessionState, { push, metadata }: RecordCdr): Deci
   const content = pushContent(push);
   if (known?.versions.some((v) => pushContent(v.push) === content))
     return none('duplicate', `CDR ${key} already recorded with this content`);
-  const full = fullCallReason(state);
+  const full = fullCallReason(state, true);
   if (full) return none('rejected', full);
   const versions = [...(known?.versions ?? []), { push, receivedAt: metadata.receivedAt }];
   const authoritative = authoritativeVersion({ key, cdrType: push.cdrType, versions }).push === push;
