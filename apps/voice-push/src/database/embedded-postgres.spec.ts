@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+/**
+ * A data directory whose lock file names a live process that is not its Postgres (a stale lock
+ * file after a crash, its pid reused): the start refuses, saying what to do, and signals nothing.
+ */
+describe('startEmbeddedPostgres and a lock file naming another process', () => {
+  const decoys: ChildProcess[] = [];
+  const orphans: number[] = [];
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of decoys.splice(0)) d.kill('SIGKILL');
+    for (const pid of orphans.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  function dataDirNaming(pid: number): string {
+    const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-lock-'));
+    dirs.push(dataDir);
+    const databaseDir = join(dataDir, 'postgres');
+    mkdirSync(databaseDir);
+    writeFileSync(join(databaseDir, 'PG_VERSION'), '15\n');
+    writeFileSync(join(databaseDir, 'postmaster.pid'), `${pid}\n${databaseDir}\n`);
+    return dataDir;
+  }
+
+  const silent = pino({ level: 'silent' });
+  const alive = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;
+
+  test('a process that is not a Postgres: refused, the lock file named, the process untouched', async () => {
+    const decoy = spawn('sleep', ['60'], { stdio: 'ignore' });
+    decoys.push(decoy);
+    await expect(startEmbeddedPostgres(dataDirNaming(decoy.pid!), 1, silent)).rejects.toThrow(/not a Postgres now .*remove the file/);
+    expect(alive(decoy)).toBe(true);
+  });
+
+  test("a Postgres-like process (the machine's own, say) running elsewhere with no parent of ours: refused, never signalled", async () => {
+    // `postgres` by its command line, re-parented (its shell exits), working in another directory
+    const shell = spawn('bash', ['-c', 'cd / && exec -a postgres sleep 60 >/dev/null 2>&1 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = Number(await new Promise<string>((done) => shell.stdout!.once('data', (chunk) => done(String(chunk).trim()))));
+    orphans.push(pid);
+    await new Promise((done) => shell.once('exit', done));
+    const dataDir = dataDirNaming(pid);
+    await expect(startEmbeddedPostgres(dataDir, 1, silent)).rejects.toThrow(/may still be running .*kill -INT/);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(() => process.kill(pid, 0)).not.toThrow(); // still there: never signalled
+  });
+});
