@@ -2,6 +2,9 @@ import { startService, type RunningService } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createRootLogger } from './logging/pino-nest.logger.js';
 
+/** a second stop signal this soon after the first is the same stop (npm and the terminal both pass a Ctrl-C on) */
+const REPEATED_SIGNAL_MS = 2_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -20,6 +23,7 @@ async function main(): Promise<void> {
   const started: { service?: RunningService } = {};
   let requested: string | undefined;
   let closing = false;
+  let closingAt = 0;
   const shutdown = (signal: string) => {
     const service = started.service;
     if (!service) {
@@ -34,11 +38,14 @@ async function main(): Promise<void> {
       return;
     }
     if (closing) {
-      // a second signal is someone who will not wait: the drain is cut short
+      // npm passes a Ctrl-C on to node, which the terminal also sent it: one keypress, two signals.
+      // A second signal that late is someone who will not wait: the drain is cut short.
+      if (Date.now() - closingAt < REPEATED_SIGNAL_MS) return;
       logger.warn({ signal }, 'second stop signal: exiting now, without waiting for the drain (what is committed stays; what the relay had not sent goes out after the next start)');
       process.exit(1);
     }
     closing = true;
+    closingAt = Date.now();
     logger.info({ signal }, 'shutting down: finishing in-flight pushes');
     const deadline = setTimeout(() => {
       logger.error('graceful shutdown timed out; exiting');
