@@ -2,6 +2,8 @@
 export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
+  /** callers that go ahead of `waiting` (retries that are due), first come first served */
+  private readonly ahead: Array<() => void> = [];
 
   constructor(private readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`concurrency must be a whole number ≥ 1, not ${limit}`);
@@ -17,11 +19,11 @@ export class ConcurrencyLimiter {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => (first ? this.waiting.unshift(resolve) : this.waiting.push(resolve)));
+    return new Promise((resolve) => (first ? this.ahead : this.waiting).push(resolve));
   }
 
   release(): void {
-    const next = this.waiting.shift();
+    const next = this.ahead.shift() ?? this.waiting.shift();
     if (next) next(); // the slot passes straight to the next waiter
     else this.active--;
   }

@@ -135,6 +135,22 @@ describe('runSimulation', () => {
     expect((await runSimulation({ url: 'x', calls: 2, transport: recordingTransport() })).openLoop).toBeNull();
   });
 
+  test('--rate: a stall that holds every connection skips slots, and the summary says the rate fell short', async () => {
+    // a fake clock that only the pacing and one slow answer move: the 5th push takes 1 s
+    let clock = 0;
+    let tries = 0;
+    const transport = recordingTransport();
+    const stalling: Transport = { send: (push) => (++tries === 5 && (clock += 1_000), transport.send(push)), close: () => transport.close() };
+    const summary = await runSimulation({
+      url: 'x', calls: 20, concurrency: 1, rate: 100, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
+      transport: stalling, now: () => clock, sleep: async (ms) => void (clock += ms),
+    });
+    expect(summary.openLoop!.rateMet).toBe(false);
+    expect(summary.openLoop!.achievedRate).toBeLessThan(95);
+    // the push that stalled is counted from its slot
+    expect(summary.openLoop!.latencyFromScheduleMs.max).toBeGreaterThanOrEqual(1_000);
+  });
+
   test('a retry keeps the schedule under --rate: it is not paced behind the new pushes, nor queued behind them', async () => {
     // 8 senders at 20 new pushes/s keep ~8 paced slots booked ahead: a retry paced or queued with
     // them went out after all of them. The 5th push's first try fails; its retry is due at once.
@@ -273,12 +289,18 @@ describe('pacing and measuring', () => {
     const c = new ConcurrencyLimiter(1);
     await c.acquire();
     const order: string[] = [];
-    const waiting = [c.acquire().then(() => order.push('new')), c.acquire(true).then(() => order.push('retry'))];
-    c.release();
-    await waiting[1];
-    c.release();
-    await waiting[0];
-    expect(order).toEqual(['retry', 'new']);
+    const waiting = [
+      c.acquire().then(() => order.push('new')),
+      c.acquire(true).then(() => order.push('older retry')),
+      c.acquire(true).then(() => order.push('newer retry')),
+    ];
+    for (let i = 0; i < 3; i++) {
+      c.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(waiting);
+    // retries first, and among them the one that waited longest
+    expect(order).toEqual(['older retry', 'newer retry', 'new']);
   });
 
   test('the concurrency limiter hands a freed slot to the next waiter', async () => {

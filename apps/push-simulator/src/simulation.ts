@@ -95,6 +95,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const firstTry = async (push: Push): Promise<TryOutcome> => {
     const scheduledAt = await limiter.acquire();
+    if (scheduledAt !== null) stats.recordSlot(scheduledAt - started);
     const outcome = await slots.run(() => transport.send(push));
     if (scheduledAt !== null && isAcknowledged(outcome)) {
       const at = now();

@@ -212,7 +212,7 @@ function markdown(r: {
     ['half rate: target / achieved (req/s, open loop)', `${c.halfRate.targetRate} / ${c.halfRate.summary.requestsPerSecond}`, `${v.halfRate.targetRate} / ${v.halfRate.summary.requestsPerSecond}`],
     ['ack latency at half rate p50 / p95 / p99 / max (ms)', pcts(c.halfRate.summary.latencyMs, true), pcts(v.halfRate.summary.latencyMs, true)],
     [
-      'half rate, counted from when the schedule meant each push to go (a wait for a free slot or a late generator included) p50 / p95 / p99 / max (ms)',
+      'half rate, counted from the slot the schedule gave each push (a wait for a free connection or a late generator included) p50 / p95 / p99 / max (ms)',
       fromSchedule(c.halfRate.summary),
       fromSchedule(v.halfRate.summary),
     ],
