@@ -72,15 +72,15 @@ describe('numbers, ports and enums: edge cases', () => {
   test.each(['0x10', '1e3', '0b1', '0o7', '+80', '80.0', '3000 4000', 'Infinity', '99999999999999999999'])(
     'PORT=%p: only plain decimal digits are a port',
     (raw) => {
-      expect(problemsOf({ PORT: raw })).toEqual([`PORT=${raw}: expected a port number 0-65535`]);
+      expect(problemsOf({ PORT: raw })).toEqual([`PORT=${raw}: expected a port number 0-65535 (plain decimal digits)`]);
     },
   );
 
   test('PORT and ADMIN_PORT: plain digits are read (leading zeros too), 0 lets the OS pick', () => {
     expect(loadConfig({ PORT: '08080', ADMIN_PORT: '9001' })).toMatchObject({ port: 8080, adminPort: 9001 });
     expect(loadConfig({ PORT: '0', ADMIN_PORT: '0' })).toMatchObject({ port: 0, adminPort: 0 });
-    expect(problemsOf({ ADMIN_PORT: '0x2329' })).toEqual(['ADMIN_PORT=0x2329: expected a port number 0-65535']);
-    expect(problemsOf({ PORT: '65536' })).toEqual(['PORT=65536: expected a port number 0-65535']);
+    expect(problemsOf({ ADMIN_PORT: '0x2329' })).toEqual(['ADMIN_PORT=0x2329: expected a port number 0-65535 (plain decimal digits)']);
+    expect(problemsOf({ PORT: '65536' })).toEqual(['PORT=65536: expected a port number 0-65535 (plain decimal digits)']);
   });
 
   test.each([
@@ -98,7 +98,10 @@ describe('numbers, ports and enums: edge cases', () => {
   test('PUSH_RATE_LIMIT: plain decimal notation only (decimals allowed)', () => {
     expect(loadConfig({ PUSH_RATE_LIMIT: '0.5' }).pushRateLimit.perSecond).toBe(0.5);
     expect(loadConfig({ PUSH_RATE_LIMIT: '12' }).pushRateLimit.perSecond).toBe(12);
-    for (const raw of ['1e3', '0x10', '+5', '.5', '5.', 'Infinity', '1_000']) {
+    // what a person writes for a half: both forms
+    expect(loadConfig({ PUSH_RATE_LIMIT: '.5' }).pushRateLimit.perSecond).toBe(0.5);
+    expect(loadConfig({ PUSH_RATE_LIMIT: '5.' }).pushRateLimit.perSecond).toBe(5);
+    for (const raw of ['1e3', '0x10', '+5', '.', 'Infinity', '1_000']) {
       expect(problemsOf({ PUSH_RATE_LIMIT: raw })).toEqual([expect.stringContaining(`PUSH_RATE_LIMIT=${raw}: expected pushes per second`)]);
     }
   });
@@ -107,8 +110,12 @@ describe('numbers, ports and enums: edge cases', () => {
     expect(loadConfig({ EMBEDDED_POSTGRES_PORT: '1' }).embeddedPostgresPort).toBe(1);
     expect(loadConfig({ EMBEDDED_POSTGRES_PORT: '65535' }).embeddedPostgresPort).toBe(65535);
     for (const raw of ['0', '65536', '1e3']) {
-      expect(problemsOf({ EMBEDDED_POSTGRES_PORT: raw })).toEqual([`EMBEDDED_POSTGRES_PORT=${raw}: expected a port number 1-65535`]);
+      expect(problemsOf({ EMBEDDED_POSTGRES_PORT: raw })).toEqual([`EMBEDDED_POSTGRES_PORT=${raw}: expected a port number 1-65535 (plain decimal digits)`]);
     }
+  });
+
+  test('EMBEDDED_POSTGRES_PORT is not read when DATABASE_URL is set (a leftover value must not stop the start)', () => {
+    expect(problemsOf({ DATABASE_URL: 'postgres://u@db/x', EMBEDDED_POSTGRES_PORT: '0' })).toEqual([]);
   });
 
   test('KAFKA_BROKERS: the port must be 1-65535', () => {

@@ -65,8 +65,8 @@ type Env = Record<string, string | undefined>;
 
 /** Plain decimal digits only: Number() would also take `0x10`, `1e3`, `0b1`, ` 12 `, `+5`. */
 const DECIMAL_INTEGER = /^\d+$/;
-/** Plain decimal notation (`2`, `2.5`): no exponent, hex, sign or `Infinity`. */
-const DECIMAL_NUMBER = /^\d+(?:\.\d+)?$/;
+/** Plain decimal notation (`2`, `2.5`, `.5`): no exponent, hex, sign or `Infinity`. */
+const DECIMAL_NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)$/;
 /** Parses plain decimal digits into a safe integer; null for anything else. */
 function decimalInteger(raw: string): number | null {
   if (!DECIMAL_INTEGER.test(raw)) return null;
@@ -90,7 +90,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (raw === undefined) return fallback;
     const value = decimalInteger(raw);
     if (value === null || value < min || value > 65535) {
-      problems.push(`${name}=${raw}: expected a port number ${min}-65535`);
+      problems.push(`${name}=${raw}: expected a port number ${min}-65535 (plain decimal digits)`);
       return fallback;
     }
     return value;
@@ -100,7 +100,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (raw === undefined) return fallback;
     const value = decimalInteger(raw);
     if (value === null || value < min) {
-      problems.push(`${name}=${raw}: expected a whole number ≥ ${min}`);
+      problems.push(`${name}=${raw}: expected a whole number ≥ ${min} (plain decimal digits)`);
       return fallback;
     }
     return value;
@@ -188,7 +188,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     host: text('HOST') ?? '0.0.0.0',
     databaseUrl,
     dataDir: text('DATA_DIR') ?? './.data',
-    embeddedPostgresPort: port('EMBEDDED_POSTGRES_PORT', 54329, 1)!,
+    // read only where it is used: with DATABASE_URL a leftover value must not stop the start
+    embeddedPostgresPort: databaseUrl ? 54329 : port('EMBEDDED_POSTGRES_PORT', 54329, 1)!,
     kafkaBrokers,
     kafkaTopicPartitions: positiveInt('KAFKA_TOPIC_PARTITIONS', 3),
     kafkaCompression: KAFKA_COMPRESSIONS.includes(kafkaCompression) ? kafkaCompression : 'none',
