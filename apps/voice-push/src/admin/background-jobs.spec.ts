@@ -96,6 +96,34 @@ describe('BackgroundJobs', () => {
     expect(() => jobs.start({ steps: 0 }, async () => undefined)).toThrow(ServiceUnavailableException);
   });
 
+  test('during the shutdown a start is 503, even while a job runs (not 409: no job will start here again)', async () => {
+    const jobs = new BackgroundJobs<CountJob>('count', quiet);
+    const step = gate();
+    finished(jobs, () => step.opened);
+    const stopped = jobs.stop();
+    expect(() => jobs.start({ steps: 0 }, async () => undefined)).toThrow(ServiceUnavailableException);
+    step.open();
+    await stopped;
+  });
+
+  test("the shutdown waits for the job's onDone too (its audit row is completed before the database closes)", async () => {
+    const jobs = new BackgroundJobs<CountJob>('count', quiet);
+    const audit = gate();
+    let audited = false;
+    jobs.start({ steps: 0 }, async () => undefined, async () => {
+      await audit.opened;
+      audited = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // the job has ended; its onDone waits
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    audit.open();
+    await stopping;
+    expect(audited).toBe(true);
+  });
+
   test('keeps the last 20 jobs', async () => {
     const jobs = new BackgroundJobs<CountJob>('count', quiet);
     const ids: string[] = [];

@@ -40,24 +40,28 @@ export class BackgroundJobs<J extends JobState> {
    * `stopIfStopping()` between its units of work. Answers the job as it started.
    */
   start(progress: Omit<J, keyof JobState>, work: (job: J) => Promise<void>, onDone: JobDone<J> = () => undefined): J {
+    if (this.stopping) {
+      throw new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
+    }
     const current = [...this.jobs.values()].find((j) => j.status === 'running');
     if (current) {
       throw new ConflictException({ error: 'CONFLICT', message: `${this.kind} ${current.id} is still running`, jobId: current.id });
     }
-    if (this.stopping) {
-      throw new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
-    }
     const job = { ...progress, id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, error: null } as J;
     this.jobs.set(job.id, job);
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
-    this.running = this.run(job, work).then(async () => {
-      this.running = null;
-      try {
-        await onDone({ ...job });
-      } catch (error) {
-        this.logger.error(`${this.kind} ${job.id}: after it ended: ${(error as Error)?.stack ?? String(error)}`);
-      }
-    });
+    // running until its onDone (the audit row's completion) is done too: a shutdown waits for both
+    this.running = this.run(job, work)
+      .then(async () => {
+        try {
+          await onDone({ ...job });
+        } catch (error) {
+          this.logger.error(`${this.kind} ${job.id}: after it ended: ${(error as Error)?.stack ?? String(error)}`);
+        }
+      })
+      .finally(() => {
+        this.running = null;
+      });
     return { ...job };
   }
 
