@@ -38,6 +38,8 @@ async function postgres() {
       return url;
     } catch (error) {
       await client.end().catch(() => undefined);
+      // only a refused login means "not ours to use"; anything else is a real problem to see
+      if (!['28P01', '28000'].includes(error.code)) throw error;
       say(`the Postgres on 127.0.0.1:5432 refused postgres without a password (${error.message}): set TEST_DATABASE_URL to use it`);
     }
   }

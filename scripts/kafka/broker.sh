@@ -55,9 +55,13 @@ fetch() {
   if [[ -f "$pinned" ]]; then
     command -v node >/dev/null || die "node not found"
     log "fetching the jars of $pinned from Maven Central into $LIBS_DIR"
-    node "$(dirname "${BASH_SOURCE[0]}")/fetch-jars.mjs" "$pinned" "$LIBS_DIR" || die "fetching the jars failed"
-    touch "$LIBS_DIR/.complete"
-    return 0
+    if node "$(dirname "${BASH_SOURCE[0]}")/fetch-jars.mjs" "$pinned" "$LIBS_DIR"; then
+      touch "$LIBS_DIR/.complete"
+      return 0
+    fi
+    # Node's fetch ignores HTTPS_PROXY and ~/.m2/settings.xml mirrors; Maven, where present, does not
+    command -v mvn >/dev/null || die "fetching the jars failed (behind a proxy? set MAVEN_CENTRAL to a mirror, or install Maven)"
+    log "falling back to Maven"
   fi
   # another version: Maven resolves its jars
   command -v mvn >/dev/null || die "mvn not found: Kafka $KAFKA_VERSION has no pinned jar list (scripts/kafka/kafka-<version>.jars), so Maven 3.8+ must resolve it"

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { Logger } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
 import { TypeOrmLog } from './typeorm-log.js';
 
@@ -34,7 +35,12 @@ export async function runMigrations(databaseUrl: string, migrations: MigrationCl
   });
   await dataSource.initialize();
   try {
-    await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK]);
+    const [{ locked }] = (await dataSource.query('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATIONS_LOCK])) as [{ locked: boolean }];
+    if (!locked) {
+      // an instance waiting here must not look hung
+      new Logger('Migrations').log('another instance is running the migrations: waiting for it');
+      await dataSource.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK]);
+    }
     const ran = await dataSource.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
   } finally {
