@@ -35,7 +35,7 @@ async function fetchJar({ path, sha1 }) {
   if (existsSync(target) && sha1Of(readFileSync(target)) === sha1) return false;
   for (let attempt = 1; ; attempt++) {
     try {
-      const response = await fetch(`${central}/${path}`, { signal: AbortSignal.timeout(120_000) });
+      const response = await fetch(`${central}/${path}`, { signal: globalThis.AbortSignal.timeout(120_000) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const bytes = Buffer.from(await response.arrayBuffer());
       const got = sha1Of(bytes);
@@ -46,7 +46,7 @@ async function fetchJar({ path, sha1 }) {
       renameSync(part, target);
       return true;
     } catch (error) {
-      if (error.final || attempt >= ATTEMPTS) throw new Error(`${central}/${path}: ${error.message}`);
+      if (error.final || attempt >= ATTEMPTS) throw new Error(`${central}/${path}: ${error.message}`, { cause: error });
       await new Promise((done) => setTimeout(done, 1_000 * attempt));
     }
   }
