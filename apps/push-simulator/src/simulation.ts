@@ -94,8 +94,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (options.calls === undefined || nextSeq < options.calls) && (options.durationMs === undefined || now() - started < options.durationMs);
 
   const firstTry = async (push: Push): Promise<TryOutcome> => {
-    const scheduledAt = await limiter.acquire();
-    if (scheduledAt !== null) stats.recordSlot(scheduledAt - started);
+    const slot = await limiter.acquire();
+    if (slot !== null) stats.recordSlot(slot - started);
+    // the limiter does not sleep for less than 1 ms: a push sent that much before its slot is
+    // counted from when it went
+    const scheduledAt = slot === null ? null : Math.min(slot, now());
     const outcome = await slots.run(() => transport.send(push));
     if (scheduledAt !== null && isAcknowledged(outcome)) {
       const at = now();
