@@ -49,9 +49,12 @@ describe('startEmbeddedPostgres and a lock file naming another process', () => {
   test("a Postgres-like process (the machine's own, say) running elsewhere with no parent of ours: refused, never signalled", async () => {
     // `postgres` by its command line, re-parented (its shell exits), working in another directory
     const shell = spawn('bash', ['-c', 'cd / && exec -a postgres sleep 60 >/dev/null 2>&1 & echo $!'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const pid = Number(await new Promise<string>((done) => shell.stdout!.once('data', (chunk) => done(String(chunk).trim()))));
+    // both listened for from the start: the shell may print and exit before either await
+    const printed = new Promise<string>((done) => shell.stdout!.once('data', (chunk) => done(String(chunk).trim())));
+    const exited = new Promise((done) => shell.once('exit', done));
+    const pid = Number(await printed);
     orphans.push(pid);
-    await new Promise((done) => shell.once('exit', done));
+    await exited;
     const dataDir = dataDirNaming(pid);
     await expect(startEmbeddedPostgres(dataDir, 1, silent)).rejects.toThrow(/may still be running .*kill -INT/);
     await new Promise((done) => setTimeout(done, 100));
