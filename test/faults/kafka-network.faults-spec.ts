@@ -21,7 +21,7 @@ import { createTempDatabase, type TempDatabase } from '../../libs/event-store/sr
 import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, getJson, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -288,11 +288,14 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     proxy.blackhole();
     await sleep(LONG_BLACKHOLE_MS / 2);
     const lagMid = await outboxLag(database.url);
+    // contract §6: not ready while Kafka, configured, cannot be reached
+    const readyInHole = await getJson(`${service!.url}/health/ready`);
     await sleep(Math.max(0, LONG_BLACKHOLE_MS - (ledger.now() - holeAt)));
     const lagLate = await outboxLag(database.url);
     const healedAt = ledger.now();
     const acceptedInHole = proxy.accepted;
     proxy.heal();
+    const readyAgain = await pollUntil(async () => (await getJson(`${service!.url}/health/ready`)).status === 200, 30_000);
     const summary = await simulation;
     const check = await checkStore(database.url, ledger.acknowledged);
     const kafkaCheck = await awaitKafkaCaughtUp();
@@ -322,6 +325,9 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     });
     expect(ledger.acksBetween(holeAt, healedAt)).toBeGreaterThan(50);
     expect(Object.keys(ledger.outcomes())).toEqual(['200']);
+    expect(readyInHole.status).toBe(503);
+    expect(readyInHole.body).toMatchObject({ error: { kafka: { status: 'down' } } });
+    expect(readyAgain).toBe(true);
     expect(lagLate).toBeGreaterThan(0);
     expect(Number.isFinite(after.onKafkaMs)).toBe(true); // arrived (the probe waits a bounded time)
     expectStoreWhole(ledger, summary, check);
