@@ -13,6 +13,8 @@ import type { Sleep } from './retry-schedule.js';
 export class RateLimiter {
   private nextSlot: number | null = null;
   private readonly intervalMs: number;
+  /** slots passed over because nobody asked for them in time (beyond the burst): never sent */
+  skipped = 0;
 
   constructor(
     ratePerSecond: number,
@@ -27,7 +29,9 @@ export class RateLimiter {
   async acquire(): Promise<number | null> {
     if (this.intervalMs === 0) return null;
     const now = this.now();
-    const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, now - (this.burst - 1) * this.intervalMs);
+    const earliest = now - (this.burst - 1) * this.intervalMs;
+    if (this.nextSlot !== null && this.nextSlot < earliest) this.skipped += Math.floor((earliest - this.nextSlot) / this.intervalMs);
+    const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, earliest);
     this.nextSlot = slot + this.intervalMs;
     if (slot - now >= 1) await this.sleep(slot - now);
     return slot;

@@ -62,6 +62,8 @@ export interface SimulationSummary {
     /** false when the achieved rate fell short of the target by more than 5 %: the receiver, the concurrency or the generator held it back */
     rateMet: boolean;
     latencyFromScheduleMs: LatencySummary;
+    /** slots the schedule passed over in stalls that held every connection: pushes not sent, so not measured (0: the measure is whole) */
+    skippedSlots: number;
   } | null;
 }
 
@@ -145,7 +147,7 @@ export class SimulationStats {
     else this.abandoned++;
   }
 
-  summary(loadElapsedMs: number, elapsedMs: number, targetRate = 0): SimulationSummary {
+  summary(loadElapsedMs: number, elapsedMs: number, targetRate = 0, skippedSlots = 0): SimulationSummary {
     const perSecond = (n: number) => (loadElapsedMs > 0 ? Math.round((n / loadElapsedMs) * 1000 * 10) / 10 : 0);
     const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests, firstTries: this.firstTries };
     // n slots at the target rate span (n - 1) intervals: measured over the schedule itself, not the
@@ -177,7 +179,7 @@ export class SimulationStats {
       timeToAckMs: this.timeToAck.summary(),
       openLoop:
         targetRate > 0
-          ? { targetRate, achievedRate, rateMet: achievedRate >= targetRate * 0.95, latencyFromScheduleMs: this.latencyFromSchedule.summary() }
+          ? { targetRate, achievedRate, rateMet: achievedRate >= targetRate * 0.95, latencyFromScheduleMs: this.latencyFromSchedule.summary(), skippedSlots }
           : null,
     };
   }

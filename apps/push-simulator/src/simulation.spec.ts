@@ -130,7 +130,7 @@ describe('runSimulation', () => {
     });
     expect(sentAt.length).toBeGreaterThan(8);
     expect(sentAt.slice(1).map((at, i) => at - sentAt[i]!)).toEqual(sentAt.slice(1).map(() => 10));
-    expect(summary.openLoop).toMatchObject({ targetRate: 100, rateMet: true, latencyFromScheduleMs: { count: sentAt.length, max: 0 } });
+    expect(summary.openLoop).toMatchObject({ targetRate: 100, rateMet: true, skippedSlots: 0, latencyFromScheduleMs: { count: sentAt.length, max: 0 } });
     // a closed loop has no schedule to report
     expect((await runSimulation({ url: 'x', calls: 2, transport: recordingTransport() })).openLoop).toBeNull();
   });
@@ -147,6 +147,7 @@ describe('runSimulation', () => {
     });
     expect(summary.openLoop!.rateMet).toBe(false);
     expect(summary.openLoop!.achievedRate).toBeLessThan(95);
+    expect(summary.openLoop!.skippedSlots).toBeGreaterThan(80); // ~1 s of slots at 100/s, less the burst
     // the push that stalled is counted from its slot
     expect(summary.openLoop!.latencyFromScheduleMs.max).toBeGreaterThanOrEqual(1_000);
   });
@@ -269,6 +270,7 @@ describe('pacing and measuring', () => {
     for (let i = 0; i < 4; i++) await paced.limiter.acquire();
     expect(paced.waits).toEqual([10]); // slots 80 and 90 caught up, 100 on time, then 110
     expect(paced.clock).toBe(110);
+    expect(paced.limiter.skipped).toBe(7); // 10 … 70, passed over: counted, not sent
   });
 
   test('a run starts on its schedule: no burst before the first slot', async () => {

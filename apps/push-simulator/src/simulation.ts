@@ -165,7 +165,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     while (pending.size > 0) await Promise.all([...pending]);
     clearTimeout(drainTimer);
-    return stats.summary(loadEnded - started, now() - started, options.rate ?? 0);
+    return stats.summary(loadEnded - started, now() - started, options.rate ?? 0, limiter.skipped);
   } finally {
     progress.stop();
     if (ownsTransport) await transport.close();

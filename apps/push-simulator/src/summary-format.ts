@@ -31,6 +31,6 @@ function openLoopRows(s: SimulationSummary): Array<[string, string]> {
   const { targetRate, achievedRate, rateMet, latencyFromScheduleMs: l } = s.openLoop;
   return [
     ['rate: target / achieved (new pushes/s)', `${targetRate} / ${achievedRate}${rateMet ? '' : '  ** SHORT of the target: the receiver, --concurrency or this machine held it back **'}`],
-    ['ack ms from the scheduled send p50/p95/p99/max', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max} (n=${l.count}; first tries, the wait for a free slot included)`],
+    ['ack ms from the scheduled send p50/p95/p99/max', `${l.p50} / ${l.p95} / ${l.p99} / ${l.max} (n=${l.count}; first tries, the wait for a free slot included; ${s.openLoop.skippedSlots} slots skipped in stalls)`],
   ];
 }

@@ -189,7 +189,8 @@ async function main(): Promise<void> {
 
 const pcts = (l: { p50: number; p95: number; p99: number; max?: number }, withMax = false) =>
   [l.p50, l.p95, l.p99, ...(withMax ? [l.max ?? 0] : [])].map((v) => round(v, 2)).join(' / ');
-const fromSchedule = (s: SimulationSummary) => (s.openLoop ? pcts(s.openLoop.latencyFromScheduleMs, true) : '—');
+const fromSchedule = (s: SimulationSummary) =>
+  s.openLoop ? `${pcts(s.openLoop.latencyFromScheduleMs, true)} (${s.openLoop.skippedSlots} slots skipped in stalls)` : '—';
 const formatShare = (share: ThreadShare | null) => (share ? `${share.runPercent} / ${share.waitPercent}` : '—');
 const failures = (s: SimulationSummary) =>
   `${s.rejected4xx + s.serverErrors5xx + s.otherNon2xx} / ${s.timeouts} / ${s.networkErrors} / ${s.givenUp + s.abandoned}`;
