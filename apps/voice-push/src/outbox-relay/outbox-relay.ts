@@ -164,9 +164,8 @@ export class OutboxRelay {
    * answer (a publish can wait up to its own deadline, 18 s): at the deadline the publish in hand
    * is given up, so its iteration rolls back and frees its pool connection (the pool's close waits
    * for every connection); what it held stays in Postgres for the next start, and the publish itself
-   * may still land, which at-least-once allows.
+   * may still land, which at-least-once allows. Answers the messages left waiting (-1: unknown).
    */
-  /** Drains within `drainTimeoutMs`, then stops; answers the messages left waiting (-1: unknown). */
   async stop(drainTimeoutMs = this.options.drainTimeoutMs): Promise<number> {
     if (!this.running) return 0;
     const deadline = Date.now() + drainTimeoutMs;
