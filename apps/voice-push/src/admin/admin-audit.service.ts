@@ -42,21 +42,17 @@ export class AdminAuditService {
     args: Record<string, unknown>,
     start: (onDone: JobDone<J>) => J,
   ): Promise<AdminAnswer & { auditId: string | null }> {
-    let finished: J | null = null;
-    let complete: ((job: J) => Promise<void>) | null = null;
+    // the job may end before its audit row is written: its completion waits for the row
+    let written!: (answer: AdminAnswer & { auditId: string | null }) => void;
+    const audited = new Promise<AdminAnswer & { auditId: string | null }>((resolve) => (written = resolve));
     const answer = await this.run(action, args, async () => {
-      const job = start(async (done) => {
-        finished = done;
-        await complete?.(done);
+      const job = start(async (finished) => {
+        const { auditId, body } = await audited;
+        await this.complete(auditId, { started: body, finished });
       });
       return { statusCode: 202, body: { jobId: job.id, ...job } };
     });
-    if (answer.statusCode === 202) {
-      // the job may have ended before its audit row was written: then it is completed here
-      complete = (job) => this.complete(answer.auditId, { started: answer.body, finished: job });
-      const done = finished as J | null;
-      if (done !== null) await complete(done);
-    }
+    written(answer);
     return answer;
   }
 

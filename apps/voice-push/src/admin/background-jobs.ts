@@ -1,4 +1,4 @@
-import { ConflictException, ServiceUnavailableException, type Logger } from '@nestjs/common';
+import { ConflictException, NotFoundException, ServiceUnavailableException, type Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 /** What every background admin job shows, besides its own progress. */
@@ -68,6 +68,13 @@ export class BackgroundJobs<J extends JobState> {
   get(id: string): J | null {
     const job = this.jobs.get(id);
     return job ? { ...job } : null;
+  }
+
+  /** The job, for `GET …/{jobId}`: 404 when it is unknown (or no longer kept). */
+  found(id: string): J {
+    const job = this.get(id);
+    if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no ${this.kind} job ${id}` });
+    return job;
   }
 
   latest(): J | null {

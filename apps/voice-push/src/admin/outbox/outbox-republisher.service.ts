@@ -52,7 +52,8 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 @Injectable()
 export class OutboxRepublisher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRepublish');
-  private readonly jobs = new BackgroundJobs<RepublishJob>('republish', this.logger);
+  /** the jobs started here: `found(id)` and `latest()` for the controller and the stats */
+  readonly jobs = new BackgroundJobs<RepublishJob>('republish', this.logger);
   /** events read (and re-enqueued) per transaction */
   batchSize = EVENTS_PER_BATCH;
 
@@ -65,14 +66,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   start(fromPosition: string, onDone?: JobDone<RepublishJob>): RepublishJob {
     const progress = { fromPosition, toPosition: null, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0 };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
-  }
-
-  get(id: string): RepublishJob | null {
-    return this.jobs.get(id);
-  }
-
-  latest(): RepublishJob | null {
-    return this.jobs.latest();
   }
 
   beforeApplicationShutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
@@ -38,8 +38,6 @@ export class RepublishOutboxHttpController {
 
   @Get(':id')
   get(@Param('id') id: string): RepublishJob {
-    const job = this.republisher.get(id);
-    if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no republish job ${id}` });
-    return job;
+    return this.republisher.jobs.found(id);
   }
 }

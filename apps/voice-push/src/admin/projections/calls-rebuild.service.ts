@@ -47,7 +47,8 @@ export interface RebuildJob extends JobState {
 @Injectable()
 export class CallsRebuildService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('CallsRebuild');
-  private readonly jobs = new BackgroundJobs<RebuildJob>('rebuild', this.logger);
+  /** the jobs started here: `found(id)` and `latest()` for the controller and the stats */
+  readonly jobs = new BackgroundJobs<RebuildJob>('rebuild', this.logger);
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -58,14 +59,6 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
   start(onDone?: JobDone<RebuildJob>): RebuildJob {
     const progress = { streams: 0, events: 0, rowsChanged: 0, rowsNewerLive: 0, orphansDeleted: 0 };
     return this.jobs.start(progress, (job) => this.run(job), onDone);
-  }
-
-  get(id: string): RebuildJob | null {
-    return this.jobs.get(id);
-  }
-
-  latest(): RebuildJob | null {
-    return this.jobs.latest();
   }
 
   beforeApplicationShutdown(): Promise<void> {

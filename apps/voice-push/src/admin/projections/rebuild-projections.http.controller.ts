@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, NotFoundException, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
@@ -27,8 +27,6 @@ export class RebuildProjectionsHttpController {
 
   @Get(':id')
   get(@Param('id') id: string): RebuildJob {
-    const job = this.rebuilds.get(id);
-    if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rebuild job ${id}` });
-    return job;
+    return this.rebuilds.jobs.found(id);
   }
 }

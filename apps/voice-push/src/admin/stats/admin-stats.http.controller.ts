@@ -71,8 +71,8 @@ export class AdminStatsHttpController {
         lag: outbox[0]?.events ?? 0,
         relay: this.relay ? this.relay.stats() : null,
       },
-      rebuild: this.rebuilds.latest(),
-      republish: this.republishes.latest(),
+      rebuild: this.rebuilds.jobs.latest(),
+      republish: this.republishes.jobs.latest(),
     };
   }
 }
