@@ -2,6 +2,7 @@
 import { ANOMALIES, type Anomaly } from './anomalies.js';
 import { CALL_KINDS, type CallKind } from './call-mix.js';
 import { LatencyRecorder, type LatencySummary } from './latency-recorder.js';
+import type { ScheduleReport } from './rate-limiter.js';
 import type { DeliveryResult } from './retry-schedule.js';
 import { isAcknowledged, type TryOutcome } from './try-outcome.js';
 
@@ -88,11 +89,8 @@ export class SimulationStats {
   readonly latency = new LatencyRecorder();
   readonly latencyFromSchedule = new LatencyRecorder();
   readonly timeToAck = new LatencyRecorder();
-  /** first tries, new pushes of the schedule */
-  firstTries = 0;
-  private readonly slots = { count: 0, first: Number.POSITIVE_INFINITY, last: Number.NEGATIVE_INFINITY };
   /** the counters the throughput is figured from, as they stood when the load ended */
-  private atLoadEnd: { acks: number; requests: number; firstTries: number } | null = null;
+  private atLoadEnd: { acks: number; requests: number } | null = null;
 
   recordCall(kind: CallKind, anomalies: readonly Anomaly[]): void {
     this.calls++;
@@ -103,7 +101,6 @@ export class SimulationStats {
   /** @param atMs when the try ended, ms since the run started */
   recordTry(outcome: TryOutcome, tryNumber: number, atMs?: number): void {
     this.requests++;
-    if (tryNumber === 1) this.firstTries++;
     if (tryNumber > 1) this.retries++;
     if (tryNumber === 2) this.retried++;
     if (isAcknowledged(outcome)) {
@@ -124,13 +121,6 @@ export class SimulationStats {
     this.latencyFromSchedule.record(ms, atMs);
   }
 
-  /** A first try given the slot `atMs` (the run's clock) by the rate limiter. */
-  recordSlot(atMs: number): void {
-    this.slots.count += 1;
-    this.slots.first = Math.min(this.slots.first, atMs);
-    this.slots.last = Math.max(this.slots.last, atMs);
-  }
-
   /** An acknowledged push, `ms` after its first try went out. */
   recordTimeToAck(ms: number, atMs: number): void {
     this.timeToAck.record(ms, atMs);
@@ -138,7 +128,7 @@ export class SimulationStats {
 
   /** The load ended (the last first try): retries after it do not count in the throughput. */
   loadEnded(): void {
-    this.atLoadEnd = { acks: this.acks, requests: this.requests, firstTries: this.firstTries };
+    this.atLoadEnd = { acks: this.acks, requests: this.requests };
   }
 
   recordDelivery(result: DeliveryResult): void {
@@ -147,13 +137,10 @@ export class SimulationStats {
     else this.abandoned++;
   }
 
-  summary(loadElapsedMs: number, elapsedMs: number, targetRate = 0, skippedSlots = 0): SimulationSummary {
+  /** `schedule`: the rate limiter's report of an open loop, null in a closed loop */
+  summary(loadElapsedMs: number, elapsedMs: number, schedule: ScheduleReport | null = null): SimulationSummary {
     const perSecond = (n: number) => (loadElapsedMs > 0 ? Math.round((n / loadElapsedMs) * 1000 * 10) / 10 : 0);
-    const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests, firstTries: this.firstTries };
-    // n slots at the target rate span (n - 1) intervals: measured over the schedule itself, not the
-    // run's length, a short run that kept the pace is not told it fell short
-    const spanMs = this.slots.count > 0 ? this.slots.last - this.slots.first + (targetRate > 0 ? 1000 / targetRate : 0) : 0;
-    const achievedRate = spanMs > 0 ? Math.round((this.slots.count / spanMs) * 1000 * 10) / 10 : 0;
+    const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests };
     return {
       calls: this.calls,
       callsByKind: { ...this.callsByKind },
@@ -177,10 +164,20 @@ export class SimulationStats {
       requestsPerSecond: perSecond(atLoadEnd.requests),
       latencyMs: this.latency.summary(),
       timeToAckMs: this.timeToAck.summary(),
-      openLoop:
-        targetRate > 0
-          ? { targetRate, achievedRate, rateMet: achievedRate >= targetRate * 0.95, latencyFromScheduleMs: this.latencyFromSchedule.summary(), skippedSlots }
-          : null,
+      openLoop: schedule ? this.openLoop(schedule) : null,
+    };
+  }
+
+  private openLoop({ ratePerSecond, slots, spanMs, skipped }: ScheduleReport): NonNullable<SimulationSummary['openLoop']> {
+    // over the schedule's own span, not the run's length: a short run that kept the pace is not
+    // told it fell short, and a stall that skipped slots shows in it
+    const achievedRate = spanMs > 0 ? Math.round((slots / spanMs) * 1000 * 10) / 10 : 0;
+    return {
+      targetRate: ratePerSecond,
+      achievedRate,
+      rateMet: achievedRate >= ratePerSecond * 0.95,
+      latencyFromScheduleMs: this.latencyFromSchedule.summary(),
+      skippedSlots: skipped,
     };
   }
 }

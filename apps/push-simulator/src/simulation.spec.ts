@@ -4,6 +4,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import type { Transport } from './http-transport.js';
 import type { Push } from './push.js';
+import type { TryOutcome } from './try-outcome.js';
 import { RateLimiter } from './rate-limiter.js';
 import { runSimulation } from './simulation.js';
 import { startTestReceiver, type TestReceiver } from './testing/test-receiver.js';
@@ -25,6 +26,35 @@ function recordingTransport(): Transport & { sent: Push[]; maxInFlight: number }
     async close() {},
   };
   return t;
+}
+
+const ANSWERED_ONLY = { answered: 1, unanswered: 0, privacy: 0, sms: 0 };
+
+/** A run's fake clock: `now` reads it, `sleep` moves it (paced slots, retry waits); a test may move it too. */
+function fakeClock() {
+  const clock = { ms: 0, now: () => clock.ms, sleep: async (ms: number) => void (clock.ms += ms) };
+  return clock;
+}
+
+/**
+ * recordingTransport (`sent` in the order the tries went out), with each try shown to `script` as
+ * it ends (its 1-based number in that order, and its push): the script may move a fake clock — the
+ * try took that long —, and what it returns changes the 200 answer: a whole outcome (with `kind`)
+ * replaces it, fields are laid over it.
+ */
+function scriptedTransport(script: (n: number, push: Push) => Partial<TryOutcome> | undefined | void): Transport & { sent: Push[] } {
+  const transport = recordingTransport();
+  let n = 0;
+  return {
+    sent: transport.sent,
+    send: async (push) => {
+      const outcome = await transport.send(push);
+      const change = script(++n, push);
+      if (!change) return outcome;
+      return 'kind' in change ? (change as TryOutcome) : ({ ...outcome, ...change } as TryOutcome);
+    },
+    close: () => transport.close(),
+  };
 }
 
 describe('runSimulation', () => {
@@ -62,13 +92,12 @@ describe('runSimulation', () => {
 
   test('stops starting calls after --duration', async () => {
     // a fake clock: every try takes 10 ms, so the run's length is a count, not a speed
-    let clock = 0;
-    const transport = recordingTransport();
-    const ticking: Transport = { send: (push) => ((clock += 10), transport.send(push)), close: () => transport.close() };
+    const clock = fakeClock();
+    const ticking = scriptedTransport(() => void (clock.ms += 10));
     const callStarts: number[] = [];
-    const summary = await runSimulation({ url: 'x', durationMs: 200, concurrency: 1, transport: ticking, now: () => clock, onCall: () => callStarts.push(clock) });
+    const summary = await runSimulation({ url: 'x', durationMs: 200, concurrency: 1, transport: ticking, now: clock.now, onCall: () => callStarts.push(clock.ms) });
     expect(callStarts.every((at) => at < 200)).toBe(true);
-    expect(clock).toBeGreaterThanOrEqual(200);
+    expect(clock.ms).toBeGreaterThanOrEqual(200);
     expect(summary.calls).toBe(callStarts.length);
     expect(summary.calls).toBeGreaterThan(0);
     expect(summary.acknowledged).toBe(summary.sent);
@@ -86,11 +115,7 @@ describe('runSimulation', () => {
   test('latency percentiles are exact nearest-rank figures over every try', async () => {
     // the transport answers the n-th try with a latency of n ms: the figures are known in advance
     let n = 0;
-    const transport = recordingTransport();
-    const numbered: Transport = {
-      send: async (push) => ({ ...(await transport.send(push)), latencyMs: ++n }),
-      close: () => transport.close(),
-    };
+    const numbered = scriptedTransport((i) => ({ latencyMs: (n = i) }));
     const summary = await runSimulation({ url: 'x', calls: 50, concurrency: 1, transport: numbered });
     const rank = (p: number) => Math.ceil((p / 100) * n);
     expect(summary.latencyMs).toMatchObject({ count: n, p50: rank(50), p95: rank(95), p99: rank(99), max: n });
@@ -102,32 +127,22 @@ describe('runSimulation', () => {
 
   test('the summary names the seconds of the run whose answers were slowest (a stall tells itself)', async () => {
     // a fake clock: each try takes 250 ms of it; the 9th try answers in 900 ms, at 2.25 s
-    let clock = 0;
-    let tries = 0;
-    const transport = recordingTransport();
-    const stalling: Transport = {
-      send: async (push) => {
-        const outcome = await transport.send(push);
-        clock += 250;
-        return { ...outcome, latencyMs: ++tries === 9 ? 900 : 5 };
-      },
-      close: () => transport.close(),
-    };
-    const summary = await runSimulation({ url: 'x', calls: 4, concurrency: 1, transport: stalling, now: () => clock });
+    const clock = fakeClock();
+    const stalling = scriptedTransport((n) => {
+      clock.ms += 250;
+      return { latencyMs: n === 9 ? 900 : 5 };
+    });
+    const summary = await runSimulation({ url: 'x', calls: 4, concurrency: 1, transport: stalling, now: clock.now });
     expect(summary.latencyMs.worstSeconds[0]).toEqual({ second: 2, count: 4, max: 900 });
     expect(summary.latencyMs.worstSeconds.slice(1).every((s) => s.max === 5)).toBe(true);
   });
 
   test('--rate paces the new pushes of a run: one every 1000/rate ms of the clock, and the summary says so', async () => {
     // a fake clock that only the pacing moves: a run of 41 pushes at 100/s takes 400 ms of it
-    let clock = 0;
+    const clock = fakeClock();
     const sentAt: number[] = [];
-    const transport = recordingTransport();
-    const clocked: Transport = { send: (push) => (sentAt.push(clock), transport.send(push)), close: () => transport.close() };
-    const summary = await runSimulation({
-      url: 'x', calls: 8, concurrency: 1, rate: 100, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
-      transport: clocked, now: () => clock, sleep: async (ms) => void (clock += ms),
-    });
+    const clocked = scriptedTransport(() => void sentAt.push(clock.ms));
+    const summary = await runSimulation({ url: 'x', calls: 8, concurrency: 1, rate: 100, mix: ANSWERED_ONLY, transport: clocked, now: clock.now, sleep: clock.sleep });
     expect(sentAt.length).toBeGreaterThan(8);
     expect(sentAt.slice(1).map((at, i) => at - sentAt[i]!)).toEqual(sentAt.slice(1).map(() => 10));
     expect(summary.openLoop).toMatchObject({ targetRate: 100, rateMet: true, skippedSlots: 0, latencyFromScheduleMs: { count: sentAt.length, max: 0 } });
@@ -137,14 +152,9 @@ describe('runSimulation', () => {
 
   test('--rate: a stall that holds every connection skips slots, and the summary says the rate fell short', async () => {
     // a fake clock that only the pacing and one slow answer move: the 5th push takes 1 s
-    let clock = 0;
-    let tries = 0;
-    const transport = recordingTransport();
-    const stalling: Transport = { send: (push) => (++tries === 5 && (clock += 1_000), transport.send(push)), close: () => transport.close() };
-    const summary = await runSimulation({
-      url: 'x', calls: 20, concurrency: 1, rate: 100, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
-      transport: stalling, now: () => clock, sleep: async (ms) => void (clock += ms),
-    });
+    const clock = fakeClock();
+    const stalling = scriptedTransport((n) => void (n === 5 && (clock.ms += 1_000)));
+    const summary = await runSimulation({ url: 'x', calls: 20, concurrency: 1, rate: 100, mix: ANSWERED_ONLY, transport: stalling, now: clock.now, sleep: clock.sleep });
     expect(summary.openLoop!.rateMet).toBe(false);
     expect(summary.openLoop!.achievedRate).toBeLessThan(95);
     expect(summary.openLoop!.skippedSlots).toBeGreaterThan(80); // ~1 s of slots at 100/s, less the burst
@@ -155,18 +165,9 @@ describe('runSimulation', () => {
   test('a retry keeps the schedule under --rate: it is not paced behind the new pushes, nor queued behind them', async () => {
     // 8 senders at 20 new pushes/s keep ~8 paced slots booked ahead: a retry paced or queued with
     // them went out after all of them. The 5th push's first try fails; its retry is due at once.
-    const order: Push[] = [];
-    let tries = 0;
-    const transport = recordingTransport();
-    const failingOnce: Transport = {
-      send: async (push) => {
-        order.push(push);
-        const outcome = await transport.send(push);
-        return ++tries === 5 ? { ...outcome, status: 503 } : outcome;
-      },
-      close: () => transport.close(),
-    };
+    const failingOnce = scriptedTransport((n) => (n === 5 ? { status: 503 } : undefined));
     const summary = await runSimulation({ url: 'x', calls: 4, concurrency: 8, rate: 20, timeScale: 0, transport: failingOnce });
+    const order = failingOnce.sent;
     const failed = order[4]!;
     const retryAt = order.indexOf(failed, 5);
     expect(summary).toMatchObject({ retried: 1, acknowledged: summary.sent });
@@ -177,21 +178,13 @@ describe('runSimulation', () => {
   test('throughput counts the answers that came while the load ran, not the retries drained after it', async () => {
     // a fake clock: every try takes 10 ms; the call's last push (its CDR) fails twice, so its
     // retries come after the load ended (the second after a 5 s delay)
-    let clock = 0;
+    const clock = fakeClock();
     let cdrTries = 0;
-    const transport = recordingTransport();
-    const cdrFailsTwice: Transport = {
-      send: async (push) => {
-        clock += 10;
-        const outcome = await transport.send(push);
-        return push.kind === 'cdr' && ++cdrTries <= 2 ? { ...outcome, status: 503 } : outcome;
-      },
-      close: () => transport.close(),
-    };
-    const summary = await runSimulation({
-      url: 'x', calls: 1, concurrency: 1, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
-      transport: cdrFailsTwice, now: () => clock, sleep: async (ms) => void (clock += ms),
+    const cdrFailsTwice = scriptedTransport((_, push) => {
+      clock.ms += 10;
+      return push.kind === 'cdr' && ++cdrTries <= 2 ? { status: 503 } : undefined;
     });
+    const summary = await runSimulation({ url: 'x', calls: 1, concurrency: 1, mix: ANSWERED_ONLY, transport: cdrFailsTwice, now: clock.now, sleep: clock.sleep });
     const pushes = summary.sent;
     expect(summary).toMatchObject({ acknowledged: pushes, retries: 2, requests: pushes + 2 });
     // the second retry came 5 s after the first: long after the load
@@ -204,25 +197,12 @@ describe('runSimulation', () => {
 
   test('time to ack counts a push from its first try: a timeout and the retry show there, not in the 2xx latency', async () => {
     // a fake clock: the first try of the first push times out after 3 s; every other try takes 5 ms
-    let clock = 0;
-    let tries = 0;
-    const transport = recordingTransport();
-    const onceSlow: Transport = {
-      send: async (push) => {
-        const outcome = await transport.send(push);
-        if (++tries === 1) {
-          clock += 3_000;
-          return { kind: 'timeout' as const, latencyMs: 3_000 };
-        }
-        clock += 5;
-        return { ...outcome, latencyMs: 5 };
-      },
-      close: () => transport.close(),
-    };
-    const summary = await runSimulation({
-      url: 'x', calls: 1, concurrency: 1, timeScale: 0, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 },
-      transport: onceSlow, now: () => clock, sleep: async (ms) => void (clock += ms),
+    const clock = fakeClock();
+    const onceSlow = scriptedTransport((n) => {
+      clock.ms += n === 1 ? 3_000 : 5;
+      return n === 1 ? { kind: 'timeout', latencyMs: 3_000 } : { latencyMs: 5 };
     });
+    const summary = await runSimulation({ url: 'x', calls: 1, concurrency: 1, timeScale: 0, mix: ANSWERED_ONLY, transport: onceSlow, now: clock.now, sleep: clock.sleep });
     expect(summary).toMatchObject({ timeouts: 1, retried: 1, acknowledged: summary.sent });
     expect(summary.latencyMs.max).toBe(5);
     expect(summary.timeToAckMs).toMatchObject({ count: summary.sent, max: 3_005, p50: 5 });

@@ -95,7 +95,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   const firstTry = async (push: Push): Promise<TryOutcome> => {
     const slot = await limiter.acquire();
-    if (slot !== null) stats.recordSlot(slot - started);
     // the limiter does not sleep for less than 1 ms: a push sent that much before its slot is
     // counted from when it went
     const scheduledAt = slot === null ? null : Math.min(slot, now());
@@ -165,7 +164,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     while (pending.size > 0) await Promise.all([...pending]);
     clearTimeout(drainTimer);
-    return stats.summary(loadEnded - started, now() - started, options.rate ?? 0, limiter.skipped);
+    return stats.summary(loadEnded - started, now() - started, limiter.report());
   } finally {
     progress.stop();
     if (ownsTransport) await transport.close();
