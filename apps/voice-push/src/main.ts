@@ -22,8 +22,8 @@ async function main(): Promise<void> {
   // acted on once the start is done, and the close then stops that Postgres too.
   const started: { service?: RunningService } = {};
   let requested: string | undefined;
-  let closing = false;
-  let closingAt = 0;
+  /** when the close began; null until then */
+  let closingAt: number | null = null;
   const shutdown = (signal: string) => {
     const service = started.service;
     if (!service) {
@@ -37,14 +37,13 @@ async function main(): Promise<void> {
       requested ??= signal;
       return;
     }
-    if (closing) {
+    if (closingAt !== null) {
       // npm passes a Ctrl-C on to node, which the terminal also sent it: one keypress, two signals.
       // A second signal that late is someone who will not wait: the drain is cut short.
       if (Date.now() - closingAt < REPEATED_SIGNAL_MS) return;
       logger.warn({ signal }, 'second stop signal: exiting now, without waiting for the drain (what is committed stays; what the relay had not sent goes out after the next start)');
       process.exit(1);
     }
-    closing = true;
     closingAt = Date.now();
     logger.info({ signal }, 'shutting down: finishing in-flight pushes');
     const deadline = setTimeout(() => {

