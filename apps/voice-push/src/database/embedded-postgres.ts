@@ -12,6 +12,8 @@ const PASSWORD = 'voice_push';
 /** lines of Postgres' own output kept for an error that says why it did not start */
 const LAST_WORDS = 12;
 const ORPHAN_STOP_WAIT_MS = 30_000;
+/** how long a stop waits for the sessions to end before it ends them (a fast shutdown) */
+const SMART_SHUTDOWN_MS = 5_000;
 
 export interface EmbeddedDatabase {
   url: string;
@@ -132,8 +134,14 @@ async function startPostgres(
   return {
     exited,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT'); // a fast shutdown: what was committed is on disk
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A smart shutdown (SIGTERM): the pool's last connections, still closing when the app's close
+      // returns, end on their own. A fast one (SIGINT) cut them, and each reported an error
+      // ("terminating connection due to administrator command"). Fast after a while all the same.
+      child.kill('SIGTERM');
+      const fast = setTimeout(() => child.kill('SIGINT'), SMART_SHUTDOWN_MS);
       await exited;
+      clearTimeout(fast);
     },
   };
 }
