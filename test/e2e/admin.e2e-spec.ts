@@ -143,6 +143,7 @@ describe('admin: GET /admin/stats', () => {
       rejectedByKind: { status: 2, cdr: 2 },
       rejectedDistinctBodies: 3,
       rejectedReplayed: 0,
+      rejectedExpired: 0,
       unavailable: 0,
     });
     expect(stats.body.sessions).toEqual({ total: 2, open: 1, finalized: 1, finalizedWithoutCdr: 0, overdue: 0 });
@@ -166,6 +167,40 @@ describe('admin: GET /admin/stats', () => {
     // stats reads change nothing: not audited
     expect(await count(service, 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
   });
+});
+
+describe('admin: rejected-push retention (REJECTED_PUSH_RETENTION=1m, checked every 15 s)', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService({ ADMIN_TOKEN: TOKEN, REJECTED_PUSH_RETENTION: '1m' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('a row not seen for longer is deleted by the running service; the stats and metrics still count it', async () => {
+    const old = { callId: `${uniqueCallId()}-old` };
+    const recent = { callId: `${uniqueCallId()}-recent` };
+    expect((await service.post('/v1/push/status', old)).status).toBe(400);
+    expect((await service.post('/v1/push/status', old)).status).toBe(400); // its retry: count 2
+    expect((await service.post('/v1/push/cdr', recent)).status).toBe(400);
+    await service.db.query(`UPDATE rejected_pushes SET last_seen_at = now() - interval '2 minutes' WHERE raw_body = $1`, [JSON.stringify(old)]);
+
+    const rows = () => count(service, 'SELECT count(*) AS n FROM rejected_pushes');
+    expect(await pollUntil(rows, (n) => n === 1, 30_000, 250)).toBe(1);
+    const listed = await admin(service, 'GET', '/admin/rejected-pushes');
+    expect(listed.body.items.map((i: { rawBody: string }) => JSON.parse(i.rawBody))).toEqual([recent]);
+    const stats = await admin(service, 'GET', '/admin/stats');
+    expect(stats.body.pushes).toMatchObject({
+      rejected: 3,
+      rejectedByKind: { status: 2, cdr: 1 },
+      rejectedDistinctBodies: 2,
+      rejectedExpired: 2,
+    });
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metricValue(metrics, 'voice_push_rejected_pushes', { kind: 'status' })).toBe(2);
+    expect(metricValue(metrics, 'voice_push_rejected_pushes', { kind: 'cdr' })).toBe(1);
+  }, 45_000);
 });
 
 describe('admin: rejected pushes and replay', () => {

@@ -24,6 +24,15 @@ describe('loadConfig', () => {
     }
   });
 
+  test('REJECTED_PUSH_RETENTION: 30 days by default, a duration of 1m or more, off (or 0) keeps them forever', () => {
+    expect(loadConfig({}).rejectedPushRetentionMs).toBe(30 * 86_400_000);
+    expect(loadConfig({ REJECTED_PUSH_RETENTION: '7d' }).rejectedPushRetentionMs).toBe(7 * 86_400_000);
+    expect(loadConfig({ REJECTED_PUSH_RETENTION: '90m' }).rejectedPushRetentionMs).toBe(90 * 60_000);
+    for (const off of ['off', 'OFF', '0']) expect(loadConfig({ REJECTED_PUSH_RETENTION: off }).rejectedPushRetentionMs).toBeNull();
+    expect(() => loadConfig({ REJECTED_PUSH_RETENTION: '30s' })).toThrow(/REJECTED_PUSH_RETENTION=30s: at least 1m/);
+    expect(() => loadConfig({ REJECTED_PUSH_RETENTION: 'a month' })).toThrow(/REJECTED_PUSH_RETENTION=a month: expected a duration/);
+  });
+
   test('reads every variable', () => {
     const config = loadConfig({
       PORT: '8080',
@@ -244,6 +253,7 @@ describe('parseDuration', () => {
     ['500ms', 500],
     ['1h', 3_600_000],
     ['90', 90_000],
+    ['30d', 2_592_000_000],
   ])('%s → %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   test.each(['', 'm', '-1s', '0s', '5 days', '0.4ms'])('rejects %p', (text) => expect(parseDuration(text)).toBeNull());

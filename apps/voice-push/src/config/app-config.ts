@@ -52,6 +52,11 @@ export interface AppConfig {
    * (TRUSTED_PROXIES); null: the client is the socket's peer and the header is ignored
    */
   trustedProxies: readonly string[] | null;
+  /**
+   * rejected pushes not seen for this long are deleted (REJECTED_PUSH_RETENTION, default 30d);
+   * null (`off`): kept forever
+   */
+  rejectedPushRetentionMs: number | null;
 }
 
 export class ConfigError extends Error {
@@ -177,6 +182,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     burst: positiveInt('PUSH_RATE_BURST', Math.max(1, Math.ceil(perSecond ?? 1))),
   };
 
+  // The store is an operator's tool for recent refusals: a sender that sends nothing but bad pushes
+  // would otherwise grow it without end. Its counts outlive the rows (/admin/stats).
+  const retentionText = text('REJECTED_PUSH_RETENTION');
+  const rejectedPushRetentionMs =
+    retentionText !== undefined && ['off', '0'].includes(retentionText.toLowerCase())
+      ? null
+      : duration('REJECTED_PUSH_RETENTION', '30d', Number.MAX_SAFE_INTEGER, { ms: 60_000, text: '1m', why: 'a shorter one deletes refusals before anyone can read them; off keeps them forever' });
+
   const httpPort = port('PORT', 3000)!;
   const adminPort = port('ADMIN_PORT', null);
   if (adminPort !== null && adminPort !== 0 && adminPort === httpPort) {
@@ -207,6 +220,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     pushAuth,
     pushRateLimit,
     trustedProxies: parseAddressList('TRUSTED_PROXIES', text('TRUSTED_PROXIES'), problems),
+    rejectedPushRetentionMs,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -12,6 +12,7 @@ import { CallsHotUpdates1764000400000 } from './migrations/1764000400000-calls-h
 import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-create-relay-checkpoints.js';
 import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.js';
 import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-count-relayed-events.js';
+import { RejectedPushRetention1764000800000 } from './migrations/1764000800000-rejected-push-retention.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -59,6 +60,7 @@ export const appMigrations = [
   CreateRelayCheckpoints1764000500000,
   CountCalls1764000600000,
   CountRelayedEvents1764000700000,
+  RejectedPushRetention1764000800000,
 ];
 
 /**

@@ -6,11 +6,12 @@ import { PushHttpController } from './push.http.controller.js';
 import { PushIngestionService } from './push-ingestion.service.js';
 import { PushMetrics } from './push.metrics.js';
 import { RejectedPushStore } from './rejected-push.store.js';
+import { RejectedPushRetention } from './rejected-push.retention.js';
 
 @Module({
   imports: [CqrsModule],
   controllers: [PushHttpController],
-  providers: [PushIngestionService, RejectedPushStore, PushMetrics, PushAccessPolicy, PushAuthMetrics],
+  providers: [PushIngestionService, RejectedPushStore, RejectedPushRetention, PushMetrics, PushAccessPolicy, PushAuthMetrics],
   exports: [PushIngestionService, RejectedPushStore, PushMetrics, PushAccessPolicy],
 })
 export class IngestionModule {}

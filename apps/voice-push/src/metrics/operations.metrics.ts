@@ -4,6 +4,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
+import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../ingestion/rejected-push.retention.js';
 import { readCallCounts, sessionTotals, type SessionTotals } from '../call-sessions/projections/call-counts.js';
 
 const PUSH_KINDS = ['status', 'cdr'];
@@ -16,7 +17,8 @@ const PUSH_KINDS = ['status', 'cdr'];
  * - relay lag: number of events not yet on Kafka (call events after the relay's checkpoint, and
  *   outbox rows: the finalised views);
  * - sessions by status, by reconciliation status, and overdue;
- * - rejected pushes: sum of `count` of the rejected-push store, by kind.
+ * - rejected pushes: sum of `count` of the rejected-push store, with the rows its retention
+ *   deleted, by kind.
  *
  * Cost: a few small rows whatever the tables hold. The session counts and the backlog come from
  * counts kept as rows are written (call-counts.ts, call-event-log.ts), so they stay readable when
@@ -104,14 +106,14 @@ export class OperationsMetrics {
 
     const rejected: Gauge<string> = new Gauge({
       name: 'voice_push_rejected_pushes',
-      help: 'Rejected pushes received (400/413/415), counting repeats, from the rejected-push store, by kind',
+      help: 'Rejected pushes received (400/413/415), counting repeats, from the rejected-push store (rows deleted by its retention included), by kind',
       labelNames: ['kind'],
       registers: [registry],
       collect: async () => {
         rejected.reset();
         const rows = await this.query(
           'rejected pushes',
-          () => this.db.query(`SELECT kind, sum(count)::bigint AS n FROM rejected_pushes GROUP BY kind`) as Promise<{ kind: string; n: string }[]>,
+          () => this.db.query(REJECTED_PUSH_TOTALS_SQL) as Promise<RejectedPushTotals[]>,
         );
         if (!rows) return;
         const totals = new Map(PUSH_KINDS.map((k) => [k, 0]));

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
 import { readCallCounts, sessionTotals } from '../../call-sessions/projections/call-counts.js';
+import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../../ingestion/rejected-push.retention.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
@@ -13,7 +14,8 @@ import { PushCounters } from './push-counters.js';
 /**
  * Counters for an operator, each read from a small table whatever the volume: pushes accepted are
  * the push events in the event store, sessions and reconciliation the `calls` rows, both counted
- * as they are written (counter-tables.ts).
+ * as they are written (counter-tables.ts); rejected pushes from their store, whose rows retention
+ * bounds (rejected-push.retention.ts), and what the deleted rows counted.
  */
 @Controller('admin/stats')
 @UseGuards(AdminTokenGuard)
@@ -31,11 +33,7 @@ export class AdminStatsHttpController {
   async stats(): Promise<Record<string, unknown>> {
     const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
       readCounts<{ type: string }>(this.db, EVENT_TYPE_COUNTS),
-      this.db.query(
-        `SELECT kind, coalesce(sum(count), 0)::text AS n, count(*)::text AS distinct_bodies,
-                count(replayed_at)::text AS replayed
-           FROM rejected_pushes GROUP BY kind`,
-      ) as Promise<{ kind: string; n: string; distinct_bodies: string; replayed: string }[]>,
+      this.db.query(REJECTED_PUSH_TOTALS_SQL) as Promise<RejectedPushTotals[]>,
       readCallCounts(this.db),
       this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
@@ -63,6 +61,8 @@ export class AdminStatsHttpController {
         rejectedByKind: { status: rejectedByKind.status ?? 0, cdr: rejectedByKind.cdr ?? 0 },
         rejectedDistinctBodies: rejected.reduce((sum, r) => sum + Number(r.distinct_bodies), 0),
         rejectedReplayed: rejected.reduce((sum, r) => sum + Number(r.replayed), 0),
+        // of `rejected`, the pushes whose rows REJECTED_PUSH_RETENTION deleted (counted, no longer listed)
+        rejectedExpired: rejected.reduce((sum, r) => sum + Number(r.expired), 0),
         unavailable: persisted.unavailable ?? 0,
       },
       sessions,

@@ -1,0 +1,93 @@
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
+import { appMigrations } from '../database/database.module.js';
+import { RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
+import { REJECTED_PUSH_TOTALS_SQL, RejectedPushRetention, expireRejectedPushes, type RejectedPushTotals } from './rejected-push.retention.js';
+
+const DAY = 86_400_000;
+
+const refused = (body: string, kind: 'status' | 'cdr' = 'status'): RejectedPush => ({
+  kind,
+  statusCode: 400,
+  reason: 'INVALID_JSON: body is not JSON',
+  violations: [],
+  contentType: 'application/json',
+  raw: Buffer.from(body),
+});
+
+/** A real Postgres with the app's migrations: rows kept by the store, aged by hand. */
+describe('rejected-push retention', () => {
+  const { ds } = useTempDatabase(appMigrations);
+  const store = () => new RejectedPushStore(ds());
+  const retention = (retentionMs: number | null) => new RejectedPushRetention(ds(), { rejectedPushRetentionMs: retentionMs });
+  const lastSeenDaysAgo = (body: string, days: number) =>
+    ds().query(`UPDATE rejected_pushes SET last_seen_at = now() - $2 * interval '1 day' WHERE raw_body = $1`, [body, days]);
+  const keptBodies = async () =>
+    ((await ds().query(`SELECT raw_body FROM rejected_pushes ORDER BY raw_body`)) as { raw_body: string }[]).map((r) => r.raw_body);
+  const totals = async () => {
+    const rows = (await ds().query(REJECTED_PUSH_TOTALS_SQL)) as RejectedPushTotals[];
+    return Object.fromEntries(rows.map((r) => [r.kind, { n: Number(r.n), distinct: Number(r.distinct_bodies), replayed: Number(r.replayed), expired: Number(r.expired) }]));
+  };
+
+  beforeEach(async () => {
+    await ds().query(`TRUNCATE rejected_pushes, rejected_push_expired_counts`);
+  });
+
+  test('deletes the rows not seen within the retention, keeps the rest, and the totals count them all', async () => {
+    await store().keep(refused('{old'));
+    await store().keep(refused('{old')); // the sender's retry: one row, count 2
+    await store().keep(refused('{old-cdr', 'cdr'));
+    await store().keep(refused('{recent'));
+    await ds().query(`UPDATE rejected_pushes SET replayed_at = now() WHERE raw_body = '{old'`);
+    await lastSeenDaysAgo('{old', 31);
+    await lastSeenDaysAgo('{old-cdr', 40);
+    await lastSeenDaysAgo('{recent', 29);
+    const before = await totals();
+
+    expect(await retention(30 * DAY).expire()).toBe(2);
+
+    expect(await keptBodies()).toEqual(['{recent']);
+    const after = await totals();
+    expect(after).toEqual({
+      status: { n: 3, distinct: 2, replayed: 1, expired: 2 },
+      cdr: { n: 1, distinct: 1, replayed: 0, expired: 1 },
+    });
+    expect({ status: { ...after.status, expired: 0 }, cdr: { ...after.cdr, expired: 0 } }).toEqual(before);
+  });
+
+  test('a body sent again after its row expired is kept again, counted on top of the expired', async () => {
+    await store().keep(refused('{again'));
+    await lastSeenDaysAgo('{again', 10);
+    expect(await retention(7 * DAY).expire()).toBe(1);
+    await store().keep(refused('{again'));
+    expect(await keptBodies()).toEqual(['{again']);
+    expect((await totals()).status).toEqual({ n: 2, distinct: 2, replayed: 0, expired: 1 });
+  });
+
+  test('a backlog goes a page at a time, oldest first, until none is left', async () => {
+    await ds().query(`
+      INSERT INTO rejected_pushes (kind, status_code, reason, raw_body, body_bytes, body_sha256, last_seen_at)
+      SELECT 'cdr', 400, 'r', 'b' || i, 2, sha256(('b' || i)::bytea), now() - interval '60 days' + i * interval '1 second'
+        FROM generate_series(1, 2500) i`);
+    expect(await expireRejectedPushes(ds(), new Date(Date.now() - 30 * DAY), 1000)).toBe(1000);
+    const oldestLeft = (await ds().query(`SELECT min(substr(raw_body, 2)::int) AS i FROM rejected_pushes`)) as { i: number }[];
+    expect(oldestLeft[0]!.i).toBe(1001);
+    expect(await retention(30 * DAY).expire()).toBe(1500);
+    expect(await keptBodies()).toEqual([]);
+    expect((await totals()).cdr).toEqual({ n: 2500, distinct: 2500, replayed: 0, expired: 2500 });
+  });
+
+  test('off (null): nothing is deleted and no timer runs', async () => {
+    await store().keep(refused('{ancient'));
+    await lastSeenDaysAgo('{ancient', 3650);
+    const off = retention(null);
+    expect(off.intervalMs).toBeNull();
+    expect(await off.expire()).toBe(0);
+    expect(await keptBodies()).toEqual(['{ancient']);
+  });
+
+  test('runs every quarter of the retention, at most every 10 minutes', () => {
+    expect(retention(30 * DAY).intervalMs).toBe(600_000);
+    expect(retention(8 * 60_000).intervalMs).toBe(120_000);
+  });
+});
