@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { PushKind } from './push-body.reader.js';
+import { PUSH_BODY_LIMIT, type PushKind } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
 
 export interface RejectedPush {
@@ -17,8 +17,8 @@ export interface RejectedPush {
 }
 
 
-/** The longest raw body kept; an oversized body is kept cut to this, and says so. */
-const KEPT_BYTES = 64 * 1024;
+/** The longest raw body kept: a whole push may be this long; an oversized one is kept cut to it, and says so. */
+const KEPT_BYTES = PUSH_BODY_LIMIT;
 
 /**
  * Keeps every refused push raw with its reason. The same body refused for the same reason again
