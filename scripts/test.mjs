@@ -6,7 +6,7 @@
 //   fetched by Node from Maven Central). Without one, the Kafka suites cannot run: that is said
 //   loudly, and under CI it fails.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 
@@ -67,14 +67,21 @@ async function kafka() {
   return `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
 }
 
+/**
+ * How long jest may run on after writing its results. No `--forceExit`: a test that leaves a
+ * socket, timer or process behind keeps jest alive, and that is a failure to see, not to hide; but
+ * a hung run would only end at CI's own limit, so it is ended here and failed, saying why.
+ */
+const EXIT_GRACE_MS = 60_000;
+
 function runJest(env, name, args) {
   mkdirSync(resolve(root, '.data'), { recursive: true });
   const results = resolve(root, `.data/jest-${name}.json`);
+  rmSync(results, { force: true });
   const argv = [
     '--experimental-vm-modules',
     resolve(root, 'node_modules/jest/bin/jest.js'),
     '--json',
-    '--forceExit',
     '--passWithNoTests',
     `--outputFile=${results}`,
     ...args,
@@ -82,14 +89,26 @@ function runJest(env, name, args) {
   ];
   return new Promise((done) => {
     const child = spawn(process.execPath, argv, { cwd: root, env, stdio: 'inherit' });
+    let resultsSeenAt = null;
+    let hung = false;
+    const watch = setInterval(() => {
+      if (resultsSeenAt === null) {
+        if (existsSync(results)) resultsSeenAt = Date.now();
+      } else if (Date.now() - resultsSeenAt > EXIT_GRACE_MS) {
+        hung = true;
+        say(`jest (${name}) did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles); stopped, and failed`);
+        child.kill('SIGKILL');
+      }
+    }, 1_000);
     child.on('exit', (code) => {
+      clearInterval(watch);
       let summary = null;
       try {
         summary = JSON.parse(readFileSync(results, 'utf8'));
       } catch {
         // jest did not write its results: the exit code says enough
       }
-      done({ code: code ?? 1, summary });
+      done({ code: hung ? 1 : (code ?? 1), summary });
     });
   });
 }
