@@ -6,7 +6,7 @@
 //   fetched by Node from Maven Central). Without one, the Kafka suites cannot run: that is said
 //   loudly, and under CI it fails.
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 
@@ -74,6 +74,31 @@ async function kafka() {
  */
 const EXIT_GRACE_MS = 60_000;
 
+/**
+ * `pid` and every process below it (Linux: /proc), children first. A hung jest is most likely held
+ * by a service a test spawned: killing jest alone would leave that running, with its port and its
+ * database connections.
+ */
+function processTree(pid) {
+  const parents = new Map();
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // the fields after the command's closing parenthesis: state, then the parent's pid
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return [pid]; // no /proc: jest alone
+  }
+  const below = (p) => [...parents].filter(([, parent]) => parent === p).flatMap(([child]) => [...below(child), child]);
+  return [...below(pid), pid];
+}
+
 function runJest(env, name, args) {
   mkdirSync(resolve(root, '.data'), { recursive: true });
   const results = resolve(root, `.data/jest-${name}.json`);
@@ -96,8 +121,14 @@ function runJest(env, name, args) {
         if (existsSync(results)) resultsSeenAt = Date.now();
       } else if (Date.now() - resultsSeenAt > EXIT_GRACE_MS) {
         hung = true;
-        say(`jest (${name}) did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles); stopped, and failed`);
-        child.kill('SIGKILL');
+        say(`jest (${name}) did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles); stopped with what it started, and failed`);
+        for (const pid of processTree(child.pid)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
       }
     }, 1_000);
     child.on('exit', (code) => {

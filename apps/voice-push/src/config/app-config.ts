@@ -82,6 +82,23 @@ function decimalInteger(raw: string): number | null {
 /** A graceful shutdown shorter than this would cut every shutdown short (SHUTDOWN_TIMEOUT). */
 const MIN_SHUTDOWN_TIMEOUT_MS = 1000;
 
+const DAY_MS = 86_400_000;
+const MIN_RETENTION_MS = 60_000;
+/** Past this, "now minus the retention" leaves the timestamps Postgres can hold. */
+const MAX_RETENTION_MS = 36_500 * DAY_MS;
+
+/** REJECTED_PUSH_RETENTION: a duration from 1m to 36500d (default 30d), or off / 0 (null: forever). */
+function retention(raw: string | undefined, problems: string[]): number | null {
+  if (raw === undefined) return 30 * DAY_MS;
+  if (['off', '0'].includes(raw.toLowerCase())) return null;
+  const ms = parseDuration(raw);
+  if (ms === null) problems.push(`REJECTED_PUSH_RETENTION=${raw}: expected a duration such as 30d, 12h or 90m, or off to keep them forever`);
+  else if (ms < MIN_RETENTION_MS) problems.push(`REJECTED_PUSH_RETENTION=${raw}: at least 1m (a shorter one deletes refusals before anyone can read them), or off`);
+  else if (ms > MAX_RETENTION_MS) problems.push(`REJECTED_PUSH_RETENTION=${raw}: at most 36500d; use off to keep them forever`);
+  else return ms;
+  return 30 * DAY_MS;
+}
+
 /** Reads and validates the environment; throws one ConfigError listing every bad value. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const problems: string[] = [];
@@ -117,7 +134,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     if (ms === null || ms > maxMs || (min !== undefined && ms < min.ms)) {
       problems.push(
         ms === null
-          ? `${name}=${raw}: expected a duration such as 40m, 2s, 500ms or 1h`
+          ? `${name}=${raw}: expected a duration such as 40m, 2s, 500ms, 1h or 1d`
           : ms > maxMs
             ? `${name}=${raw}: at most ${Math.floor(maxMs / 3_600_000)}h (a longer timer would fire at once)`
             : `${name}=${raw}: at least ${min!.text} (${min!.why})`,
@@ -184,11 +201,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   // The store is an operator's tool for recent refusals: a sender that sends nothing but bad pushes
   // would otherwise grow it without end. Its counts outlive the rows (/admin/stats).
-  const retentionText = text('REJECTED_PUSH_RETENTION');
-  const rejectedPushRetentionMs =
-    retentionText !== undefined && ['off', '0'].includes(retentionText.toLowerCase())
-      ? null
-      : duration('REJECTED_PUSH_RETENTION', '30d', Number.MAX_SAFE_INTEGER, { ms: 60_000, text: '1m', why: 'a shorter one deletes refusals before anyone can read them; off keeps them forever' });
+  const rejectedPushRetentionMs = retention(text('REJECTED_PUSH_RETENTION'), problems);
 
   const httpPort = port('PORT', 3000)!;
   const adminPort = port('ADMIN_PORT', null);

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
+import pg from 'pg';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../database/database.module.js';
 import { RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
@@ -17,7 +18,7 @@ const refused = (body: string, kind: 'status' | 'cdr' = 'status'): RejectedPush 
 
 /** A real Postgres with the app's migrations: rows kept by the store, aged by hand. */
 describe('rejected-push retention', () => {
-  const { ds } = useTempDatabase(appMigrations);
+  const { db, ds } = useTempDatabase(appMigrations);
   const store = () => new RejectedPushStore(ds());
   const retention = (retentionMs: number | null) => new RejectedPushRetention(ds(), { rejectedPushRetentionMs: retentionMs });
   const lastSeenDaysAgo = (body: string, days: number) =>
@@ -27,6 +28,16 @@ describe('rejected-push retention', () => {
   const totals = async () => {
     const rows = (await ds().query(REJECTED_PUSH_TOTALS_SQL)) as RejectedPushTotals[];
     return Object.fromEntries(rows.map((r) => [r.kind, { n: Number(r.n), distinct: Number(r.distinct_bodies), replayed: Number(r.replayed), expired: Number(r.expired) }]));
+  };
+
+  const untilTheDeleteWaitsForALock = async () => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const [row] = (await ds().query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%DELETE FROM rejected_pushes%'`,
+      )) as { n: number }[];
+      if (row!.n === 1) return;
+    }
+    throw new Error('the retention never waited for the retry\'s row lock');
   };
 
   beforeEach(async () => {
@@ -69,12 +80,32 @@ describe('rejected-push retention', () => {
       INSERT INTO rejected_pushes (kind, status_code, reason, raw_body, body_bytes, body_sha256, last_seen_at)
       SELECT 'cdr', 400, 'r', 'b' || i, 2, sha256(('b' || i)::bytea), now() - interval '60 days' + i * interval '1 second'
         FROM generate_series(1, 2500) i`);
-    expect(await expireRejectedPushes(ds(), new Date(Date.now() - 30 * DAY), 1000)).toBe(1000);
+    expect(await expireRejectedPushes(ds(), 30 * DAY, 1000)).toBe(1000);
     const oldestLeft = (await ds().query(`SELECT min(substr(raw_body, 2)::int) AS i FROM rejected_pushes`)) as { i: number }[];
     expect(oldestLeft[0]!.i).toBe(1001);
     expect(await retention(30 * DAY).expire()).toBe(1500);
     expect(await keptBodies()).toEqual([]);
     expect((await totals()).cdr).toEqual({ n: 2500, distinct: 2500, replayed: 0, expired: 2500 });
+  });
+
+  test('a retry that refreshes an old row while the retention waits for its lock keeps the row', async () => {
+    await store().keep(refused('{retried'));
+    await lastSeenDaysAgo('{retried', 40);
+    // the sender's retry, its upsert not yet committed when the retention comes
+    const retry = new pg.Client({ connectionString: db().url });
+    await retry.connect();
+    try {
+      await retry.query('BEGIN');
+      await retry.query(`UPDATE rejected_pushes SET count = count + 1, last_seen_at = now() WHERE raw_body = '{retried'`);
+      const expiring = retention(30 * DAY).expire();
+      await untilTheDeleteWaitsForALock();
+      await retry.query('COMMIT');
+      expect(await expiring).toBe(0);
+    } finally {
+      await retry.end();
+    }
+    expect(await keptBodies()).toEqual(['{retried']);
+    expect((await totals()).status).toEqual({ n: 2, distinct: 1, replayed: 0, expired: 0 });
   });
 
   test('off (null): nothing is deleted and no timer runs', async () => {
@@ -86,7 +117,7 @@ describe('rejected-push retention', () => {
     expect(await keptBodies()).toEqual(['{ancient']);
   });
 
-  test('runs every quarter of the retention, at most every 10 minutes', () => {
+  test('runs every quarter of the retention, and at least every 10 minutes', () => {
     expect(retention(30 * DAY).intervalMs).toBe(600_000);
     expect(retention(8 * 60_000).intervalMs).toBe(120_000);
   });

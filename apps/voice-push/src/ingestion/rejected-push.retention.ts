@@ -10,17 +10,23 @@ import { PeriodicTask } from '../call-sessions/periodic-task.js';
 export const EXPIRE_PAGE = 1000;
 
 /**
- * Deletes up to `limit` rejected pushes last seen before `now - retentionMs`, oldest first, and
- * folds what they counted into `rejected_push_expired_counts` in the same statement (the stats
- * count every push ever rejected). A sender's retry of a body being deleted waits for the delete
- * and then keeps the body again as a new row: its count is not lost either way.
+ * Deletes up to `limit` rejected pushes not seen for `retentionMs` (by the database's clock, the one
+ * that wrote `last_seen_at`), oldest first, and folds what they counted into
+ * `rejected_push_expired_counts` in the same statement (the stats count every push ever rejected).
+ * A sender's retry and the retention can meet on one row either way round:
+ * - the retry's upsert commits first: the DELETE, which waited for it, checks the new row version
+ *   against its own WHERE again (not the subquery's, which it does not rerun: hence the age twice)
+ *   and leaves it;
+ * - the DELETE commits first: the retry, which waited for it, finds no row and keeps the body
+ *   again as a new one. Its count is not lost either way.
  */
 const EXPIRE = `
   WITH expired AS (
     DELETE FROM rejected_pushes
      WHERE id IN (SELECT id FROM rejected_pushes
-                   WHERE last_seen_at < $1::timestamptz
+                   WHERE last_seen_at < now() - $1::float8 * interval '1 millisecond'
                    ORDER BY last_seen_at LIMIT $2)
+       AND last_seen_at < now() - $1::float8 * interval '1 millisecond'
     RETURNING kind, count, replayed_at
   ),
   folded AS (
@@ -34,8 +40,8 @@ const EXPIRE = `
   SELECT count(*)::int AS n FROM expired`;
 
 /** Deletes one page of expired rejected pushes; answers how many. */
-export async function expireRejectedPushes(db: SqlExecutor, before: Date, limit = EXPIRE_PAGE): Promise<number> {
-  const [row] = await db.query<{ n: number }>(EXPIRE, [before.toISOString(), limit]);
+export async function expireRejectedPushes(db: SqlExecutor, retentionMs: number, limit = EXPIRE_PAGE): Promise<number> {
+  const [row] = await db.query<{ n: number }>(EXPIRE, [retentionMs, limit]);
   return row?.n ?? 0;
 }
 
@@ -61,8 +67,8 @@ export interface RejectedPushTotals {
 }
 
 /**
- * Runs the retention every quarter of REJECTED_PUSH_RETENTION, at most every 10 minutes, so a row
- * lives at most a quarter longer than the setting asks. Off (null): nothing runs.
+ * Runs the retention every quarter of REJECTED_PUSH_RETENTION, and at least every 10 minutes, so
+ * a row lives at most a quarter (or 10 minutes) longer than the setting asks. Off (null): nothing runs.
  */
 @Injectable()
 export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -91,14 +97,13 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
   }
 
   /** Deletes every expired row, a page at a time; answers how many. Logs what it did or why not. */
-  async expire(now = Date.now()): Promise<number> {
+  async expire(): Promise<number> {
     const retention = this.config.rejectedPushRetentionMs;
     if (retention === null) return 0;
-    const before = new Date(now - retention);
     let total = 0;
     try {
       for (;;) {
-        const deleted = await expireRejectedPushes(this.db, before);
+        const deleted = await expireRejectedPushes(this.db, retention);
         total += deleted;
         // a shutdown waits for the run: it stops between pages, the next start goes on
         if (deleted < EXPIRE_PAGE || this.stopping) break;
@@ -108,8 +113,13 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
       return total;
     }
     if (total > 0) {
-      this.logger.log(`deleted ${total} rejected pushes last seen before ${before.toISOString()} (REJECTED_PUSH_RETENTION); their counts stay in /admin/stats`);
+      this.logger.log(`deleted ${total} rejected pushes not seen for ${formatRetention(retention)} (REJECTED_PUSH_RETENTION); their counts stay in /admin/stats`);
     }
     return total;
   }
+}
+
+function formatRetention(ms: number): string {
+  const day = 86_400_000;
+  return ms % day === 0 ? `${ms / day}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}m`;
 }
