@@ -124,6 +124,26 @@ describe('BackgroundJobs', () => {
     expect(audited).toBe(true);
   });
 
+  test("the shutdown waits for an ended job's onDone even while a later job runs beside it", async () => {
+    const jobs = new BackgroundJobs<CountJob>('count', quiet);
+    const audit = gate();
+    let audited = false;
+    jobs.start({ steps: 0 }, async () => undefined, async () => {
+      await audit.opened;
+      audited = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // the first job has ended; its onDone waits
+    jobs.start({ steps: 0 }, async () => undefined); // a second job, which ends at once
+    await new Promise((resolve) => setImmediate(resolve));
+    let stopped = false;
+    const stopping = jobs.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    audit.open();
+    await stopping;
+    expect(audited).toBe(true);
+  });
+
   test('keeps the last 20 jobs', async () => {
     const jobs = new BackgroundJobs<CountJob>('count', quiet);
     const ids: string[] = [];

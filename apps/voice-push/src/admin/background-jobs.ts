@@ -26,7 +26,8 @@ const JOBS_KEPT = 20;
  */
 export class BackgroundJobs<J extends JobState> {
   private readonly jobs = new Map<string, J>();
-  private running: Promise<void> | null = null;
+  /** each job until it and its onDone are done (the shutdown waits for them all) */
+  private readonly unsettled = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -50,8 +51,9 @@ export class BackgroundJobs<J extends JobState> {
     const job = { ...progress, id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, error: null } as J;
     this.jobs.set(job.id, job);
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
-    // running until its onDone (the audit row's completion) is done too: a shutdown waits for both
-    this.running = this.run(job, work)
+    // unsettled until its onDone (the audit row's completion) is done too: a shutdown waits for
+    // both, and for an earlier job's onDone still running beside a new job
+    const settled: Promise<void> = this.run(job, work)
       .then(async () => {
         try {
           await onDone({ ...job });
@@ -59,9 +61,8 @@ export class BackgroundJobs<J extends JobState> {
           this.logger.error(`${this.kind} ${job.id}: after it ended: ${(error as Error)?.stack ?? String(error)}`);
         }
       })
-      .finally(() => {
-        this.running = null;
-      });
+      .finally(() => this.unsettled.delete(settled));
+    this.unsettled.add(settled);
     return { ...job };
   }
 
@@ -90,7 +91,7 @@ export class BackgroundJobs<J extends JobState> {
   /** The shutdown: no new job, and the running one stops after its unit of work in hand. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.running;
+    await Promise.all(this.unsettled);
   }
 
   private async run(job: J, work: (job: J) => Promise<void>): Promise<void> {
