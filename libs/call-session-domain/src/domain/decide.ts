@@ -53,7 +53,8 @@ function recordCdr(state: CallSessionState, { push, metadata }: RecordCdr): Deci
   const content = pushContent(push);
   if (known?.versions.some((v) => pushContent(v.push) === content))
     return none('duplicate', `CDR ${key} already recorded with this content`);
-  const full = fullCallReason(state, true);
+  // the first CDR is always taken (push-limit.ts): a full call is still finalised by its record
+  const full = hasCdr(state) ? fullCallReason(state) : null;
   if (full) return none('rejected', full);
   const versions = [...(known?.versions ?? []), { push, receivedAt: metadata.receivedAt }];
   const authoritative = authoritativeVersion({ key, cdrType: push.cdrType, versions }).push === push;

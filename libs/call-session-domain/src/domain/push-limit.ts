@@ -9,7 +9,7 @@
 // are still answered as duplicates — a retry never turns into a refusal. One exception: the first
 // CDR of a call that has none is always taken, so a call past its limit is still finalised (and
 // reconciled) when its record comes, whenever that is.
-import { hasCdr, type CallSessionState } from './call-session.state.js';
+import type { CallSessionState } from './call-session.state.js';
 
 export const MAX_PUSHES_PER_CALL = 256;
 
@@ -20,9 +20,8 @@ export function pushesHeld(state: CallSessionState): number {
   return held;
 }
 
-/** Why a new push of this call is refused, or null while it has room (`cdr`: the push is a CDR). */
-export function fullCallReason(state: CallSessionState, cdr = false): string | null {
-  if (cdr && !hasCdr(state)) return null;
+/** Why a new push of this call is refused, or null while it has room. */
+export function fullCallReason(state: CallSessionState): string | null {
   return pushesHeld(state) >= MAX_PUSHES_PER_CALL
     ? `the call already holds ${MAX_PUSHES_PER_CALL} distinct pushes, the most one call keeps (a sender looping on a callId, or reusing it)`
     : null;
