@@ -120,6 +120,7 @@ function runJest(env, name, args) {
       if (resultsSeenAt === null) {
         if (existsSync(results)) resultsSeenAt = Date.now();
       } else if (Date.now() - resultsSeenAt > EXIT_GRACE_MS) {
+        clearInterval(watch); // once: the kill below ends it
         hung = true;
         say(`jest (${name}) did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles); stopped with what it started, and failed`);
         for (const pid of processTree(child.pid)) {
