@@ -2,8 +2,8 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../database/database.module.js';
-import { RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
-import { REJECTED_PUSH_TOTALS_SQL, RejectedPushRetention, expireRejectedPushes, type RejectedPushTotals } from './rejected-push.retention.js';
+import { REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush, type RejectedPushTotals } from './rejected-push.store.js';
+import { RejectedPushRetention, expireRejectedPushes } from './rejected-push.retention.js';
 
 const DAY = 86_400_000;
 

@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { PeriodicTask } from '../call-sessions/periodic-task.js';
 
 /** rows deleted per statement: a backlog (the first run after an upgrade) goes in short statements */
-export const EXPIRE_PAGE = 1000;
+const EXPIRE_PAGE = 1000;
 
 /**
  * Deletes up to `limit` rejected pushes not seen for `retentionMs` (by the database's clock, the one
@@ -46,27 +46,6 @@ export async function expireRejectedPushes(db: SqlExecutor, retentionMs: number,
 }
 
 /**
- * Per kind: the pushes rejected (the kept rows' counts and the expired ones'), the distinct bodies
- * among them, how many an operator replayed, and how many of those pushes retention deleted.
- */
-export const REJECTED_PUSH_TOTALS_SQL = `
-  SELECT kind, sum(pushes)::text AS n, sum(distinct_bodies)::text AS distinct_bodies,
-         sum(replayed)::text AS replayed, sum(expired)::text AS expired
-    FROM (SELECT kind, sum(count) AS pushes, count(*) AS distinct_bodies, count(replayed_at) AS replayed, 0 AS expired
-            FROM rejected_pushes GROUP BY kind
-          UNION ALL
-          SELECT kind, pushes, distinct_bodies, replayed, pushes FROM rejected_push_expired_counts) t
-   GROUP BY kind`;
-
-export interface RejectedPushTotals {
-  kind: string;
-  n: string;
-  distinct_bodies: string;
-  replayed: string;
-  expired: string;
-}
-
-/**
  * Runs the retention every quarter of REJECTED_PUSH_RETENTION, and at least every 10 minutes, so
  * a row lives at most a quarter (or 10 minutes) longer than the setting asks. Off (null): nothing runs.
  */
@@ -83,7 +62,7 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
 
   get intervalMs(): number | null {
     const retention = this.config.rejectedPushRetentionMs;
-    return retention === null ? null : Math.max(1_000, Math.min(600_000, Math.floor(retention / 4)));
+    return retention === null ? null : Math.min(600_000, Math.floor(retention / 4));
   }
 
   onApplicationBootstrap(): void {
@@ -113,13 +92,8 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
       return total;
     }
     if (total > 0) {
-      this.logger.log(`deleted ${total} rejected pushes not seen for ${formatRetention(retention)} (REJECTED_PUSH_RETENTION); their counts stay in /admin/stats`);
+      this.logger.log(`deleted ${total} rejected pushes not seen for ${retention / 3_600_000} h (REJECTED_PUSH_RETENTION); their counts stay in /admin/stats`);
     }
     return total;
   }
-}
-
-function formatRetention(ms: number): string {
-  const day = 86_400_000;
-  return ms % day === 0 ? `${ms / day}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${Math.round(ms / 60_000)}m`;
 }

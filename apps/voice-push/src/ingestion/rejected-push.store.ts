@@ -55,3 +55,24 @@ export class RejectedPushStore {
     );
   }
 }
+
+/**
+ * Per kind: the pushes rejected (the kept rows' counts and the expired ones'), the distinct bodies
+ * among them, how many an operator replayed, and how many of those pushes retention deleted.
+ */
+export const REJECTED_PUSH_TOTALS_SQL = `
+  SELECT kind, sum(pushes)::text AS n, sum(distinct_bodies)::text AS distinct_bodies,
+         sum(replayed)::text AS replayed, sum(expired)::text AS expired
+    FROM (SELECT kind, sum(count) AS pushes, count(*) AS distinct_bodies, count(replayed_at) AS replayed, 0 AS expired
+            FROM rejected_pushes GROUP BY kind
+          UNION ALL
+          SELECT kind, pushes, distinct_bodies, replayed, pushes FROM rejected_push_expired_counts) t
+   GROUP BY kind`;
+
+export interface RejectedPushTotals {
+  kind: string;
+  n: string;
+  distinct_bodies: string;
+  replayed: string;
+  expired: string;
+}

@@ -4,7 +4,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { OutboxRelayService } from '../outbox-relay/outbox-relay.service.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../outbox-relay/call-event-log.js';
-import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../ingestion/rejected-push.retention.js';
+import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../ingestion/rejected-push.store.js';
 import { readCallCounts, sessionTotals, type SessionTotals } from '../call-sessions/projections/call-counts.js';
 
 const PUSH_KINDS = ['status', 'cdr'];

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
 import { readCallCounts, sessionTotals } from '../../call-sessions/projections/call-counts.js';
-import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../../ingestion/rejected-push.retention.js';
+import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../../ingestion/rejected-push.store.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
