@@ -247,6 +247,9 @@ function runningPostmaster(databaseDir: string): number | null {
   const lockFile = join(databaseDir, 'postmaster.pid');
   if (!existsSync(lockFile)) return null;
   const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  // our own pid or our parent's (a container restarted: pids come round again) is a stale file, as
+  // Postgres itself takes it: neither is a Postgres on this directory
+  if (pid === process.pid || pid === process.ppid) return null;
   return Number.isSafeInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
