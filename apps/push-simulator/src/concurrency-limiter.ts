@@ -13,7 +13,7 @@ export class ConcurrencyLimiter {
     return this.active;
   }
 
-  /** `first`: ahead of every waiter (a retry is due now; new pushes can wait) */
+  /** `first`: ahead of every new push waiting, behind earlier `first` ones (a retry is due now; new pushes can wait) */
   acquire(first = false): Promise<void> {
     if (this.active < this.limit) {
       this.active++;

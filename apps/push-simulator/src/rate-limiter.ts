@@ -4,8 +4,8 @@
  * that moment so an answer's latency can be counted from it (a push that then waits for a free
  * concurrency slot, or for a late event loop, is late by the schedule: counting from the send
  * would hide that wait — coordinated omission). Slots missed while no caller was waiting may be
- * caught up, at most `burst` of them; those before are passed over and counted (`skipped`): their
- * pushes are never sent, so never measured. Nothing is missed before the first try: a run starts
+ * caught up, at most `burst` of them; those before are passed over and counted (`skipped`): nothing
+ * went out in them, so the stall's wait is not measured (the next push takes the next free slot). Nothing is missed before the first try: a run starts
  * on its schedule, not with a burst.
  */
 import type { Sleep } from './retry-schedule.js';
@@ -13,10 +13,12 @@ import type { Sleep } from './retry-schedule.js';
 export class RateLimiter {
   private nextSlot: number | null = null;
   private readonly intervalMs: number;
-  /** slots passed over because nobody asked for them in time (beyond the burst): never sent */
+  /** slots passed over because nobody asked for them in time (beyond the burst): nothing went out in them */
   skipped = 0;
-  /** the slots handed out: how many, the first and the last (the `now()` clock) */
-  private readonly given = { count: 0, first: 0, last: 0 };
+  /** the first slot handed out (the `now()` clock); the last one's end is `nextSlot` */
+  private firstSlot: number | null = null;
+  /** slots handed out */
+  private slots = 0;
 
   constructor(
     private readonly ratePerSecond: number,
@@ -27,7 +29,10 @@ export class RateLimiter {
     this.intervalMs = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
   }
 
-  /** Waits for the caller's slot; answers it (the `now()` clock), or null without a rate. */
+  /**
+   * Waits for the caller's slot; answers when it was meant to go (the `now()` clock): its slot, or
+   * now when that is earlier. Null without a rate.
+   */
   async acquire(): Promise<number | null> {
     if (this.intervalMs === 0) return null;
     const now = this.now();
@@ -35,19 +40,20 @@ export class RateLimiter {
     if (this.nextSlot !== null && this.nextSlot < earliest) this.skipped += Math.floor((earliest - this.nextSlot) / this.intervalMs);
     const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, earliest);
     this.nextSlot = slot + this.intervalMs;
-    if (this.given.count === 0) this.given.first = slot;
-    this.given.last = slot;
-    this.given.count += 1;
-    if (slot - now >= 1) await this.sleep(slot - now);
+    this.firstSlot ??= slot;
+    this.slots += 1;
+    // not slept for under 1 ms: a push let go that much before its slot is counted from when it went
+    if (slot - now < 1) return Math.min(slot, now);
+    await this.sleep(slot - now);
     return slot;
   }
 
   /** What the schedule came to; null without a rate. */
   report(): ScheduleReport | null {
     if (this.intervalMs === 0) return null;
-    // n slots at the rate span n - 1 intervals, and the last one its own
-    const spanMs = this.given.count > 0 ? this.given.last - this.given.first + this.intervalMs : 0;
-    return { ratePerSecond: this.ratePerSecond, slots: this.given.count, spanMs, skipped: this.skipped };
+    // from the first slot to the end of the last (the next free one)
+    const spanMs = this.firstSlot === null ? 0 : this.nextSlot! - this.firstSlot;
+    return { ratePerSecond: this.ratePerSecond, slots: this.slots, spanMs, skipped: this.skipped };
   }
 }
 

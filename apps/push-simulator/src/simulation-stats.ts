@@ -53,8 +53,8 @@ export interface SimulationSummary {
    * answer time counted from the slot the schedule gave each push — the wait for a free
    * concurrency slot included, which `latencyMs` leaves out. A stall that holds every connection
    * longer than the limiter's catch-up allowance (100 ms of slots) skips slots rather than queue
-   * them: those pushes are not sent, so not measured, and the achieved rate falls short, which
-   * `rateMet` says. Null in a closed loop.
+   * them: nothing goes out in them, so the stall's wait is not measured (the next push takes the next
+   * free slot), and the achieved rate falls short, which `rateMet` says. Null in a closed loop.
    */
   openLoop: {
     targetRate: number;
@@ -63,7 +63,7 @@ export interface SimulationSummary {
     /** false when the achieved rate fell short of the target by more than 5 %: the receiver, the concurrency or the generator held it back */
     rateMet: boolean;
     latencyFromScheduleMs: LatencySummary;
-    /** slots the schedule passed over in stalls that held every connection: pushes not sent, so not measured (0: the measure is whole) */
+    /** slots the schedule passed over in stalls that held every connection: nothing went out in them, so the stall's wait is not measured (0: the measure is whole) */
     skippedSlots: number;
   } | null;
 }
@@ -139,7 +139,7 @@ export class SimulationStats {
 
   /** `schedule`: the rate limiter's report of an open loop, null in a closed loop */
   summary(loadElapsedMs: number, elapsedMs: number, schedule: ScheduleReport | null = null): SimulationSummary {
-    const perSecond = (n: number) => (loadElapsedMs > 0 ? Math.round((n / loadElapsedMs) * 1000 * 10) / 10 : 0);
+    const perSecond = (n: number) => perSecondOver(n, loadElapsedMs);
     const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests };
     return {
       calls: this.calls,
@@ -171,7 +171,7 @@ export class SimulationStats {
   private openLoop({ ratePerSecond, slots, spanMs, skipped }: ScheduleReport): NonNullable<SimulationSummary['openLoop']> {
     // over the schedule's own span, not the run's length: a short run that kept the pace is not
     // told it fell short, and a stall that skipped slots shows in it
-    const achievedRate = spanMs > 0 ? Math.round((slots / spanMs) * 1000 * 10) / 10 : 0;
+    const achievedRate = perSecondOver(slots, spanMs);
     return {
       targetRate: ratePerSecond,
       achievedRate,
@@ -180,4 +180,9 @@ export class SimulationStats {
       skippedSlots: skipped,
     };
   }
+}
+
+/** `n` over `ms`, per second, to one decimal; 0 over no time. */
+function perSecondOver(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n / ms) * 1000 * 10) / 10 : 0;
 }

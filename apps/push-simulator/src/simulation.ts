@@ -94,10 +94,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     (options.calls === undefined || nextSeq < options.calls) && (options.durationMs === undefined || now() - started < options.durationMs);
 
   const firstTry = async (push: Push): Promise<TryOutcome> => {
-    const slot = await limiter.acquire();
-    // the limiter does not sleep for less than 1 ms: a push sent that much before its slot is
-    // counted from when it went
-    const scheduledAt = slot === null ? null : Math.min(slot, now());
+    const scheduledAt = await limiter.acquire();
     const outcome = await slots.run(() => transport.send(push));
     if (scheduledAt !== null && isAcknowledged(outcome)) {
       const at = now();
