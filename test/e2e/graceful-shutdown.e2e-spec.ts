@@ -5,6 +5,7 @@
 // gap in any stream and no CDR without its finalisation.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import type { DataSource } from 'typeorm';
 import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
@@ -182,4 +183,28 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     );
     expect(finalisedWithoutCdr).toEqual([]);
   }, 120_000);
+
+  test('a second stop signal soon after the first (one Ctrl-C through npm start) is the same stop: still graceful', async () => {
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    const { url, child } = service;
+    // a push whose body is not finished holds the close open, so the second signal comes while the
+    // first stop is still going; the body's end then lets the stop finish
+    const held = net.connect(Number(new URL(url).port), '127.0.0.1');
+    held.on('error', () => undefined);
+    await new Promise((resolve) => held.once('connect', resolve));
+    held.write('POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    for (const deadline = Date.now() + 5_000; !service.output().includes('shutting down') && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(service.output()).toContain('shutting down: finishing in-flight pushes');
+    expect(child.kill('SIGTERM')).toBe(true); // delivered: the process still runs
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    held.write(`"c"}${' '.repeat(86)}`); // the rest of its 100 bytes
+    const { code, signal } = await service.exited;
+    held.destroy();
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(service.output()).not.toMatch(/second stop signal/);
+  }, 60_000);
 });
