@@ -106,7 +106,11 @@ describe('BackgroundJobs', () => {
     await stopped;
   });
 
-  test("the shutdown waits for the job's onDone too (its audit row is completed before the database closes)", async () => {
+  /**
+   * A job that ends at once with its onDone (the audit row) held open, then `beside` (another
+   * start, say), then the shutdown: it must wait for that onDone.
+   */
+  async function shutdownWithAuditPending(beside: (jobs: BackgroundJobs<CountJob>) => void = () => undefined) {
     const jobs = new BackgroundJobs<CountJob>('count', quiet);
     const audit = gate();
     let audited = false;
@@ -115,6 +119,8 @@ describe('BackgroundJobs', () => {
       audited = true;
     });
     await new Promise((resolve) => setImmediate(resolve)); // the job has ended; its onDone waits
+    beside(jobs);
+    await new Promise((resolve) => setImmediate(resolve));
     let stopped = false;
     const stopping = jobs.stop().then(() => (stopped = true));
     await new Promise((resolve) => setImmediate(resolve));
@@ -122,27 +128,13 @@ describe('BackgroundJobs', () => {
     audit.open();
     await stopping;
     expect(audited).toBe(true);
-  });
+  }
 
-  test("the shutdown waits for an ended job's onDone even while a later job runs beside it", async () => {
-    const jobs = new BackgroundJobs<CountJob>('count', quiet);
-    const audit = gate();
-    let audited = false;
-    jobs.start({ steps: 0 }, async () => undefined, async () => {
-      await audit.opened;
-      audited = true;
-    });
-    await new Promise((resolve) => setImmediate(resolve)); // the first job has ended; its onDone waits
-    jobs.start({ steps: 0 }, async () => undefined); // a second job, which ends at once
-    await new Promise((resolve) => setImmediate(resolve));
-    let stopped = false;
-    const stopping = jobs.stop().then(() => (stopped = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(stopped).toBe(false);
-    audit.open();
-    await stopping;
-    expect(audited).toBe(true);
-  });
+  test("the shutdown waits for the job's onDone too (its audit row is completed before the database closes)", () =>
+    shutdownWithAuditPending());
+
+  test("the shutdown waits for an ended job's onDone even while a later job runs beside it", () =>
+    shutdownWithAuditPending((jobs) => jobs.start({ steps: 0 }, async () => undefined)));
 
   test('keeps the last 20 jobs', async () => {
     const jobs = new BackgroundJobs<CountJob>('count', quiet);
