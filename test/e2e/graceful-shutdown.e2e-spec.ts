@@ -207,4 +207,39 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(service.output()).not.toMatch(/second stop signal/);
   }, 60_000);
+  test('a client still sending its request when the stop comes is cut after HTTP_REQUEST_TIMEOUT (408), so it cannot hold the shutdown past SHUTDOWN_TIMEOUT', async () => {
+    // Node stops checking its request timeouts once the server's close begins: without our own
+    // check, these sockets held the close until their 30 s idle timeout (a trickle: for ever), and
+    // the 8 s SHUTDOWN_TIMEOUT here ended the process with "graceful shutdown timed out".
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', HTTP_REQUEST_TIMEOUT: '1s', SHUTDOWN_TIMEOUT: '8s' });
+    const port = Number(new URL(service.url).port);
+    const open = async (head: string) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk));
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(head);
+      return { socket, closed, received: () => received };
+    };
+    const partHead = await open('POST /v1/push/status HTTP/1.1\r\nHost: x\r\n');
+    const partBody = await open('POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":');
+    const trickle = setInterval(() => partBody.socket.write(' '), 200); // never silent long enough for the idle timeout
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      service.child.kill('SIGTERM');
+      const { code, signal } = await service.exited;
+      await Promise.all([partHead.closed, partBody.closed]);
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      expect(service.output()).not.toMatch(/timed out/);
+      expect(service.output()).toContain('closed the connections still sending a request after HTTP_REQUEST_TIMEOUT');
+      expect(partHead.received()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(partBody.received()).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      clearInterval(trickle);
+      partHead.socket.destroy();
+      partBody.socket.destroy();
+    }
+  }, 60_000);
 });

@@ -10,7 +10,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { PushMetrics } from './ingestion/push.metrics.js';
 import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
-import { serverTimeouts } from './http/server-timeouts.js';
+import { keepRequestTimeoutWhileClosing, serverTimeouts } from './http/server-timeouts.js';
 import { trustProxyOption } from './http/trusted-proxies.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { setupOpenApi } from './openapi/openapi.js';
@@ -39,6 +39,9 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
   closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
+  keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), config.httpRequestTimeoutMs, (connections) =>
+    logger.warn({ connections }, 'shutdown: closed the connections still sending a request after HTTP_REQUEST_TIMEOUT (answered 408)'),
+  );
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
   app.useGlobalFilters(new HttpExceptionFilter(app.get(PushMetrics)));
   setupOpenApi(app);
