@@ -83,21 +83,20 @@ function decimalInteger(raw: string): number | null {
 const MIN_SHUTDOWN_TIMEOUT_MS = 1000;
 
 const DAY_MS = 86_400_000;
-const MIN_RETENTION_MS = 60_000;
-/** Past this, "now minus the retention" leaves the timestamps Postgres can hold. */
-const MAX_RETENTION_MS = 36_500 * DAY_MS;
 
-/** REJECTED_PUSH_RETENTION: a duration from 1m to 36500d (default 30d), or off / 0 (null: forever). */
-function retention(raw: string | undefined, problems: string[]): number | null {
-  if (raw === undefined) return 30 * DAY_MS;
-  if (['off', '0'].includes(raw.toLowerCase())) return null;
-  const ms = parseDuration(raw);
-  if (ms === null) problems.push(`REJECTED_PUSH_RETENTION=${raw}: expected a duration such as 30d, 12h or 90m, or off to keep them forever`);
-  else if (ms < MIN_RETENTION_MS) problems.push(`REJECTED_PUSH_RETENTION=${raw}: at least 1m (a shorter one deletes refusals before anyone can read them), or off`);
-  else if (ms > MAX_RETENTION_MS) problems.push(`REJECTED_PUSH_RETENTION=${raw}: at most 36500d; use off to keep them forever`);
-  else return ms;
-  return 30 * DAY_MS;
+/** One end of a duration setting's range, and why it is there (said in the start-up error). */
+interface DurationBound {
+  ms: number;
+  text: string;
+  why: string;
 }
+/** Node timers: a longer delay fires at once. */
+const TIMER_LIMIT: DurationBound = { ms: MAX_TIMER_MS, text: `${Math.floor(MAX_TIMER_MS / 3_600_000)}h`, why: 'a longer timer would fire at once' };
+/** REJECTED_PUSH_RETENTION's range: past the upper end, "now minus the retention" leaves the timestamps Postgres can hold. */
+const RETENTION_RANGE = {
+  min: { ms: 60_000, text: '1m', why: 'a shorter one deletes refusals before anyone can read them; or off' },
+  max: { ms: 36_500 * DAY_MS, text: '36500d', why: 'use off to keep them forever' },
+};
 
 /** Reads and validates the environment; throws one ConfigError listing every bad value. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -128,20 +127,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
   const positiveInt = (name: string, fallback: number): number => wholeNumber(name, fallback, 1);
-  const duration = (name: string, fallback: string, maxMs = Number.MAX_SAFE_INTEGER, min?: { ms: number; text: string; why: string }): number => {
+  /** `off` names the word that turns the setting off (said when the value is malformed). */
+  const duration = (name: string, fallback: string, range: { min?: DurationBound; max?: DurationBound; off?: string } = {}): number => {
     const raw = text(name) ?? fallback;
     const ms = parseDuration(raw);
-    if (ms === null || ms > maxMs || (min !== undefined && ms < min.ms)) {
-      problems.push(
-        ms === null
-          ? `${name}=${raw}: expected a duration such as 40m, 2s, 500ms, 1h or 1d`
-          : ms > maxMs
-            ? `${name}=${raw}: at most ${Math.floor(maxMs / 3_600_000)}h (a longer timer would fire at once)`
-            : `${name}=${raw}: at least ${min!.text} (${min!.why})`,
-      );
-      return parseDuration(fallback)!;
-    }
-    return ms;
+    const { min, max, off } = range;
+    const problem =
+      ms === null
+        ? `expected a duration such as 40m, 2s, 500ms, 1h or 1d${off ? `, or ${off}` : ''}`
+        : max !== undefined && ms > max.ms
+          ? `at most ${max.text} (${max.why})`
+          : min !== undefined && ms < min.ms
+            ? `at least ${min.text} (${min.why})`
+            : null;
+    if (problem === null) return ms!;
+    problems.push(`${name}=${raw}: ${problem}`);
+    return parseDuration(fallback)!;
   };
 
   const databaseUrl = text('DATABASE_URL') ?? null;
@@ -201,7 +202,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   // The store is an operator's tool for recent refusals: a sender that sends nothing but bad pushes
   // would otherwise grow it without end. Its counts outlive the rows (/admin/stats).
-  const rejectedPushRetentionMs = retention(text('REJECTED_PUSH_RETENTION'), problems);
+  const retentionOff = ['off', '0'].includes(text('REJECTED_PUSH_RETENTION')?.toLowerCase() ?? '');
+  const rejectedPushRetentionMs = retentionOff ? null : duration('REJECTED_PUSH_RETENTION', '30d', { ...RETENTION_RANGE, off: 'off to keep them forever' });
 
   const httpPort = port('PORT', 3000)!;
   const adminPort = port('ADMIN_PORT', null);
@@ -224,12 +226,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
     sessionCacheSize: wholeNumber('SESSION_CACHE_SIZE', 20_000, 0),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
-    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', MAX_TIMER_MS, {
-      ms: MIN_SHUTDOWN_TIMEOUT_MS,
-      text: '1s',
-      why: 'a shorter graceful shutdown would time out every time',
+    shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', {
+      max: TIMER_LIMIT,
+      min: { ms: MIN_SHUTDOWN_TIMEOUT_MS, text: '1s', why: 'a shorter graceful shutdown would time out every time' },
     }),
-    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', MAX_TIMER_MS),
+    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', { max: TIMER_LIMIT }),
     pushAuth,
     pushRateLimit,
     trustedProxies: parseAddressList('TRUSTED_PROXIES', text('TRUSTED_PROXIES'), problems),
