@@ -73,6 +73,14 @@ async function kafka() {
  * a hung run would only end at CI's own limit, so it is ended here and failed, saying why.
  */
 const EXIT_GRACE_MS = 60_000;
+/**
+ * How long one jest pass may run before it is ended and failed (minutes, TEST_PASS_LIMIT_MINUTES;
+ * default 30): each pass takes about 5 minutes on a 2-core machine, so a pass still going after
+ * this has hung before its results (a stuck test or teardown), and it is said here rather than at
+ * CI's own limit.
+ */
+const PASS_LIMIT_MS = Number(process.env.TEST_PASS_LIMIT_MINUTES ?? 30) * 60_000;
+if (!(PASS_LIMIT_MS > 0)) throw new Error(`TEST_PASS_LIMIT_MINUTES=${process.env.TEST_PASS_LIMIT_MINUTES}: expected a number of minutes > 0`);
 
 /**
  * `pid` and every process below it (Linux: /proc), children first. A hung jest is most likely held
@@ -114,22 +122,27 @@ function runJest(env, name, args) {
   ];
   return new Promise((done) => {
     const child = spawn(process.execPath, argv, { cwd: root, env, stdio: 'inherit' });
+    const startedAt = Date.now();
     let resultsSeenAt = null;
     let hung = false;
+    const stop = (why) => {
+      clearInterval(watch); // once: the kill below ends it
+      hung = true;
+      say(`jest (${name}) ${why}; stopped with what it started, and failed`);
+      for (const pid of processTree(child.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    };
     const watch = setInterval(() => {
       if (resultsSeenAt === null) {
         if (existsSync(results)) resultsSeenAt = Date.now();
+        else if (Date.now() - startedAt > PASS_LIMIT_MS) stop(`ran ${PASS_LIMIT_MS / 60_000} min without finishing its tests: one hangs (a test or a teardown; TEST_PASS_LIMIT_MINUTES sets the limit)`);
       } else if (Date.now() - resultsSeenAt > EXIT_GRACE_MS) {
-        clearInterval(watch); // once: the kill below ends it
-        hung = true;
-        say(`jest (${name}) did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles); stopped with what it started, and failed`);
-        for (const pid of processTree(child.pid)) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
+        stop(`did not exit ${EXIT_GRACE_MS / 1000} s after its tests ended: a test left a handle open (find it with --detectOpenHandles)`);
       }
     }, 1_000);
     child.on('exit', (code) => {
