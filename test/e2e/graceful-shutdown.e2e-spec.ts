@@ -210,8 +210,9 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
   test('a client still sending its request when the stop comes is cut after HTTP_REQUEST_TIMEOUT (408), so it cannot hold the shutdown past SHUTDOWN_TIMEOUT', async () => {
     // Node stops checking its request timeouts once the server's close begins: without our own
     // check, these sockets held the close until their 30 s idle timeout (a trickle: for ever), and
-    // the 8 s SHUTDOWN_TIMEOUT here ended the process with "graceful shutdown timed out".
-    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', HTTP_REQUEST_TIMEOUT: '1s', SHUTDOWN_TIMEOUT: '8s' });
+    // the 8 s SHUTDOWN_TIMEOUT here ended the process with "graceful shutdown timed out". (3 s, so
+    // that Node's own check cannot cut them before the stop comes, on a machine however busy.)
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', HTTP_REQUEST_TIMEOUT: '3s', SHUTDOWN_TIMEOUT: '8s' });
     const port = Number(new URL(service.url).port);
     const open = async (head: string) => {
       const socket = net.connect(port, '127.0.0.1');
@@ -233,7 +234,7 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
       await Promise.all([partHead.closed, partBody.closed]);
       expect({ code, signal }).toEqual({ code: 0, signal: null });
       expect(service.output()).not.toMatch(/timed out/);
-      expect(service.output()).toContain('closed the connections still sending a request after HTTP_REQUEST_TIMEOUT');
+      expect(service.output()).toContain('closed the connections still sending a request');
       expect(partHead.received()).toMatch(/^HTTP\/1\.1 408 /);
       expect(partBody.received()).toMatch(/^HTTP\/1\.1 408 /);
     } finally {

@@ -39,8 +39,10 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
   closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
-  keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), config.httpRequestTimeoutMs, (connections) =>
-    logger.warn({ connections }, 'shutdown: closed the connections still sending a request after HTTP_REQUEST_TIMEOUT (answered 408)'),
+  // at most half the shutdown's budget, so that the drain has the rest
+  const cutAfterMs = Math.min(config.httpRequestTimeoutMs, config.shutdownTimeoutMs / 2);
+  keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), cutAfterMs, (connections) =>
+    logger.warn({ connections, afterMs: cutAfterMs }, 'shutdown: closed the connections still sending a request (answered 408)'),
   );
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
   app.useGlobalFilters(new HttpExceptionFilter(app.get(PushMetrics)));

@@ -29,42 +29,59 @@ export function serverTimeouts(requestTimeoutMs: number) {
  * held the graceful shutdown open until the socket's idle timeout (30 s, longer than the default
  * SHUTDOWN_TIMEOUT), or for as long as it kept trickling bytes: the shutdown then timed out, the
  * relay was not flushed and the pool not closed. Here such a client gets what it would have got
- * without the close: once the close is `requestTimeoutMs` old, every connection still receiving a
- * request is answered 408 and closed. A request already read in full is not touched: the close
- * waits for its answer, as for any push in flight.
+ * without the close: once the close is `cutAfterMs` old, every connection still receiving a
+ * request is answered 408 and closed (closed only, where an answer has begun on it).
+ *
+ * A connection with a request read in full and its answer not yet written is left alone, even
+ * with a further (pipelined) request arriving behind it: the close waits for that answer, as for
+ * any push in flight, and the answer's `Connection: close` then ends the connection.
  */
-export function keepRequestTimeoutWhileClosing(
-  fastify: FastifyInstance,
-  requestTimeoutMs: number,
-  onCut: (connections: number) => void,
-): void {
-  const sockets = new Set<Socket>();
-  const exchanges = new WeakMap<Socket, { request: IncomingMessage; response: ServerResponse }>();
+export function keepRequestTimeoutWhileClosing(fastify: FastifyInstance, cutAfterMs: number, onCut: (connections: number) => void): void {
+  /** each open connection's exchanges whose answer is not finished */
+  const connections = new Map<Socket, Set<Exchange>>();
   fastify.server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    connections.set(socket, new Set());
+    socket.once('close', () => connections.delete(socket));
   });
   fastify.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    exchanges.set(request.socket, { request, response });
+    const exchanges = connections.get(request.socket);
+    if (!exchanges) return;
+    const exchange = { request, response };
+    exchanges.add(exchange);
+    response.once('close', () => exchanges.delete(exchange)); // after its finish, or its connection's end
   });
   let timer: NodeJS.Timeout | undefined;
   fastify.addHook('preClose', (done) => {
     timer = setTimeout(() => {
       let cut = 0;
-      for (const socket of sockets) {
-        const exchange = exchanges.get(socket);
-        const answering = exchange !== undefined && exchange.request.complete && !exchange.response.writableFinished;
-        if (answering) continue;
-        socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
+      for (const [socket, exchanges] of connections) {
+        if (!stillReceiving(socket, exchanges)) continue;
         cut += 1;
+        if (socket.writableEnded || [...exchanges].some((e) => e.response.headersSent)) socket.destroy();
+        else socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
       }
       if (cut > 0) onCut(cut);
-    }, requestTimeoutMs);
+    }, cutAfterMs);
     timer.unref();
     done();
   });
   fastify.server.once('close', () => clearTimeout(timer));
 }
 
-/** what Node itself writes when a request's time is up */
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+}
+
+/**
+ * Still receiving a request (its head, or its body) with nothing owed to it: no request read in
+ * full awaits its answer, and what was written on the connection has all gone out.
+ */
+function stillReceiving(socket: Socket, exchanges: Set<Exchange>): boolean {
+  if (socket.destroyed) return false;
+  if (socket.writableEnded) return socket.writableFinished; // its last answer is out; the client still sends
+  return ![...exchanges].some((e) => e.request.complete);
+}
+
+/** what Node itself writes when a request's time is up before any answer began */
 const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';

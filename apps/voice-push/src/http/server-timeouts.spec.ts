@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import Fastify, { type FastifyInstance } from 'fastify';
+import net from 'node:net';
+import { keepRequestTimeoutWhileClosing } from './server-timeouts.js';
+
+/** A raw client: what it received, and when its connection closed. */
+interface Client {
+  socket: net.Socket;
+  received: () => string;
+  closed: Promise<void>;
+}
+
+async function connect(port: number, bytes: string): Promise<Client> {
+  const socket = net.connect(port, '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(bytes);
+  return { socket, received: () => received, closed };
+}
+
+const head = (length: number) => `POST /held HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`;
+const whole = `${head(2)}ok`;
+const halfBody = `${head(100)}only part of it`;
+const halfHead = 'POST /held HTTP/1.1\r\nHost: x\r\n';
+
+/**
+ * The close of a server whose clients are still sending: Node's own request timeout no longer runs
+ * then, and keepRequestTimeoutWhileClosing stands in for it (on a bare Fastify app: the service's
+ * own path is in the graceful-shutdown e2e).
+ */
+describe('keepRequestTimeoutWhileClosing', () => {
+  let app: FastifyInstance;
+  let release: () => void;
+  let entered: Promise<void>;
+  const cuts: number[] = [];
+  /** what the server has taken in: a head that came after the close began would be answered 503 */
+  const seen = { connections: 0, requests: 0 };
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 500 && !what(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(what()).toBe(true);
+  };
+
+  async function start(): Promise<number> {
+    let enter!: () => void;
+    entered = new Promise((resolve) => (enter = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // Node's own timeouts far away: only the cut under test can end a slow client here
+    app = Fastify({ requestTimeout: 60_000, connectionTimeout: 60_000 });
+    keepRequestTimeoutWhileClosing(app, 300, (n) => cuts.push(n));
+    seen.connections = 0;
+    seen.requests = 0;
+    app.server.on('connection', () => (seen.connections += 1));
+    app.server.on('request', () => (seen.requests += 1));
+    app.post('/held', async () => {
+      enter();
+      await released;
+      return 'answered';
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return (app.server.address() as net.AddressInfo).port;
+  }
+
+  afterEach(async () => {
+    release?.();
+    cuts.length = 0;
+    await app?.close();
+  });
+
+  test('the clients still sending (head or body) get 408 and are closed; a request read in full gets its answer', async () => {
+    const port = await start();
+    const read = await connect(port, whole);
+    await entered;
+    const sendingBody = await connect(port, halfBody);
+    const sendingHead = await connect(port, halfHead);
+    await until(() => seen.requests === 2 && seen.connections === 3);
+    const closing = app.close();
+
+    await Promise.all([sendingBody.closed, sendingHead.closed]);
+    expect(sendingBody.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(sendingHead.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(cuts).toEqual([2]);
+    expect(read.received()).toBe(''); // not cut: still waiting for its answer
+
+    release();
+    await until(() => read.received().includes('answered'));
+    expect(read.received()).toMatch(/^HTTP\/1\.1 200 [\s\S]*answered$/);
+    read.socket.destroy(); // kept alive, it would hold the close: the service's answers say Connection: close
+    await closing;
+  });
+
+  test('a request read in full with a further one still arriving behind it (pipelined): the first still gets its answer, not a 408', async () => {
+    const port = await start();
+    const pipelined = await connect(port, whole + halfBody);
+    await entered;
+    const sending = await connect(port, halfBody);
+    await until(() => seen.requests === 3);
+    const closing = app.close();
+
+    await sending.closed; // the cut has run
+    expect(cuts).toEqual([1]);
+    expect(pipelined.received()).toBe('');
+
+    release();
+    await until(() => pipelined.received().includes('answered'));
+    expect(pipelined.received()).toMatch(/^HTTP\/1\.1 200 [\s\S]*answered$/);
+    pipelined.socket.destroy(); // its second request would hold the close: the service's answers say Connection: close
+    await closing;
+  });
+});
