@@ -18,7 +18,8 @@ async function freePort(): Promise<number> {
 /**
  * The data directory already exists and is empty (a volume's mount point, which cannot be
  * renamed): the cluster is made in place. A first start killed during that initdb left PG_VERSION
- * and part of a cluster behind, which every later start took for a whole one.
+ * and part of a cluster behind, which every later start took for a whole one. Told apart from a
+ * cluster with data by what initdb never writes: postmaster.opts, and a database of ours.
  */
 describe('startEmbeddedPostgres on an existing, empty data directory (a mount point)', () => {
   const dirs: string[] = [];
@@ -29,16 +30,21 @@ describe('startEmbeddedPostgres on an existing, empty data directory (a mount po
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  test('a first start killed during its initdb (a marker beside a half-made cluster): the next start makes the cluster again and serves', async () => {
+  /** `dataDir/postgres` as a killed initdb left it: PG_VERSION, a few directories, the databases given */
+  function halfMade(databases: string[]): string {
     const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-inplace-'));
     dirs.push(dataDir);
     chmodSync(dataDir, 0o755); // as root, Postgres runs as `postgres`, which must reach its directory
     const databaseDir = join(dataDir, 'postgres');
-    // what initdb has written when it is killed early: PG_VERSION and a few directories
-    mkdirSync(join(databaseDir, 'base', '1'), { recursive: true });
-    mkdirSync(join(databaseDir, 'global'));
+    for (const oid of databases) mkdirSync(join(databaseDir, 'base', oid), { recursive: true });
+    mkdirSync(join(databaseDir, 'global'), { recursive: true });
     writeFileSync(join(databaseDir, 'PG_VERSION'), '18\n');
-    writeFileSync(`${databaseDir}.initdb-in-place`, 'initdb in progress\n');
+    return dataDir;
+  }
+
+  test('a first start killed during its initdb: the next start makes the cluster again and serves', async () => {
+    const dataDir = halfMade(['1']);
+    const databaseDir = join(dataDir, 'postgres');
 
     running = await startEmbeddedPostgres(dataDir, await freePort(), pino({ level: 'silent' }));
     const client = new pg.Client({ connectionString: running.url });
@@ -49,7 +55,14 @@ describe('startEmbeddedPostgres on an existing, empty data directory (a mount po
     } finally {
       await client.end();
     }
-    expect(existsSync(`${databaseDir}.initdb-in-place`)).toBe(false); // whole now: a later start keeps it
-    expect(existsSync(join(databaseDir, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(databaseDir, 'postmaster.opts'))).toBe(true); // started: a later start keeps it
   }, 180_000);
+
+  test('a directory that was never started but holds a database beyond initdb\'s (a restored backup, say) is never cleared', async () => {
+    const dataDir = halfMade(['1', '4', '5', '16384']);
+    // Postgres refuses this made-up directory for its own reasons; what matters is that it is still there
+    await expect(startEmbeddedPostgres(dataDir, await freePort(), pino({ level: 'silent' }))).rejects.toThrow();
+    expect(existsSync(join(dataDir, 'postgres', 'base', '16384'))).toBe(true);
+    expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+  }, 60_000);
 });

