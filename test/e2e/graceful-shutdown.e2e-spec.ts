@@ -5,7 +5,7 @@
 // gap in any stream and no CDR without its finalisation.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
+import { openRawConnection } from '../../libs/testing/src/raw-connection.js';
 import type { DataSource } from 'typeorm';
 import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
@@ -189,10 +189,10 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     const { url, child } = service;
     // a push whose body is not finished holds the close open, so the second signal comes while the
     // first stop is still going; the body's end then lets the stop finish
-    const held = net.connect(Number(new URL(url).port), '127.0.0.1');
-    held.on('error', () => undefined);
-    await new Promise((resolve) => held.once('connect', resolve));
-    held.write('POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":');
+    const { socket: held } = await openRawConnection(
+      Number(new URL(url).port),
+      'POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":',
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     child.kill('SIGTERM');
     for (const deadline = Date.now() + 5_000; !service.output().includes('shutting down') && Date.now() < deadline; ) {
@@ -214,18 +214,8 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     // that Node's own check cannot cut them before the stop comes, on a machine however busy.)
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', HTTP_REQUEST_TIMEOUT: '3s', SHUTDOWN_TIMEOUT: '8s' });
     const port = Number(new URL(service.url).port);
-    const open = async (head: string) => {
-      const socket = net.connect(port, '127.0.0.1');
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk));
-      socket.on('error', () => undefined);
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      await new Promise((resolve) => socket.once('connect', resolve));
-      socket.write(head);
-      return { socket, closed, received: () => received };
-    };
-    const partHead = await open('POST /v1/push/status HTTP/1.1\r\nHost: x\r\n');
-    const partBody = await open('POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":');
+    const partHead = await openRawConnection(port, 'POST /v1/push/status HTTP/1.1\r\nHost: x\r\n');
+    const partBody = await openRawConnection(port, 'POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"callId":');
     const trickle = setInterval(() => partBody.socket.write(' '), 200); // never silent long enough for the idle timeout
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -5,3 +5,4 @@ export * from './decider-spec.js';
 export * from './apply-all.js';
 export * from './arbitraries.js';
 export * from './reconciliation.helpers.js';
+export * from './raw-connection.js';

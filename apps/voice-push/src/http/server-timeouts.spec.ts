@@ -1,25 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import Fastify, { type FastifyInstance } from 'fastify';
-import net from 'node:net';
+import type net from 'node:net';
+import { openRawConnection } from '#testing';
 import { keepRequestTimeoutWhileClosing } from './server-timeouts.js';
-
-/** A raw client: what it received, and when its connection closed. */
-interface Client {
-  socket: net.Socket;
-  received: () => string;
-  closed: Promise<void>;
-}
-
-async function connect(port: number, bytes: string): Promise<Client> {
-  const socket = net.connect(port, '127.0.0.1');
-  let received = '';
-  socket.on('data', (chunk) => (received += chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(bytes);
-  return { socket, received: () => received, closed };
-}
 
 const head = (length: number) => `POST /held HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`;
 const whole = `${head(2)}ok`;
@@ -71,10 +54,10 @@ describe('keepRequestTimeoutWhileClosing', () => {
 
   test('the clients still sending (head or body) get 408 and are closed; a request read in full gets its answer', async () => {
     const port = await start();
-    const read = await connect(port, whole);
+    const read = await openRawConnection(port, whole);
     await entered;
-    const sendingBody = await connect(port, halfBody);
-    const sendingHead = await connect(port, halfHead);
+    const sendingBody = await openRawConnection(port, halfBody);
+    const sendingHead = await openRawConnection(port, halfHead);
     await until(() => seen.requests === 2 && seen.connections === 3);
     const closing = app.close();
 
@@ -93,9 +76,9 @@ describe('keepRequestTimeoutWhileClosing', () => {
 
   test('a request read in full with a further one still arriving behind it (pipelined): the first still gets its answer, not a 408', async () => {
     const port = await start();
-    const pipelined = await connect(port, whole + halfBody);
+    const pipelined = await openRawConnection(port, whole + halfBody);
     await entered;
-    const sending = await connect(port, halfBody);
+    const sending = await openRawConnection(port, halfBody);
     await until(() => seen.requests === 3);
     const closing = app.close();
 
