@@ -96,6 +96,7 @@ const TIMER_LIMIT: DurationBound = { ms: MAX_TIMER_MS, text: `${Math.floor(MAX_T
 const RETENTION_RANGE = {
   min: { ms: 60_000, text: '1m', why: 'a shorter one deletes refusals before anyone can read them; or off' },
   max: { ms: 36_500 * DAY_MS, text: '36500d', why: 'use off to keep them forever' },
+  examples: '30d, 12h or 90m',
 };
 
 /** Reads and validates the environment; throws one ConfigError listing every bad value. */
@@ -127,14 +128,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     return value;
   };
   const positiveInt = (name: string, fallback: number): number => wholeNumber(name, fallback, 1);
-  /** `off` names the word that turns the setting off (said when the value is malformed). */
-  const duration = (name: string, fallback: string, range: { min?: DurationBound; max?: DurationBound; off?: string } = {}): number => {
+  /** `examples` and `off` (the word that turns the setting off) are said when the value is malformed. */
+  const duration = (
+    name: string,
+    fallback: string,
+    range: { min?: DurationBound; max?: DurationBound; examples?: string; off?: string } = {},
+  ): number => {
     const raw = text(name) ?? fallback;
     const ms = parseDuration(raw);
-    const { min, max, off } = range;
+    const { min, max, examples = '40m, 2s, 500ms, 1h or 1d', off } = range;
     const problem =
       ms === null
-        ? `expected a duration such as 40m, 2s, 500ms, 1h or 1d${off ? `, or ${off}` : ''}`
+        ? `expected a duration such as ${examples}${off ? `, or ${off}` : ''}`
         : max !== undefined && ms > max.ms
           ? `at most ${max.text} (${max.why})`
           : min !== undefined && ms < min.ms
