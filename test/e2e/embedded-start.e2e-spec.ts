@@ -81,9 +81,11 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-ctrlc-'));
   chmodSync(dataDir, 0o755);
   let child: ReturnType<typeof spawn> | undefined;
+  let restarted: ServiceProcess | undefined;
 
-  afterAll(() => {
+  afterAll(async () => {
     if (child && child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    await restarted?.stop('SIGKILL');
     stopLeftoverPostgres(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -91,9 +93,11 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
   test('reaches the whole process group, as a terminal sends it: the drain still finds its Postgres, and the counts are kept', async () => {
     assertServiceBuilt();
     const port = await freePort();
+    const adminToken = 'embedded-ctrl-c-admin-token';
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), ADMIN_TOKEN: adminToken };
     // a process group of its own, as `npm start` in a terminal has
     child = spawn(process.execPath, [SERVICE_MAIN], {
-      env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', DATABASE_URL: '', DATA_DIR: dataDir, PORT: String(port), EMBEDDED_POSTGRES_PORT: String(await freePort()) },
+      env: { ...process.env, ...env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -103,8 +107,10 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child!.once('close', (code, signal) => done({ code, signal })));
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 600 && !output.includes('voice-push is listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    // pushes whose counts are still in memory when the stop comes (they are kept every 10 s)
+    // pushes whose counts are still in memory when the stop comes (they are kept every 10 s): a
+    // duplicate is counted only there
     expect((await push(url, '/v1/push/status', body('status-spec-example.json'))).status).toBe(200);
+    expect((await push(url, '/v1/push/status', body('status-spec-example.json'))).body.duplicate).toBe(true);
     expect((await push(url, '/v1/push/cdr', body('cdr-spec-example.json'))).status).toBe(200);
 
     process.kill(-child.pid!, 'SIGINT'); // the terminal's Ctrl-C: every process of the group
@@ -112,6 +118,15 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
     expect(output).toContain('stopped cleanly');
     expect(output).not.toMatch(/not flushed|terminating connection/);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false); // stopped by the service
+
+    // started again on the same data: the duplicate's count was written by the drain
+    restarted = await startServiceProcess(env, 120_000);
+    const stats = (await (await fetch(`${restarted.url}/admin/stats`, { headers: { authorization: `Bearer ${adminToken}` } })).json()) as {
+      pushes: { accepted: number; duplicate: number };
+    };
+    expect(stats.pushes).toMatchObject({ accepted: 2, duplicate: 1 });
+    expect(await restarted.stop()).toBe(0);
+    restarted = undefined;
   }, 240_000);
 });
 
