@@ -49,7 +49,7 @@ async function postgres() {
   say('no usable Postgres on 127.0.0.1:5432: starting an embedded one under .data/test (the first time, initdb takes a while)');
   const { startEmbeddedPostgres } = await import(pathToFileURL(resolve(root, 'dist/apps/voice-push/src/database/embedded-postgres.js')).href);
   const { default: pino } = await import('pino');
-  const embedded = await startEmbeddedPostgres(resolve(root, '.data/test'), 54330, pino({ level: 'warn' }));
+  const embedded = await startEmbeddedPostgres(resolve(root, '.data/test'), 54330, pino({ level: 'warn', base: null }));
   cleanups.push(() => embedded.stop());
   return embedded.url;
 }
