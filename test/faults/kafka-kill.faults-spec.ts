@@ -35,7 +35,7 @@ describe('fault: the Kafka broker killed -9 under load and restarted', () => {
   afterAll(async () => {
     await consumer?.stop();
     await service?.stop('SIGKILL');
-    await database?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await database?.dropOrWarn();
     await kafka?.destroy();
   }, 90_000);
 

@@ -174,7 +174,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     await consumer?.stop();
     await service?.stop('SIGKILL');
     await proxy?.stop();
-    await database?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await database?.dropOrWarn();
     await kafka?.destroy();
   }, 90_000);
 

@@ -29,7 +29,7 @@ describe('fault: Postgres crashes and restarts under load', () => {
 
   afterAll(async () => {
     await service?.stop('SIGKILL');
-    await database?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await database?.dropOrWarn();
     await postgres?.destroy();
   }, 60_000);
 

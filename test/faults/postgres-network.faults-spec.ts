@@ -61,7 +61,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     proxy?.heal();
     await service?.stop('SIGKILL');
     await proxy?.stop();
-    await database?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await database?.dropOrWarn();
   }, 60_000);
 
   test('latency: answers slower, every 2xx stored exactly once', async () => {

@@ -81,7 +81,7 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
     await service?.stop('SIGKILL');
     await kafkaProxy?.stop();
     await postgresProxy?.stop();
-    await database?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await database?.dropOrWarn();
     await kafka?.destroy();
   }, 90_000);
 

@@ -63,8 +63,8 @@ describe('fault: the service killed -9 under load and restarted on the same data
     await consumer?.stop();
     await service?.stop('SIGKILL');
     await reference?.stop('SIGKILL');
-    await faultDb?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
-    await referenceDb?.drop().catch((error: Error) => console.warn(`test database not dropped: ${error.message}`));
+    await faultDb?.dropOrWarn();
+    await referenceDb?.dropOrWarn();
     await kafka?.destroy();
   }, 90_000);
 
