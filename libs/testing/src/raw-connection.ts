@@ -16,7 +16,10 @@ export async function openRawConnection(port: number, bytes: string): Promise<Ra
   socket.on('data', (chunk) => (received += chunk));
   socket.on('error', () => undefined); // a reset from the server is what some tests expect
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise((resolve) => socket.once('connect', resolve));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    void closed.then(() => reject(new Error(`no connection to 127.0.0.1:${port}`))); // after a connect: a no-op
+  });
   socket.write(bytes);
   return { socket, received: () => received, closed };
 }

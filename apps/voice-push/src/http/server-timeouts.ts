@@ -58,7 +58,10 @@ export function keepRequestTimeoutWhileClosing(fastify: FastifyInstance, cutAfte
         if (!stillReceiving(socket, exchanges)) continue;
         cut += 1;
         if (socket.writableEnded || [...exchanges].some((e) => e.response.headersSent)) socket.destroy();
-        else socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
+        else {
+          socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
+          setTimeout(() => socket.destroy(), 1_000).unref(); // a client that does not read would keep the answer unsent
+        }
       }
       if (cut > 0) onCut(cut);
     }, cutAfterMs);
