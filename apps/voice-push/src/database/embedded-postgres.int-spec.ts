@@ -71,3 +71,27 @@ describe('startEmbeddedPostgres on an existing, empty data directory (a mount po
     expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
   }, 60_000);
 });
+
+/**
+ * As root, Postgres runs as the `postgres` user, which must enter every directory on the way to
+ * its data: a DATA_DIR under /root (0700) failed with initdb's bare "Permission denied".
+ */
+describe('startEmbeddedPostgres with DATA_DIR inside a directory closed to other users (such as /root)', () => {
+  const closed = mkdtempSync(join(tmpdir(), 'voice-push-closed-')); // 0700, the tests' own user's
+  let running: EmbeddedDatabase | undefined;
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    rmSync(closed, { recursive: true, force: true });
+  });
+
+  test('as root: refused, naming that directory and what to do; as anyone else: their own directory, served', async () => {
+    const start = startEmbeddedPostgres(join(closed, 'data'), await freePort(), pino({ level: 'silent' }));
+    if (process.getuid?.() === 0) {
+      await expect(start).rejects.toThrow(new RegExp(`postgres user, which cannot enter ${closed} .*set DATA_DIR`));
+    } else {
+      running = await start;
+      expect(running.url).toMatch(/^postgres:\/\//);
+    }
+  }, 120_000);
+});

