@@ -88,6 +88,7 @@ describe('npm start without DATABASE_URL, by a user who is not root', () => {
   const asRoot = process.getuid?.() === 0;
   const asNobody = asRoot && spawnSync('test', ['-r', SERVICE_MAIN], { ...nobody, stdio: 'ignore' }).status === 0;
   if (asRoot && !asNobody) console.warn(`NOT RUN as a user who is not root: ${SERVICE_MAIN} is closed to other users; ran as root`);
+  chmodSync(dataDir, 0o755); // as root, Postgres runs as `postgres`, which must be able to enter it
   if (asNobody) chownSync(dataDir, nobody.uid, nobody.gid);
   let service: ServiceProcess | undefined;
 

