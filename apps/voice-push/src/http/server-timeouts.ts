@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
@@ -37,27 +37,20 @@ export function serverTimeouts(requestTimeoutMs: number) {
  * any push in flight, and the answer's `Connection: close` then ends the connection.
  */
 export function keepRequestTimeoutWhileClosing(fastify: FastifyInstance, cutAfterMs: number, onCut: (connections: number) => void): void {
-  /** each open connection's exchanges whose answer is not finished */
-  const connections = new Map<Socket, Set<Exchange>>();
+  // per connection, not per request: nothing on a push's path
+  const connections = new Set<Socket>();
   fastify.server.on('connection', (socket: Socket) => {
-    connections.set(socket, new Set());
+    connections.add(socket);
     socket.once('close', () => connections.delete(socket));
-  });
-  fastify.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const exchanges = connections.get(request.socket);
-    if (!exchanges) return;
-    const exchange = { request, response };
-    exchanges.add(exchange);
-    response.once('close', () => exchanges.delete(exchange)); // after its finish, or its connection's end
   });
   let timer: NodeJS.Timeout | undefined;
   fastify.addHook('preClose', (done) => {
     timer = setTimeout(() => {
       let cut = 0;
-      for (const [socket, exchanges] of connections) {
-        if (!stillReceiving(socket, exchanges)) continue;
+      for (const socket of connections) {
+        if (!stillReceiving(socket)) continue;
         cut += 1;
-        if (socket.writableEnded || [...exchanges].some((e) => e.response.headersSent)) socket.destroy();
+        if (socket.writableEnded || answerOf(socket)?.headersSent) socket.destroy();
         else {
           socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
           setTimeout(() => socket.destroy(), 1_000).unref(); // a client that does not read would keep the answer unsent
@@ -71,19 +64,23 @@ export function keepRequestTimeoutWhileClosing(fastify: FastifyInstance, cutAfte
   fastify.server.once('close', () => clearTimeout(timer));
 }
 
-interface Exchange {
-  request: IncomingMessage;
-  response: ServerResponse;
+/**
+ * The answer Node is writing, or writes next, on `socket`: the one to its oldest request not yet
+ * answered (pipelined answers queue behind it). Node's own closeIdleConnections reads it too.
+ */
+function answerOf(socket: Socket): ServerResponse | undefined {
+  return (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
 }
 
 /**
- * Still receiving a request (its head, or its body) with nothing owed to it: no request read in
- * full awaits its answer, and what was written on the connection has all gone out.
+ * Still receiving a request (its head, or its body) with nothing owed to it. A connection's
+ * requests come one after another, so when its oldest unanswered request is not read in full, no
+ * later one is either.
  */
-function stillReceiving(socket: Socket, exchanges: Set<Exchange>): boolean {
+function stillReceiving(socket: Socket): boolean {
   if (socket.destroyed) return false;
   if (socket.writableEnded) return socket.writableFinished; // its last answer is out; the client still sends
-  return ![...exchanges].some((e) => e.request.complete);
+  return answerOf(socket)?.req.complete !== true;
 }
 
 /** what Node itself writes when a request's time is up before any answer began */
