@@ -54,7 +54,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   });
 
   await assertPostgresUserCanReach(databaseDir);
-  if (!existsSync(join(databaseDir, 'PG_VERSION')) || neverStartedAndEmpty(databaseDir)) await initialise(databaseDir, options, logger);
+  if (neverStartedAndEmpty(databaseDir)) clearHalfMade(databaseDir, logger);
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
   const postgres = await startPostgres(databaseDir, port, remember, lastWords);
@@ -176,17 +177,10 @@ function runAs(): { uid?: number; gid?: number } {
  * ("database postgres does not exist") until someone deleted it by hand.
  *
  * An empty directory may be a mount point (a volume), which cannot be renamed: there the cluster
- * is made in place. A start killed during that initdb leaves a directory that was never started
- * and holds no database but initdb's own (neverStartedAndEmpty): cleared, and made again.
+ * is made in place (a start killed during that initdb: see clearHalfMade).
  */
 async function initialise(databaseDir: string, options: (dir: string) => ConstructorParameters<typeof EmbeddedPostgres>[0], logger: Logger): Promise<void> {
   logger.info({ databaseDir }, 'initialising the embedded Postgres (first start)');
-  if (existsSync(databaseDir) && neverStartedAndEmpty(databaseDir)) {
-    logger.warn({ databaseDir }, 'the embedded Postgres data directory was never started and holds no database (a first start stopped during initdb): made again');
-    // PG_VERSION last: a clear cut short still leaves a directory this rule recognises
-    const entries = readdirSync(databaseDir).sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'));
-    for (const entry of entries) rmSync(join(databaseDir, entry), { recursive: true, force: true });
-  }
   if (existsSync(databaseDir) && readdirSync(databaseDir).length === 0) {
     await new EmbeddedPostgres(options(databaseDir)).initialise();
     return;
@@ -211,8 +205,15 @@ async function initialise(databaseDir: string, options: (dir: string) => Constru
  */
 async function assertPostgresUserCanReach(databaseDir: string): Promise<void> {
   if (!isRoot()) return;
-  const binaries = closedToOthers(dirname(await postgresBinary()));
-  const data = closedToOthers(databaseDir);
+  const postgresUid = (() => {
+    try {
+      return runAs().uid;
+    } catch {
+      return undefined; // no postgres user yet: the package makes it
+    }
+  })();
+  const binaries = closedToOthers(dirname(await postgresBinary()), postgresUid);
+  const data = closedToOthers(databaseDir, postgresUid);
   if (binaries === null && data === null) return;
   const what =
     binaries !== null
@@ -225,14 +226,7 @@ async function assertPostgresUserCanReach(databaseDir: string): Promise<void> {
  * The first existing directory on the way to `path` (itself included) that other users may not
  * enter (no o+x, such as /root), or null. One the `postgres` user owns does not count.
  */
-function closedToOthers(path: string): string | null {
-  const postgresUid = (() => {
-    try {
-      return runAs().uid;
-    } catch {
-      return undefined; // no postgres user yet: the package makes it
-    }
-  })();
+function closedToOthers(path: string, postgresUid: number | undefined): string | null {
   const parts = resolve(path).split('/');
   for (let i = 2; i <= parts.length; i += 1) {
     const dir = parts.slice(0, i).join('/');
@@ -241,6 +235,17 @@ function closedToOthers(path: string): string | null {
     if (stat.isDirectory() && (stat.mode & 0o001) === 0 && stat.uid !== postgresUid) return dir;
   }
   return null;
+}
+
+/**
+ * Empties a directory a first start left while its initdb ran in place (neverStartedAndEmpty), so
+ * that the cluster is made again. PG_VERSION goes last: a clear cut short still leaves a directory
+ * the rule recognises.
+ */
+function clearHalfMade(databaseDir: string, logger: Logger): void {
+  logger.warn({ databaseDir }, 'the embedded Postgres data directory was never started and holds no database (a first start stopped during initdb): made again');
+  const entries = readdirSync(databaseDir).sort((a, b) => Number(a === 'PG_VERSION') - Number(b === 'PG_VERSION'));
+  for (const entry of entries) rmSync(join(databaseDir, entry), { recursive: true, force: true });
 }
 
 /** The databases initdb makes (template1, template0, postgres): fixed OIDs since Postgres 15. */
