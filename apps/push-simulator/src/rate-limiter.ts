@@ -5,8 +5,8 @@
  * concurrency slot, or for a late event loop, is late by the schedule: counting from the send
  * would hide that wait — coordinated omission). Slots missed while no caller was waiting may be
  * caught up, at most `burst` of them; those before are passed over and counted (`skipped`): nothing
- * went out in them, so the stall's wait is not measured (the next push takes the next free slot). Nothing is missed before the first try: a run starts
- * on its schedule, not with a burst.
+ * went out in them, so the stall's wait is not measured (the next push takes the next free slot).
+ * Nothing is missed before the first try: a run starts on its schedule, not with a burst.
  */
 import type { Sleep } from './retry-schedule.js';
 
@@ -37,7 +37,9 @@ export class RateLimiter {
     if (this.intervalMs === 0) return null;
     const now = this.now();
     const earliest = now - (this.burst - 1) * this.intervalMs;
-    if (this.nextSlot !== null && this.nextSlot < earliest) this.skipped += Math.floor((earliest - this.nextSlot) / this.intervalMs);
+    if (this.nextSlot !== null && this.nextSlot < earliest) {
+      this.skipped += Math.floor((earliest - this.nextSlot) / this.intervalMs);
+    }
     const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, earliest);
     this.nextSlot = slot + this.intervalMs;
     this.firstSlot ??= slot;
