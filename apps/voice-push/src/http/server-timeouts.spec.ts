@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type net from 'node:net';
 import { openRawConnection } from '#testing';
-import { keepRequestTimeoutWhileClosing } from './server-timeouts.js';
+import { keepRequestTimeoutWhileClosing, serverTimeouts } from './server-timeouts.js';
 
 const head = (length: number) => `POST /held HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`;
 const whole = `${head(2)}ok`;
@@ -92,4 +92,39 @@ describe('keepRequestTimeoutWhileClosing', () => {
     pipelined.socket.destroy(); // its second request would hold the close: the service's answers say Connection: close
     await closing;
   });
+
+  test("the 408 is the one Fastify answers a request whose time is up outside a shutdown (status, type, body)", async () => {
+    const outside = await timedOutOutsideShutdown();
+    const port = await start();
+    const sending = await openRawConnection(port, halfBody);
+    await until(() => seen.requests === 1);
+    const closing = app.close();
+
+    await sending.closed;
+    expect(cuts).toEqual([1]);
+    expect(answerShape(sending.received())).toEqual(answerShape(outside));
+    expect(answerShape(outside)).toEqual({ status: 'HTTP/1.1 408 Request Timeout', type: 'application/json', body: expect.stringContaining('"statusCode":408') });
+    await closing;
+  });
 });
+
+/** What a Fastify app with the service's timeouts (a short request timeout) answers a body that stops coming. */
+async function timedOutOutsideShutdown(): Promise<string> {
+  const server = Fastify(serverTimeouts(200));
+  server.post('/held', async () => 'answered');
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const sending = await openRawConnection((server.server.address() as net.AddressInfo).port, halfBody);
+    await sending.closed;
+    return sending.received();
+  } finally {
+    await server.close();
+  }
+}
+
+function answerShape(raw: string): { status: string; type: string | undefined; body: string } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [status = '', ...headers] = head.split('\r\n');
+  const type = headers.find((h) => h.toLowerCase().startsWith('content-type:'))?.slice('content-type:'.length).trim();
+  return { status, type, body };
+}

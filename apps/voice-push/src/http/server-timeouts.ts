@@ -30,7 +30,7 @@ export function serverTimeouts(requestTimeoutMs: number) {
  * SHUTDOWN_TIMEOUT), or for as long as it kept trickling bytes: the shutdown then timed out, the
  * relay was not flushed and the pool not closed. Here such a client gets what it would have got
  * without the close: once the close is `cutAfterMs` old, every connection still receiving a
- * request is answered 408 and closed (closed only, where an answer has begun on it).
+ * request is answered Fastify's own 408 and closed (closed only, where an answer has begun on it).
  *
  * A connection with a request read in full and its answer not yet written is left alone, even
  * with a further (pipelined) request arriving behind it: the close waits for that answer, as for
@@ -83,5 +83,11 @@ function stillReceiving(socket: Socket): boolean {
   return answerOf(socket)?.req.complete !== true;
 }
 
-/** what Node itself writes when a request's time is up before any answer began */
-const REQUEST_TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n';
+/**
+ * What Fastify answers a request whose time is up outside a shutdown (its client-error handler,
+ * byte for byte), so a client sees one 408 either way; and the connection ends with it.
+ */
+const REQUEST_TIMEOUT_BODY = '{"error":"Request Timeout","message":"Client Timeout","statusCode":408}';
+const REQUEST_TIMEOUT_ANSWER =
+  'HTTP/1.1 408 Request Timeout\r\n' +
+  `Content-Length: ${REQUEST_TIMEOUT_BODY.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${REQUEST_TIMEOUT_BODY}`;
