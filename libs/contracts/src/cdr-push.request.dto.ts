@@ -5,11 +5,12 @@
 // An optional field sent as null counts as absent.
 import {
   OptionalInteger,
-  OptionalNonNegativeInteger,
+  OptionalTime,
   OptionalString,
   RequiredId,
   RequiredInteger,
   RequiredNonNegativeInteger,
+  RequiredTime,
   USER_DATA_MAX_LENGTH,
 } from './push-field.decorators.js';
 
@@ -19,9 +20,9 @@ export class CdrPushRequestDto {
   /** 100 VOICE_SIP, 200 PRIVACY_NUMBER; other codes accepted and flagged */
   @RequiredInteger() serviceType!: number;
   /** epoch ms */
-  @RequiredNonNegativeInteger() beginCallTime!: number;
+  @RequiredTime() beginCallTime!: number;
   /** epoch ms */
-  @RequiredNonNegativeInteger() endTime!: number;
+  @RequiredTime() endTime!: number;
   /** talk time, seconds */
   @RequiredNonNegativeInteger() callDuration!: number;
 
@@ -36,15 +37,15 @@ export class CdrPushRequestDto {
   @OptionalString() calleeProvinceCode?: string | null;
   @OptionalString() calleeCityCode?: string | null;
   /** epoch ms; 0 = did not ring */
-  @OptionalNonNegativeInteger() ringTime?: number | null;
+  @OptionalTime() ringTime?: number | null;
   /** epoch ms; 0 = not answered */
-  @OptionalNonNegativeInteger() startTime?: number | null;
+  @OptionalTime() startTime?: number | null;
   @OptionalInteger() releaseType?: number | null;
   /** call table for cdrType 1, SMS table for cdrType 2; -1 = other */
   @OptionalInteger() callResult?: number | null;
   @OptionalInteger() audioRecordFlag?: number | null;
   /** epoch ms; the later of two revisions of one CDR is authoritative */
-  @OptionalNonNegativeInteger() cdrCreateTime?: number | null;
+  @OptionalTime() cdrCreateTime?: number | null;
   @OptionalString() subscriptionId?: string | null;
   @OptionalString() phoneNoX?: string | null;
   @OptionalString() phoneNoA?: string | null;

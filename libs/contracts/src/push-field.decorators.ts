@@ -5,8 +5,14 @@
 // word for word.
 import { ArrayMaxSize, IsArray, IsDefined, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 
-/** Largest time / duration accepted: beyond it a JSON number is no longer an exact integer. */
+/** Largest duration accepted: beyond it a JSON number is no longer an exact integer. */
 export const MAX_PUSH_INTEGER = Number.MAX_SAFE_INTEGER;
+/**
+ * Latest time accepted (epoch ms, year 275760): the latest a JavaScript Date holds. A later one
+ * passed validation and then failed every write of its call (its view's date), so the push was
+ * answered 500 on every retry and lost, where a 400 keeps it as rejected.
+ */
+export const MAX_TIME_MS = 8.64e15;
 /** accountId, callId: 1–128 characters. */
 export const ID_MAX_LENGTH = 128;
 /** userData: at most 2048 characters (spec §6.3). */
@@ -21,11 +27,12 @@ const DIGITS = /^[0-9]+$/;
 
 /**
  * `eventTime` on the wire: a string of ASCII digits (the spec) or a JSON integer (accepted too),
- * ≥ 0 and ≤ Number.MAX_SAFE_INTEGER. No other coercion: " 1", "1.0", "12a", "" and 1.5 fail.
+ * ≥ 0 and ≤ MAX_TIME_MS (as seconds, any such value is earlier). No other coercion: " 1", "1.0",
+ * "12a", "" and 1.5 fail.
  */
 export function isEventTimeValue(value: unknown): value is string | number {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= MAX_PUSH_INTEGER;
-  if (typeof value === 'string') return DIGITS.test(value) && Number(value) <= MAX_PUSH_INTEGER;
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 && value <= MAX_TIME_MS;
+  if (typeof value === 'string') return DIGITS.test(value) && Number(value) <= MAX_TIME_MS;
   return false;
 }
 
@@ -37,10 +44,11 @@ export const PUSH_FIELD_MESSAGES = {
   integer: 'must be an integer',
   nonNegative: 'must not be negative',
   maxInteger: `must not exceed ${MAX_PUSH_INTEGER}`,
+  maxTime: `must not exceed ${MAX_TIME_MS} (epoch ms of the latest date a time can hold)`,
   array: 'must be an array of integers',
   arrayMaxSize: (n: number): string => `must have at most ${n} elements`,
   eachInteger: 'must contain only integers',
-  eventTime: 'must be a string of digits or a non-negative integer (epoch seconds)',
+  eventTime: `must be a string of digits or a non-negative integer (epoch seconds), at most ${MAX_TIME_MS}`,
 } as const;
 
 const all =
@@ -70,19 +78,19 @@ export const RequiredInteger = (): PropertyDecorator =>
 /** An optional integer (null = absent): enumeration codes. */
 export const OptionalInteger = (): PropertyDecorator => all(IsOptional(), IsInt({ message: PUSH_FIELD_MESSAGES.integer }));
 
-const nonNegativeInteger = (): PropertyDecorator =>
-  all(
-    IsInt({ message: PUSH_FIELD_MESSAGES.integer }),
-    Min(0, { message: PUSH_FIELD_MESSAGES.nonNegative }),
-    Max(MAX_PUSH_INTEGER, { message: PUSH_FIELD_MESSAGES.maxInteger }),
-  );
+const nonNegativeInteger = (max: number, message: string): PropertyDecorator =>
+  all(IsInt({ message: PUSH_FIELD_MESSAGES.integer }), Min(0, { message: PUSH_FIELD_MESSAGES.nonNegative }), Max(max, { message }));
 
-/** A required integer 0 … MAX_SAFE_INTEGER: CDR times (epoch ms), callDuration (s). */
+/** A required integer 0 … MAX_SAFE_INTEGER: callDuration (s). */
 export const RequiredNonNegativeInteger = (): PropertyDecorator =>
-  all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), nonNegativeInteger());
+  all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), nonNegativeInteger(MAX_PUSH_INTEGER, PUSH_FIELD_MESSAGES.maxInteger));
 
-/** An optional integer 0 … MAX_SAFE_INTEGER (null = absent): ringTime, startTime, cdrCreateTime. */
-export const OptionalNonNegativeInteger = (): PropertyDecorator => all(IsOptional(), nonNegativeInteger());
+/** A required CDR time, epoch ms 0 … MAX_TIME_MS: beginCallTime, endTime. */
+export const RequiredTime = (): PropertyDecorator =>
+  all(IsDefined({ message: PUSH_FIELD_MESSAGES.required }), nonNegativeInteger(MAX_TIME_MS, PUSH_FIELD_MESSAGES.maxTime));
+
+/** An optional CDR time, epoch ms 0 … MAX_TIME_MS (null = absent): ringTime, startTime, cdrCreateTime. */
+export const OptionalTime = (): PropertyDecorator => all(IsOptional(), nonNegativeInteger(MAX_TIME_MS, PUSH_FIELD_MESSAGES.maxTime));
 
 /** An optional array of at most `maxSize` integers (null = absent): allEventType. */
 export const OptionalIntegerArray = (maxSize: number = EVENT_TYPES_MAX_SIZE): PropertyDecorator =>

@@ -10,6 +10,7 @@ import {
   validateStatusPushWithClassValidator,
   type PushValidationResult,
 } from './validate-push.js';
+import { MAX_TIME_MS } from './push-field.decorators.js';
 
 const SAMPLES_DIR = resolve(process.cwd(), '../shared/spec/samples');
 const samples = readdirSync(SAMPLES_DIR)
@@ -121,21 +122,26 @@ describe('optional fields: absent, null, or of the example JSON type', () => {
     accepted('cdr', without(CDR, f));
     for (const bad of ['1', 1.5, false, []]) rejected('cdr', withField(CDR, f, bad), [f]);
   });
-  test.each(cdrTimes)('CDR %s: optional non-negative integer', (f) => {
-    for (const ok of [null, 0, 1, 1607588903000, Number.MAX_SAFE_INTEGER]) accepted('cdr', withField(CDR, f, ok));
+  test.each(cdrTimes)('CDR %s: optional non-negative integer, at most the latest time a date holds', (f) => {
+    for (const ok of [null, 0, 1, 1607588903000, MAX_TIME_MS]) accepted('cdr', withField(CDR, f, ok));
     accepted('cdr', without(CDR, f));
     expect(rejected('cdr', withField(CDR, f, -1), [f])).toEqual({ [f]: 'must not be negative' });
     expect(rejected('cdr', withField(CDR, f, 1.5), [f])).toEqual({ [f]: 'must be an integer' });
     expect(rejected('cdr', withField(CDR, f, '1607588903000'), [f])).toEqual({ [f]: 'must be an integer' });
-    expect(rejected('cdr', withField(CDR, f, Number.MAX_SAFE_INTEGER + 1), [f])).toEqual({
-      [f]: `must not exceed ${Number.MAX_SAFE_INTEGER}`,
+    expect(rejected('cdr', withField(CDR, f, MAX_TIME_MS + 1), [f])).toEqual({
+      [f]: 'must not exceed 8640000000000000 (epoch ms of the latest date a time can hold)',
     });
   });
 });
 
 describe('required integers', () => {
-  test.each(['beginCallTime', 'endTime', 'callDuration'])('CDR %s: integer ≥ 0, ≤ MAX_SAFE_INTEGER, no strings', (f) => {
-    for (const ok of [0, 1, 20, 1607588903000, Number.MAX_SAFE_INTEGER]) accepted('cdr', withField(CDR, f, ok));
+  test.each([
+    ['beginCallTime', MAX_TIME_MS],
+    ['endTime', MAX_TIME_MS],
+    ['callDuration', Number.MAX_SAFE_INTEGER],
+  ])('CDR %s: integer ≥ 0, ≤ %d, no strings', (f, max) => {
+    for (const ok of [0, 1, 20, 1607588903000, max]) accepted('cdr', withField(CDR, f, ok));
+    rejected('cdr', withField(CDR, f, max + 1), [f]);
     expect(rejected('cdr', withField(CDR, f, -1), [f])).toEqual({ [f]: 'must not be negative' });
     expect(rejected('cdr', withField(CDR, f, -0.5), [f])).toEqual({ [f]: 'must be an integer' });
     expect(rejected('cdr', withField(CDR, f, 20.5), [f])).toEqual({ [f]: 'must be an integer' });
@@ -156,15 +162,15 @@ describe('required integers', () => {
 });
 
 describe('eventTime: a string of digits or a JSON integer', () => {
-  test.each([['1607588903'], [1607588903], ['0'], [0], ['1607588903000'], ['0001607588903'], [String(Number.MAX_SAFE_INTEGER)]])(
+  test.each([['1607588903'], [1607588903], ['0'], [0], ['1607588903000'], ['0001607588903'], [String(MAX_TIME_MS)], [MAX_TIME_MS]])(
     '%p is accepted',
     (value) => accepted('status', withField(STATUS, 'eventTime', value)),
   );
-  test.each([['12a'], [''], [' 1607588903'], ['1607588903 '], ['-1'], ['+1'], ['1.5'], ['1e9'], ['0x10'], ['１２'], [-1], [1.5], [true], [[1607588903]], [{}], ['9007199254740992'], [2 ** 53]])(
+  test.each([['12a'], [''], [' 1607588903'], ['1607588903 '], ['-1'], ['+1'], ['1.5'], ['1e9'], ['0x10'], ['１２'], [-1], [1.5], [true], [[1607588903]], [{}], ['8640000000000001'], [MAX_TIME_MS + 1], ['9007199254740992'], [2 ** 53]])(
     '%p is rejected',
     (value) => {
       expect(rejected('status', withField(STATUS, 'eventTime', value), ['eventTime'])).toEqual({
-        eventTime: 'must be a string of digits or a non-negative integer (epoch seconds)',
+        eventTime: 'must be a string of digits or a non-negative integer (epoch seconds), at most 8640000000000000',
       });
     },
   );

@@ -20,6 +20,19 @@ import { toCallView } from './call-view.js';
 const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('toCallView (contract §3)', () => {
+  test('times up to the latest a push may carry (MAX_TIME_MS of the contracts, 8.64e15 ms) still give a view', () => {
+    const latest = 8.64e15;
+    const callId = 'NM-view-latest';
+    const view = toCallView(
+      applyAll([
+        recordStatus(aStatusPush({ callId, eventType: 1, eventTime: latest })),
+        recordCdr(aCdrPush({ callId, beginCallTime: latest, ringTime: latest, startTime: latest, endTime: latest, cdrCreateTime: latest })),
+      ]),
+    );
+    expect(view.cdr).toMatchObject({ beginCallTime: iso(latest), startTime: iso(latest), endTime: iso(latest) });
+    expect(() => toCallView(applyAll([recordCdr(aCdrPush({ callId, startTime: latest + 1 }))]))).toThrow(RangeError);
+  });
+
   test('an answered call, finalised: every field', () => {
     const flow = anAnsweredCall({ callId: 'NM-view-1' });
     const cmds = flowCommands(flow, T0 + 100_000);
