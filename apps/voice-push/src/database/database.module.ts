@@ -13,6 +13,7 @@ import { CreateRelayCheckpoints1764000500000 } from './migrations/1764000500000-
 import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.js';
 import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-count-relayed-events.js';
 import { RejectedPushRetention1764000800000 } from './migrations/1764000800000-rejected-push-retention.js';
+import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-rejected-push-reason-hash.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -61,6 +62,7 @@ export const appMigrations = [
   CountCalls1764000600000,
   CountRelayedEvents1764000700000,
   RejectedPushRetention1764000800000,
+  RejectedPushReasonHash1764000900000,
 ];
 
 /**

@@ -38,7 +38,7 @@ export class RejectedPushStore {
     await this.db.query(
       `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (kind, reason, body_sha256)
+       ON CONFLICT (kind, md5(reason), body_sha256)
        DO UPDATE SET count = rejected_pushes.count + 1, last_seen_at = now()`,
       [
         rejected.kind,
