@@ -108,6 +108,24 @@ describe('rejected-push retention', () => {
     expect((await totals()).status).toEqual({ n: 2, distinct: 1, replayed: 0, expired: 0 });
   });
 
+  test("a page that reads longer than the pool's statement timeout still runs: the retention sets its own", async () => {
+    // the pool's limit scaled down to 10 ms; reading 300,000 rows takes ~80 ms here
+    const pooled = await db().dataSource(appMigrations, { options: { extra: { statement_timeout: 10 } } });
+    try {
+      await ds().query(
+        `INSERT INTO rejected_pushes (kind, status_code, reason, raw_body, body_bytes, body_sha256, last_seen_at)
+         SELECT 'status', 400, 'INVALID_JSON: body is not JSON', g::text, 6, sha256(convert_to(g::text, 'UTF8')), now() - interval '31 days'
+           FROM generate_series(1, 300000) g`,
+      );
+      // what a page reads, on the pool's own terms
+      const pageRead = `SELECT id FROM rejected_pushes WHERE last_seen_at < now() - interval '30 days' ORDER BY last_seen_at LIMIT 1000`;
+      await expect(pooled.query(pageRead)).rejects.toThrow(/statement timeout/);
+      expect(await expireRejectedPushes(pooled, 30 * DAY)).toBe(1000);
+    } finally {
+      await pooled.destroy();
+    }
+  }, 30_000);
+
   test('off (null): nothing is deleted and no timer runs', async () => {
     await store().keep(refused('{ancient'));
     await lastSeenDaysAgo('{ancient', 3650);

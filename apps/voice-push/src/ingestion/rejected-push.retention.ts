@@ -39,10 +39,23 @@ const EXPIRE = `
   )
   SELECT count(*)::int AS n FROM expired`;
 
-/** Deletes one page of expired rejected pushes; answers how many. */
-export async function expireRejectedPushes(db: SqlExecutor, retentionMs: number, limit = EXPIRE_PAGE): Promise<number> {
-  const [row] = await db.query<{ n: number }>(EXPIRE, [retentionMs, limit]);
-  return row?.n ?? 0;
+/**
+ * How long one page may take. The pool's statements are cancelled after 1.5 s (a push must not wait
+ * behind one), but a page reads the whole table (no index on `last_seen_at`, see the migration), and a
+ * sender refusing millions of distinct bodies makes that longer: under the pool's limit every run was
+ * cancelled at its first page, nothing was ever deleted, and the table grew on. Nothing waits for
+ * this background delete but a retry of a row it is deleting.
+ */
+export const EXPIRE_PAGE_TIMEOUT_MS = 300_000;
+
+/** Deletes one page of expired rejected pushes, in a transaction of its own; answers how many. */
+export async function expireRejectedPushes(db: DataSource, retentionMs: number, limit = EXPIRE_PAGE): Promise<number> {
+  return db.transaction(async (tx) => {
+    const sql: SqlExecutor = tx;
+    await sql.query(`SELECT set_config('statement_timeout', $1, true)`, [String(EXPIRE_PAGE_TIMEOUT_MS)]);
+    const [row] = await sql.query<{ n: number }>(EXPIRE, [retentionMs, limit]);
+    return row?.n ?? 0;
+  });
 }
 
 /**
