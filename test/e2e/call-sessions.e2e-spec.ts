@@ -442,6 +442,7 @@ describe('call sessions (contract §2, §3)', () => {
       return answer.body as { items: any[]; nextCursor: string | null };
     };
     const ids = (page: { items: any[] }) => page.items.map((v) => v.callId);
+    const cursorOf = (...parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
 
     test('filters: accountId, status, reconciliation, callResult, from/to, limit', async () => {
       const accountId = uniqueAccountId();
@@ -542,6 +543,23 @@ describe('call sessions (contract §2, §3)', () => {
       ['callResult=3000000000'], // past the column's integer: the query itself would fail (a 500)
       ['accountId=a%00b'], // text Postgres cannot hold: the query would fail
       ['reconciliation=OK'],
+      // times of day without a zone in forms other than YYYY-MM-DDThh:mm: read in the server's zone
+      ['from=2024-01-01%2010:00:00'],
+      ['to=2024/01/01%2010:00'],
+      ['from=Dec%2010%202020%2016:00'],
+      ['to=12/10/2020'],
+      ['from=-5'], // JavaScript reads it as May 2001
+      ['from=2024-02-30'], // JavaScript rolls it over to 1 March
+      // years Postgres cannot read: the query itself would fail (a 500)
+      ['from=8640000000000000'],
+      ['to=%2B275760-09-13T00:00:00.000Z'],
+      ['from=0000-01-01'],
+      // cursors this service never gave out, though JavaScript reads their time
+      [`cursor=${cursorOf('1', 'x')}`], // year 2001 to JavaScript, not a time to Postgres (a 500)
+      [`cursor=${cursorOf('+275760-09-13T00:00:00.000Z', 'x')}`], // out of Postgres' range (a 500)
+      [`cursor=${cursorOf('2020-12-10 16:00:00', 'x')}`], // no zone: Postgres' session zone would decide
+      [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'a\u0000b')}`], // text Postgres cannot hold (a 500)
+      [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x', 'y')}`],
     ])('a bad parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
       const answer = await service.get(`/v1/calls?${query}`);
       expect(answer.status).toBe(400);
@@ -549,7 +567,47 @@ describe('call sessions (contract §2, §3)', () => {
       expect(answer.body.violations.map((v: { field: string }) => v.field)).toEqual([query.split('=')[0]]);
     });
 
-    test.each([['from=2020-12-10T16:00:00%2B08:00'], ['from=2020-12-10T08:00:00Z'], ['to=2020-12-10'], ['from=1607587200000']])(
+    test.each([
+      // a repeated parameter arrives as an array: an accountId of "a,b" matched nothing, a from of "1,2" was 2001
+      ['accountId=a&accountId=b'],
+      ['status=OPEN&status=FINALIZED'],
+      ['reconciliation=MATCHED&reconciliation=MATCHED'],
+      ['callResult=1&callResult=2'],
+      ['from=1&from=2'],
+      ['to=2020-12-10&to=2020-12-11'],
+      ['limit=1&limit=2'],
+      [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x')}&cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x')}`],
+    ])('a repeated parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
+      const answer = await service.get(`/v1/calls?${query}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('INVALID_QUERY');
+      expect(answer.body.violations).toEqual([{ field: query.split('=')[0], reason: expect.stringMatching(/once/) }]);
+    });
+
+    test('from/to finer than a millisecond: a call opened 0.1 ms before either is left out by from, kept by to', async () => {
+      const accountId = uniqueAccountId();
+      const call = statusWire({ callId: uniqueCallId(), accountId, eventType: 1, eventTime: T0_SECONDS });
+      await push(service, 'status', call);
+      const openedAt: string = (await getCall(service, call.callId as string)).openedAt;
+      // 0.1 ms after the call opened: truncated to the millisecond, from would let it in and to leave it out
+      const justAfter = openedAt.replace(/Z$/, '1Z');
+      expect(ids(await list(`accountId=${encodeURIComponent(accountId)}&from=${justAfter}`))).toEqual([]);
+      expect(ids(await list(`accountId=${encodeURIComponent(accountId)}&to=${justAfter}`))).toEqual([call.callId]);
+    });
+
+    test.each([
+      ['from=2020-12-10T16:00:00%2B08:00'],
+      ['from=2020-12-10T08:00:00Z'],
+      ['to=2020-12-10'],
+      ['from=1607587200000'],
+      ['from=2020-12-10%2016:00:00%2B08:00'],
+      ['from=2020-12-10%2008:00Z'],
+      ['from=2020-12-10T08:00:00.123456Z'],
+      ['from=0001-01-01T00:00:00Z'],
+      ['to=9999-12-31T23:59:59.999Z'],
+      ['from=0'],
+      ['to=253402300799999'],
+    ])(
       'a time with its zone, a date or epoch milliseconds (%s) is accepted',
       async (query) => {
         expect((await service.get(`/v1/calls?accountId=${uniqueAccountId()}&${query}`)).status).toBe(200);

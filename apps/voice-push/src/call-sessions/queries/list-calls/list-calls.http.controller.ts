@@ -3,7 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags }
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
-import { encodeCursor, parseListCallsQuery, type ListCallsQuery } from './list-calls.query.js';
+import { encodeCursor, parseListCallsQuery, TIME_FORMS, type ListCallsQuery } from './list-calls.query.js';
 
 interface CallRow {
   call_id: string;
@@ -26,8 +26,8 @@ export class ListCallsHttpController {
   @ApiQuery({ name: 'status', required: false, enum: [...CALL_SESSION_STATUSES] })
   @ApiQuery({ name: 'reconciliation', required: false, enum: [...RECONCILIATION_STATUSES] })
   @ApiQuery({ name: 'callResult', required: false, type: Number })
-  @ApiQuery({ name: 'from', required: false, type: String, description: 'ISO-8601, inclusive (openedAt)' })
-  @ApiQuery({ name: 'to', required: false, type: String, description: 'ISO-8601, exclusive (openedAt)' })
+  @ApiQuery({ name: 'from', required: false, type: String, description: `inclusive (openedAt); ${TIME_FORMS}` })
+  @ApiQuery({ name: 'to', required: false, type: String, description: `exclusive (openedAt); ${TIME_FORMS}` })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: 'at most 500' })
   @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
   @ApiOkResponse({
@@ -38,7 +38,7 @@ export class ListCallsHttpController {
     },
   })
   @ApiBadRequestResponse({ description: 'bad query parameters', example: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [] } })
-  async list(@Query() params: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
+  async list(@Query() params: Record<string, unknown>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const parsed = parseListCallsQuery(params);
     if (!parsed.ok) {
       throw new BadRequestException({ error: 'INVALID_QUERY', message: 'bad query parameters', violations: parsed.violations });
