@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { metricValue } from '../support/prometheus-text.js';
+import { rawPost } from '../support/raw-request.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -140,6 +141,30 @@ describe('per-sender rate limit (PUSH_RATE_LIMIT)', () => {
   test('the limit is on the push receivers only', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, () => service.get('/health/live')));
     expect(answers.every((a) => a.status === 200)).toBe(true);
+  });
+});
+
+describe('per-sender rate limit, whatever the spelling of the request target', () => {
+  let service: TestService;
+  beforeAll(async () => {
+    // one push, then none for 1000 s: no refill can happen while the test runs
+    service = await startTestService({ PUSH_RATE_LIMIT: '0.001', PUSH_RATE_BURST: '1' });
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  test('once the sender is over its limit, absolute-form and percent-encoded targets → 503 too, nothing kept', async () => {
+    expect((await service.post('/v1/push/status', statusPush())).status).toBe(200);
+    const marker = randomUUID();
+    const body = JSON.stringify(statusPush({ userData: marker }));
+    for (const target of ['http://anyhost/v1/push/status', '/v1/%70ush/status', '/v1/push/%73tatus']) {
+      const answer = await rawPost(service.url, { target, contentType: 'application/json', body });
+      expect({ target, ...answer }).toEqual({ target, status: 503, body: { error: 'UNAVAILABLE', message: expect.any(String) } });
+    }
+    expect(await rejectedRows(service, marker)).toHaveLength(0);
+    const events = await service.db.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [JSON.parse(body).callId]);
+    expect(events[0].n).toBe(0);
   });
 });
 

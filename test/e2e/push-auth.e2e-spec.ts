@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { metricValue } from '../support/prometheus-text.js';
+import { rawPost } from '../support/raw-request.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -156,6 +157,20 @@ describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
     const answer = await post(service, '/v1/push/cdr', statusBody({ userData: marker }));
     expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
     expect(await failures(service, 'enforce', 'ip_not_allowed')).toBe(1);
+    expect(await keptAsRejected(service, marker)).toBe(0);
+  });
+
+  // The router routes what it decodes and cuts to its path; the allow-list must see the same push.
+  test.each([
+    ['absolute-form', 'http://anyhost/v1/push/status'],
+    ['absolute-form, scheme in upper case, with a query', 'HTTP://anyhost:8080/v1/push/cdr?x=1'],
+    ['percent-encoded form', '/v1/%70ush/status'],
+    ['percent-encoded form, first segment', '/%761/push/cdr'],
+    ['absolute-form, on the path-token path', 'http://anyhost/v1/push/some-token/status'],
+  ])('a push from 127.0.0.1 with its target in %s → 403 FORBIDDEN too, not kept', async (_name, target) => {
+    const marker = randomUUID();
+    const answer = await rawPost(service.url, { target, contentType: 'application/json', body: statusBody({ userData: marker }) });
+    expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
     expect(await keptAsRejected(service, marker)).toBe(0);
   });
 

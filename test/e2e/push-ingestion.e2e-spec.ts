@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
+import { rawPost } from '../support/raw-request.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -230,6 +231,39 @@ describe('push receivers (contract §1)', () => {
     const size = Buffer.byteLength(JSON.stringify(push));
     const answer = await service.post('/v1/push/cdr', { ...push, padding: 'x'.repeat(64 * 1024 - size) });
     expect(answer.status).toBe(200);
+  });
+
+  // The router routes these to the receivers (it cuts an absolute-form target to its path and
+  // decodes escapes), so they are pushes in every respect, not just in the handler.
+  const unusualTargets = { status: ['http://anyhost/v1/push/status', '/v1/%70ush/status'], cdr: ['http://anyhost/v1/push/cdr', '/v1/push/%63dr'] };
+
+  test.each(unusualTargets.status)('a malformed Content-Type to %s → 415 UNSUPPORTED_MEDIA_TYPE, kept raw', async (target) => {
+    const marker = randomUUID();
+    const answer = await rawPost(service.url, { target, contentType: ';', body: JSON.stringify(statusPush({ userData: marker })) });
+    expect(answer).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
+    const [row] = await rejectedRows(service, marker);
+    expect(row).toMatchObject({ kind: 'status', status_code: 415, count: 1 });
+  });
+
+  test('an oversized push to an absolute-form or percent-encoded target is read only to the 64 KiB limit: the same refusal as on the plain path', async () => {
+    const marker = randomUUID();
+    const body = JSON.stringify(cdrPush({ userData: marker, padding: 'x'.repeat(100 * 1024) }));
+    expect((await service.post('/v1/push/cdr', body)).status).toBe(413);
+    for (const target of unusualTargets.cdr) {
+      expect(await rawPost(service.url, { target, contentType: 'application/json', body })).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
+    }
+    // one body kept (the first 64 KiB + 1 byte read each time), sent three times
+    const rows = await rejectedRows(service, marker);
+    expect(rows.map((r: { count: number }) => r.count)).toEqual([3]);
+  });
+
+  test.each(unusualTargets.cdr)('a body over the 8 MiB hard limit to %s → 413, counted as a rejected cdr push', async (target) => {
+    const rejected = async () =>
+      metricValue(await (await fetch(`${service.url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
+    const before = await rejected();
+    const answer = await rawPost(service.url, { target, contentType: 'application/json', contentLength: 9 * 1024 * 1024 });
+    expect(answer).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
+    expect(await rejected()).toBe(before + 1);
   });
 });
 

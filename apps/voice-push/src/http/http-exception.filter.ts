@@ -4,8 +4,10 @@ import type { PushMetrics } from '../ingestion/push.metrics.js';
 import { pushKindOf } from './push-request.hook.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
-export function loggableUrl(url: string): string {
-  return url.split('?')[0]!.replace(/^\/v1\/push\/[^/]+\/(status|cdr)$/, '/v1/push/***/$1');
+export function loggableUrl(request: FastifyRequest): string {
+  // A push's route, not its target: the target may spell the secret segment so that no pattern finds it.
+  if (pushKindOf(request) !== null) return request.routeOptions.url!.replace(/\/:[^/]+/, '/***');
+  return request.url.split('?')[0]!;
 }
 
 /** Every error leaves as `{error, message}` JSON, the shape of contract §1. */
@@ -21,8 +23,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = this.toAnswer(exception);
-    if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request.url)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
-    const kind = statusCode === 413 ? pushKindOf(request.method, request.url) : null;
+    if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    const kind = statusCode === 413 ? pushKindOf(request) : null;
     if (kind) {
       // Past the hard limit a push is refused unread, so ingestion never sees it and there is no
       // body to keep: it is at least logged and counted as rejected.

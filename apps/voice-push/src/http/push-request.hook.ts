@@ -3,12 +3,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PushKind } from '../ingestion/push-body.reader.js';
 import type { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 
-/** Where the push receivers are: `/v1/push/status|cdr`, and `/v1/push/{token}/status|cdr`. */
-export const PUSH_PATH = '/v1/push/';
+/** The routes of the push receivers as registered: `/v1/push/status|cdr`, `/v1/push/:pathToken/status|cdr`. */
+const PUSH_ROUTE = /^\/v1\/push\/(?::[^/]+\/)?(status|cdr)$/;
 
-/** The kind of push a request to a receiver carries; null for any other request. */
-export function pushKindOf(method: string, url: string): PushKind | null {
-  const match = method === 'POST' ? /^\/v1\/push\/(?:[^/?]+\/)?(status|cdr)(?:\?|$)/.exec(url) : null;
+/**
+ * The kind of push a request carries; null for any other request. Read from the route Fastify
+ * matched, never from `request.url`: that is the target as the client wrote it, and the router
+ * routes an absolute-form target (`http://host/v1/push/…`) or a percent-encoded one
+ * (`/v1/%70ush/…`) to the receivers all the same. Available from onRequest on (routing comes first).
+ */
+export function pushKindOf(request: FastifyRequest): PushKind | null {
+  const { method, url } = request.routeOptions;
+  const match = method === 'POST' && url !== undefined ? PUSH_ROUTE.exec(url) : null;
   return match ? (match[1] as PushKind) : null;
 }
 
@@ -30,7 +36,7 @@ export function pushContentType(request: FastifyRequest): string | undefined {
  */
 export function registerPushRequestHook(fastify: FastifyInstance, policy: PushAccessPolicy): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (request.method !== 'POST' || !request.url.startsWith(PUSH_PATH)) return done();
+    if (pushKindOf(request) === null) return done();
     const refusal = policy.admit(request.ip);
     if (refusal !== null) {
       void reply

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
-import { PUSH_PATH } from './push-request.hook.js';
+import { pushKindOf } from './push-request.hook.js';
 
 /**
  * Largest body read at all (8 MiB). Up to it an oversized push is read to its end, and its first
@@ -51,7 +51,7 @@ export function registerRawBodyParser(fastify: FastifyInstance): void {
       done(tooLarge(declared), undefined);
       return;
     }
-    const keep = request.url.startsWith(PUSH_PATH) ? KEPT_BYTES : OTHER_BODY_LIMIT + 1;
+    const keep = pushKindOf(request) !== null ? KEPT_BYTES : OTHER_BODY_LIMIT + 1;
     const chunks: Buffer[] = [];
     let kept = 0;
     let total = 0;
