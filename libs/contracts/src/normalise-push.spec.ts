@@ -126,6 +126,15 @@ describe('CDR push', () => {
       callDisplayType: 1,
       audioRecordFlag: 1,
       userData: '{"orderId":"123456"}',
+      // read by nothing here, kept as part of the CDR's content
+      numberPoolNo: 'NP160102116501911493',
+      callerCountryIsoCode: 'CN',
+      callerProvinceCode: 'GD',
+      callerCityCode: 'SZ',
+      calleeCountryIsoCode: 'CN',
+      calleeProvinceCode: 'BJ',
+      calleeCityCode: 'BJ',
+      messageType: 1,
       notes: [],
     });
   });
@@ -184,6 +193,14 @@ describe('CDR push', () => {
       callDisplayType: null,
       audioRecordFlag: null,
       userData: null,
+      numberPoolNo: null,
+      callerCountryIsoCode: null,
+      callerProvinceCode: null,
+      callerCityCode: null,
+      calleeCountryIsoCode: null,
+      calleeProvinceCode: null,
+      calleeCityCode: null,
+      messageType: null,
       notes: [],
     });
     const n = validateCdrPush({ ...minimalCdr, cdrType: null });

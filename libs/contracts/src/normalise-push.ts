@@ -132,6 +132,14 @@ export function normaliseCdrPush(body: CdrPushBody): CdrPush {
     callDisplayType: orNull(body.callDisplayType),
     audioRecordFlag: orNull(body.audioRecordFlag),
     userData: orNull(body.userData),
+    numberPoolNo: orNull(body.numberPoolNo),
+    callerCountryIsoCode: orNull(body.callerCountryIsoCode),
+    callerProvinceCode: orNull(body.callerProvinceCode),
+    callerCityCode: orNull(body.callerCityCode),
+    calleeCountryIsoCode: orNull(body.calleeCountryIsoCode),
+    calleeProvinceCode: orNull(body.calleeProvinceCode),
+    calleeCityCode: orNull(body.calleeCityCode),
+    messageType: orNull(body.messageType),
     notes,
   };
 }

@@ -30,6 +30,18 @@ export function pushContent(push: { notes: readonly unknown[] }): string {
   return stableJson({ ...push, notes: notes.map((n) => JSON.parse(n) as unknown) });
 }
 
+/**
+ * The content of `push` as `stored` holds it: only the fields `stored` has, a missing one as null.
+ * A push stored before the domain kept some field has no member for it, and a retry of it must
+ * still be a duplicate after the upgrade; a push stored since has every field (null when absent),
+ * so against it this is the whole content.
+ */
+export function contentAsStored(push: { notes: readonly unknown[] }, stored: { notes: readonly unknown[] }): string {
+  const shaped: Record<string, unknown> = {};
+  for (const field of Object.keys(stored)) shaped[field] = (push as unknown as Record<string, unknown>)[field] ?? null;
+  return pushContent(shaped as { notes: readonly unknown[] });
+}
+
 /** Same content, notes order and object key order ignored. */
 export function sameContent(a: { notes: readonly unknown[] }, b: { notes: readonly unknown[] }): boolean {
   return pushContent(a) === pushContent(b);

@@ -144,6 +144,24 @@ describe('RecordCdr', () => {
     given([cdrRecorded(c, R), cdrRecorded(revised, R + 1, 2)]).when(recordCdr(c, R + 2)).thenOutcome('duplicate');
   });
 
+  test('a revision that changes only a spec field nothing here reads (numberPoolNo, a city code) is a revision, stored', () => {
+    const c = cdr({ numberPoolNo: 'NP1', calleeCityCode: 'BJ' });
+    for (const revised of [{ ...c, numberPoolNo: 'NP2' }, { ...c, calleeCityCode: 'SH' }]) {
+      given([cdrRecorded(c, R)])
+        .when(recordCdr(revised, R + 1))
+        .thenEvents((e) => expect(e).toMatchObject([{ type: 'CdrRecorded', data: { push: revised, revision: 2 } }]));
+    }
+  });
+
+  test('a retry of a CDR stored before those fields were kept (its push has no member for them) is still a duplicate', () => {
+    const stored = cdr();
+    const retry = { ...stored, numberPoolNo: 'NP1', callerCityCode: 'SZ', messageType: 1 };
+    expect(Object.keys(stored)).not.toContain('numberPoolNo');
+    given([cdrRecorded(stored, R)]).when(recordCdr(retry, R + 1)).thenOutcome('duplicate');
+    // and one stored since, with those fields null, is not the same content as a push that has them
+    given([cdrRecorded({ ...stored, numberPoolNo: null }, R)]).when(recordCdr(retry, R + 1)).thenOutcome('applied');
+  });
+
   test('an SMS record has its own key (cdrType 2)', () => {
     given([cdrRecorded(cdr(), R)])
       .when(recordCdr(cdr({ cdrType: 2, callResult: 1001, startTime: 0, ringTime: 0, callDuration: 0 }), R + 1))

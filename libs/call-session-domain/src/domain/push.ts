@@ -61,6 +61,16 @@ export interface CdrPush {
   callDisplayType?: number | null;
   /** 0 mixed, 1 one track per party; optional: absent means not sent */
   audioRecordFlag?: number | null;
+  // Spec fields nothing here reads, kept because they are part of what the CDR says: a revision that
+  // changes only them is a revision, stored. Optional: a CDR stored before they were kept has none.
+  numberPoolNo?: string | null;
+  callerCountryIsoCode?: string | null;
+  callerProvinceCode?: string | null;
+  callerCityCode?: string | null;
+  calleeCountryIsoCode?: string | null;
+  calleeProvinceCode?: string | null;
+  calleeCityCode?: string | null;
+  messageType?: number | null;
 }
 
 /** Metadata every command carries: time comes from here, never from the wall clock. */
