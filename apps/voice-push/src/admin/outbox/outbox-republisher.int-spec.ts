@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { CALL_EVENTS_TOPIC } from '#contracts';
+import type { CallSessionEvent } from '#call-session-domain';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
+import { anAnsweredCall, callFinalised, flowEvents } from '#testing';
 import { PostgresEventStore, type NewEvent } from '#event-store';
 import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
@@ -16,6 +18,13 @@ function flagged(callId: string): NewEvent {
     metadata: {},
     occurredAt: new Date(at),
   };
+}
+
+/** A call finalised by its CDR, as the events the writer appends. */
+function finalisedCallEvents(callId: string): NewEvent[] {
+  const flow = anAnsweredCall({ callId });
+  const events: CallSessionEvent[] = [...flowEvents(flow), callFinalised(flow.cdrs[0]!, { status: 'MATCHED', findings: [] })];
+  return events.map((e) => ({ type: e.type, data: e.data as unknown as Record<string, unknown>, metadata: {}, occurredAt: new Date() }));
 }
 
 /** Runs a republish job to its end. */
@@ -77,6 +86,42 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/shutting down/), callEvents: 2, events: 2 });
     // two batches of one event enqueued (the store holds more: the other tests' events and these five)
     expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 2 }]);
+  });
+
+  test('a call that changes while the job runs keeps its newer view last: the job leaves out its older one', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const changed = `call-${randomUUID()}`;
+    const unchanged = `call-${randomUUID()}`;
+    const [first] = await store.append({ streamId: changed, expectedVersion: 0, events: finalisedCallEvents(changed) });
+    const stored = await store.append({ streamId: unchanged, expectedVersion: 0, events: finalisedCallEvents(unchanged) });
+    const versions = stored.length;
+    await ds.query(`DELETE FROM outbox`);
+    // after the job's first batch (one event), the changed call gets a new event: the live path
+    // would have sent its newer view then; the job's view of it is as of its start
+    let batches = 0;
+    let late: Promise<unknown> | undefined;
+    const relay = {
+      poke: () => ++batches === 1 && (late = store.append({ streamId: changed, expectedVersion: versions, events: [flagged(changed)] })),
+    } as unknown as OutboxRelayService;
+    // each batch's transaction waits for that change to commit: the order the test is about, whatever the timing
+    const afterTheChange = new Proxy(ds, {
+      get: (target, name, receiver) =>
+        name === 'transaction'
+          ? async (...args: unknown[]) => {
+              await late;
+              return (target.transaction as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            }
+          : Reflect.get(target, name, receiver),
+    });
+    const republisher = new OutboxRepublisher(afterTheChange, relay);
+    republisher.batchSize = 1;
+
+    const result = await republish(republisher, String(BigInt(first!.position) - 1n));
+
+    expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 1 });
+    const views = (await ds.query(`SELECT key FROM outbox WHERE topic = $1`, [CALLS_FINALIZED_TOPIC])) as Array<{ key: string }>;
+    expect(views.map((v) => v.key)).toEqual([unchanged]);
   });
 
   test('fromPosition still selects by position: only events above it go out again', async () => {

@@ -18,6 +18,15 @@ export interface RepublishJob extends JobState {
   enqueued: number;
   callEvents: number;
   finalizedViews: number;
+  /** finalised views left out: their call changed after the republish began, and the live path sent the newer view */
+  finalizedViewsSuperseded: number;
+}
+
+/** A finalised call's view as of the republish's snapshot. */
+interface FinalisedView {
+  callId: string;
+  version: number;
+  messages: OutboxMessage[];
 }
 
 /** An event row with the transaction it committed in (to find what one commit wrote). */
@@ -64,7 +73,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 
   /** Starts a republish in the background (409 while one runs); `onDone` gets the finished job. */
   start(fromPosition: string, onDone?: JobDone<RepublishJob>): RepublishJob {
-    const progress = { fromPosition, toPosition: null, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0 };
+    const progress = { fromPosition, toPosition: null, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0, finalizedViewsSuperseded: 0 };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
   }
 
@@ -98,17 +107,20 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
       const views = await this.finalisedViewsFor(batch, snapshot);
-      const callEvents = await this.db.transaction(async (tx) => {
+      const { callEvents, current } = await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
         const written = await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
-        await insertOutboxMessages(sql, views); // after the call's events (per-key order)
-        return written;
+        const stillCurrent = await currentViews(sql, views);
+        const messages = stillCurrent.flatMap((v) => v.messages);
+        await insertOutboxMessages(sql, messages); // after the call's events (per-key order)
+        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length } };
       });
       this.relay?.poke();
       job.events += batch.length;
       job.callEvents += callEvents;
-      job.finalizedViews += views.length;
-      job.enqueued += callEvents + views.length;
+      job.finalizedViews += current.views;
+      job.finalizedViewsSuperseded += views.length - current.views;
+      job.enqueued += callEvents + current.messages;
     }
     this.logger.log(
       `republish ${job.id} done: positions (${fromPosition}, ${job.toPosition}], ${job.events} events → ${job.callEvents} call-events rows, ` +
@@ -117,7 +129,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   /** The views of the batch's finalised calls whose last event is in the batch (as of the snapshot). */
-  private async finalisedViewsFor(batch: EventRow[], snapshot: string): Promise<OutboxMessage[]> {
+  private async finalisedViewsFor(batch: EventRow[], snapshot: string): Promise<FinalisedView[]> {
     const inBatch = new Set(batch.map((e) => e.position));
     const streamIds = [...new Set(batch.map((e) => e.stream_id))];
     const all: EventRow[] = await this.db.query(
@@ -129,14 +141,32 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     const byStream = new Map<string, EventRow[]>();
     for (const e of all) byStream.set(e.stream_id, [...(byStream.get(e.stream_id) ?? []), e]);
 
-    const views: OutboxMessage[] = [];
+    const views: FinalisedView[] = [];
     for (const callId of streamIds) {
       const events = byStream.get(callId) ?? [];
       if (events.length === 0 || !inBatch.has(events.at(-1)!.position)) continue;
       const stored = events.map(toStoredEvent);
       const state = evolveAll(initialState, stored.map(toCallSessionEvent));
-      if (isFinalised(state)) views.push(...finalizedViewMessages(callId, stored, toCallView(state)));
+      if (isFinalised(state)) views.push({ callId, version: stored.at(-1)!.version, messages: finalizedViewMessages(callId, stored, toCallView(state)) });
     }
     return views;
   }
+}
+
+/**
+ * The views whose call has no event newer than the view (as committed now). A call that changed
+ * while the job ran (minutes on a large store) had its newer view sent by the live path: an older one
+ * enqueued after it would have been the last on `voice.calls.finalized.v1` for that call. A change
+ * committing while this batch's transaction runs can still overtake it; the view's `version` tells
+ * a consumer which is newer.
+ */
+async function currentViews(sql: SqlExecutor, views: FinalisedView[]): Promise<FinalisedView[]> {
+  if (views.length === 0) return [];
+  const newer = await sql.query<{ stream_id: string }>(
+    `SELECT v.stream_id FROM unnest($1::text[], $2::int[]) AS v(stream_id, version)
+      WHERE EXISTS (SELECT 1 FROM events e WHERE e.stream_id = v.stream_id AND e.version > v.version)`,
+    [views.map((v) => v.callId), views.map((v) => v.version)],
+  );
+  const superseded = new Set(newer.map((r) => r.stream_id));
+  return views.filter((v) => !superseded.has(v.callId));
 }
