@@ -16,7 +16,8 @@ const statusBody = (overrides: Record<string, unknown> = {}) =>
 const DEFAULT_TOKEN = 'default-token-0123456789';
 const SPECIAL_TOKEN = 'special-token-abcdef';
 const SPECIAL_ACCOUNT = 'ACC-SPECIAL';
-const PATH_TOKEN = 'p4th-t0ken-very-secret_~.';
+// the longest a path token may be (100: the router refuses a longer path segment with 414)
+const PATH_TOKEN = 'p4th-t0ken-very-secret_~.'.padEnd(100, 'x');
 
 const sha256hex = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 /** upstream's authCode: hex SHA-256( timestamp + hex(SHA-256(raw body)) + authToken ) */
@@ -240,7 +241,7 @@ describe('secret path segment (PUSH_PATH_TOKEN)', () => {
       const marker = randomUUID();
       const plain = await post(service, '/v1/push/status', statusBody({ userData: marker }));
       expect(plain).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'not found' } });
-      const wrong = await post(service, `/v1/push/${PATH_TOKEN}x/cdr`, statusBody({ userData: marker }));
+      const wrong = await post(service, `/v1/push/${PATH_TOKEN.slice(0, -1)}y/cdr`, statusBody({ userData: marker }));
       expect(wrong.status).toBe(404);
       expect(await failures(service, 'enforce', 'path_token')).toBe(2);
       expect(await keptAsRejected(service, marker)).toBe(0);

@@ -225,6 +225,7 @@ describe('push hardening variables', () => {
     [{ PUSH_AUTH_MODE: 'audit', PUSH_IP_ALLOWLIST: 'example.com' }, 'PUSH_IP_ALLOWLIST'],
     [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'short' }, 'PUSH_PATH_TOKEN'],
     [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'a/b/c/d/e/f/g/h/i/j' }, 'PUSH_PATH_TOKEN'],
+    [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'a'.repeat(101) }, 'PUSH_PATH_TOKEN: use 16 to 100 characters'],
     [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],

@@ -28,8 +28,12 @@ export interface PushRateLimitSettings {
   burst: number;
 }
 
-/** A path token is a URL path segment: ≥ 16 characters of the unreserved URL set. */
-const PATH_TOKEN = /^[A-Za-z0-9._~-]{16,}$/;
+/**
+ * A path token is a URL path segment: 16–100 characters of the unreserved URL set. At most 100:
+ * Fastify's router answers 414 for a longer path parameter, so every push to a longer token's path
+ * was refused before it reached a receiver.
+ */
+const PATH_TOKEN = /^[A-Za-z0-9._~-]{16,100}$/;
 
 /** PUSH_AUTH_TOKENS: `accountId:token,…`, and at most one default token (bare, or `*:token`). */
 export function parsePushAuthTokens(raw: string | undefined, problems: string[]): { defaultToken: string | null; accountTokens: Map<string, string> } {
@@ -89,7 +93,7 @@ export function parseIpAllowlist(raw: string | undefined, problems: string[]): s
 
 export function parsePathToken(raw: string | undefined, problems: string[]): string | null {
   if (raw === undefined) return null;
-  if (!PATH_TOKEN.test(raw)) problems.push('PUSH_PATH_TOKEN: use at least 16 characters of A-Z a-z 0-9 . _ ~ -');
+  if (!PATH_TOKEN.test(raw)) problems.push('PUSH_PATH_TOKEN: use 16 to 100 characters of A-Z a-z 0-9 . _ ~ -');
   return raw;
 }
 
