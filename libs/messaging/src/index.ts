@@ -1,2 +1,3 @@
 export * from './event-publisher.port.js';
 export * from './kafkajs-event-publisher.js';
+export * from './publish-size.js';

@@ -9,8 +9,8 @@
 //   for the next call. Re-sending a batch with the old producer's sequence numbers after a failure
 //   whose outcome is unknown could make the broker take a *different* batch for a duplicate and
 //   drop it; a fresh producer id makes the resend a plain at-least-once duplicate instead;
-// - one publish goes in as many produce requests as keep each under MAX_PUBLISH_CHUNK_BYTES, one
-//   after the other: a partition's batch over the broker's message.max.bytes is refused whole;
+// - a publish is one produce request: the caller keeps it under MAX_PUBLISH_BYTES (publish-size.ts),
+//   as the relay sizes its batches, for the broker refuses a partition's batch over its limit whole;
 // - kafkajs logs go to the log function given to the constructor, nothing to the console.
 import kafkajs from 'kafkajs';
 import type { Admin, CompressionTypes as CompressionType, Kafka as KafkaClient, Message, Producer, logCreator as KafkaLogCreator } from 'kafkajs';
@@ -20,7 +20,6 @@ import {
   type PublisherLogFn,
   type TopicSpec,
 } from './event-publisher.port.js';
-import { MAX_PUBLISH_CHUNK_BYTES, chunksOfAtMostBytes } from './publish-chunks.js';
 
 const { Kafka, CompressionTypes, logLevel: KafkaLogLevel, Partitioners } = kafkajs;
 
@@ -142,32 +141,25 @@ export class KafkajsEventPublisher extends EventPublisher {
 
   override async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    // Nothing upstream caps a publish in bytes (the relay sends up to 1,000 envelopes of a few KB),
-    // and a partition's batch over the broker's message.max.bytes is refused whole, again on every
-    // resend. So it goes in runs under MAX_PUBLISH_CHUNK_BYTES, each acknowledged before the next
-    // leaves: per-key order holds across runs. A batch under the bound is still one request.
-    const chunks = chunksOfAtMostBytes(messages, MAX_PUBLISH_CHUNK_BYTES);
+    // Group by topic, keeping the call's order inside each topic (and so inside each key).
+    const byTopic = new Map<string, Message[]>();
+    for (const m of messages) {
+      let list = byTopic.get(m.topic);
+      if (!list) byTopic.set(m.topic, (list = []));
+      list.push({ key: m.key, value: m.value, headers: m.headers });
+    }
     let timer: NodeJS.Timeout | undefined;
-    let givenUp = false;
     try {
-      const sent = (async () => {
-        const producer = await this.getProducer();
-        for (const chunk of chunks) {
-          // Past the deadline the caller already has the failure and will resend everything.
-          if (givenUp) return;
-          await producer.sendBatch({
-            topicMessages: byTopic(chunk),
-            acks: -1,
-            timeout: this.ackTimeoutMs,
-            compression: this.compression,
-          });
-        }
-      })();
-      // One deadline for all the runs, not one each: the relay's Postgres transaction idles for the
-      // whole publish, and its idle-in-transaction timeout is sized on this deadline.
+      const sent = this.getProducer().then((producer) =>
+        producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })),
+          acks: -1,
+          timeout: this.ackTimeoutMs,
+          compression: this.compression,
+        }),
+      );
       await withTimeout(sent, this.publishDeadlineMs, (t) => (timer = t), 'publish: Kafka did not acknowledge the batch');
     } catch (error) {
-      givenUp = true;
       // Not awaited: the relay's transaction is open until this returns, and kafkajs' disconnect
       // waits for the request that got no answer (up to 5 s, then given up by `quietly`).
       void this.dropProducer();
@@ -280,17 +272,6 @@ export class KafkajsEventPublisher extends EventPublisher {
     this.admin = undefined;
     if (admin) await quietly(admin.disconnect());
   }
-}
-
-/** Per topic, in the call's order inside each topic (and so inside each key). */
-function byTopic(messages: readonly OutgoingMessage[]): Array<{ topic: string; messages: Message[] }> {
-  const groups = new Map<string, Message[]>();
-  for (const m of messages) {
-    let list = groups.get(m.topic);
-    if (!list) groups.set(m.topic, (list = []));
-    list.push({ key: m.key, value: m.value, headers: m.headers });
-  }
-  return [...groups].map(([topic, msgs]) => ({ topic, messages: msgs }));
 }
 
 async function quietly(p: Promise<unknown>, timeoutMs = 5_000): Promise<void> {

@@ -6,6 +6,7 @@ import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-te
 import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import type { CallEventEnvelope } from '#contracts';
+import { recordBytes } from '#messaging';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
 import { RELAY_BACKLOG_SQL, advanceCallEvents, enqueueCallEventsAgain, readCallEvents, type RelayBacklog } from './call-event-log.js';
 
@@ -151,6 +152,22 @@ describe('the call events read from the event log (real Postgres, the app migrat
     await store.append({ streamId: call, expectedVersion: 0, events: [event(1), event(2), event(3)] });
     expect((await relayOnce(2)).map((m) => m.value.version)).toEqual([1, 2]);
     expect((await relayOnce(2)).map((m) => m.value.version)).toEqual([3]);
+  });
+
+  test('a batch stops within its bytes, at least one event, and the checkpoint stops after the last it took', async () => {
+    const call = `call-${randomUUID()}`;
+    await store.append({ streamId: call, expectedVersion: 0, events: [event(1), event(2), event(3)] });
+    await logSettled(ds());
+    const one = recordBytes((await readCallEvents(query, 1)).messages[0]!);
+    const first = await readCallEvents(query, 100, one * 2 + 1);
+    expect(first).toMatchObject({ more: true });
+    expect(first.messages.map((m) => JSON.parse(m.value as string).version)).toEqual([1, 2]);
+    await advanceCallEvents(query, first);
+    const tiny = await readCallEvents(query, 100, 1); // smaller than any event: one all the same
+    expect(tiny.messages.map((m) => JSON.parse(m.value as string).version)).toEqual([3]);
+    expect(tiny.more).toBe(false);
+    await advanceCallEvents(query, tiny);
+    expect(await relayOnce()).toEqual([]);
   });
 
   test('the backlog counts the events after the checkpoint and the outbox rows', async () => {

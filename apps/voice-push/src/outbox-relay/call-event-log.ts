@@ -15,7 +15,7 @@
 // The envelope is built by Postgres (contract §5), here and nowhere else: the relay passes its
 // text through without parsing and serialising each event again, and the admin republish
 // enqueues the same envelope (`enqueueCallEventsAgain`).
-import type { OutgoingMessage } from '#messaging';
+import { countWithinBytes, type OutgoingMessage } from '#messaging';
 import { CALL_EVENTS_TOPIC, EVENT_ID_HEADER, EVENT_TYPE_HEADER } from '#contracts';
 import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, totalCountSql, type SqlExecutor } from '#event-store';
 
@@ -29,6 +29,8 @@ export interface CallEventBatch {
   messages: OutgoingMessage[];
   /** the cursor of the last message; null when nothing is new */
   last: LogCursor | null;
+  /** more events wait after these: the read was full, or cut to its bytes */
+  more: boolean;
 }
 
 export const CALL_EVENTS_CHECKPOINT = 'call-events';
@@ -106,17 +108,21 @@ interface LogRow {
   value: string;
 }
 
-export async function readCallEvents(db: SqlExecutor, limit: number): Promise<CallEventBatch> {
+export async function readCallEvents(db: SqlExecutor, limit: number, maxBytes = Infinity): Promise<CallEventBatch> {
   const rows = await db.query<LogRow>(READ, [CALL_EVENTS_CHECKPOINT, limit]);
-  const tail = rows.at(-1);
+  const all = rows.map((r) => ({
+    topic: CALL_EVENTS_TOPIC,
+    key: r.key,
+    value: r.value,
+    headers: { [EVENT_ID_HEADER]: r.event_id, [EVENT_TYPE_HEADER]: r.type },
+  }));
+  // the first events within the bytes of one publish; the checkpoint then stops after the last of them
+  const taken = countWithinBytes(all, maxBytes);
+  const tail = rows[taken - 1];
   return {
-    messages: rows.map((r) => ({
-      topic: CALL_EVENTS_TOPIC,
-      key: r.key,
-      value: r.value,
-      headers: { [EVENT_ID_HEADER]: r.event_id, [EVENT_TYPE_HEADER]: r.type },
-    })),
+    messages: all.slice(0, taken),
     last: tail ? { transactionId: tail.transaction_id, position: tail.position } : null,
+    more: rows.length >= limit || taken < rows.length,
   };
 }
 

@@ -39,8 +39,8 @@ interface Row {
   version: number;
 }
 
-/** Inserts outbox rows in one statement (one transaction), in array order (so ids increase). */
-async function insertRows(ds: DataSource, rows: Row[]): Promise<void> {
+/** Inserts outbox rows in one statement (one transaction), in array order (so ids increase); `padBytes` more in each value. */
+async function insertRows(ds: DataSource, rows: Row[], padBytes = 0): Promise<void> {
   if (rows.length === 0) return;
   await ds.query(
     `INSERT INTO outbox (topic, key, value, headers)
@@ -53,7 +53,7 @@ async function insertRows(ds: DataSource, rows: Row[]): Promise<void> {
           ord,
           topic: r.topic,
           key: r.key,
-          value: { eventId: r.eventId, callId: r.key, version: r.version, type: 'StatusRecorded', data: { n: ord } },
+          value: { eventId: r.eventId, callId: r.key, version: r.version, type: 'StatusRecorded', data: padBytes ? { n: ord, pad: 'x'.repeat(padBytes) } : { n: ord } },
           headers: { 'event-id': r.eventId, 'event-type': 'StatusRecorded' },
         })),
       ),
@@ -226,6 +226,30 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     });
     expect(r.stats()).toMatchObject({ published: rows.length, failures: 0, failing: false });
   }, 60_000);
+
+  test("a batch larger than the broker takes in one request (one partition, 1,000 rows of 1.5 KB) goes out in several: nothing stalls", async () => {
+    const events = uniqueTopic('call-events-large');
+    topics.push(events);
+    const key = randomUUID();
+    const rows: Row[] = Array.from({ length: 1_000 }, (_, i) => ({ topic: events, key, eventId: randomUUID(), version: i + 1 }));
+    await insertRows(db.dataSource, rows, 1_500);
+
+    const r = newRelay({ batchSize: 1_000, partitions: 1, topics: [events] });
+    r.start();
+    // one request for all of them (~1.6 MB on one partition) was refused whole by the broker
+    // (MESSAGE_TOO_LARGE), again on every resend: the outbox never emptied
+    await waitUntil('outbox empty', async () => (await r.lag()) === 0, 30_000);
+    const consumer = new KafkaTestConsumer([events]);
+    await consumer.start();
+    try {
+      await consumer.waitForCount(rows.length, 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    expect(checkDelivery(consumer.messages, rows).duplicates).toBe(0);
+    expect(r.stats()).toMatchObject({ published: rows.length, failures: 0 });
+    expect(r.stats().batches).toBeGreaterThan(1);
+  }, 90_000);
 
   test('poke() relays at once instead of after the idle delay; stop() drains what is left', async () => {
     const events = uniqueTopic('call-events');
