@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, test } from '@jest/globals';
 import pg from 'pg';
 import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-temp-database.js';
 import { appMigrations } from '../database/database.module.js';
-import { REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush, type RejectedPushTotals } from './rejected-push.store.js';
+import { REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, markReplayed, type RejectedPush, type RejectedPushTotals } from './rejected-push.store.js';
 import { RejectedPushRetention, expireRejectedPushes } from './rejected-push.retention.js';
 
 const DAY = 86_400_000;
@@ -125,6 +125,24 @@ describe('rejected-push retention', () => {
       await pooled.destroy();
     }
   }, 30_000);
+
+  test("a replay whose row the retention deleted after the replay read it is still counted as replayed, once", async () => {
+    await store().keep(refused('{replayed-while-expiring'));
+    await store().keep(refused('{replayed-before'));
+    const idOf = async (body: string) =>
+      ((await ds().query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body = $1`, [body])) as { id: string }[])[0]!.id;
+    const expiring = await idOf('{replayed-while-expiring');
+    const before = await idOf('{replayed-before');
+    await markReplayed(ds(), before, 'status', false); // replayed while kept: the row says so
+    await lastSeenDaysAgo('{replayed-while-expiring', 31);
+    await lastSeenDaysAgo('{replayed-before', 31);
+    expect(await retention(30 * DAY).expire()).toBe(2); // the expired counts hold one replayed row
+    expect((await totals()).status).toMatchObject({ replayed: 1 });
+
+    await markReplayed(ds(), expiring, 'status', false); // the replay read the row before it went
+    await markReplayed(ds(), before, 'status', true); // replayed again: counted already
+    expect((await totals()).status).toMatchObject({ n: 2, distinct: 2, replayed: 2, expired: 2 });
+  });
 
   test('off (null): nothing is deleted and no timer runs', async () => {
     await store().keep(refused('{ancient'));

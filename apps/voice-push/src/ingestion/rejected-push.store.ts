@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { SqlExecutor } from '#event-store';
 import { PUSH_BODY_LIMIT, type PushKind } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
 
@@ -54,6 +55,22 @@ export class RejectedPushStore {
       ],
     );
   }
+}
+
+/**
+ * Marks a kept rejected push as replayed (an operator's replay stored it). When the retention
+ * deleted the row between the replay's read and this mark, what the row counted went to
+ * `rejected_push_expired_counts` unreplayed; the replay is counted there instead, once (not when the
+ * row was marked replayed before, which the expired counts already hold).
+ */
+export async function markReplayed(db: SqlExecutor, id: string, kind: string, replayedBefore: boolean): Promise<void> {
+  await db.query(
+    `WITH marked AS (UPDATE rejected_pushes SET replayed_at = now() WHERE id = $1::bigint RETURNING id)
+     INSERT INTO rejected_push_expired_counts AS c (kind, pushes, distinct_bodies, replayed)
+     SELECT $2, 0, 0, 1 WHERE NOT EXISTS (SELECT 1 FROM marked) AND NOT $3::boolean
+     ON CONFLICT (kind) DO UPDATE SET replayed = c.replayed + 1`,
+    [id, kind, replayedBefore],
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { PushIngestionService } from '../../ingestion/push-ingestion.service.js';
 import type { PushKind } from '../../ingestion/push-body.reader.js';
+import { markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminTokenGuard } from '../admin-token.guard.js';
@@ -138,9 +139,7 @@ export class RejectedPushesHttpController {
       }
       const raw = fixed ?? Buffer.from(stored.raw_body, 'utf8');
       const result = await this.ingestion.replay(stored.kind, raw);
-      if (result.statusCode === 200) {
-        await this.db.query(`UPDATE rejected_pushes SET replayed_at = now() WHERE id = $1`, [id]);
-      }
+      if (result.statusCode === 200) await markReplayed(this.db, id, stored.kind, stored.replayed_at !== null);
       return { statusCode: result.statusCode, body: result.body };
     });
     reply.status(answer.statusCode);
