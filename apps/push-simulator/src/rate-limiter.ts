@@ -3,9 +3,10 @@
  * caller gets the next free slot, the moment the schedule means it to go, and `acquire` answers
  * that moment so an answer's latency can be counted from it (a push that then waits for a free
  * concurrency slot, or for a late event loop, is late by the schedule: counting from the send
- * would hide that wait — coordinated omission). Slots missed while no caller was waiting may be
- * caught up, at most `burst` of them; those before are passed over and counted (`skipped`): nothing
- * went out in them, so the stall's wait is not measured (the next push takes the next free slot).
+ * would hide that wait — coordinated omission). Slots missed while no caller was waiting are caught
+ * up when they are at most `catchUpMs` old (sent at once, counted from their slot); older ones are
+ * passed over, whole slots of the schedule, and counted (`skipped`): nothing went out in them, so
+ * the stall's wait is not measured. Every slot of the schedule is thus handed out or counted.
  * Nothing is missed before the first try: a run starts on its schedule, not with a burst.
  */
 import type { Sleep } from './retry-schedule.js';
@@ -13,7 +14,7 @@ import type { Sleep } from './retry-schedule.js';
 export class RateLimiter {
   private nextSlot: number | null = null;
   private readonly intervalMs: number;
-  /** slots passed over because nobody asked for them in time (beyond the burst): nothing went out in them */
+  /** slots passed over because nobody asked for them in time (older than the catch-up): nothing went out in them */
   skipped = 0;
   /** the first slot handed out (the `now()` clock); the last one's end is `nextSlot` */
   private firstSlot: number | null = null;
@@ -24,7 +25,7 @@ export class RateLimiter {
     private readonly ratePerSecond: number,
     private readonly now: () => number,
     private readonly sleep: Sleep,
-    private readonly burst = 1,
+    private readonly catchUpMs = 0,
   ) {
     this.intervalMs = ratePerSecond > 0 ? 1000 / ratePerSecond : 0;
   }
@@ -36,11 +37,15 @@ export class RateLimiter {
   async acquire(): Promise<number | null> {
     if (this.intervalMs === 0) return null;
     const now = this.now();
-    const earliest = now - (this.burst - 1) * this.intervalMs;
-    if (this.nextSlot !== null && this.nextSlot < earliest) {
-      this.skipped += Math.floor((earliest - this.nextSlot) / this.intervalMs);
+    let slot = this.nextSlot ?? now;
+    const earliest = now - this.catchUpMs;
+    if (slot < earliest) {
+      // Passed over in whole slots, so the next one stays on the schedule's grid: rounding each
+      // gap down and going on from `earliest` lost a fraction of a slot at every late call, uncounted.
+      const missed = Math.ceil((earliest - slot) / this.intervalMs);
+      this.skipped += missed;
+      slot += missed * this.intervalMs;
     }
-    const slot = this.nextSlot === null ? now : Math.max(this.nextSlot, earliest);
     this.nextSlot = slot + this.intervalMs;
     this.firstSlot ??= slot;
     this.slots += 1;

@@ -226,12 +226,12 @@ describe('runSimulation', () => {
 });
 
 /** a RateLimiter on a fake clock that records every wait */
-function pacedOnFakeClock(rate: number, burst = 1, start = 0) {
+function pacedOnFakeClock(rate: number, catchUpMs = 0, start = 0) {
   const fake = { clock: start, waits: [] as number[] };
   const limiter = new RateLimiter(rate, () => fake.clock, async (ms) => {
     fake.waits.push(ms);
     fake.clock += ms;
-  }, burst);
+  }, catchUpMs);
   return Object.assign(fake, { limiter });
 }
 
@@ -243,8 +243,8 @@ describe('pacing and measuring', () => {
     expect(paced.clock).toBe(40);
   });
 
-  test('missed slots are caught up to the burst, never beyond', async () => {
-    const paced = pacedOnFakeClock(100, 3);
+  test('missed slots are caught up within the catch-up, never beyond', async () => {
+    const paced = pacedOnFakeClock(100, 20);
     await paced.limiter.acquire(); // slot 0
     paced.clock = 100; // 9 slots missed while nobody asked
     for (let i = 0; i < 4; i++) await paced.limiter.acquire();
@@ -254,10 +254,34 @@ describe('pacing and measuring', () => {
   });
 
   test('a run starts on its schedule: no burst before the first slot', async () => {
-    const paced = pacedOnFakeClock(100, 3, 1_000);
+    const paced = pacedOnFakeClock(100, 20, 1_000);
     for (let i = 0; i < 4; i++) await paced.limiter.acquire();
-    expect(paced.waits).toEqual([10, 10, 10]); // the burst allowance is for slots missed later, not at the start
+    expect(paced.waits).toEqual([10, 10, 10]); // the catch-up is for slots missed later, not at the start
     expect(paced.clock).toBe(1_030);
+  });
+
+  test.each([
+    [10, 150],
+    [100, 14],
+    [1_000, 1.5],
+  ])('every slot of the schedule is handed out or counted as skipped (%d/s, a caller back %d ms after each slot)', async (rate, answerMs) => {
+    const paced = pacedOnFakeClock(rate, 100);
+    for (let i = 0; i < 1_000; i++) {
+      await paced.limiter.acquire();
+      paced.clock += answerMs; // the one caller is busy this long: later than the schedule every time
+    }
+    const report = paced.limiter.report()!;
+    expect(report.slots).toBe(1_000);
+    expect(report.skipped).toBeGreaterThan(0);
+    expect(report.slots + report.skipped).toBe(Math.round(report.spanMs / (1000 / rate)));
+  });
+
+  test('at a low rate a late caller within the catch-up is counted from its slot, not from when it came', async () => {
+    const paced = pacedOnFakeClock(10, 100);
+    expect(await paced.limiter.acquire()).toBe(0);
+    paced.clock = 180; // the slot at 100 is 80 ms old
+    expect(await paced.limiter.acquire()).toBe(100);
+    expect(paced.limiter.skipped).toBe(0);
   });
 
   test('a rate of 0 never waits', async () => {

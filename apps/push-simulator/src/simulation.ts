@@ -22,6 +22,9 @@ import { SimulationStats, type SimulationSummary } from './simulation-stats.js';
 import { isAcknowledged, type TryOutcome } from './try-outcome.js';
 import { setMaxListeners } from 'node:events';
 
+/** Missed slots up to this old are caught up (sent at once): the average rate holds when answers come in clumps. */
+const CATCH_UP_MS = 100;
+
 export interface SimulationOptions {
   /** base URL of the receiver */
   url: string;
@@ -79,8 +82,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
   const transport = options.transport ?? new HttpTransport({ url: options.url, timeoutMs: options.timeoutMs ?? 3000, maxSockets: concurrency });
   const ownsTransport = options.transport === undefined;
-  // up to 100 ms of missed slots may be caught up: the average rate holds when answers come in clumps
-  const limiter = new RateLimiter(options.rate ?? 0, now, sleep, Math.max(1, Math.round((options.rate ?? 0) / 10)));
+  const limiter = new RateLimiter(options.rate ?? 0, now, sleep, CATCH_UP_MS);
   const slots = new ConcurrencyLimiter(concurrency);
   const stats = new SimulationStats();
   const drain = new AbortController();
