@@ -13,6 +13,7 @@ import type { SimulationSummary } from '../simulation-stats.js';
 import { freePort, isTcpOpen, startChild, type ChildService } from './child-service.js';
 import { idlePercent, machineTicks, schedTimes, threadShare, UsageSampler, type ProcessUsage, type ThreadShare } from './process-stats.js';
 import { SecondTrace, type ServiceAckBounds, type TracedSecond } from './second-trace.js';
+import { undoOnInterrupt } from './interrupt-cleanup.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, '../../../../..');
@@ -68,12 +69,14 @@ export async function phase(
   label: string,
   target: ChildService,
   options: Partial<SimulationOptions> & { durationMs: number },
-  postgresPids: readonly number[] = [],
+  /** the server's Postgres backends, listed again every second: its pool opens and closes them during a phase */
+  postgresPids: (() => Promise<readonly number[]>) | null = null,
   /** trace each second; `metricsUrl`: the service's /metrics, for its event loop */
   trace?: { metricsUrl: string | null },
 ): Promise<PhaseResult> {
   log(`${label}: ${options.rate ? `open loop at ${options.rate} req/s` : 'closed loop'}, concurrency ${options.concurrency ?? SETTINGS.concurrency}, ${options.durationMs / 1000} s`);
-  const sampler = new UsageSampler(target.pid, () => postgresPids);
+  const backends = postgresPids ? new RefreshedList(postgresPids, await postgresPids()) : null;
+  const sampler = new UsageSampler(target.pid, () => backends?.current ?? []);
   const generatorStart = process.cpuUsage();
   const generatorSched = schedTimes(process.pid);
   const machineStart = machineTicks();
@@ -92,14 +95,15 @@ export async function phase(
     ...options,
   });
   const usage = sampler.stop();
+  await backends?.stop();
   const elapsedMs = performance.now() - phaseStart;
   const generator = process.cpuUsage(generatorStart);
   const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / elapsedMs) * 100);
   return {
     summary,
     service: usage.main,
-    postgresCpuPercent: postgresPids.length > 0 ? usage.helpersCpuPercent : null,
-    postgresWaitPercent: postgresPids.length > 0 ? usage.helpersWaitPercent : null,
+    postgresCpuPercent: backends ? usage.helpersCpuPercent : null,
+    postgresWaitPercent: backends ? usage.helpersWaitPercent : null,
     generatorCpuPercent,
     generatorThread: threadShare(generatorSched, schedTimes(process.pid), elapsedMs / 1000),
     machineIdlePercent: idlePercent(machineStart, machineTicks()),
@@ -121,10 +125,32 @@ export function settleIo(): void {
 }
 
 /** A warm-up (closed loop, not kept), the previous writes on disk, then the measured saturation. */
-export async function saturate(name: string, target: ChildService, postgresPids: () => Promise<readonly number[]> = async () => []): Promise<PhaseResult> {
+export async function saturate(name: string, target: ChildService, postgresPids: (() => Promise<readonly number[]>) | null = null): Promise<PhaseResult> {
   await phase(`${name}/warm-up`, target, { durationMs: SETTINGS.warmupMs });
   settleIo();
-  return phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, await postgresPids());
+  return phase(`${name}/saturation`, target, { durationMs: SETTINGS.saturationMs }, postgresPids);
+}
+
+/** A list read again every second in the background (one read at a time), its last reading kept. */
+class RefreshedList {
+  private readonly timer: NodeJS.Timeout;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly read: () => Promise<readonly number[]>,
+    public current: readonly number[],
+  ) {
+    this.timer = setInterval(() => {
+      this.reading = this.reading.then(async () => {
+        this.current = await this.read().catch(() => this.current);
+      });
+    }, 1_000);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.reading;
+  }
 }
 
 /** Runs `measure` against a fresh server started from `script` (a file next to this one). */
@@ -175,6 +201,7 @@ export async function withScratchDatabase<T>(prefix: string, use: (db: ScratchDa
   const name = `${prefix}_${Date.now()}_${process.pid}`;
   await admin.query(`CREATE DATABASE ${name}`);
   log(`created database ${name}`);
+  const forget = undoOnInterrupt(() => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   try {
     return await use({
       url: SETTINGS.postgres.replace(/\/[^/]*$/, `/${name}`),
@@ -182,6 +209,7 @@ export async function withScratchDatabase<T>(prefix: string, use: (db: ScratchDa
         (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).rows.map((r) => r.pid),
     });
   } finally {
+    forget();
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await admin.end();
     log(`dropped database ${name}`);

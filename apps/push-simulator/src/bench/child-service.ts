@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
+import { undoOnInterrupt } from './interrupt-cleanup.js';
 
 export interface ChildService {
   pid: number;
@@ -56,9 +57,23 @@ export async function startChild(options: {
   const deadline = performance.now() + (options.timeoutMs ?? 60_000);
   let gone = false;
   void exited.then(() => (gone = true));
+  const stop = async (): Promise<number | null> => {
+    forget();
+    if (!gone) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const code = await exited;
+    clearTimeout(timer);
+    log.end();
+    return code;
+  };
+  const forget = undoOnInterrupt(stop);
   for (;;) {
-    if (gone) throw new Error(`${options.script} exited before it was ready (see ${options.logFile})`);
+    if (gone) {
+      forget();
+      throw new Error(`${options.script} exited before it was ready (see ${options.logFile})`);
+    }
     if (performance.now() > deadline) {
+      forget();
       child.kill('SIGKILL');
       throw new Error(`${options.script} not ready after ${options.timeoutMs ?? 60_000} ms (see ${options.logFile})`);
     }
@@ -73,13 +88,6 @@ export async function startChild(options: {
   return {
     pid: child.pid!,
     url,
-    stop: async () => {
-      if (!gone) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-      const code = await exited;
-      clearTimeout(timer);
-      log.end();
-      return code;
-    },
+    stop,
   };
 }

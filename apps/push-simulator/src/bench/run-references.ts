@@ -8,6 +8,7 @@
  * Only the saturation phase (closed loop) is measured. Writes bench/results/references.json and
  * references.md.
  */
+import { installInterruptCleanup } from './interrupt-cleanup.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { resolve } from 'node:path';
@@ -45,6 +46,7 @@ const voicePushRung = (kafka: boolean) =>
   });
 
 async function main(): Promise<void> {
+  installInterruptCleanup(log);
   mkdirSync(RESULTS, { recursive: true });
   const startedAt = new Date().toISOString();
   const kafkaUp = await kafkaAnswers();
