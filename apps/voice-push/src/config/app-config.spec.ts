@@ -114,6 +114,7 @@ describe('numbers, ports and enums: edge cases', () => {
     // what a person writes for a half: both forms
     expect(loadConfig({ PUSH_RATE_LIMIT: '.5' }).pushRateLimit.perSecond).toBe(0.5);
     expect(loadConfig({ PUSH_RATE_LIMIT: '5.' }).pushRateLimit.perSecond).toBe(5);
+    for (const off of ['off', 'OFF', 'Off', '0']) expect(loadConfig({ PUSH_RATE_LIMIT: off }).pushRateLimit.perSecond).toBeNull();
     for (const raw of ['1e3', '0x10', '+5', '.', 'Infinity', '1_000']) {
       expect(problemsOf({ PUSH_RATE_LIMIT: raw })).toEqual([expect.stringContaining(`PUSH_RATE_LIMIT=${raw}: expected pushes per second`)]);
     }
@@ -229,6 +230,8 @@ describe('push hardening variables', () => {
     [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
+    [{ HTTP_REQUEST_TIMEOUT: '1ms' }, 'HTTP_REQUEST_TIMEOUT=1ms: at least 1s'],
+    [{ CDR_OVERDUE_AFTER: '9999999d' }, 'CDR_OVERDUE_AFTER=9999999d: at most 36500d'],
     [{ ADMIN_TOKEN: 'fifteen-chars!!' }, 'ADMIN_TOKEN: use at least 16 characters'],
     [{ SHUTDOWN_TIMEOUT: '600h' }, 'SHUTDOWN_TIMEOUT=600h: at most 596h'],
     [{ SHUTDOWN_TIMEOUT: '0.4ms' }, 'SHUTDOWN_TIMEOUT'],

@@ -195,7 +195,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const rateText = text('PUSH_RATE_LIMIT');
   let perSecond: number | null = null;
-  if (rateText !== undefined && rateText !== 'off' && rateText !== '0') {
+  if (rateText !== undefined && rateText.toLowerCase() !== 'off' && rateText !== '0') {
     const rate = DECIMAL_NUMBER.test(rateText) ? Number(rateText) : NaN;
     if (!Number.isFinite(rate) || rate <= 0) problems.push(`PUSH_RATE_LIMIT=${rateText}: expected pushes per second (> 0), or 0 / off`);
     else perSecond = rate;
@@ -228,14 +228,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kafkaCompression: KAFKA_COMPRESSIONS.includes(kafkaCompression) ? kafkaCompression : 'none',
     adminToken,
     adminPort,
-    cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m'),
+    cdrOverdueAfterMs: duration('CDR_OVERDUE_AFTER', '40m', {
+      max: { ms: 36_500 * DAY_MS, text: '36500d', why: 'past it, "now minus it" leaves the timestamps Postgres can hold, and every sweep would fail' },
+    }),
     sessionCacheSize: wholeNumber('SESSION_CACHE_SIZE', 20_000, 0),
     logLevel: LOG_LEVELS.includes(logLevel) ? logLevel : 'info',
     shutdownTimeoutMs: duration('SHUTDOWN_TIMEOUT', '20s', {
       max: TIMER_LIMIT,
       min: { ms: MIN_SHUTDOWN_TIMEOUT_MS, text: '1s', why: 'a shorter graceful shutdown would time out every time' },
     }),
-    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', { max: TIMER_LIMIT }),
+    httpRequestTimeoutMs: duration('HTTP_REQUEST_TIMEOUT', '10s', {
+      max: TIMER_LIMIT,
+      min: { ms: 1_000, text: '1s', why: 'a shorter one would answer 408 to honest clients on any hiccup of the network' },
+    }),
     pushAuth,
     pushRateLimit,
     trustedProxies: parseAddressList('TRUSTED_PROXIES', text('TRUSTED_PROXIES'), problems),
