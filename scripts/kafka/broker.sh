@@ -154,10 +154,20 @@ log4j.logger.kafka.log.LogCleaner=WARN
 PROPS
 }
 
-# seconds since a $EPOCHREALTIME value, one decimal
+# milliseconds since the epoch: bash 5's $EPOCHREALTIME (its decimal mark may be a comma), else
+# whole seconds (bash 3.2, macOS' own)
+now_ms() {
+  if [[ -n "${EPOCHREALTIME:-}" ]]; then
+    local t=${EPOCHREALTIME//[.,]/}
+    echo $(( t / 1000 ))
+  else
+    echo $(( $(date +%s) * 1000 ))
+  fi
+}
+
+# seconds since a now_ms value, one decimal
 elapsed_since() {
-  local now=${EPOCHREALTIME/./} then=${1/./}
-  local ms=$(( (now - then) / 1000 ))
+  local ms=$(( $(now_ms) - $1 ))
   printf '%d.%d' $(( ms / 1000 )) $(( (ms % 1000) / 100 ))
 }
 
@@ -167,9 +177,13 @@ format_storage() {
   if [[ -f "$DATA_DIR/meta.properties" ]]; then
     return 0
   fi
-  local cluster_id
-  cluster_id=$(java -cp "$(java_cp)" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)
-  [[ -n "$cluster_id" ]] || die "could not generate a cluster id"
+  local cluster_id err="$STATE_DIR/random-uuid.err"
+  # In an `if`: under `set -e -o pipefail` a java that cannot run ended the script right here,
+  # without a word. Its own words are what says why (no JDK, too old a Java, a damaged jar).
+  if ! cluster_id=$(java -cp "$(java_cp)" kafka.tools.StorageTool random-uuid 2>"$err" | tail -n1) || [[ -z "$cluster_id" ]]; then
+    tail -n 20 "$err" >&2
+    die "could not generate a cluster id: 'java -cp $LIBS_DIR/* kafka.tools.StorageTool random-uuid' failed (it needs Java 17 or later)"
+  fi
   log "formatting $DATA_DIR (cluster $cluster_id)"
   java -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" -cp "$(java_cp)" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF_DIR/server.properties" >>"$OUT_FILE" 2>&1 \
@@ -193,7 +207,8 @@ wait_ready() {
     sleep 0.2
   done
   tail_log
-  die "broker not ready after ${START_TIMEOUT}s"
+  log "ERROR: broker not ready after ${START_TIMEOUT}s (KAFKA_START_TIMEOUT): stopping it"
+  return 1
 }
 
 start() {
@@ -207,18 +222,22 @@ start() {
   fetch
   command -v java >/dev/null || die "java not found (needs Java 17)"
   local t0 marker pid
-  t0=$EPOCHREALTIME
+  t0=$(now_ms)
   write_config
   format_storage
   touch "$LOG_FILE"
-  marker=$(( $(stat -c %s "$LOG_FILE") + 1 ))
+  marker=$(( $(wc -c <"$LOG_FILE") + 1 ))
   # shellcheck disable=SC2086
   nohup java $HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$CONF_DIR/log4j.properties" -Dkafka.logs.dir="$STATE_DIR/logs" \
     -cp "$(java_cp)" kafka.Kafka "$CONF_DIR/server.properties" >>"$OUT_FILE" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$PID_FILE"
-  wait_ready "$pid" "$marker"
+  if ! wait_ready "$pid" "$marker"; then
+    # not left to come up later unseen: a caller that gave up on it would find it "already running"
+    stop
+    exit 1
+  fi
   log "started pid $pid on $HOST:$PORT in $(elapsed_since "$t0")s (state $STATE_DIR)"
 }
 
