@@ -24,6 +24,8 @@ async function runCleanups() {
 }
 /** the jest pass running now, to stop with its tree if the runner itself is stopped */
 let running = null;
+/** set by a stop signal: no further pass starts */
+let stopping = false;
 
 const say = (text) => process.stdout.write(`[npm test] ${text}\n`);
 const reachable = (host, port) =>
@@ -71,9 +73,10 @@ async function kafka() {
   }
   const broker = resolve(root, 'scripts/kafka/broker.sh');
   const wasRunning = spawnSync('bash', [broker, 'status'], { stdio: 'ignore' }).status === 0;
+  // before the start: a start cut short (Ctrl-C) leaves a JVM still coming up, which is ours to stop
+  if (!wasRunning) cleanups.push(() => spawnSync('bash', [broker, 'stop'], { stdio: 'inherit' }));
   const started = spawnSync('bash', [broker, 'start'], { stdio: 'inherit' });
   if (started.status !== 0) return null;
-  if (!wasRunning) cleanups.push(() => spawnSync('bash', [broker, 'stop'], { stdio: 'inherit' }));
   return `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
 }
 
@@ -118,6 +121,7 @@ function processTree(pid) {
 }
 
 function runJest(env, name, args) {
+  if (stopping) return Promise.resolve({ code: 1, summary: null });
   mkdirSync(resolve(root, '.data'), { recursive: true });
   const results = resolve(root, `.data/jest-${name}.json`);
   rmSync(results, { force: true });
@@ -175,8 +179,12 @@ function runJest(env, name, args) {
  * the broker and the embedded Postgres started here are stopped too. Without this the runner died
  * before its `finally`, and they ran on.
  */
+// `on`, not `once`: one Ctrl-C reaches the runner twice (npm passes it on, the terminal sends it too),
+// and with `once` the second took the default action, killing the runner in the middle of its cleanup.
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
     say(`${signal}: stopping the tests and what they started`);
     if (running) {
       for (const pid of processTree(running.pid)) {

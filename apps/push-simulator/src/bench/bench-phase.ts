@@ -82,18 +82,27 @@ export async function phase(
   const machineStart = machineTicks();
   const traced = trace ? new SecondTrace(trace.metricsUrl) : null;
   const phaseStart = performance.now();
-  const summary = await runSimulation({
-    url: target.url,
-    concurrency: SETTINGS.concurrency,
-    seed: SETTINGS.seed,
-    timeScale: SETTINGS.timeScale,
-    timeoutMs: SETTINGS.timeoutMs,
-    drainTimeoutMs: 5000,
-    anomalies: SETTINGS.anomalies,
-    mix: SETTINGS.mix,
-    progress: (line) => process.stderr.write(`  ${label} ${line}\n`),
-    ...options,
-  });
+  let summary: SimulationSummary;
+  try {
+    summary = await runSimulation({
+      url: target.url,
+      concurrency: SETTINGS.concurrency,
+      seed: SETTINGS.seed,
+      timeScale: SETTINGS.timeScale,
+      timeoutMs: SETTINGS.timeoutMs,
+      drainTimeoutMs: 5000,
+      anomalies: SETTINGS.anomalies,
+      mix: SETTINGS.mix,
+      progress: (line) => process.stderr.write(`  ${label} ${line}\n`),
+      ...options,
+    });
+  } catch (error) {
+    // the samplers' timers would otherwise keep a failed bench alive
+    sampler.stop();
+    await backends?.stop();
+    await traced?.stop().catch(() => undefined);
+    throw error;
+  }
   const usage = sampler.stop();
   await backends?.stop();
   const elapsedMs = performance.now() - phaseStart;
@@ -145,6 +154,7 @@ class RefreshedList {
         this.current = await this.read().catch(() => this.current);
       });
     }, 1_000);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
-import { undoOnInterrupt } from './interrupt-cleanup.js';
+import { isInterrupted, undoOnInterrupt } from './interrupt-cleanup.js';
 
 export interface ChildService {
   pid: number;
@@ -45,6 +45,7 @@ export async function startChild(options: {
   nodeArgs?: string[];
   timeoutMs?: number;
 }): Promise<ChildService> {
+  if (isInterrupted()) throw new Error(`not starting ${options.script}: the bench is being stopped`);
   const log = createWriteStream(options.logFile);
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
@@ -57,15 +58,19 @@ export async function startChild(options: {
   const deadline = performance.now() + (options.timeoutMs ?? 60_000);
   let gone = false;
   void exited.then(() => (gone = true));
-  const stop = async (): Promise<number | null> => {
-    forget();
-    if (!gone) child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    const code = await exited;
-    clearTimeout(timer);
-    log.end();
-    return code;
-  };
+  // Once: a second SIGTERM more than 2 s after the first makes voice-push exit without its drain,
+  // and an interrupt's cleanup and the bench's own `finally` may both ask.
+  let stopping: Promise<number | null> | undefined;
+  const stop = (): Promise<number | null> =>
+    (stopping ??= (async () => {
+      forget();
+      if (!gone) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      const code = await exited;
+      clearTimeout(timer);
+      log.end();
+      return code;
+    })());
   const forget = undoOnInterrupt(stop);
   for (;;) {
     if (gone) {
