@@ -95,6 +95,7 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
           if (sent >= MAX_PUSHES) break;
           sent += 1;
           let status: number;
+          let body: { accepted?: boolean; duplicate?: boolean };
           try {
             const response = await fetch(`${url}${push.path}`, {
               method: 'POST',
@@ -102,19 +103,20 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
               body: JSON.stringify(push.body),
             });
             status = response.status;
-            const body = (await response.json().catch(() => ({}))) as { accepted?: boolean; duplicate?: boolean };
-            if (status >= 200 && status < 300) {
-              expect(body).toMatchObject({ accepted: true, duplicate: false });
-              acknowledged.push(push);
-              outcomes.ok += 1;
-              if (acknowledged.length >= SIGTERM_AFTER_ACKS) sendSigterm();
-              continue;
-            }
+            body = (await response.json().catch(() => ({}))) as typeof body;
           } catch {
             // refused / reset: the server is closing (the sender would retry later)
             outcomes.connectionErrors += 1;
             if (sigtermAt) return;
             throw new Error(`connection error before SIGTERM, after ${sent} pushes`);
+          }
+          if (status >= 200 && status < 300) {
+            // outside the try: a 2xx that does not say "stored, new" fails the test, never counts as a network error
+            expect(body).toMatchObject({ accepted: true, duplicate: false });
+            acknowledged.push(push);
+            outcomes.ok += 1;
+            if (acknowledged.length >= SIGTERM_AFTER_ACKS) sendSigterm();
+            continue;
           }
           if (status === 503 && sigtermAt) {
             outcomes.unavailable += 1;

@@ -109,18 +109,15 @@ describe('the retry schedule (spec §2.2)', () => {
       if (req.path === '/v1/push/status' && req.body['eventType'] === 1) arrivals.push(performance.now());
       return req.attempt <= 4 ? { status: 500 } : { status: 200 };
     });
-    // 0.01: 0, 50, 300, 3000 ms before tries 2..5 (margins of 250 ms and more against a slow moment)
+    // 0.01: 0, 50, 300, 3000 ms before tries 2..5
     await runSimulation({ url: receiver.url, ...oneCall, timeScale: 0.01 });
     const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
     expect(gaps).toHaveLength(4);
-    // never sooner than scheduled (the timers guarantee it), and in the schedule's order: each
-    // step waited its own delay, not a later one's (an outcome, not a speed bound)
+    // never sooner than scheduled, with the real timers: a slow machine can only make a gap longer.
+    // The exact delays, step by step, are checked on the fake clock above; no upper bound here.
     [0, 50, 300, 3000].forEach((expected, i) => {
       expect(gaps[i]!).toBeGreaterThanOrEqual(expected - 1);
     });
-    expect(gaps[0]!).toBeLessThan(gaps[2]!);
-    expect(gaps[1]!).toBeLessThan(gaps[2]!);
-    expect(gaps[2]!).toBeLessThan(gaps[3]!);
   }, 20_000);
 
   test('the drain timeout abandons retries still waiting', async () => {
