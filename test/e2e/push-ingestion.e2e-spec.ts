@@ -125,11 +125,15 @@ describe('push receivers (contract §1)', () => {
     expect(await storedEvents(service, callId)).toHaveLength(MAX_PUSHES_PER_CALL + 2);
   });
 
-  test('a revision with the later cdrCreateTime is authoritative whichever came first; the call says CDR_REVISED', async () => {
+  test.each([
+    ['the later first', true],
+    ['the older first', false],
+  ])('a revision with the later cdrCreateTime is authoritative whichever came first (%s); the call says CDR_REVISED', async (_name, laterFirst) => {
     const older = cdrPush({ endTime: 1607588920000, callDuration: 16 });
     const later = { ...older, endTime: 1607588923000, callDuration: 19, cdrCreateTime: 1607588999000 };
-    expect((await service.post('/v1/push/cdr', later)).body).toMatchObject({ accepted: true, duplicate: false });
-    expect((await service.post('/v1/push/cdr', older)).body).toMatchObject({ accepted: true, duplicate: false });
+    for (const push of laterFirst ? [later, older] : [older, later]) {
+      expect((await service.post('/v1/push/cdr', push)).body).toMatchObject({ accepted: true, duplicate: false });
+    }
     const view = (await service.get(`/v1/calls/${older.callId}`)).body;
     expect(view).toMatchObject({ status: 'FINALIZED', cdr: { callDuration: 19 }, outcome: { durationSeconds: 19 } });
     expect(view.reconciliation.findings).toContainEqual(expect.objectContaining({ code: 'CDR_REVISED', severity: 'warning' }));
