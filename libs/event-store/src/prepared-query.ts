@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
 
-/** The part of pg's Client a named query needs. */
+/** The part of pg's Client the queries below need: its query config, which TypeORM does not pass on. */
 interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[]; query_timeout?: number }): Promise<{ rows: unknown[] }>;
 }
 
 const names = new Map<string, string>();
@@ -30,5 +30,15 @@ export function statementName(text: string): string {
 export async function preparedQuery<T>(runner: QueryRunner, text: string, values: unknown[]): Promise<T[]> {
   const client = (await runner.connect()) as PgClient;
   const result = await client.query({ name: statementName(text), text, values });
+  return result.rows as T[];
+}
+
+/**
+ * Runs `text` on the runner's connection with pg's client-side timeout set to `timeoutMs` for this
+ * query alone (a pool's `query_timeout` applies to every query otherwise).
+ */
+export async function queryWithClientTimeout<T>(runner: QueryRunner, text: string, values: unknown[], timeoutMs: number): Promise<T[]> {
+  const client = (await runner.connect()) as PgClient;
+  const result = await client.query({ text, values, query_timeout: timeoutMs });
   return result.rows as T[];
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { queryWithClientTimeout } from '#event-store';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
 import { PeriodicTask } from '../call-sessions/periodic-task.js';
@@ -48,19 +49,13 @@ const EXPIRE = `
  */
 export const EXPIRE_PAGE_TIMEOUT_MS = 300_000;
 
-/** The part of pg's client a query with its own client-side timeout needs. */
-interface PgClient {
-  query(config: { text: string; values: unknown[]; query_timeout: number }): Promise<{ rows: unknown[] }>;
-}
-
 /** Deletes one page of expired rejected pushes, in a transaction of its own; answers how many. */
 export async function expireRejectedPushes(db: DataSource, retentionMs: number, limit = EXPIRE_PAGE): Promise<number> {
   return db.transaction(async (tx) => {
     // both limits lifted for this statement alone: the server's for the transaction, the client's for the query
     await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [String(EXPIRE_PAGE_TIMEOUT_MS)]);
-    const client = (await tx.queryRunner!.connect()) as PgClient;
-    const { rows } = await client.query({ text: EXPIRE, values: [retentionMs, limit], query_timeout: EXPIRE_PAGE_TIMEOUT_MS + 5_000 });
-    return (rows[0] as { n: number } | undefined)?.n ?? 0;
+    const [row] = await queryWithClientTimeout<{ n: number }>(tx.queryRunner!, EXPIRE, [retentionMs, limit], EXPIRE_PAGE_TIMEOUT_MS + 5_000);
+    return row?.n ?? 0;
   });
 }
 
