@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { OutgoingMessage } from './event-publisher.port.js';
-import { MAX_PUBLISH_BYTES, countWithinBytes, recordBytes } from './publish-size.js';
+import { MAX_PUBLISH_BYTES, fitWithinBytes, recordBytes } from './publish-size.js';
 
 const msg = (id: number, valueBytes: number): OutgoingMessage => ({
   topic: 'call-events',
@@ -19,26 +19,27 @@ describe('recordBytes', () => {
   });
 });
 
-describe('countWithinBytes', () => {
+describe('fitWithinBytes', () => {
   test('nothing in: none', () => {
-    expect(countWithinBytes([], 1_000)).toBe(0);
+    expect(fitWithinBytes([], 1_000).count).toBe(0);
   });
 
   test('a relay batch of 500 typical envelopes (~1 KB) fits whole', () => {
-    expect(countWithinBytes(Array.from({ length: 500 }, (_, i) => msg(i, 900)), MAX_PUBLISH_BYTES)).toBe(500);
+    expect(fitWithinBytes(Array.from({ length: 500 }, (_, i) => msg(i, 900)), MAX_PUBLISH_BYTES).count).toBe(500);
   });
 
   test('exactly at the bound fits; one byte over does not', () => {
     const ms = [msg(1, 100), msg(2, 100), msg(3, 100)];
     const two = recordBytes(ms[0]!) + recordBytes(ms[1]!);
-    expect(countWithinBytes(ms, two)).toBe(2);
-    expect(countWithinBytes(ms, two - 1)).toBe(1);
+    expect(fitWithinBytes(ms, two).count).toBe(2);
+    expect(fitWithinBytes(ms, two - 1).count).toBe(1);
   });
 
   test('1,000 envelopes of 1.5 KB: the longest prefix within the bound', () => {
     const ms = Array.from({ length: 1_000 }, (_, i) => msg(i, 1_500));
-    const n = countWithinBytes(ms, MAX_PUBLISH_BYTES);
+    const { count: n, bytes: fitted } = fitWithinBytes(ms, MAX_PUBLISH_BYTES);
     const bytes = (k: number) => ms.slice(0, k).reduce((s, m) => s + recordBytes(m), 0);
+    expect(fitted).toBe(bytes(n));
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(1_000);
     expect(bytes(n)).toBeLessThanOrEqual(MAX_PUBLISH_BYTES);
@@ -46,6 +47,6 @@ describe('countWithinBytes', () => {
   });
 
   test('a first message bigger than the bound still goes, alone', () => {
-    expect(countWithinBytes([msg(1, 2_000), msg(2, 10)], 1_000)).toBe(1);
+    expect(fitWithinBytes([msg(1, 2_000), msg(2, 10)], 1_000).count).toBe(1);
   });
 });

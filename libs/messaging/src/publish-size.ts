@@ -29,14 +29,16 @@ export function recordBytes(m: OutgoingMessage): number {
 }
 
 /**
- * How many of `messages`, from the first, fit in `maxBytes` (by `recordBytes`); at least one when
- * there is any, so a message bigger than the bound still goes (alone), for the broker to judge.
+ * How many of `messages`, from the first, fit in `maxBytes` (by `recordBytes`), and their bytes; at
+ * least one when there is any, so a message bigger than the bound still goes (alone), for the broker
+ * to judge.
  */
-export function countWithinBytes(messages: readonly OutgoingMessage[], maxBytes: number): number {
+export function fitWithinBytes(messages: readonly OutgoingMessage[], maxBytes: number): { count: number; bytes: number } {
   let bytes = 0;
   for (let i = 0; i < messages.length; i += 1) {
-    bytes += recordBytes(messages[i]!);
-    if (bytes > maxBytes) return Math.max(i, 1);
+    const next = recordBytes(messages[i]!);
+    if (bytes + next > maxBytes && i > 0) return { count: i, bytes };
+    bytes += next;
   }
-  return messages.length;
+  return { count: messages.length, bytes };
 }

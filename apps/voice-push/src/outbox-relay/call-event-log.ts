@@ -15,7 +15,7 @@
 // The envelope is built by Postgres (contract §5), here and nowhere else: the relay passes its
 // text through without parsing and serialising each event again, and the admin republish
 // enqueues the same envelope (`enqueueCallEventsAgain`).
-import { countWithinBytes, type OutgoingMessage } from '#messaging';
+import { fitWithinBytes, type OutgoingMessage } from '#messaging';
 import { CALL_EVENTS_TOPIC, EVENT_ID_HEADER, EVENT_TYPE_HEADER } from '#contracts';
 import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, totalCountSql, type SqlExecutor } from '#event-store';
 
@@ -117,7 +117,7 @@ export async function readCallEvents(db: SqlExecutor, limit: number, maxBytes = 
     headers: { [EVENT_ID_HEADER]: r.event_id, [EVENT_TYPE_HEADER]: r.type },
   }));
   // the first events within the bytes of one publish; the checkpoint then stops after the last of them
-  const taken = countWithinBytes(all, maxBytes);
+  const taken = fitWithinBytes(all, maxBytes).count;
   const tail = rows[taken - 1];
   return {
     messages: all.slice(0, taken),

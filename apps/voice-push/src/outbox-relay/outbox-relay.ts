@@ -21,7 +21,7 @@
 // With `callEventLog`, the same transaction also carries the call events from the event log
 // after its checkpoint (call-event-log.ts) and advances the checkpoint: the live path writes
 // outbox rows only for the finalised views.
-import { MAX_PUBLISH_BYTES, countWithinBytes, recordBytes, type EventPublisher, type OutgoingMessage } from '#messaging';
+import { MAX_PUBLISH_BYTES, fitWithinBytes, type EventPublisher, type OutgoingMessage } from '#messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { preparedQuery, type SqlExecutor } from '#event-store';
@@ -258,14 +258,13 @@ export class OutboxRelay {
       // One publish is one produce request, kept within MAX_PUBLISH_BYTES: the rows past it wait
       // for the next iteration (the broker refuses an oversized batch whole, again on every resend).
       const outbox = rows.map(toMessage);
-      const taken = countWithinBytes(outbox, MAX_PUBLISH_BYTES);
+      const { count: taken, bytes } = fitWithinBytes(outbox, MAX_PUBLISH_BYTES);
       const sent = outbox.slice(0, taken);
       // The log's events go after the outbox rows, and only once the outbox fits in one batch:
       // call-event rows written before the checkpoint existed (by the version before it, during
       // an upgrade) must reach a key before that call's later events from the log.
       const readLog = this.options.callEventLog && rows.length < batchSize && taken === rows.length;
-      const bytesLeft = MAX_PUBLISH_BYTES - sent.reduce((n, m) => n + recordBytes(m), 0);
-      const logged = readLog ? await readCallEvents(sql, batchSize, bytesLeft) : { messages: [], last: null, more: false };
+      const logged = readLog ? await readCallEvents(sql, batchSize, MAX_PUBLISH_BYTES - bytes) : { messages: [], last: null, more: false };
       const count = logged.messages.length + sent.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
       await this.publishUnlessAbandoned([...sent, ...logged.messages]);
