@@ -83,6 +83,7 @@ export async function phase(
   const traced = trace ? new SecondTrace(trace.metricsUrl) : null;
   const phaseStart = performance.now();
   let summary: SimulationSummary;
+  let usage: ReturnType<UsageSampler['stop']>;
   try {
     summary = await runSimulation({
       url: target.url,
@@ -97,14 +98,12 @@ export async function phase(
       ...options,
     });
   } catch (error) {
-    // the samplers' timers would otherwise keep a failed bench alive
-    sampler.stop();
-    await backends?.stop();
-    await traced?.stop().catch(() => undefined);
+    await traced?.stop().catch(() => undefined); // its timer would keep a failed bench alive
     throw error;
+  } finally {
+    usage = sampler.stop();
+    await backends?.stop();
   }
-  const usage = sampler.stop();
-  await backends?.stop();
   const elapsedMs = performance.now() - phaseStart;
   const generator = process.cpuUsage(generatorStart);
   const generatorCpuPercent = round(((generator.user + generator.system) / 1000 / elapsedMs) * 100);
