@@ -2,12 +2,14 @@
 export type HttpAnswer = { status: number; body: any };
 
 export async function answerOf(response: Response): Promise<HttpAnswer> {
-  const text = await response.text();
-  let body: unknown = text;
+  return { status: response.status, body: parsedBody(await response.text()) };
+}
+
+/** A body parsed when it is JSON, else the text. */
+export function parsedBody(text: string): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    // not JSON: keep the text
+    return text; // not JSON
   }
-  return { status: response.status, body };
 }

@@ -1,5 +1,5 @@
-import { openRawConnection } from '#testing';
-import type { HttpAnswer } from './http-answer.js';
+import { openRawConnection, parseRawAnswer } from '#testing';
+import { parsedBody, type HttpAnswer } from './http-answer.js';
 
 export interface RawRequest {
   /** the request target exactly as sent: absolute-form, percent-escapes and all (fetch would normalise it) */
@@ -22,18 +22,6 @@ export async function rawPost(serviceUrl: string, request: RawRequest): Promise<
   ];
   const connection = await openRawConnection(Number(new URL(serviceUrl).port), `${head.join('\r\n')}\r\n\r\n${body}`);
   await connection.closed;
-  return answerOfRaw(connection.received());
-}
-
-function answerOfRaw(received: string): HttpAnswer {
-  const status = /^HTTP\/1\.1 (\d{3}) /.exec(received);
-  if (!status) throw new Error(`no HTTP answer: ${JSON.stringify(received.slice(0, 200))}`);
-  const text = received.slice(received.indexOf('\r\n\r\n') + 4);
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: Number(status[1]), body };
+  const answer = parseRawAnswer(connection.received());
+  return { status: answer.status, body: parsedBody(answer.body) };
 }

@@ -23,3 +23,13 @@ export async function openRawConnection(port: number, bytes: string): Promise<Ra
   socket.write(bytes);
   return { socket, received: () => received, closed };
 }
+
+/** An HTTP/1.1 answer as a raw connection received it: its status line, status, Content-Type and body text. */
+export function parseRawAnswer(received: string): { statusLine: string; status: number; contentType: string | undefined; body: string } {
+  const end = received.indexOf('\r\n\r\n');
+  const [statusLine = '', ...headers] = (end < 0 ? received : received.slice(0, end)).split('\r\n');
+  const status = /^HTTP\/1\.1 (\d{3}) /.exec(statusLine);
+  if (!status) throw new Error(`no HTTP answer: ${JSON.stringify(received.slice(0, 200))}`);
+  const contentType = headers.find((h) => h.toLowerCase().startsWith('content-type:'))?.slice('content-type:'.length).trim();
+  return { statusLine, status: Number(status[1]), contentType, body: end < 0 ? '' : received.slice(end + 4) };
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type net from 'node:net';
-import { openRawConnection } from '#testing';
+import { openRawConnection, parseRawAnswer } from '#testing';
 import { keepRequestTimeoutWhileClosing, serverTimeouts } from './server-timeouts.js';
 
 const head = (length: number) => `POST /held HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${length}\r\n\r\n`;
@@ -123,8 +123,6 @@ async function timedOutOutsideShutdown(): Promise<string> {
 }
 
 function answerShape(raw: string): { status: string; type: string | undefined; body: string } {
-  const [head = '', body = ''] = raw.split('\r\n\r\n');
-  const [status = '', ...headers] = head.split('\r\n');
-  const type = headers.find((h) => h.toLowerCase().startsWith('content-type:'))?.slice('content-type:'.length).trim();
-  return { status, type, body };
+  const { statusLine, contentType, body } = parseRawAnswer(raw);
+  return { status: statusLine, type: contentType, body };
 }
