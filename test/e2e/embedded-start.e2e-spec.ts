@@ -25,19 +25,29 @@ function stopLeftoverPostgres(dataDir: string): void {
   }
 }
 
-/** What the README promises: with DATABASE_URL unset, the service runs on an embedded Postgres. */
-describe('npm start without DATABASE_URL', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-'));
-  // As root, Postgres runs as its own user (createPostgresUser), which must be able to enter it.
-  chmodSync(dataDir, 0o755);
-  let service: ServiceProcess | undefined;
-
+/**
+ * A temporary DATA_DIR for one describe block, open to the user the embedded Postgres runs as
+ * (`owner` gets it; else mode 0755 for the `postgres` user as root), and after the block:
+ * `stopFirst` (the block's own processes), then any Postgres left running on it, then the
+ * directory itself.
+ */
+function useDataDir(prefix: string, stopFirst: () => unknown, owner?: { uid: number; gid: number }): string {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  if (owner) chownSync(dataDir, owner.uid, owner.gid);
+  else chmodSync(dataDir, 0o755);
   afterAll(async () => {
-    // a test that failed half way: its service killed, the embedded Postgres it started stopped too
-    await service?.stop('SIGKILL');
+    await stopFirst();
     stopLeftoverPostgres(dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
+  return dataDir;
+}
+
+/** What the README promises: with DATABASE_URL unset, the service runs on an embedded Postgres. */
+describe('npm start without DATABASE_URL', () => {
+  let service: ServiceProcess | undefined;
+  // a test that failed half way: its service killed, the embedded Postgres it started stopped too
+  const dataDir = useDataDir('voice-push-embedded-', () => service?.stop('SIGKILL'));
 
   test('serves the spec examples on the embedded Postgres, and they are still there after a restart', async () => {
     const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
@@ -82,17 +92,10 @@ describe('npm start without DATABASE_URL', () => {
  * when asked to, and the start failed there. Run as `nobody` when the tests run as root.
  */
 describe('npm start without DATABASE_URL, by a user who is not root', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-user-'));
   const nobody = { uid: 65_534, gid: 65_534 };
   const asRoot = process.getuid?.() === 0;
-  if (asRoot) chownSync(dataDir, nobody.uid, nobody.gid);
   let service: ServiceProcess | undefined;
-
-  afterAll(async () => {
-    await service?.stop('SIGKILL');
-    stopLeftoverPostgres(dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const dataDir = useDataDir('voice-push-embedded-user-', () => service?.stop('SIGKILL'), asRoot ? nobody : undefined);
 
   test('makes its embedded Postgres as that user and serves', async () => {
     const env = { DATABASE_URL: '', DATA_DIR: join(dataDir, 'data'), EMBEDDED_POSTGRES_PORT: String(await freePort()) };
@@ -107,16 +110,11 @@ describe('npm start without DATABASE_URL, by a user who is not root', () => {
 });
 
 describe('a Ctrl-C to the service on an embedded Postgres', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-ctrlc-'));
-  chmodSync(dataDir, 0o755);
   let child: ReturnType<typeof spawn> | undefined;
   let restarted: ServiceProcess | undefined;
-
-  afterAll(async () => {
+  const dataDir = useDataDir('voice-push-embedded-ctrlc-', async () => {
     if (child && child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
     await restarted?.stop('SIGKILL');
-    stopLeftoverPostgres(dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   test('reaches the whole process group, as a terminal sends it: the drain still finds its Postgres, and the counts are kept', async () => {
@@ -160,18 +158,12 @@ describe('a Ctrl-C to the service on an embedded Postgres', () => {
 });
 
 describe('a stop asked for while the service starts on an embedded Postgres', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voice-push-embedded-stop-'));
-  chmodSync(dataDir, 0o755);
-  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-
   let child: ReturnType<typeof spawn> | undefined;
-
-  afterAll(() => {
+  // without the fix the Postgres outlives the service: the helper stops it, so nothing is left running
+  const dataDir = useDataDir('voice-push-embedded-stop-', () => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    // without the fix the Postgres outlives the service: stop it, so nothing is left running
-    stopLeftoverPostgres(dataDir);
-    rmSync(dataDir, { recursive: true, force: true });
   });
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
 
   test('SIGTERM before the service listens: it finishes starting, then stops, its Postgres with it (exit 0)', async () => {
     assertServiceBuilt();
