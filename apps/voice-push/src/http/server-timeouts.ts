@@ -30,7 +30,8 @@ export function serverTimeouts(requestTimeoutMs: number) {
  * SHUTDOWN_TIMEOUT), or for as long as it kept trickling bytes: the shutdown then timed out, the
  * relay was not flushed and the pool not closed. Here such a client gets what it would have got
  * without the close: once the close is `cutAfterMs` old, every connection still receiving a
- * request is answered Fastify's own 408 and closed (closed only, where an answer has begun on it).
+ * request gets what Node's own timeout gives it: Fastify's client-error handler answers 408 and
+ * closes it (closed only, where an answer has begun on it).
  *
  * A connection with a request read in full and its answer not yet written is left alone, even
  * with a further (pipelined) request arriving behind it: the close waits for that answer, as for
@@ -51,10 +52,8 @@ export function keepRequestTimeoutWhileClosing(fastify: FastifyInstance, cutAfte
         if (!stillReceiving(socket)) continue;
         cut += 1;
         if (socket.writableEnded || answerOf(socket)?.headersSent) socket.destroy();
-        else {
-          socket.end(REQUEST_TIMEOUT_ANSWER, () => socket.destroy());
-          setTimeout(() => socket.destroy(), 1_000).unref(); // a client that does not read would keep the answer unsent
-        }
+        // what Node does when a request's time is up: Fastify's client-error handler answers its 408 and closes
+        else fastify.server.emit('clientError', requestTimedOut(), socket);
       }
       if (cut > 0) onCut(cut);
     }, cutAfterMs);
@@ -83,11 +82,7 @@ function stillReceiving(socket: Socket): boolean {
   return answerOf(socket)?.req.complete !== true;
 }
 
-/**
- * What Fastify answers a request whose time is up outside a shutdown (its client-error handler,
- * byte for byte), so a client sees one 408 either way; and the connection ends with it.
- */
-const REQUEST_TIMEOUT_BODY = '{"error":"Request Timeout","message":"Client Timeout","statusCode":408}';
-const REQUEST_TIMEOUT_ANSWER =
-  'HTTP/1.1 408 Request Timeout\r\n' +
-  `Content-Length: ${REQUEST_TIMEOUT_BODY.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${REQUEST_TIMEOUT_BODY}`;
+/** The error Node hands the server's client-error handler when a request's time is up. */
+function requestTimedOut(): Error {
+  return Object.assign(new Error('request timed out while the server closes'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+}
