@@ -120,6 +120,17 @@ function processTree(pid) {
   return [...below(pid), pid];
 }
 
+/** Kills `pid` and every process below it. */
+function killTree(pid) {
+  for (const each of processTree(pid)) {
+    try {
+      process.kill(each, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function runJest(env, name, args) {
   if (stopping) return Promise.resolve({ code: 1, summary: null });
   mkdirSync(resolve(root, '.data'), { recursive: true });
@@ -144,13 +155,7 @@ function runJest(env, name, args) {
       clearInterval(watch); // once: the kill below ends it
       hung = true;
       say(`jest (${name}) ${why}; stopped with what it started, and failed`);
-      for (const pid of processTree(child.pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
+      killTree(child.pid);
     };
     const watch = setInterval(() => {
       if (resultsSeenAt === null) {
@@ -186,15 +191,7 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
     if (stopping) return;
     stopping = true;
     say(`${signal}: stopping the tests and what they started`);
-    if (running) {
-      for (const pid of processTree(running.pid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    }
+    if (running) killTree(running.pid);
     await runCleanups();
     process.exit(code);
   });
