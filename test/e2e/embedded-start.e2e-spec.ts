@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pollUntil } from '../support/fault-checks.js';
 import { assertServiceBuilt, freePort, SERVICE_MAIN, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -12,6 +13,15 @@ const CALL_ID = 'NM20010115474511150001012500007a8c';
 async function push(url: string, path: string, raw: string) {
   const response = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An embedded Postgres a killed service left running on `dataDir`: stopped (immediate shutdown). */
@@ -84,6 +94,46 @@ describe('npm start without DATABASE_URL', () => {
     expect(await service.stop()).toBe(0);
     service = undefined;
     expect(existsSync(lockFile)).toBe(false);
+  }, 240_000);
+});
+
+/** The embedded Postgres is the service's own: when it dies, nothing but the service can start it. */
+describe('an embedded Postgres that dies under the running service', () => {
+  let service: ServiceProcess | undefined;
+  const dataDir = useDataDir('voice-push-embedded-dies-', () => service?.stop('SIGKILL'));
+
+  test('is started again by the service, which then serves what was committed and takes pushes again', async () => {
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: 'info' };
+    service = await startServiceProcess(env, 120_000);
+    expect((await push(service.url, '/v1/push/status', body('status-spec-example.json'))).status).toBe(200);
+    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+    const killed = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+    process.kill(killed, 'SIGKILL'); // the OOM killer's way
+
+    const answered = await pollUntil(async () => (await push(service!.url, '/v1/push/cdr', body('cdr-spec-example.json'))).status === 200, 90_000, 500);
+    expect(answered).toBe(true);
+    expect(service.output()).toContain('the embedded Postgres is running again');
+    expect(Number(readFileSync(lockFile, 'utf8').split('\n')[0])).not.toBe(killed);
+    const view = (await (await fetch(`${service.url}/v1/calls/${CALL_ID}`)).json()) as Record<string, unknown>;
+    expect(view).toMatchObject({ callId: CALL_ID, status: 'FINALIZED' });
+    expect(await service.stop()).toBe(0);
+    service = undefined;
+    expect(existsSync(lockFile)).toBe(false); // the new one stopped with the service
+  }, 240_000);
+
+  test('a stop while it is down ends the service cleanly (exit 0), leaving no Postgres behind', async () => {
+    const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: 'info' };
+    service = await startServiceProcess(env, 120_000);
+    const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
+    process.kill(Number(readFileSync(lockFile, 'utf8').split('\n')[0]), 'SIGKILL');
+    expect(await pollUntil(() => service!.output().includes('starting it again'), 10_000)).toBe(true);
+
+    const exitCode = await service.stop();
+    service = undefined;
+    expect(exitCode).toBe(0);
+    // a stale lock file may stay (the killed one's): no Postgres runs on it, a new one least of all
+    const named = existsSync(lockFile) ? Number(readFileSync(lockFile, 'utf8').split('\n')[0]) : 0;
+    expect(named > 0 && isAlive(named)).toBe(false);
   }, 240_000);
 });
 

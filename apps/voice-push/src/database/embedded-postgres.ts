@@ -27,7 +27,7 @@ export interface EmbeddedDatabase {
  * newcomer's machine throws at it is handled here: a first start killed during initdb (the
  * cluster is made aside and renamed when whole), a Postgres left running by a service that was
  * killed -9 (stopped, then started again), a start that fails (its own words in the error), and a
- * Postgres that dies under the running service (said at once).
+ * Postgres that dies under the running service (started again: see supervisedPostgres).
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(join(dataDir, 'postgres'));
@@ -58,16 +58,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await initialise(databaseDir, options, logger);
   await stopOrphan(databaseDir, logger);
 
-  const postgres = await startPostgres(databaseDir, port, remember, lastWords);
-  let stopping = false;
-  postgres.exited.then(({ code, signal }) => {
-    if (!stopping) {
-      logger.fatal(
-        { component: 'embedded-postgres', code, signal, lastWords },
-        'the embedded Postgres stopped under the running service: pushes are answered 503 until the service is restarted',
-      );
-    }
-  });
+  const postgres = await supervisedPostgres(() => startPostgres(databaseDir, port, remember, lastWords), lastWords, logger);
 
   const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await client.connect();
@@ -80,9 +71,67 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, logge
   logger.info({ databaseDir, port }, 'embedded Postgres is up');
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+    stop: () => postgres.stop(),
+  };
+}
+
+/** Waits before each new start of a Postgres that died: the last one repeats. */
+const RESTART_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
+
+/**
+ * The embedded Postgres is the service's own: nothing else will start it again when it dies (the
+ * OOM killer, a kill -9). It is started again, after a pause (its old backends must notice their
+ * postmaster is gone and free the shared memory first), and again until it runs or the service
+ * stops; meanwhile pushes are answered 503 and the sender retries them. Only committed data is on
+ * disk, and a start after a crash recovers it from the WAL.
+ */
+async function supervisedPostgres(start: () => Promise<RunningPostgres>, lastWords: string[], logger: Logger): Promise<{ stop(): Promise<void> }> {
+  let current = await start();
+  let stopping = false;
+  let restarting: Promise<void> = Promise.resolve();
+  let wakeUp = () => {};
+  const pause = (ms: number) =>
+    new Promise<void>((done) => {
+      const timer = setTimeout(done, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        done();
+      };
+    });
+
+  const restart = async () => {
+    for (let attempt = 1; !stopping; attempt += 1) {
+      await pause(RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length) - 1]!);
+      if (stopping) return;
+      try {
+        current = await start();
+      } catch (error) {
+        logger.error({ component: 'embedded-postgres', attempt, err: error }, 'the embedded Postgres did not start again: trying once more');
+        continue;
+      }
+      logger.warn({ component: 'embedded-postgres', attempt }, 'the embedded Postgres is running again');
+      supervise(current);
+      return;
+    }
+  };
+  const supervise = (running: RunningPostgres) => {
+    void running.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      logger.error(
+        { component: 'embedded-postgres', code, signal, lastWords: [...lastWords] },
+        'the embedded Postgres stopped under the running service: starting it again (pushes are answered 503 until it runs)',
+      );
+      restarting = restart();
+    });
+  };
+  supervise(current);
+
+  return {
     stop: async () => {
       stopping = true;
-      await postgres.stop();
+      wakeUp();
+      await restarting; // a start under way finishes, and is then stopped with the rest
+      await current.stop();
     },
   };
 }
