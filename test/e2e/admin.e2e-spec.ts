@@ -256,6 +256,7 @@ describe('admin: rejected pushes and replay', () => {
     expect((await admin(service, 'GET', '/admin/rejected-pushes?limit=0')).status).toBe(400);
     expect((await admin(service, 'GET', '/admin/rejected-pushes?kind=sms')).status).toBe(400);
     expect((await admin(service, 'GET', '/admin/rejected-pushes?cursor=abc')).status).toBe(400);
+    expect((await admin(service, 'GET', '/admin/rejected-pushes?knd=cdr')).status).toBe(400);
   });
 
   test('a rejected push, fixed and replayed, becomes a call', async () => {

@@ -584,6 +584,16 @@ describe('call sessions (contract §2, §3)', () => {
       expect(answer.body.violations).toEqual([{ field: query.split('=')[0], reason: expect.stringMatching(/once/) }]);
     });
 
+    test.each([['acountId=x'], ['state=OPEN'], ['page=2'], ['offset=10']])(
+      'a parameter the list does not have (%s) → 400 INVALID_QUERY naming it, not a 200 with every call',
+      async (query) => {
+        const answer = await service.get(`/v1/calls?${query}`);
+        expect(answer.status).toBe(400);
+        expect(answer.body.error).toBe('INVALID_QUERY');
+        expect(answer.body.violations).toEqual([{ field: query.split('=')[0], reason: expect.stringMatching(/not a parameter/) }]);
+      },
+    );
+
     test('from/to finer than a millisecond: a call opened 0.1 ms before either is left out by from, kept by to', async () => {
       const accountId = uniqueAccountId();
       const call = statusWire({ callId: uniqueCallId(), accountId, eventType: 1, eventTime: T0_SECONDS });

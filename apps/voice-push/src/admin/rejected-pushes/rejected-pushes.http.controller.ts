@@ -55,6 +55,9 @@ const idOf = (raw: string): string => {
   return raw;
 };
 
+/** a misspelt filter (knd=cdr) would list every kind, which looked filtered */
+const LIST_PARAMETERS = ['kind', 'limit', 'cursor'];
+
 /** The rejected-push store (contract §4): list it, and replay a push through the real ingestion. */
 @Controller('admin/rejected-pushes')
 @UseGuards(AdminTokenGuard)
@@ -68,6 +71,8 @@ export class RejectedPushesHttpController {
   /** Newest first (id DESC), keyset cursor = the last id of the page. */
   @Get()
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
+    const unknown = Object.keys(query).filter((name) => !LIST_PARAMETERS.includes(name));
+    if (unknown.length > 0) throw badRequest(`${unknown.join(', ')}: not a parameter of this list (${LIST_PARAMETERS.join(', ')})`);
     const { kind, limit: rawLimit, cursor } = query;
     if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw badRequest('kind must be status or cdr');
     let limit = DEFAULT_PAGE;

@@ -114,6 +114,10 @@ type Field = (typeof FIELDS)[number];
  */
 function singleValues(input: Record<string, unknown>, violations: Violation[]): Partial<Record<Field, string>> {
   const params: Partial<Record<Field, string>> = {};
+  // a misspelt filter (acountId=…) was ignored: a 200 with every call, which looked filtered
+  for (const name of Object.keys(input)) {
+    if (!(FIELDS as readonly string[]).includes(name)) violations.push({ field: name, reason: `is not a parameter of this list (${FIELDS.join(', ')})` });
+  }
   for (const field of FIELDS) {
     const raw = input[field];
     if (raw === undefined || raw === '') continue;
