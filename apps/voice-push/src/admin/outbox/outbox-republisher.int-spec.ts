@@ -124,7 +124,26 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(views.map((v) => v.key)).toEqual([unchanged]);
   });
 
-  test('fromPosition still selects by position: only events above it go out again', async () => {
+  test('two instances: fromPosition N takes what committed after N, a lower position of the other instance included', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const first = new PostgresEventStore(ds);
+    const second = new PostgresEventStore(ds);
+    await first.append({ streamId: `other-${randomUUID()}`, expectedVersion: 0, events: [flagged('other')] }); // `first` draws the lower block
+    const seen = `call-${randomUUID()}`;
+    const later = `call-${randomUUID()}`;
+    const [n] = await second.append({ streamId: seen, expectedVersion: 0, events: [flagged(seen)] });
+    const [after] = await first.append({ streamId: later, expectedVersion: 0, events: [flagged(later)] });
+    expect(BigInt(after!.position)).toBeLessThan(BigInt(n!.position)); // relayed after N, yet below it
+    await ds.query(`DELETE FROM outbox`);
+
+    const result = await republish(new OutboxRepublisher(ds), n!.position);
+
+    expect(result).toMatchObject({ status: 'succeeded', events: 1 });
+    const rows = (await ds.query(`SELECT key, value FROM outbox ORDER BY id`)) as Array<{ key: string; value: { eventId: string } }>;
+    expect(rows.map((r) => [r.key, r.value.eventId])).toEqual([[later, after!.eventId]]);
+  });
+
+  test('fromPosition N on one instance: only the events after N go out again', async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);
     const call = `call-${randomUUID()}`;

@@ -39,7 +39,8 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 
 
 /**
- * Re-enqueues outbox rows for every committed event with position > N:
+ * Re-enqueues outbox rows for every event committed after the one at position N (in commit order,
+ * as the relay sent them; N = 0: all):
  * - `voice.call-events.v1`: one row per event, the envelope the relay sends from the log, built by
  *   the same SQL (`enqueueCallEventsAgain`; the same eventId, so consumers dedupe);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
@@ -83,26 +84,31 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 
   private async republish(job: RepublishJob): Promise<void> {
     const { fromPosition } = job;
+    // The walk starts after the event at fromPosition in commit order, where the relay sent it: a
+    // consumer that lost what followed N on Kafka lost what committed after N, and with two
+    // instances (position blocks) that includes lower positions; a filter on position > N skipped
+    // them for good. Both the start and each batch are bounded on the (transaction_id, position)
+    // index: as filters (min(transaction_id) … WHERE position > N, a snapshot test alone) they read
+    // the whole index on a large store and ran past the statement timeout.
     const [start] = (await this.db.query(
-      // first_tx: the first commit holding a position above fromPosition, where the walk starts
-      `SELECT pg_current_snapshot()::text AS snapshot, coalesce(max(position), 0)::text AS hi,
-              (SELECT min(transaction_id) FROM events WHERE position > $1::bigint)::text AS first_tx
-         FROM events`,
+      `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
+              (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx`,
       [fromPosition],
-    )) as [{ snapshot: string; hi: string; first_tx: string | null }];
+    )) as [{ snapshot: string; hi: string | null; from_tx: string | null }];
     const { snapshot } = start;
-    job.toPosition = start.hi;
-    this.logger.log(`republish ${job.id}: positions (${fromPosition}, ${job.toPosition}]`);
-    // (transaction_id, position) of the last event taken; positions are >= 1
-    let cursor = start.first_tx === null ? null : { tx: start.first_tx, position: '0' };
-    while (cursor) {
+    job.toPosition = start.hi ?? '0';
+    this.logger.log(`republish ${job.id}: the events committed after position ${fromPosition} (positions up to ${job.toPosition})`);
+    // (transaction_id, position) of the last event taken
+    let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
+    for (;;) {
       this.jobs.stopIfStopping();
       const batch: EventRow[] = await this.db.query(
         `SELECT ${SELECT} FROM events e
-          WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint) AND e.position > $3::bigint
-            AND pg_visible_in_snapshot(e.transaction_id, $4::pg_snapshot)
-          ORDER BY e.transaction_id, e.position LIMIT $5`,
-        [cursor.tx, cursor.position, fromPosition, snapshot, this.batchSize],
+          WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
+            AND e.transaction_id < pg_snapshot_xmax($3::pg_snapshot)
+            AND pg_visible_in_snapshot(e.transaction_id, $3::pg_snapshot)
+          ORDER BY e.transaction_id, e.position LIMIT $4`,
+        [cursor.tx, cursor.position, snapshot, this.batchSize],
       );
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
@@ -123,7 +129,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       job.enqueued += callEvents + current.messages;
     }
     this.logger.log(
-      `republish ${job.id} done: positions (${fromPosition}, ${job.toPosition}], ${job.events} events → ${job.callEvents} call-events rows, ` +
+      `republish ${job.id} done: after position ${fromPosition}, ${job.events} events → ${job.callEvents} call-events rows, ` +
         `${job.finalizedViews} finalised views`,
     );
   }
