@@ -173,6 +173,29 @@ describe('toCallView (contract §3)', () => {
     expect(forced).toMatchObject({ status: 'FINALIZED_WITHOUT_CDR', callState: 'ENDED', finalizedAt: iso(T0 + 5000), reconciliation: { status: 'PENDING' } });
   });
 
+  test('flags: a status received before the sweep and committed after its flag (two instances) gives the view the other order gives', () => {
+    const callId = 'NM-view-flag-race';
+    const first = recordStatus(aStatusPush({ callId, eventType: 1 }), T0);
+    const second = recordStatus(aStatusPush({ callId, eventType: 2 }), T0 + 995);
+    const sweep = flagCdrOverdue(callId, 1000, T0 + 1000);
+    expect(toCallView(applyAll([first, second, sweep])).flags).toEqual([]);
+    expect(toCallView(applyAll([first, sweep, second])).flags).toEqual([]);
+  });
+
+  test('flags: a status after a forced finalisation leaves CDR_OVERDUE (the CDR never came)', () => {
+    const callId = 'NM-view-flag-forced';
+    const view = toCallView(
+      applyAll([
+        recordStatus(aStatusPush({ callId, eventType: 1 }), T0),
+        flagCdrOverdue(callId, 1000, T0 + 1000),
+        forceFinalise(callId, 'gone', T0 + 2000),
+        recordStatus(aStatusPush({ callId, eventType: 4 }), T0 + 3000),
+      ]),
+    );
+    expect(view).toMatchObject({ status: 'FINALIZED_WITHOUT_CDR', flags: ['CDR_OVERDUE'] });
+    expect(view.events.map((e) => e.late)).toEqual([false, true]);
+  });
+
   test('the revised CDR with the later cdrCreateTime is the one shown', () => {
     const c = anAnsweredCall({ callId: 'NM-view-rev' }).cdrs[0]!;
     const later = { ...c, callResult: 9, startTime: 0, callDuration: 0, cdrCreateTime: c.cdrCreateTime! + 1000 };

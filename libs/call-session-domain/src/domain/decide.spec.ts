@@ -311,14 +311,17 @@ describe('FlagCdrOverdue', () => {
   test('finalised: noop', () => {
     given(finalisedCall()).when(flagCdrOverdue(callId, after, R + 2 * after)).thenOutcome('noop', 'finalised');
   });
-  test('the CDR clears the flag; a later status keeps it but moves lastPushAt', () => {
+  test('the CDR clears the flag; so does a later status, the delay running again from it', () => {
     const flagged = [statusRecorded(status(), R), { type: 'CdrOverdueFlagged', data: { callId, flaggedAt: R + after, lastPushAt: R, overdueAfterMs: after } } as CallSessionEvent];
     given(flagged)
       .when(recordStatus(status({ eventType: 2 }), R + after + 10))
       .thenState((s) => {
-        expect(s.cdrOverdue).toBe(true);
+        expect(s.cdrOverdue).toBe(false);
         expect(s.lastPushAt).toBe(R + after + 10);
       });
+    const statusAfterFlag = [...flagged, statusRecorded(status({ eventType: 2 }), R + after + 10)];
+    given(statusAfterFlag).when(flagCdrOverdue(callId, after, R + 2 * after)).thenOutcome('noop', 'not overdue');
+    given(statusAfterFlag).when(flagCdrOverdue(callId, after, R + 2 * after + 10)).thenOutcome('applied');
     given(flagged)
       .when(recordCdr(cdr(), R + after + 10))
       .thenState((s) => expect(s.cdrOverdue).toBe(false));

@@ -16,6 +16,11 @@ export function evolve(state: CallSessionState, event: CallSessionEvent): CallSe
         statuses: state.statuses[key] ? state.statuses : { ...state.statuses, [key]: { key, push, receivedAt, late } },
         openedAt: state.openedAt ?? receivedAt,
         lastPushAt: maxOf(state.lastPushAt, receivedAt),
+        // CDR_OVERDUE means "no CDR within the delay after the last push", and this is the last push
+        // now: the sweep flags the call again if no CDR follows. Otherwise a push received just
+        // before a sweep on another instance, committed just after its flag, left the flag on,
+        // where the other order never set it. A forced finalisation keeps it: no CDR ever came.
+        ...(state.status === 'OPEN' ? { cdrOverdue: false, cdrOverdueFlaggedAt: null } : {}),
       };
     }
     case 'CdrRecorded': {
