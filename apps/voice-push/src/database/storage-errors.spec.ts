@@ -12,6 +12,7 @@ describe('isStorageUnavailable: answered 503, the sender retries', () => {
     ['server shutting down', pgError('57P01')],
     ['the statement timeout', pgError('57014', 'canceling statement due to statement timeout')],
     ['the read timeout', new Error('Query read timeout')],
+    ['a standby after a failover (read-only)', pgError('25006', 'cannot execute INSERT in a read-only transaction')],
   ])('%s: unavailable', (_, error) => {
     expect(isStorageUnavailable(error)).toBe(true);
   });

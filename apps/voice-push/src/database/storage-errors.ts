@@ -16,8 +16,10 @@ export function isStorageUnavailable(error: unknown): boolean {
     // 08: connection exception, 53: insufficient resources, 57P: operator intervention (shutdown),
     // 57014: cancelled, which is how the pool's statement timeout ends a write Postgres could not
     // take in time (a lock held elsewhere, a stall) — the read timeout it comes before was already here.
+    // 25006: read-only, a standby the address still names after a failover — every write fails
+    // there, and one by one (as for a one-off error) it cost a round trip and a stack trace per push.
     // An error with a code is judged by its code alone: its message may quote the data.
-    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || code === '57014';
+    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || code === '57014' || code === '25006';
   }
   // the driver's and the pool's own errors, which carry no code
   return /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(

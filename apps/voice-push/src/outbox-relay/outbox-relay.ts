@@ -308,7 +308,9 @@ export class OutboxRelay {
       this.noteSuccess();
       backoff = this.options.initialBackoffMs;
       if (result.kind === 'locked') {
-        await this.pause(Math.max(this.options.idleDelayMs, 1_000), true); // another relay is active
+        // another relay is active: not woken by pokes, which come after every commit — the
+        // second instance tried the lock (a transaction, a pooled connection) after nearly every push
+        await this.pause(Math.max(this.options.idleDelayMs, 1_000), false);
       } else if (result.full) {
         continue; // more waiting
       } else if (result.count > 0) {

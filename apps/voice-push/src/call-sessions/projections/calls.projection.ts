@@ -24,7 +24,11 @@ type CallRowWrite = 'live' | 'rebuild';
 /** A `calls` row: the view plus the columns the list filters and the sweep use. */
 export type CallRow = Record<(typeof COLUMNS)[number][0], unknown>;
 
-/** The rows travel as one jsonb parameter, `param` (see the event store's appendSql for why). */
+/**
+ * The rows travel as one jsonb parameter, `param` (see the event store's appendSql for why), and
+ * are written in call_id order, as the events are: a live batch and a rebuild (or two batches)
+ * writing the same calls in different orders could deadlock.
+ */
 function upsertSql(mode: CallRowWrite, param: string): string {
   const names = COLUMNS.map(([name]) => name);
   const data = DATA_COLUMNS.map(([name]) => name);
@@ -36,6 +40,7 @@ function upsertSql(mode: CallRowWrite, param: string): string {
     INSERT INTO calls (${names.join(', ')})
     SELECT ${names.join(', ')}
     FROM jsonb_to_recordset(${param}::jsonb) AS r(${COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+    ORDER BY call_id COLLATE "C"
     ON CONFLICT (call_id) DO UPDATE SET ${data.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
     WHERE ${guard}
     RETURNING call_id`;
