@@ -64,6 +64,8 @@ export class WrongExpectedVersionError extends Error {
   constructor(
     readonly streamId: string,
     readonly expectedVersion: number,
+    /** of a batch (appendMany): every stream whose append conflicted, this one first */
+    readonly streamIds: readonly string[] = [streamId],
   ) {
     super(`stream ${streamId}: expected version ${expectedVersion} is no longer current`);
     this.name = 'WrongExpectedVersionError';

@@ -387,6 +387,16 @@ describe('PostgresEventStore (real Postgres)', () => {
       expect(await store.appendMany([])).toEqual([]);
     });
 
+    test('several conflicting streams: the error names them all, in the batch\'s order', async () => {
+      const [a, b, c, d] = [streamId(), streamId(), streamId(), streamId()];
+      for (const s of [b, d]) await store.append({ streamId: s, expectedVersion: 0, events: [event('X')] });
+      const request = (s: string, v: number): AppendRequest => ({ streamId: s, expectedVersion: v, events: [event('Y'), event('Z')] });
+      const err = await store.appendMany([request(a, 0), request(d, 0), request(b, 5), request(c, 0)]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WrongExpectedVersionError);
+      expect(err).toMatchObject({ streamId: d, expectedVersion: 0, streamIds: [d, b] });
+      for (const s of [a, c]) expect(await store.readStream(s)).toEqual([]);
+    });
+
     test('all or nothing: one conflicting stream fails the batch and names that stream', async () => {
       const [a, b, c] = [streamId(), streamId(), streamId()];
       await store.append({ streamId: b, expectedVersion: 0, events: [event('B1'), event('B2')] });

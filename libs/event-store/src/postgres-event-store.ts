@@ -61,10 +61,10 @@ function appendSql(alsoWrite: string | undefined): string {
     RETURNING stream_id, version
   ),
   outboxed AS (${insertOutboxSql('$2')})${alsoWrite ? `,\n  also AS (${alsoWrite})` : ''}
-  SELECT event_store_conflict(i.stream_id, i.version) AS conflict
+  SELECT event_store_conflict(json_agg(DISTINCT i.stream_id)::text, min(i.version)) AS conflict
   FROM input i LEFT JOIN appended a ON a.stream_id = i.stream_id AND a.version = i.version
   WHERE a.stream_id IS NULL
-  LIMIT 1`;
+  HAVING count(*) > 0`;
   appendSqlCache.set(alsoWrite, sql);
   return sql;
 }
@@ -163,12 +163,28 @@ function validate(requests: AppendRequest[]): void {
   }
 }
 
+/**
+ * The conflict names every stream whose append failed (a JSON array in its DETAIL): a group
+ * commit with several stale calls — two instances sharing calls — is then retried once without
+ * them, not once per stale call.
+ */
 function conflictOf(err: unknown, requests: AppendRequest[]): WrongExpectedVersionError | null {
   const e = err as { code?: string; detail?: string; driverError?: { code?: string; detail?: string } };
   if ((e?.driverError?.code ?? e?.code) !== CONFLICT) return null;
-  const streamId = e?.driverError?.detail ?? e?.detail;
-  const request = requests.find((r) => r.streamId === streamId) ?? requests[0]!;
-  return new WrongExpectedVersionError(request.streamId, request.expectedVersion);
+  const named = new Set(streamIdsOf(e?.driverError?.detail ?? e?.detail));
+  const conflicting = requests.filter((r) => named.has(r.streamId));
+  const first = conflicting[0] ?? requests[0]!;
+  return new WrongExpectedVersionError(first.streamId, first.expectedVersion, conflicting.length > 0 ? conflicting.map((r) => r.streamId) : [first.streamId]);
+}
+
+function streamIdsOf(detail: string | undefined): string[] {
+  try {
+    const ids: unknown = JSON.parse(detail ?? '');
+    if (Array.isArray(ids)) return ids.filter((id): id is string => typeof id === 'string');
+  } catch {
+    // not an array
+  }
+  return detail === undefined ? [] : [detail];
 }
 
 export class PostgresEventStore extends EventStore {

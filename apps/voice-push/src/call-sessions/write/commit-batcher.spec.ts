@@ -158,6 +158,28 @@ describe('CommitBatcher', () => {
     expect(store.attempts).toBe(3); // [a], [b, c, d] (the conflict), [c, d]
   });
 
+  test('conflicts on several streams fail those appends together: the rest go again once, not once per stale call', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
+    const stale = ['b', 'd', 'e'];
+    store.failWhen = (streams) => {
+      const named = stale.filter((s) => streams.includes(s));
+      return named.length > 0 ? new WrongExpectedVersionError(named[0]!, 0, named) : null;
+    };
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const results = Promise.allSettled(['b', 'c', 'd', 'e', 'f'].map((s) => batcher.submit(request(s), null)));
+    store.releaseHeld();
+    await first;
+    const settled = await results;
+    expect(settled.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    for (const [i, streamId] of [[0, 'b'], [2, 'd'], [3, 'e']] as const) {
+      expect((settled[i] as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedVersionError', streamId });
+    }
+    expect(store.transactions).toEqual([['a'], ['c', 'f']]);
+    expect(store.attempts).toBe(3); // [a], [b, c, d, e, f] (the conflicts), [c, f]
+  });
+
   test('the database being away fails the batch and the appends waiting behind it at once, without an attempt of their own', async () => {
     // In an outage each attempt waits for the pool's connect timeout (2 s): a push queued behind
     // a failing commit would wait for that one and then for its own, past the sender's 3 s try.

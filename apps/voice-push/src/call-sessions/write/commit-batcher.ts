@@ -116,21 +116,20 @@ export class CommitBatcher<T> {
         batch[0]!.reject(error);
         return true;
       }
-      // A conflict names its stream (another instance wrote the call first): that append fails
-      // alone and the rest go again as one batch. One by one, a stale state on one call — common
+      // A conflict names its streams (another instance wrote those calls first): those appends
+      // fail and the rest go again as one batch. One by one, a stale state on one call — common
       // with instances that share calls — would turn a whole batch into a round trip per push.
-      const conflicting = error instanceof WrongExpectedVersionError ? batch.findIndex((p) => p.request.streamId === error.streamId) : -1;
-      if (conflicting >= 0) {
-        batch[conflicting]!.reject(error);
-        return this.commit(
-          batch.filter((_, i) => i !== conflicting),
-          waiting,
-        );
+      const stale = error instanceof WrongExpectedVersionError ? new Set(error.streamIds) : new Set<string>();
+      const rest = batch.filter((p) => !stale.has(p.request.streamId));
+      if (rest.length < batch.length) {
+        for (const p of batch) {
+          if (!stale.has(p.request.streamId)) continue;
+          const { streamId, expectedVersion } = p.request;
+          p.reject(streamId === (error as WrongExpectedVersionError).streamId ? error : new WrongExpectedVersionError(streamId, expectedVersion));
+        }
+        return rest.length > 0 ? this.commit(rest, waiting) : this.commitEach(waiting);
       }
-      for (const [i, p] of batch.entries()) {
-        if (!(await this.commit([p], batch.slice(i + 1)))) return false;
-      }
-      return true;
+      return this.commitEach([...batch, ...waiting]);
     }
     batch.forEach((p, i) => p.resolve(stored[i]));
     try {
@@ -138,6 +137,14 @@ export class CommitBatcher<T> {
     } catch {
       // The batch is committed and answered: a failing observer (a metric) must not turn that into
       // an error or a second append, as it did when it ran inside the append's try.
+    }
+    return true;
+  }
+
+  /** One by one: after an error that names no stream, each append must show whether it was its own. */
+  private async commitEach(appends: Pending<T>[]): Promise<boolean> {
+    for (const [i, p] of appends.entries()) {
+      if (!(await this.commit([p], appends.slice(i + 1)))) return false;
     }
     return true;
   }
