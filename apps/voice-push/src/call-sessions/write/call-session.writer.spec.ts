@@ -10,6 +10,10 @@ import type { FollowUpPolicy } from './follow-up.policy.js';
 class OutageStore extends EventStore {
   attempts = 0;
   away = false;
+  /** what an append throws while `away` */
+  failure = () => new Error('timeout exceeded when trying to connect');
+  /** streams read (readStreams), one entry per stream */
+  readonly reads: string[] = [];
   private held: Array<() => void> = [];
 
   async append(request: AppendRequest): Promise<StoredEvent[]> {
@@ -19,7 +23,7 @@ class OutageStore extends EventStore {
   async appendMany(requests: AppendRequest[]): Promise<StoredEvent[][]> {
     this.attempts += 1;
     await new Promise<void>((resolve) => this.held.push(resolve));
-    if (this.away) throw new Error('timeout exceeded when trying to connect');
+    if (this.away) throw this.failure();
     return requests.map((r) =>
       r.events.map((e, i) => ({ ...e, eventId: `${r.streamId}-${r.expectedVersion + i}`, position: '0', streamId: r.streamId, version: r.expectedVersion + i + 1, recordedAt: new Date(0) })),
     );
@@ -37,6 +41,7 @@ class OutageStore extends EventStore {
     return [];
   }
   async readStreams(ids: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    this.reads.push(...ids);
     return new Map(ids.map((id) => [id, []]));
   }
   async readAll(): Promise<StoredEvent[]> {
@@ -85,6 +90,66 @@ describe('CallSessionWriter while Postgres is away', () => {
     await store.release();
     expect((await other).outcome).toBe('applied');
     expect(store.attempts).toBe(2);
+  });
+});
+
+describe('CallSessionWriter after a statement timeout or an outage', () => {
+  const statementTimeout = () => Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+
+  test("a call's command that waited behind one that hit the statement timeout makes its own attempt", async () => {
+    // a lock held elsewhere made the first wait too long: not a database gone
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    store.away = true;
+    store.failure = () => {
+      store.away = false; // the first append alone times out
+      return statementTimeout();
+    };
+    const first = writer.execute(status('call-1', 1));
+    const second = writer.execute(status('call-1', 2));
+    const settled = Promise.allSettled([first, second]);
+    await store.release();
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    expect(store.attempts).toBe(2);
+  });
+
+  test('after an outage every cached state is read again: the database reached next may have lost the last commits (a failover)', async () => {
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    const cached = writer.execute(status('call-a', 1));
+    await store.release();
+    await cached;
+    expect(store.reads).toEqual(['call-a']);
+
+    store.away = true;
+    const lost = writer.execute(status('call-b', 1));
+    const failed = expect(lost).rejects.toThrow('timeout exceeded');
+    await store.release();
+    await failed;
+    store.away = false;
+    const next = writer.execute(status('call-a', 2));
+    await store.release();
+    await next;
+    expect(store.reads).toEqual(['call-a', 'call-b', 'call-a']); // call-a's state read again, not taken from the cache
+  });
+
+  test('a statement timeout keeps the other calls\' cached states', async () => {
+    const store = new OutageStore();
+    const writer = writerOn(store);
+    const cached = writer.execute(status('call-a', 1));
+    await store.release();
+    await cached;
+    store.failure = statementTimeout;
+    store.away = true;
+    const timedOut = writer.execute(status('call-b', 1));
+    const failed = expect(timedOut).rejects.toThrow('statement timeout');
+    await store.release();
+    await failed;
+    store.away = false;
+    const next = writer.execute(status('call-a', 2));
+    await store.release();
+    await next;
+    expect(store.reads).toEqual(['call-a', 'call-b']);
   });
 });
 

@@ -202,6 +202,20 @@ describe('CommitBatcher', () => {
     expect(store.transactions).toEqual([['d']]);
   });
 
+  test('a statement timeout fails its batch alone: the appends queued behind it make their own attempt', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const queued = Promise.allSettled(['b', 'c'].map((s) => batcher.submit(request(s), null)));
+    // a waited on a lock held elsewhere; b and c, queued behind it, are not held up by it
+    store.failWhen = (streams) => (streams.includes('a') ? Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) : null);
+    store.releaseHeld();
+    await expect(first).rejects.toThrow('statement timeout');
+    expect((await queued).map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(store.transactions).toEqual([['b', 'c']]);
+  });
+
   test('the database found away while a failed batch is retried one by one fails the rest of it at once', async () => {
     const store = new RecordingStore();
     const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));

@@ -1,5 +1,5 @@
 import { WrongExpectedVersionError, type AlsoWrite, type AppendRequest, type EventStore, type StoredEvent } from '#event-store';
-import { isStorageUnavailable } from '../../database/storage-errors.js';
+import { isStatementTimeout, isStorageUnavailable } from '../../database/storage-errors.js';
 
 interface Pending<T> {
   request: AppendRequest;
@@ -105,6 +105,12 @@ export class CommitBatcher<T> {
     try {
       stored = await this.append(batch);
     } catch (error) {
+      if (isStatementTimeout(error)) {
+        // this statement waited too long (a lock held elsewhere, a stall): its appends fail, and
+        // the ones queued behind it try for themselves (see isStatementTimeout)
+        for (const p of batch) p.reject(error);
+        return true;
+      }
       if (isStorageUnavailable(error)) {
         // Every append not yet tried fails with it: an attempt of its own would make it wait for
         // the pool's connect timeout once more, past the sender's 3 s try, only to be answered 503
