@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { startTestService, useTestService, type TestService } from '../support/test-service.js';
 import { metricValue } from '../support/prometheus-text.js';
 import { answerOf, type HttpAnswer } from '../support/http-answer.js';
 import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
@@ -102,37 +102,31 @@ describe('admin: authorization', () => {
 });
 
 describe('admin: GET /admin/stats', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
 
   test('counts exactly what was pushed', async () => {
-    const empty = await admin(service, 'GET', '/admin/stats');
+    const empty = await admin(service(), 'GET', '/admin/stats');
     expect(empty.status).toBe(200);
     expect(empty.body.pushes).toMatchObject({ accepted: 0, duplicate: 0, rejected: 0 });
     expect(empty.body.sessions).toMatchObject({ open: 0, finalized: 0, overdue: 0 });
 
     const finalised = anAnsweredWireCall();
-    await sendCall(service, finalised); // 5 accepted
+    await sendCall(service(), finalised); // 5 accepted
     const open = anAnsweredWireCall();
-    await push(service, 'status', open.statuses[0]!); // 1 accepted
-    await push(service, 'status', open.statuses[1]!); // 1 accepted
-    expect(await push(service, 'status', open.statuses[0]!)).toEqual({ duplicate: true });
-    expect(await push(service, 'cdr', finalised.cdr)).toEqual({ duplicate: true });
-    expect(await push(service, 'status', finalised.statuses[3]!)).toEqual({ duplicate: true });
+    await push(service(), 'status', open.statuses[0]!); // 1 accepted
+    await push(service(), 'status', open.statuses[1]!); // 1 accepted
+    expect(await push(service(), 'status', open.statuses[0]!)).toEqual({ duplicate: true });
+    expect(await push(service(), 'cdr', finalised.cdr)).toEqual({ duplicate: true });
+    expect(await push(service(), 'status', finalised.statuses[3]!)).toEqual({ duplicate: true });
     // the same key with other content: a duplicate too (the first stays), counted apart
-    expect(await push(service, 'status', { ...open.statuses[1]!, userData: 'changed on a retry' })).toEqual({ duplicate: true });
+    expect(await push(service(), 'status', { ...open.statuses[1]!, userData: 'changed on a retry' })).toEqual({ duplicate: true });
     // rejected: the same bad JSON twice (one row, count 2), a 415, a validation failure
-    expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
-    expect((await service.post('/v1/push/status', '{"callId":')).status).toBe(400);
-    expect((await service.post('/v1/push/cdr', JSON.stringify(finalised.cdr), 'text/plain')).status).toBe(415);
-    expect((await service.post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
+    expect((await service().post('/v1/push/status', '{"callId":')).status).toBe(400);
+    expect((await service().post('/v1/push/status', '{"callId":')).status).toBe(400);
+    expect((await service().post('/v1/push/cdr', JSON.stringify(finalised.cdr), 'text/plain')).status).toBe(415);
+    expect((await service().post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
 
-    const stats = await admin(service, 'GET', '/admin/stats');
+    const stats = await admin(service(), 'GET', '/admin/stats');
     expect(stats.status).toBe(200);
     expect(stats.body.pushes).toEqual({
       accepted: 7,
@@ -147,85 +141,73 @@ describe('admin: GET /admin/stats', () => {
       unavailable: 0,
     });
     expect(stats.body.sessions).toEqual({ total: 2, open: 1, finalized: 1, finalizedWithoutCdr: 0, overdue: 0 });
-    const reconciliation = (await service.db.query(
+    const reconciliation = (await service().db.query(
       `SELECT reconciliation_status AS s, count(*)::int AS n FROM calls GROUP BY 1`,
     )) as { s: string; n: number }[];
     for (const { s, n } of reconciliation) expect(stats.body.reconciliation[s]).toBe(n);
     expect(stats.body.reconciliation.PENDING).toBe(1);
     expect(Object.values(stats.body.reconciliation as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(2);
     // no Kafka configured: every event waits in the log, and the finalised view in the outbox
-    const events = await count(service, 'SELECT count(*) AS n FROM events');
-    expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(1);
+    const events = await count(service(), 'SELECT count(*) AS n FROM events');
+    expect(await count(service(), 'SELECT count(*) AS n FROM outbox')).toBe(1);
     expect(stats.body.outbox).toEqual({ lag: events + 1, relay: null });
     expect(events).toBeGreaterThanOrEqual(6);
     // duplicates are persisted (they leave no other trace), so a restart keeps them
-    expect(await count(service, `SELECT count AS n FROM push_counters WHERE outcome = 'duplicate'`)).toBe(3);
-    expect(await count(service, `SELECT count AS n FROM push_counters WHERE outcome = 'conflicting_duplicate'`)).toBe(1);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(await count(service(), `SELECT count AS n FROM push_counters WHERE outcome = 'duplicate'`)).toBe(3);
+    expect(await count(service(), `SELECT count AS n FROM push_counters WHERE outcome = 'conflicting_duplicate'`)).toBe(1);
+    const metrics = await (await fetch(`${service().url}/metrics`)).text();
     expect(metricValue(metrics, 'voice_push_pushes_total', { kind: 'status', outcome: 'conflicting_duplicate' })).toBe(1);
     expect(metricValue(metrics, 'voice_push_pushes_total', { kind: 'status', outcome: 'duplicate' })).toBe(2);
     // stats reads change nothing: not audited
-    expect(await count(service, 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
+    expect(await count(service(), 'SELECT count(*) AS n FROM admin_audit')).toBe(0);
   });
 });
 
 describe('admin: rejected-push retention (REJECTED_PUSH_RETENTION=1m, checked every 15 s)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN, REJECTED_PUSH_RETENTION: '1m' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN, REJECTED_PUSH_RETENTION: '1m' });
 
   test('a row not seen for longer is deleted by the running service; the stats and metrics still count it', async () => {
     const old = { callId: `${uniqueCallId()}-old` };
     const recent = { callId: `${uniqueCallId()}-recent` };
-    expect((await service.post('/v1/push/status', old)).status).toBe(400);
-    expect((await service.post('/v1/push/status', old)).status).toBe(400); // its retry: count 2
-    expect((await service.post('/v1/push/cdr', recent)).status).toBe(400);
-    await service.db.query(`UPDATE rejected_pushes SET last_seen_at = now() - interval '2 minutes' WHERE raw_body = $1`, [JSON.stringify(old)]);
+    expect((await service().post('/v1/push/status', old)).status).toBe(400);
+    expect((await service().post('/v1/push/status', old)).status).toBe(400); // its retry: count 2
+    expect((await service().post('/v1/push/cdr', recent)).status).toBe(400);
+    await service().db.query(`UPDATE rejected_pushes SET last_seen_at = now() - interval '2 minutes' WHERE raw_body = $1`, [JSON.stringify(old)]);
 
-    const rows = () => count(service, 'SELECT count(*) AS n FROM rejected_pushes');
+    const rows = () => count(service(), 'SELECT count(*) AS n FROM rejected_pushes');
     expect(await pollUntil(rows, (n) => n === 1, 30_000, 250)).toBe(1);
-    const listed = await admin(service, 'GET', '/admin/rejected-pushes');
+    const listed = await admin(service(), 'GET', '/admin/rejected-pushes');
     expect(listed.body.items.map((i: { rawBody: string }) => JSON.parse(i.rawBody))).toEqual([recent]);
-    const stats = await admin(service, 'GET', '/admin/stats');
+    const stats = await admin(service(), 'GET', '/admin/stats');
     expect(stats.body.pushes).toMatchObject({
       rejected: 3,
       rejectedByKind: { status: 2, cdr: 1 },
       rejectedDistinctBodies: 2,
       rejectedExpired: 2,
     });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await fetch(`${service().url}/metrics`)).text();
     expect(metricValue(metrics, 'voice_push_rejected_pushes', { kind: 'status' })).toBe(2);
     expect(metricValue(metrics, 'voice_push_rejected_pushes', { kind: 'cdr' })).toBe(1);
   }, 45_000);
 });
 
 describe('admin: rejected pushes and replay', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
 
   test('lists newest first, filters by kind, pages with a cursor', async () => {
     // 11 status bodies and a CDR: ids past 9, so a text-ordered id would show
     const bodies = Array.from({ length: 11 }, (_, i) => ({ callId: `${uniqueCallId()}-${i}` }));
-    for (const body of bodies) expect((await service.post('/v1/push/status', body)).status).toBe(400);
-    expect((await service.post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
+    for (const body of bodies) expect((await service().post('/v1/push/status', body)).status).toBe(400);
+    expect((await service().post('/v1/push/cdr', { callId: uniqueCallId() })).status).toBe(400);
 
-    const all = await admin(service, 'GET', '/admin/rejected-pushes');
+    const all = await admin(service(), 'GET', '/admin/rejected-pushes');
     expect(all.status).toBe(200);
     const ids = all.body.items.map((i: { id: string }) => Number(i.id));
     expect(ids).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
     expect(all.body.items[0].kind).toBe('cdr');
     expect(all.body.nextCursor).toBeNull();
 
-    const first = await admin(service, 'GET', '/admin/rejected-pushes?kind=status&limit=2');
+    const first = await admin(service(), 'GET', '/admin/rejected-pushes?kind=status&limit=2');
     expect(first.body.items.map((i: { rawBody: string }) => JSON.parse(i.rawBody))).toEqual([bodies[10], bodies[9]]);
     expect(first.body.items[0]).toEqual({
       id: '11',
@@ -245,56 +227,56 @@ describe('admin: rejected pushes and replay', () => {
     const seen = [...first.body.items];
     let cursor: string | null = first.body.nextCursor;
     while (cursor !== null) {
-      const page = await admin(service, 'GET', `/admin/rejected-pushes?kind=status&limit=2&cursor=${cursor}`);
+      const page = await admin(service(), 'GET', `/admin/rejected-pushes?kind=status&limit=2&cursor=${cursor}`);
       expect(page.status).toBe(200);
       seen.push(...page.body.items);
       cursor = page.body.nextCursor;
     }
     expect(seen.map((i) => JSON.parse(i.rawBody))).toEqual([...bodies].reverse());
 
-    expect((await admin(service, 'GET', '/admin/rejected-pushes?limit=501')).status).toBe(400);
-    expect((await admin(service, 'GET', '/admin/rejected-pushes?limit=0')).status).toBe(400);
-    expect((await admin(service, 'GET', '/admin/rejected-pushes?kind=sms')).status).toBe(400);
-    expect((await admin(service, 'GET', '/admin/rejected-pushes?cursor=abc')).status).toBe(400);
-    expect((await admin(service, 'GET', '/admin/rejected-pushes?knd=cdr')).status).toBe(400);
+    expect((await admin(service(), 'GET', '/admin/rejected-pushes?limit=501')).status).toBe(400);
+    expect((await admin(service(), 'GET', '/admin/rejected-pushes?limit=0')).status).toBe(400);
+    expect((await admin(service(), 'GET', '/admin/rejected-pushes?kind=sms')).status).toBe(400);
+    expect((await admin(service(), 'GET', '/admin/rejected-pushes?cursor=abc')).status).toBe(400);
+    expect((await admin(service(), 'GET', '/admin/rejected-pushes?knd=cdr')).status).toBe(400);
   });
 
   test('a rejected push, fixed and replayed, becomes a call', async () => {
     const callId = uniqueCallId();
     const good = statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 });
     const { accountId: _dropped, ...broken } = good;
-    const refused = await service.post('/v1/push/status', broken);
+    const refused = await service().post('/v1/push/status', broken);
     expect(refused.status).toBe(400);
-    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body = $1`, [JSON.stringify(broken)])) as {
+    const [row] = (await service().db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body = $1`, [JSON.stringify(broken)])) as {
       id: string;
     }[];
 
     // replayed as it is, it is still refused: the ingestion's own answer, and the evidence untouched
-    const before = (await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`)).body;
-    const rowsBefore = await count(service, 'SELECT count(*) AS n FROM rejected_pushes');
-    const again = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
+    const before = (await admin(service(), 'GET', `/admin/rejected-pushes/${row!.id}`)).body;
+    const rowsBefore = await count(service(), 'SELECT count(*) AS n FROM rejected_pushes');
+    const again = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
     expect(again.status).toBe(400);
     expect(again.body).toMatchObject({ error: 'INVALID_PUSH', violations: [expect.objectContaining({ field: 'accountId' })] });
-    expect((await service.get(`/v1/calls/${callId}`)).status).toBe(404);
-    expect((await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`)).body).toEqual(before); // count 1: as often as the sender sent it
+    expect((await service().get(`/v1/calls/${callId}`)).status).toBe(404);
+    expect((await admin(service(), 'GET', `/admin/rejected-pushes/${row!.id}`)).body).toEqual(before); // count 1: as often as the sender sent it
     // a fix that still fails is not kept as if a sender had sent it
-    const stillBad = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: { ...broken, eventType: 'x' } } });
+    const stillBad = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: { ...broken, eventType: 'x' } } });
     expect(stillBad.status).toBe(400);
-    expect(await count(service, 'SELECT count(*) AS n FROM rejected_pushes')).toBe(rowsBefore);
+    expect(await count(service(), 'SELECT count(*) AS n FROM rejected_pushes')).toBe(rowsBefore);
 
     // fixed by the operator: accepted, a call, the row marked replayed
-    const fixed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: JSON.stringify(good) } });
+    const fixed = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: JSON.stringify(good) } });
     expect(fixed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
-    expect((await getCall(service, callId)).callState).toBe('INITIATED');
-    const listed = await admin(service, 'GET', `/admin/rejected-pushes/${row!.id}`);
+    expect((await getCall(service(), callId)).callState).toBe('INITIATED');
+    const listed = await admin(service(), 'GET', `/admin/rejected-pushes/${row!.id}`);
     expect(listed.body.replayedAt).toEqual(expect.stringMatching(/Z$/));
     expect(listed.body.rawBody).toBe(JSON.stringify(broken)); // the evidence stays as sent
 
     // the fix may be given as a JSON object too; replaying the same push again is a duplicate
-    const twice = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: good } });
+    const twice = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: good } });
     expect(twice).toEqual({ status: 200, body: { accepted: true, duplicate: true, callId } });
 
-    const audit = await auditRows(service, 'replay-rejected-push');
+    const audit = await auditRows(service(), 'replay-rejected-push');
     expect(audit.slice(-4).map((a) => [a.status_code, a.arguments.id, a.result?.error ?? a.result?.accepted])).toEqual([
       [400, row!.id, 'INVALID_PUSH'],
       [400, row!.id, 'INVALID_PUSH'],
@@ -306,24 +288,24 @@ describe('admin: rejected pushes and replay', () => {
 
   test('a push refused for its content type (415) is replayed as application/json', async () => {
     const call = anAnsweredWireCall();
-    const refused = await service.post('/v1/push/status', JSON.stringify(call.statuses[0]), 'text/plain');
+    const refused = await service().post('/v1/push/status', JSON.stringify(call.statuses[0]), 'text/plain');
     expect(refused.status).toBe(415);
-    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE status_code = 415 ORDER BY id DESC LIMIT 1`)) as {
+    const [row] = (await service().db.query(`SELECT id::text AS id FROM rejected_pushes WHERE status_code = 415 ORDER BY id DESC LIMIT 1`)) as {
       id: string;
     }[];
-    const replayed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
+    const replayed = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`);
     expect(replayed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: call.callId } });
-    expect((await getCall(service, call.callId)).status).toBe('OPEN');
+    expect((await getCall(service(), call.callId)).status).toBe('OPEN');
   });
 
   test('unknown id → 404, bad replay body → 400, both audited', async () => {
-    expect((await admin(service, 'POST', '/admin/rejected-pushes/999999/replay')).body.error).toBe('NOT_FOUND');
-    expect((await admin(service, 'POST', '/admin/rejected-pushes/abc/replay')).status).toBe(404);
-    const badJson = await admin(service, 'POST', '/admin/rejected-pushes/1/replay', { body: '{"rawBody":' });
+    expect((await admin(service(), 'POST', '/admin/rejected-pushes/999999/replay')).body.error).toBe('NOT_FOUND');
+    expect((await admin(service(), 'POST', '/admin/rejected-pushes/abc/replay')).status).toBe(404);
+    const badJson = await admin(service(), 'POST', '/admin/rejected-pushes/1/replay', { body: '{"rawBody":' });
     expect(badJson.status).toBe(400);
     expect(badJson.body.error).toBe('INVALID_JSON');
-    expect((await admin(service, 'POST', '/admin/rejected-pushes/1/replay', { body: { rawBody: 5 } })).status).toBe(400);
-    const audit = await auditRows(service, 'replay-rejected-push');
+    expect((await admin(service(), 'POST', '/admin/rejected-pushes/1/replay', { body: { rawBody: 5 } })).status).toBe(400);
+    const audit = await auditRows(service(), 'replay-rejected-push');
     expect(audit.slice(-4).map((a) => a.status_code)).toEqual([404, 404, 400, 400]);
   });
 
@@ -332,35 +314,29 @@ describe('admin: rejected pushes and replay', () => {
     const good: WireBody = { ...statusWire({ callId, eventType: 1, eventTime: 1_700_000_000 }), padding: '' };
     good.padding = 'x'.repeat(64 * 1024 - 10 - Buffer.byteLength(JSON.stringify(good)));
     const { accountId: _dropped, ...broken } = good;
-    expect((await service.post('/v1/push/status', broken)).status).toBe(400);
-    const [row] = (await service.db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${callId}%`])) as { id: string }[];
+    expect((await service().post('/v1/push/status', broken)).status).toBe(400);
+    const [row] = (await service().db.query(`SELECT id::text AS id FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${callId}%`])) as { id: string }[];
     const fix = JSON.stringify(good);
     expect(Buffer.byteLength(JSON.stringify({ rawBody: fix }))).toBeGreaterThan(64 * 1024 + 1); // the wrapped fix is over a push's limit
-    const replayed = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: fix } });
+    const replayed = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: fix } });
     expect(replayed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
-    const huge = await admin(service, 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: 'x'.repeat(1024 * 1024) } });
+    const huge = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: 'x'.repeat(1024 * 1024) } });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toBe('PAYLOAD_TOO_LARGE');
   });
 });
 
 describe('admin: POST /admin/projections/rebuild', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
 
-  const snapshot = () => service.db.query(`SELECT * FROM calls ORDER BY call_id`) as Promise<Record<string, unknown>[]>;
+  const snapshot = () => service().db.query(`SELECT * FROM calls ORDER BY call_id`) as Promise<Record<string, unknown>[]>;
 
   async function rebuild(): Promise<any> {
-    const started = await admin(service, 'POST', '/admin/projections/rebuild');
+    const started = await admin(service(), 'POST', '/admin/projections/rebuild');
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
     const job = await pollUntil(
-      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body,
+      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body,
       (j) => j.status !== 'running',
       20_000,
       50,
@@ -372,14 +348,14 @@ describe('admin: POST /admin/projections/rebuild', () => {
   test('the rebuilt read model equals the live one, row for row, and repairs a damaged one', async () => {
     const calls = Array.from({ length: 12 }, () => anAnsweredWireCall());
     for (const [i, call] of calls.entries()) {
-      if (i % 3 === 0) await sendCall(service, call, false); // open
+      if (i % 3 === 0) await sendCall(service(), call, false); // open
       else if (i % 3 === 1) {
-        await push(service, 'cdr', call.cdr); // CDR first, then statuses (late ones)
-        for (const s of call.statuses) await push(service, 'status', s);
-      } else await sendCall(service, call); // finalised, then a duplicate
-      if (i % 3 === 2) await push(service, 'status', call.statuses[0]!);
+        await push(service(), 'cdr', call.cdr); // CDR first, then statuses (late ones)
+        for (const s of call.statuses) await push(service(), 'status', s);
+      } else await sendCall(service(), call); // finalised, then a duplicate
+      if (i % 3 === 2) await push(service(), 'status', call.statuses[0]!);
     }
-    const forced = await admin(service, 'POST', `/admin/calls/${calls[0]!.callId}/finalize`, { body: { reason: 'test' } });
+    const forced = await admin(service(), 'POST', `/admin/calls/${calls[0]!.callId}/finalize`, { body: { reason: 'test' } });
     expect(forced.status).toBe(200);
     const live = await snapshot();
     expect(live).toHaveLength(12);
@@ -390,10 +366,10 @@ describe('admin: POST /admin/projections/rebuild', () => {
     expect(await snapshot()).toEqual(live);
 
     // damaged: a row lost, a row wrong, a row with no events behind it
-    await service.db.query(`DELETE FROM calls WHERE call_id = $1`, [calls[1]!.callId]);
-    await service.db.query(`UPDATE calls SET view = '{}', status = 'OPEN', cdr_overdue = true WHERE call_id = $1`, [calls[2]!.callId]);
+    await service().db.query(`DELETE FROM calls WHERE call_id = $1`, [calls[1]!.callId]);
+    await service().db.query(`UPDATE calls SET view = '{}', status = 'OPEN', cdr_overdue = true WHERE call_id = $1`, [calls[2]!.callId]);
     // (orphans are deleted 5,000 rows of `calls` at a time: these span three batches, among the live rows)
-    await service.db.query(
+    await service().db.query(
       `INSERT INTO calls (call_id, status, reconciliation_status, version, opened_at, last_push_at, view)
        SELECT 'orphan-' || n, 'OPEN', 'PENDING', 1, now(), now(), '{}' FROM generate_series(1, 10001) AS n`,
     );
@@ -402,13 +378,13 @@ describe('admin: POST /admin/projections/rebuild', () => {
     expect(await snapshot()).toEqual(live);
 
     // the service keeps working on the rebuilt model
-    await push(service, 'cdr', calls[3]!.cdr);
-    expect((await getCall(service, calls[3]!.callId)).status).toBe('FINALIZED');
+    await push(service(), 'cdr', calls[3]!.cdr);
+    expect((await getCall(service(), calls[3]!.callId)).status).toBe('FINALIZED');
 
     // stats show the last job; the audit row holds the start and the final outcome
-    expect((await admin(service, 'GET', '/admin/stats')).body.rebuild).toMatchObject({ id: repaired.id, status: 'succeeded' });
+    expect((await admin(service(), 'GET', '/admin/stats')).body.rebuild).toMatchObject({ id: repaired.id, status: 'succeeded' });
     const audit = await pollUntil(
-      () => auditRows(service, 'rebuild-projections'),
+      () => auditRows(service(), 'rebuild-projections'),
       (rows) => rows.length === 2 && rows.every((r) => r.result?.finished),
     );
     expect(audit.map((a) => [a.status_code, a.result.finished.status, a.result.finished.rowsChanged])).toEqual([
@@ -424,56 +400,50 @@ describe('admin: POST /admin/projections/rebuild', () => {
     const call = anAnsweredWireCall();
     let jobId = '';
     let statusWhenAnswered: string | undefined;
-    await service.db.transaction(async (tx) => {
+    await service().db.transaction(async (tx) => {
       await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [held!.call_id]);
-      const started = await admin(service, 'POST', '/admin/projections/rebuild');
+      const started = await admin(service(), 'POST', '/admin/projections/rebuild');
       expect(started.status).toBe(202);
       jobId = started.body.jobId;
       // its batch of streams is read and it waits on the held row: the new call is not in it
       await pollUntil(
         async () =>
-          ((await service.db.query(
+          ((await service().db.query(
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
           )) as { n: number }[])[0]!.n,
         (n) => n > 0,
         1_000,
         10,
       );
-      await sendCall(service, call);
-      statusWhenAnswered = (await admin(service, 'GET', `/admin/projections/rebuild/${jobId}`)).body.status;
+      await sendCall(service(), call);
+      statusWhenAnswered = (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body.status;
     });
     expect(statusWhenAnswered).toBe('running');
     const job = await pollUntil(
-      async () => (await admin(service, 'GET', `/admin/projections/rebuild/${jobId}`)).body,
+      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body,
       (j) => j.status !== 'running',
       20_000,
       50,
     );
     expect(job).toMatchObject({ status: 'succeeded', error: null });
-    expect((await getCall(service, call.callId)).status).toBe('FINALIZED');
+    expect((await getCall(service(), call.callId)).status).toBe('FINALIZED');
   });
 
   test('an unknown job → 404', async () => {
-    expect((await admin(service, 'GET', '/admin/projections/rebuild/nope')).status).toBe(404);
+    expect((await admin(service(), 'GET', '/admin/projections/rebuild/nope')).status).toBe(404);
   });
 });
 
 describe('admin: POST /admin/outbox/republish', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
 
   /** Starts a republish (202 with the running job) and polls the job until it ends. */
   async function republish(body: unknown): Promise<any> {
-    const started = await admin(service, 'POST', '/admin/outbox/republish', { body });
+    const started = await admin(service(), 'POST', '/admin/outbox/republish', { body });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
     return pollUntil(
-      async () => (await admin(service, 'GET', `/admin/outbox/republish/${started.body.jobId}`)).body,
+      async () => (await admin(service(), 'GET', `/admin/outbox/republish/${started.body.jobId}`)).body,
       (job) => job.status !== 'running',
       20_000,
       50,
@@ -482,44 +452,44 @@ describe('admin: POST /admin/outbox/republish', () => {
 
   test('re-enqueues one call-events row per event after the position, and the view of each finalised call', async () => {
     const finalised = [anAnsweredWireCall(), anAnsweredWireCall()];
-    for (const call of finalised) await sendCall(service, call);
+    for (const call of finalised) await sendCall(service(), call);
     const open = anAnsweredWireCall();
-    await sendCall(service, open, false);
+    await sendCall(service(), open, false);
 
-    const events = await count(service, 'SELECT count(*) AS n FROM events');
-    const before = await count(service, 'SELECT count(*) AS n FROM outbox');
+    const events = await count(service(), 'SELECT count(*) AS n FROM events');
+    const before = await count(service(), 'SELECT count(*) AS n FROM outbox');
     const all = await republish({ fromPosition: 0 });
     expect(all).toMatchObject({ status: 'succeeded', fromPosition: '0', events, callEvents: events, finalizedViews: 2, enqueued: events + 2 });
     // no Kafka configured: the rows stay in the outbox
-    expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
+    expect(await count(service(), 'SELECT count(*) AS n FROM outbox')).toBe(before + events + 2);
 
     // the republished rows are the live ones again (as the relay reads them from the log): same eventIds, same envelopes
-    await logSettled(service.db);
-    const live = await readCallEvents(service.db, 10_000);
+    await logSettled(service().db);
+    const live = await readCallEvents(service().db, 10_000);
     const liveRows = live.messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.parse(m.value as string), headers: m.headers }));
     expect(liveRows).toHaveLength(events);
-    const again = (await service.db.query(
+    const again = (await service().db.query(
       `SELECT topic, key, value, headers FROM outbox WHERE position IS NOT NULL ORDER BY id`,
     )) as unknown[];
     const sortById = (rows: any[]) => [...rows].sort((a, b) => a.value.eventId.localeCompare(b.value.eventId));
     expect(sortById(again).map((r) => ({ ...r, value: { ...r.value, position: undefined } }))).toEqual(
       sortById(liveRows).map((r: any) => ({ ...r, value: { ...r.value, position: undefined } })),
     );
-    const views = (await service.db.query(
+    const views = (await service().db.query(
       `SELECT key, value FROM outbox WHERE topic = 'voice.calls.finalized.v1' ORDER BY id DESC LIMIT 2`,
     )) as { key: string; value: any }[];
     expect(views.map((v) => v.key).sort()).toEqual(finalised.map((c) => c.callId).sort());
-    for (const v of views) expect(v.value).toEqual(await getCall(service, v.key));
+    for (const v of views) expect(v.value).toEqual(await getCall(service(), v.key));
 
     // from the second-to-last position: only the last event (a status of the open call)
-    const [{ max }] = (await service.db.query(`SELECT max(position)::text AS max FROM events`)) as { max: string }[];
+    const [{ max }] = (await service().db.query(`SELECT max(position)::text AS max FROM events`)) as { max: string }[];
     const tail = await republish({ fromPosition: String(BigInt(max) - 1n) });
     expect(tail).toMatchObject({ status: 'succeeded', toPosition: max, events: 1, enqueued: 1, finalizedViews: 0 });
 
     // stats show the last job; the audit row holds the start and the final outcome
-    expect((await admin(service, 'GET', '/admin/stats')).body.republish).toEqual(tail);
+    expect((await admin(service(), 'GET', '/admin/stats')).body.republish).toEqual(tail);
     const audit = await pollUntil(
-      () => auditRows(service, 'republish-outbox'),
+      () => auditRows(service(), 'republish-outbox'),
       (rows) => rows.length === 2 && rows.every((r) => r.result?.finished),
     );
     expect(audit.map((a) => [a.status_code, a.arguments.fromPosition, a.result.started.status, a.result.finished.enqueued])).toEqual([
@@ -529,56 +499,50 @@ describe('admin: POST /admin/outbox/republish', () => {
   });
 
   test('a bad body → 400 (audited), nothing enqueued', async () => {
-    const before = await count(service, 'SELECT count(*) AS n FROM outbox');
+    const before = await count(service(), 'SELECT count(*) AS n FROM outbox');
     for (const body of ['{"fromPosition":', '[]', {}, { fromPosition: -1 }, { fromPosition: 1.5 }, { fromPosition: 'x' }]) {
-      const answer = await admin(service, 'POST', '/admin/outbox/republish', { body });
+      const answer = await admin(service(), 'POST', '/admin/outbox/republish', { body });
       expect(answer.status).toBe(400);
     }
-    expect((await admin(service, 'POST', '/admin/outbox/republish')).status).toBe(400);
-    expect(await count(service, 'SELECT count(*) AS n FROM outbox')).toBe(before);
-    expect((await auditRows(service, 'republish-outbox')).filter((a) => a.status_code === 400)).toHaveLength(7);
+    expect((await admin(service(), 'POST', '/admin/outbox/republish')).status).toBe(400);
+    expect(await count(service(), 'SELECT count(*) AS n FROM outbox')).toBe(before);
+    expect((await auditRows(service(), 'republish-outbox')).filter((a) => a.status_code === 400)).toHaveLength(7);
   });
 
   test('an unknown job → 404', async () => {
-    const answer = await admin(service, 'GET', '/admin/outbox/republish/nope');
+    const answer = await admin(service(), 'GET', '/admin/outbox/republish/nope');
     expect(answer.status).toBe(404);
     expect(answer.body.error).toBe('NOT_FOUND');
   });
 });
 
 describe('admin: POST /admin/calls/{callId}/finalize', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ ADMIN_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
 
   test('force-finalises an open call once; 409 after; 404 for an unknown call; 409 for a call with a CDR', async () => {
     const call = anAnsweredWireCall();
-    await sendCall(service, call, false);
+    await sendCall(service(), call, false);
 
-    const done = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'carrier lost the CDR' } });
+    const done = await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'carrier lost the CDR' } });
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ callId: call.callId, status: 'FINALIZED_WITHOUT_CDR', callState: 'ENDED' });
-    expect(await getCall(service, call.callId)).toEqual(done.body);
+    expect(await getCall(service(), call.callId)).toEqual(done.body);
 
-    const twice = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`);
+    const twice = await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`);
     expect(twice.status).toBe(409);
     expect(twice.body.error).toBe('CONFLICT');
 
-    const unknown = await admin(service, 'POST', `/admin/calls/${uniqueCallId()}/finalize`);
+    const unknown = await admin(service(), 'POST', `/admin/calls/${uniqueCallId()}/finalize`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toBe('NOT_FOUND');
 
     const withCdr = anAnsweredWireCall();
-    await sendCall(service, withCdr);
-    expect((await admin(service, 'POST', `/admin/calls/${withCdr.callId}/finalize`)).status).toBe(409);
+    await sendCall(service(), withCdr);
+    expect((await admin(service(), 'POST', `/admin/calls/${withCdr.callId}/finalize`)).status).toBe(409);
 
-    expect((await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: '{bad' })).status).toBe(400);
+    expect((await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`, { body: '{bad' })).status).toBe(400);
 
-    const audit = await auditRows(service, 'force-finalise-call');
+    const audit = await auditRows(service(), 'force-finalise-call');
     expect(audit.map((a) => [a.status_code, a.arguments.callId])).toEqual([
       [200, call.callId],
       [409, call.callId],
@@ -588,24 +552,24 @@ describe('admin: POST /admin/calls/{callId}/finalize', () => {
     ]);
     expect(audit[0]!.arguments.reason).toBe('carrier lost the CDR');
     expect(audit[0]!.result.status).toBe('FINALIZED_WITHOUT_CDR');
-    const history = await service.get(`/v1/calls/${call.callId}/history`);
+    const history = await service().get(`/v1/calls/${call.callId}/history`);
     expect(history.body.at(-1)).toMatchObject({ type: 'CallForceFinalised', data: { reason: 'carrier lost the CDR' } });
   });
 
   test('text Postgres cannot store (U+0000) in the reason → 400, in the callId → 404; both audited (escaped), never a 500', async () => {
     const call = anAnsweredWireCall();
-    await sendCall(service, call, false);
-    const before = (await auditRows(service, 'force-finalise-call')).length;
-    const badReason = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'a\u0000b' } });
+    await sendCall(service(), call, false);
+    const before = (await auditRows(service(), 'force-finalise-call')).length;
+    const badReason = await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'a\u0000b' } });
     expect(badReason.status).toBe(400);
-    const badCall = await admin(service, 'POST', '/admin/calls/a%00b/finalize');
+    const badCall = await admin(service(), 'POST', '/admin/calls/a%00b/finalize');
     expect(badCall.status).toBe(404);
-    const audit = (await auditRows(service, 'force-finalise-call')).slice(before);
+    const audit = (await auditRows(service(), 'force-finalise-call')).slice(before);
     expect(audit.map((a) => [a.status_code, a.arguments.callId])).toEqual([
       [400, call.callId],
       [404, 'a\\u0000b'],
     ]);
-    expect((await getCall(service, call.callId)).status).toBe('OPEN');
+    expect((await getCall(service(), call.callId)).status).toBe('OPEN');
   });
 });
 

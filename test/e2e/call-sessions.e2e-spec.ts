@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { describe, expect, test } from '@jest/globals';
+import { useTestService, type TestService } from '../support/test-service.js';
 import {
   T0_SECONDS,
   anAnsweredWireCall,
@@ -49,20 +49,14 @@ async function sendAll(service: TestService, pushes: { kind: 'status' | 'cdr'; b
 }
 
 describe('call sessions (contract §2, §3)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test("the spec's two examples (status, then CDR): a finalised call with the contract's view", async () => {
     const callId = uniqueCallId();
-    await push(service, 'status', { ...sample('status-spec-example.json'), callId });
-    await push(service, 'cdr', { ...sample('cdr-spec-example.json'), callId });
+    await push(service(), 'status', { ...sample('status-spec-example.json'), callId });
+    await push(service(), 'cdr', { ...sample('cdr-spec-example.json'), callId });
 
-    const view = await getCall(service, callId);
+    const view = await getCall(service(), callId);
     expect(Object.keys(view).sort()).toEqual(VIEW_FIELDS);
     expect(view).toMatchObject({
       callId,
@@ -134,9 +128,9 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('a full answered call in order: MATCHED, no findings, events in order', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
+    await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
 
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(view.status).toBe('FINALIZED');
     expect(view.callState).toBe('ENDED');
     expect(view.reconciliation).toEqual({ status: 'MATCHED', findings: [] });
@@ -152,13 +146,13 @@ describe('call sessions (contract §2, §3)', () => {
   test('CDR first, statuses shuffled after it: the same call as in order, every status late', async () => {
     const accountId = uniqueAccountId();
     const inOrder = anAnsweredWireCall({ accountId });
-    await sendAll(service, [...inOrder.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: inOrder.cdr }]);
+    await sendAll(service(), [...inOrder.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: inOrder.cdr }]);
 
     const reversed = anAnsweredWireCall({ accountId });
     const shuffled = [3, 1, 4, 2].map((eventType) => reversed.statuses.find((s) => s.eventType === eventType)!);
-    await sendAll(service, [{ kind: 'cdr', body: reversed.cdr }, ...shuffled.map((body) => ({ kind: 'status' as const, body }))]);
+    await sendAll(service(), [{ kind: 'cdr', body: reversed.cdr }, ...shuffled.map((body) => ({ kind: 'status' as const, body }))]);
 
-    const late = await getCall(service, reversed.callId);
+    const late = await getCall(service(), reversed.callId);
     expect(late.status).toBe('FINALIZED');
     expect(late.callState).toBe('ENDED');
     // LATE_STATUS_EVENT is info: nothing above it, so MATCHED
@@ -182,11 +176,11 @@ describe('call sessions (contract §2, §3)', () => {
         findings: view.reconciliation.findings.filter((f: any) => f.code !== 'LATE_STATUS_EVENT'),
       },
     });
-    const ordered = await getCall(service, inOrder.callId);
+    const ordered = await getCall(service(), inOrder.callId);
     expect(ordered.reconciliation).toEqual({ status: 'MATCHED', findings: [] });
     expect(comparable(late)).toEqual(comparable(ordered));
 
-    const history = await getHistory(service, reversed.callId);
+    const history = await getHistory(service(), reversed.callId);
     expect(historyTypes(history).slice(0, 2)).toEqual(['CdrRecorded', 'CallFinalised']);
     expect(historyTypes(history).filter((t) => t === 'StatusRecorded')).toHaveLength(4);
     expect(history.filter((e) => e.type === 'StatusRecorded').every((e) => e.data.late === true)).toBe(true);
@@ -195,11 +189,11 @@ describe('call sessions (contract §2, §3)', () => {
   test('the statuses and the CDR sent all at once: finalised, MATCHED apart from late-status info', async () => {
     const call = anAnsweredWireCall();
     const answers = await Promise.all([
-      ...call.statuses.map((s) => service.post('/v1/push/status', s)),
-      service.post('/v1/push/cdr', call.cdr),
+      ...call.statuses.map((s) => service().post('/v1/push/status', s)),
+      service().post('/v1/push/cdr', call.cdr),
     ]);
     expect(answers.map((a) => [a.status, a.body.duplicate])).toEqual(Array.from({ length: 5 }, () => [200, false]));
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(view.status).toBe('FINALIZED');
     expect(view.reconciliation.status).toBe('MATCHED');
     expect(codes(view).filter((c) => c !== 'LATE_STATUS_EVENT')).toEqual([]);
@@ -211,9 +205,9 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('data-quality findings show before the CDR: unknown eventType kept without state change, eventTime in ms', async () => {
     const callId = uniqueCallId();
-    await push(service, 'status', statusWire({ callId, eventType: 7, eventTime: T0_SECONDS + 1 }));
-    await push(service, 'status', { ...statusWire({ callId, eventType: 1, eventTime: 0 }), eventTime: String(T0_SECONDS * 1000) });
-    const view = await getCall(service, callId);
+    await push(service(), 'status', statusWire({ callId, eventType: 7, eventTime: T0_SECONDS + 1 }));
+    await push(service(), 'status', { ...statusWire({ callId, eventType: 1, eventTime: 0 }), eventTime: String(T0_SECONDS * 1000) });
+    const view = await getCall(service(), callId);
     expect(view.status).toBe('OPEN');
     expect(view.callState).toBe('INITIATED');
     expect(view.events.map((e: any) => [e.eventType, e.name, e.eventTime])).toEqual([
@@ -230,22 +224,22 @@ describe('call sessions (contract §2, §3)', () => {
     const call = anAnsweredWireCall();
     for (const status of call.statuses) {
       const answers = [];
-      for (let i = 0; i < 3; i++) answers.push((await push(service, 'status', status)).duplicate);
+      for (let i = 0; i < 3; i++) answers.push((await push(service(), 'status', status)).duplicate);
       expect(answers).toEqual([false, true, true]);
     }
-    const open = await getCall(service, call.callId);
+    const open = await getCall(service(), call.callId);
     expect(open.status).toBe('OPEN');
     expect(open.callState).toBe('ENDED'); // HUNG_UP came
     expect(open.events).toHaveLength(4);
     expect(open.reconciliation).toEqual({ status: 'PENDING', findings: [] });
     expect(open.version).toBe(4);
 
-    await push(service, 'cdr', call.cdr);
-    expect((await push(service, 'cdr', call.cdr)).duplicate).toBe(true);
-    const view = await getCall(service, call.callId);
+    await push(service(), 'cdr', call.cdr);
+    expect((await push(service(), 'cdr', call.cdr)).duplicate).toBe(true);
+    const view = await getCall(service(), call.callId);
     expect(view.events).toHaveLength(4);
     expect(view.reconciliation).toEqual({ status: 'MATCHED', findings: [] });
-    const history = await getHistory(service, call.callId);
+    const history = await getHistory(service(), call.callId);
     expect(historyTypes(history)).toEqual([
       'StatusRecorded',
       'StatusRecorded',
@@ -258,11 +252,11 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('a duration mismatch (callDuration 50, start → end 20 s): DISCREPANCY', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [
+    await sendAll(service(), [
       ...call.statuses.map((body) => ({ kind: 'status' as const, body })),
       { kind: 'cdr', body: { ...call.cdr, callDuration: 50 } },
     ]);
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(view.status).toBe('FINALIZED');
     expect(view.reconciliation.status).toBe('DISCREPANCY');
     expect(view.reconciliation.findings).toEqual([
@@ -273,11 +267,11 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('a connected CDR with statuses 1, 2, 4 but no ANSWERED: WARNINGS, ANSWER_NOT_OBSERVED', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [
+    await sendAll(service(), [
       ...call.statuses.filter((s) => s.eventType !== 3).map((body) => ({ kind: 'status' as const, body })),
       { kind: 'cdr', body: call.cdr },
     ]);
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(view.status).toBe('FINALIZED');
     expect(view.reconciliation.status).toBe('WARNINGS');
     expect(view.reconciliation.findings).toEqual([
@@ -288,8 +282,8 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('a CDR alone: FINALIZED, CDR_ONLY, no events', async () => {
     const cdr = cdrWire();
-    await push(service, 'cdr', cdr);
-    const view = await getCall(service, cdr.callId as string);
+    await push(service(), 'cdr', cdr);
+    const view = await getCall(service(), cdr.callId as string);
     expect(Object.keys(view).sort()).toEqual(VIEW_FIELDS);
     expect(view).toMatchObject({
       callId: cdr.callId,
@@ -309,8 +303,8 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('an unanswered CDR: null for the times of 0 in the normalised CDR', async () => {
     const cdr = cdrWire({ startTime: 0, callDuration: 0, callResult: 7 });
-    await push(service, 'cdr', cdr);
-    const view = await getCall(service, cdr.callId as string);
+    await push(service(), 'cdr', cdr);
+    const view = await getCall(service(), cdr.callId as string);
     expect(view.cdr).toMatchObject({ startTime: null, ringTime: isoOf(T0_SECONDS + 2), callDuration: 0, callResult: 7 });
     expect(view.outcome).toEqual({ callResult: 7, name: 'NO_ANSWER', durationSeconds: 0 });
     expect(view.reconciliation).toEqual({ status: 'CDR_ONLY', findings: [] });
@@ -318,8 +312,8 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('an SMS record (cdrType 2) alone: FINALIZED, outcome SENT, no call-only findings', async () => {
     const sms = { ...sample('cdr-sms.json'), callId: uniqueCallId() };
-    await push(service, 'cdr', sms);
-    const view = await getCall(service, sms.callId);
+    await push(service(), 'cdr', sms);
+    const view = await getCall(service(), sms.callId);
     expect(view).toMatchObject({
       status: 'FINALIZED',
       callState: 'ENDED',
@@ -336,10 +330,10 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('two-way call legs: party 1 → A, party 2 → B, callState the furthest of them', async () => {
     const callId = uniqueCallId();
-    await push(service, 'status', statusWire({ callId, eventType: 1, eventTime: T0_SECONDS, party: 1 }));
-    await push(service, 'status', statusWire({ callId, eventType: 2, eventTime: T0_SECONDS + 2, party: 1 }));
-    await push(service, 'status', statusWire({ callId, eventType: 3, eventTime: T0_SECONDS + 5, party: 2 }));
-    const view = await getCall(service, callId);
+    await push(service(), 'status', statusWire({ callId, eventType: 1, eventTime: T0_SECONDS, party: 1 }));
+    await push(service(), 'status', statusWire({ callId, eventType: 2, eventTime: T0_SECONDS + 2, party: 1 }));
+    await push(service(), 'status', statusWire({ callId, eventType: 3, eventTime: T0_SECONDS + 5, party: 2 }));
+    const view = await getCall(service(), callId);
     expect(view).toMatchObject({ status: 'OPEN', callState: 'ANSWERED', legs: { A: 'RINGING', B: 'ANSWERED' } });
     expect(view.events.map((e: any) => [e.eventType, e.party])).toEqual([
       [1, 1],
@@ -354,23 +348,23 @@ describe('call sessions (contract §2, §3)', () => {
 
   test('GET /v1/calls/{unknown} → 404 NOT_FOUND; its history → 404', async () => {
     const callId = uniqueCallId();
-    const answer = await service.get(`/v1/calls/${callId}`);
+    const answer = await service().get(`/v1/calls/${callId}`);
     expect(answer.status).toBe(404);
     expect(answer.body).toMatchObject({ error: 'NOT_FOUND' });
-    const history = await service.get(`/v1/calls/${callId}/history`);
+    const history = await service().get(`/v1/calls/${callId}/history`);
     expect(history.status).toBe(404);
     expect(history.body).toMatchObject({ error: 'NOT_FOUND' });
   });
 
   test('a callId with U+0000 (no call can have one) → 404, not a 500 from the query', async () => {
-    expect((await service.get('/v1/calls/a%00b')).status).toBe(404);
-    expect((await service.get('/v1/calls/a%00b/history')).status).toBe(404);
+    expect((await service().get('/v1/calls/a%00b')).status).toBe(404);
+    expect((await service().get('/v1/calls/a%00b/history')).status).toBe(404);
   });
 
   test('history: the domain events in version order, 1..n, with their data', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
-    const history = await getHistory(service, call.callId);
+    await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
+    const history = await getHistory(service(), call.callId);
     expect(history.map((e) => e.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(historyTypes(history)).toEqual([
       'StatusRecorded',
@@ -389,21 +383,21 @@ describe('call sessions (contract §2, §3)', () => {
     expect(history.slice(0, 4).map((e) => e.data.push.eventType)).toEqual([1, 2, 3, 4]);
     expect(history[0].data.push.eventTime).toBe(T0_SECONDS * 1000);
     expect(history[4].data.push.callDuration).toBe(20);
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(history[5].data.reconciliation).toEqual(view.reconciliation);
     expect(view.version).toBe(6);
   });
 
   test('a status after finalisation: recorded late, call reconciled again, outcome unchanged', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
-    const before = await getCall(service, call.callId);
+    await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
+    const before = await getCall(service(), call.callId);
     expect(before.reconciliation).toEqual({ status: 'MATCHED', findings: [] });
 
     const lateRinging = statusWire({ callId: call.callId, eventType: 2, eventTime: T0_SECONDS + 3, party: 2 });
-    expect((await push(service, 'status', lateRinging)).duplicate).toBe(false);
+    expect((await push(service(), 'status', lateRinging)).duplicate).toBe(false);
 
-    const view = await getCall(service, call.callId);
+    const view = await getCall(service(), call.callId);
     expect(view.status).toBe('FINALIZED');
     expect(view.callState).toBe('ENDED');
     expect(view.outcome).toEqual(before.outcome);
@@ -428,7 +422,7 @@ describe('call sessions (contract §2, §3)', () => {
     ]);
     expect(view.version).toBe(before.version + 2);
 
-    const history = await getHistory(service, call.callId);
+    const history = await getHistory(service(), call.callId);
     expect(historyTypes(history).slice(-3)).toEqual(['CallFinalised', 'StatusRecorded', 'CallReconciled']);
     expect(history.at(-1).data.previous).toEqual(before.reconciliation);
     expect(history.at(-1).data.reconciliation).toEqual(view.reconciliation);
@@ -436,7 +430,7 @@ describe('call sessions (contract §2, §3)', () => {
 
   describe('GET /v1/calls', () => {
     const list = async (query: string) => {
-      const answer = await service.get(`/v1/calls?${query}`);
+      const answer = await service().get(`/v1/calls?${query}`);
       expect(answer.status).toBe(200);
       expect(Object.keys(answer.body).sort()).toEqual(['items', 'nextCursor']);
       return answer.body as { items: any[]; nextCursor: string | null };
@@ -450,21 +444,21 @@ describe('call sessions (contract §2, §3)', () => {
 
       // opened in this order; a short pause keeps their openedAt apart
       const open = statusWire({ callId: uniqueCallId(), accountId, eventType: 1, eventTime: T0_SECONDS });
-      await push(service, 'status', open);
+      await push(service(), 'status', open);
       await pause(5);
       const matched = anAnsweredWireCall({ accountId });
-      await sendAll(service, [...matched.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: matched.cdr }]);
+      await sendAll(service(), [...matched.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: matched.cdr }]);
       await pause(5);
       const cdrOnly = cdrWire({ accountId, startTime: 0, callDuration: 0, callResult: 7 });
-      await push(service, 'cdr', cdrOnly);
+      await push(service(), 'cdr', cdrOnly);
       await pause(5);
       const discrepancy = cdrWire({ accountId, callDuration: 50 });
-      await push(service, 'cdr', discrepancy);
+      await push(service(), 'cdr', discrepancy);
 
       const all = await list(q());
       expect(ids(all)).toEqual([discrepancy.callId, cdrOnly.callId, matched.callId, open.callId]);
       expect(all.nextCursor).toBeNull();
-      expect(all.items[2]).toEqual(await getCall(service, matched.callId));
+      expect(all.items[2]).toEqual(await getCall(service(), matched.callId));
       expect(ids(await list(`accountId=${uniqueAccountId()}`))).toEqual([]);
 
       expect(ids(await list(q('&status=OPEN')))).toEqual([open.callId]);
@@ -481,7 +475,7 @@ describe('call sessions (contract §2, §3)', () => {
       expect(ids(await list(q('&callResult=1&status=FINALIZED&reconciliation=MATCHED')))).toEqual([matched.callId]);
 
       // from/to on openedAt (ISO); bounds placed between the calls' openedAt
-      const openedAt = async (callId: string) => Date.parse((await getCall(service, callId)).openedAt);
+      const openedAt = async (callId: string) => Date.parse((await getCall(service(), callId)).openedAt);
       const [tOpen, tMatched, tCdrOnly, tDiscrepancy] = await Promise.all(
         [open.callId as string, matched.callId, cdrOnly.callId as string, discrepancy.callId as string].map(openedAt),
       );
@@ -508,7 +502,7 @@ describe('call sessions (contract §2, §3)', () => {
       const created: string[] = [];
       for (let i = 0; i < 7; i++) {
         const body = statusWire({ callId: uniqueCallId(), accountId, eventType: 1, eventTime: T0_SECONDS + i });
-        await push(service, 'status', body);
+        await push(service(), 'status', body);
         created.push(body.callId as string);
         await pause(3);
       }
@@ -561,7 +555,7 @@ describe('call sessions (contract §2, §3)', () => {
       [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'a\u0000b')}`], // text Postgres cannot hold (a 500)
       [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x', 'y')}`],
     ])('a bad parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
-      const answer = await service.get(`/v1/calls?${query}`);
+      const answer = await service().get(`/v1/calls?${query}`);
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('INVALID_QUERY');
       expect(answer.body.violations.map((v: { field: string }) => v.field)).toEqual([query.split('=')[0]]);
@@ -578,7 +572,7 @@ describe('call sessions (contract §2, §3)', () => {
       ['limit=1&limit=2'],
       [`cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x')}&cursor=${cursorOf('2020-12-10T08:00:00.000Z', 'x')}`],
     ])('a repeated parameter (%s) → 400 INVALID_QUERY naming it', async (query) => {
-      const answer = await service.get(`/v1/calls?${query}`);
+      const answer = await service().get(`/v1/calls?${query}`);
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('INVALID_QUERY');
       expect(answer.body.violations).toEqual([{ field: query.split('=')[0], reason: expect.stringMatching(/once/) }]);
@@ -587,7 +581,7 @@ describe('call sessions (contract §2, §3)', () => {
     test.each([['acountId=x'], ['state=OPEN'], ['page=2'], ['offset=10']])(
       'a parameter the list does not have (%s) → 400 INVALID_QUERY naming it, not a 200 with every call',
       async (query) => {
-        const answer = await service.get(`/v1/calls?${query}`);
+        const answer = await service().get(`/v1/calls?${query}`);
         expect(answer.status).toBe(400);
         expect(answer.body.error).toBe('INVALID_QUERY');
         expect(answer.body.violations).toEqual([{ field: query.split('=')[0], reason: expect.stringMatching(/not a parameter/) }]);
@@ -597,8 +591,8 @@ describe('call sessions (contract §2, §3)', () => {
     test('from/to finer than a millisecond: a call opened 0.1 ms before either is left out by from, kept by to', async () => {
       const accountId = uniqueAccountId();
       const call = statusWire({ callId: uniqueCallId(), accountId, eventType: 1, eventTime: T0_SECONDS });
-      await push(service, 'status', call);
-      const openedAt: string = (await getCall(service, call.callId as string)).openedAt;
+      await push(service(), 'status', call);
+      const openedAt: string = (await getCall(service(), call.callId as string)).openedAt;
       // 0.1 ms after the call opened: truncated to the millisecond, from would let it in and to leave it out
       const justAfter = openedAt.replace(/Z$/, '1Z');
       expect(ids(await list(`accountId=${encodeURIComponent(accountId)}&from=${justAfter}`))).toEqual([]);
@@ -620,48 +614,42 @@ describe('call sessions (contract §2, §3)', () => {
     ])(
       'a time with its zone, a date or epoch milliseconds (%s) is accepted',
       async (query) => {
-        expect((await service.get(`/v1/calls?accountId=${uniqueAccountId()}&${query}`)).status).toBe(200);
+        expect((await service().get(`/v1/calls?accountId=${uniqueAccountId()}&${query}`)).status).toBe(200);
       },
     );
 
     test('limit=500 is allowed', async () => {
-      const answer = await service.get(`/v1/calls?accountId=${uniqueAccountId()}&limit=500`);
+      const answer = await service().get(`/v1/calls?accountId=${uniqueAccountId()}&limit=500`);
       expect(answer).toEqual({ status: 200, body: { items: [], nextCursor: null } });
     });
   });
 });
 
 describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=3s)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    // 3 s: long enough that a slow moment between a push and the GET after it does not flag the call early
-    service = await startTestService({ CDR_OVERDUE_AFTER: '3s' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  // 3 s: long enough that a slow moment between a push and the GET after it does not flag the call early
+  const service = useTestService({ CDR_OVERDUE_AFTER: '3s' });
 
   test('an open call with no CDR is flagged, and the flag is cleared when the CDR comes', async () => {
     const call = anAnsweredWireCall();
-    await push(service, 'status', call.statuses[0]!);
-    expect((await getCall(service, call.callId)).flags).toEqual([]);
+    await push(service(), 'status', call.statuses[0]!);
+    expect((await getCall(service(), call.callId)).flags).toEqual([]);
 
     const flagged = await pollUntil(
-      () => getCall(service, call.callId),
+      () => getCall(service(), call.callId),
       (view) => view.flags.includes('CDR_OVERDUE'),
       15_000,
     );
     expect(flagged.flags).toEqual(['CDR_OVERDUE']);
     expect(flagged.status).toBe('OPEN');
-    expect(historyTypes(await getHistory(service, call.callId))).toEqual(['StatusRecorded', 'CdrOverdueFlagged']);
+    expect(historyTypes(await getHistory(service(), call.callId))).toEqual(['StatusRecorded', 'CdrOverdueFlagged']);
 
-    await push(service, 'cdr', call.cdr);
-    const view = await getCall(service, call.callId);
+    await push(service(), 'cdr', call.cdr);
+    const view = await getCall(service(), call.callId);
     expect(view.flags).toEqual([]);
     expect(view.status).toBe('FINALIZED');
     // no ANSWERED / HUNG_UP status came
     expect(view.reconciliation.status).toBe('WARNINGS');
-    expect(historyTypes(await getHistory(service, call.callId))).toEqual([
+    expect(historyTypes(await getHistory(service(), call.callId))).toEqual([
       'StatusRecorded',
       'CdrOverdueFlagged',
       'CdrRecorded',
@@ -671,16 +659,16 @@ describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=3s)', () => {
 
   test('a finalised call is never flagged', async () => {
     const call = anAnsweredWireCall();
-    await sendAll(service, [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
+    await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
     // An open call pushed afterwards gets flagged: once it is, the sweep has passed over the finalised one.
     const witness = statusWire({ callId: uniqueCallId(), eventType: 1, eventTime: T0_SECONDS });
-    await push(service, 'status', witness);
+    await push(service(), 'status', witness);
     const w = await pollUntil(
-      () => getCall(service, witness.callId as string),
+      () => getCall(service(), witness.callId as string),
       (view) => view.flags.includes('CDR_OVERDUE'),
       15_000,
     );
     expect(w.flags).toEqual(['CDR_OVERDUE']);
-    expect((await getCall(service, call.callId)).flags).toEqual([]);
+    expect((await getCall(service(), call.callId)).flags).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
 // Limits of the push receivers: JSON depth, array sizes, text Postgres cannot store, the
 // per-sender rate limit, and the server timeouts against slow clients (slowloris).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { resolve } from 'node:path';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -29,22 +29,16 @@ function nestedBody(depth: number, marker: string): string {
 }
 
 describe('limits of the push receivers', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test('JSON nested 32 levels deep is accepted; 33 levels → 400 INVALID_JSON, kept raw', async () => {
-    expect((await service.post('/v1/push/status', nestedBody(32, randomUUID()))).status).toBe(200);
+    expect((await service().post('/v1/push/status', nestedBody(32, randomUUID()))).status).toBe(200);
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/status', nestedBody(33, marker));
+    const answer = await service().post('/v1/push/status', nestedBody(33, marker));
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ error: 'INVALID_JSON' });
     expect(answer.body.message).toContain('32');
-    const rows = await rejectedRows(service, marker);
+    const rows = await rejectedRows(service(), marker);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'status', status_code: 400, count: 1 });
   });
@@ -52,19 +46,19 @@ describe('limits of the push receivers', () => {
   test('a body nested thousands of levels (past any recursive serialiser) → 400, not a 5xx', async () => {
     const marker = randomUUID();
     const body = `{"userData":"${marker}","x":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`;
-    const answer = await service.post('/v1/push/cdr', body);
+    const answer = await service().post('/v1/push/cdr', body);
     expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
-    expect(await rejectedRows(service, marker)).toHaveLength(1);
+    expect(await rejectedRows(service(), marker)).toHaveLength(1);
   });
 
   test('allEventType with 16 codes is accepted; 17 → 400 INVALID_PUSH on allEventType, kept', async () => {
-    expect((await service.post('/v1/push/status', statusPush({ allEventType: Array.from({ length: 16 }, (_, i) => i) }))).status).toBe(200);
+    expect((await service().post('/v1/push/status', statusPush({ allEventType: Array.from({ length: 16 }, (_, i) => i) }))).status).toBe(200);
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/status', statusPush({ userData: marker, allEventType: Array.from({ length: 17 }, (_, i) => i) }));
+    const answer = await service().post('/v1/push/status', statusPush({ userData: marker, allEventType: Array.from({ length: 17 }, (_, i) => i) }));
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('INVALID_PUSH');
     expect(answer.body.violations).toEqual([{ field: 'allEventType', reason: 'must have at most 16 elements' }]);
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row.violations).toEqual(answer.body.violations);
   });
 
@@ -77,36 +71,30 @@ describe('limits of the push receivers', () => {
   ])('%s (valid JSON Postgres cannot store) → 400 INVALID_PUSH, kept escaped, never a 503', async (_name, overrides, field) => {
     const marker = randomUUID();
     const body = JSON.stringify(statusPush({ outId: marker, ...overrides }));
-    const answer = await service.post('/v1/push/status', body);
+    const answer = await service().post('/v1/push/status', body);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('INVALID_PUSH');
     expect(answer.body.violations.map((v: { field: string }) => v.field)).toContain(field);
-    const rows = await rejectedRows(service, marker);
+    const rows = await rejectedRows(service(), marker);
     expect(rows).toHaveLength(1);
     expect(rows[0].raw_body).toBe(body);
   });
 
   test('a well-formed surrogate pair (emoji) is fine', async () => {
-    expect((await service.post('/v1/push/status', statusPush({ userData: '😀 \uD83D\uDE00' }))).status).toBe(200);
+    expect((await service().post('/v1/push/status', statusPush({ userData: '😀 \uD83D\uDE00' }))).status).toBe(200);
   });
 
   test('a NUL byte in malformed JSON → 400 INVALID_JSON, kept (the parser message quoting it is storable)', async () => {
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/status', `{"m":"${marker}","a":\u0000}`);
+    const answer = await service().post('/v1/push/status', `{"m":"${marker}","a":\u0000}`);
     expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
-    expect(await rejectedRows(service, marker)).toHaveLength(1);
+    expect(await rejectedRows(service(), marker)).toHaveLength(1);
   });
 });
 
 describe('per-sender rate limit (PUSH_RATE_LIMIT)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    // one token every 2 s: what refills while the test sends is bounded by the time it took, not by a guess of it
-    service = await startTestService({ PUSH_RATE_LIMIT: '0.5', PUSH_RATE_BURST: '5' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  // one token every 2 s: what refills while the test sends is bounded by the time it took, not by a guess of it
+  const service = useTestService({ PUSH_RATE_LIMIT: '0.5', PUSH_RATE_BURST: '5' });
 
   test('over the limit: 503 UNAVAILABLE with Retry-After, nothing kept as rejected; later accepted again', async () => {
     const marker = randomUUID();
@@ -114,7 +102,7 @@ describe('per-sender rate limit (PUSH_RATE_LIMIT)', () => {
     const answers = [];
     const started = Date.now();
     for (const body of pushes) {
-      const response = await fetch(`${service.url}/v1/push/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${service().url}/v1/push/status`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       answers.push({ status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> });
     }
     const accepted = answers.filter((a) => a.status === 200);
@@ -130,40 +118,34 @@ describe('per-sender rate limit (PUSH_RATE_LIMIT)', () => {
       expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
     }
     // refused for load, not for content: not in the rejected-push store
-    expect(await rejectedRows(service, marker)).toHaveLength(0);
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(await rejectedRows(service(), marker)).toHaveLength(0);
+    const metrics = await (await fetch(`${service().url}/metrics`)).text();
     expect(metricValue(metrics, 'voice_push_rate_limited_total')).toBe(limited.length);
 
     await new Promise((r) => setTimeout(r, 2_100));
-    expect((await service.post('/v1/push/status', statusPush())).status).toBe(200);
+    expect((await service().post('/v1/push/status', statusPush())).status).toBe(200);
   });
 
   test('the limit is on the push receivers only', async () => {
-    const answers = await Promise.all(Array.from({ length: 20 }, () => service.get('/health/live')));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => service().get('/health/live')));
     expect(answers.every((a) => a.status === 200)).toBe(true);
   });
 });
 
 describe('per-sender rate limit, whatever the spelling of the request target', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    // one push, then none for 1000 s: no refill can happen while the test runs
-    service = await startTestService({ PUSH_RATE_LIMIT: '0.001', PUSH_RATE_BURST: '1' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  // one push, then none for 1000 s: no refill can happen while the test runs
+  const service = useTestService({ PUSH_RATE_LIMIT: '0.001', PUSH_RATE_BURST: '1' });
 
   test('once the sender is over its limit, absolute-form and percent-encoded targets → 503 too, nothing kept', async () => {
-    expect((await service.post('/v1/push/status', statusPush())).status).toBe(200);
+    expect((await service().post('/v1/push/status', statusPush())).status).toBe(200);
     const marker = randomUUID();
     const body = JSON.stringify(statusPush({ userData: marker }));
     for (const target of ['http://anyhost/v1/push/status', '/v1/%70ush/status', '/v1/push/%73tatus']) {
-      const answer = await rawPost(service.url, { target, contentType: 'application/json', body });
+      const answer = await rawPost(service().url, { target, contentType: 'application/json', body });
       expect({ target, ...answer }).toEqual({ target, status: 503, body: { error: 'UNAVAILABLE', message: expect.any(String) } });
     }
-    expect(await rejectedRows(service, marker)).toHaveLength(0);
-    const events = await service.db.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [JSON.parse(body).callId]);
+    expect(await rejectedRows(service(), marker)).toHaveLength(0);
+    const events = await service().db.query(`SELECT count(*)::int AS n FROM events WHERE stream_id = $1`, [JSON.parse(body).callId]);
     expect(events[0].n).toBe(0);
   });
 });
@@ -193,16 +175,10 @@ function slowPost(url: string, path: string, length: number, everyMs: number) {
 }
 
 describe('server timeouts (HTTP_REQUEST_TIMEOUT)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ HTTP_REQUEST_TIMEOUT: '1s' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ HTTP_REQUEST_TIMEOUT: '1s' });
 
   test('a body sent a byte at a time (slowloris) is cut with 408 soon after the timeout', async () => {
-    const slow = slowPost(service.url, '/v1/push/status', 10_000, 100);
+    const slow = slowPost(service().url, '/v1/push/status', 10_000, 100);
     const safety = setTimeout(() => slow.socket.destroy(), 15_000);
     const result = await slow.closed;
     clearTimeout(safety);
@@ -212,7 +188,7 @@ describe('server timeouts (HTTP_REQUEST_TIMEOUT)', () => {
   });
 
   test('headers that never end are cut too', async () => {
-    const { hostname, port } = new URL(service.url);
+    const { hostname, port } = new URL(service().url);
     const socket = net.connect(Number(port), hostname);
     socket.on('error', () => {});
     socket.write(`POST /v1/push/cdr HTTP/1.1\r\nHost: ${hostname}\r\n`);
@@ -235,8 +211,8 @@ describe('server timeouts (HTTP_REQUEST_TIMEOUT)', () => {
   });
 
   test('several slow clients do not stop a normal push', async () => {
-    const slow = Array.from({ length: 5 }, () => slowPost(service.url, '/v1/push/cdr', 5_000, 200));
-    const answer = await service.post('/v1/push/status', statusPush());
+    const slow = Array.from({ length: 5 }, () => slowPost(service().url, '/v1/push/cdr', 5_000, 200));
+    const answer = await service().post('/v1/push/status', statusPush());
     expect(answer.status).toBe(200);
     const safety = setTimeout(() => slow.forEach((s) => s.socket.destroy()), 15_000);
     const results = await Promise.all(slow.map((s) => s.closed));

@@ -1,6 +1,6 @@
 // Operations (contract §6): liveness, readiness through a Postgres outage, Prometheus metrics,
 // the OpenAPI page.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +12,7 @@ import {
   STATEMENT_TIMEOUT_MS,
 } from '../../apps/voice-push/src/database/database.module.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -35,60 +35,54 @@ async function waitFor<T>(what: string, probe: () => Promise<T>, ok: (v: T) => b
 }
 
 describe('operations (contract §6)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test('GET /health/live answers 200', async () => {
-    expect(await service.get('/health/live')).toEqual({
+    expect(await service().get('/health/live')).toEqual({
       status: 200,
       body: { status: 'ok', info: {}, error: {}, details: {} },
     });
   });
 
   test('GET /health/ready: 200 with Postgres up, 503 while it is cut, 200 again after', async () => {
-    const up = await service.get('/health/ready');
+    const up = await service().get('/health/ready');
     expect(up.status).toBe(200);
     expect(up.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' } }, error: {} });
     expect(up.body.details.kafka).toBeUndefined(); // no KAFKA_BROKERS: not checked
 
-    service.postgres.cut();
+    service().postgres.cut();
     try {
-      const down = await service.get('/health/ready');
+      const down = await service().get('/health/ready');
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ status: 'error', error: { postgres: { status: 'down' } } });
       expect(typeof down.body.error.postgres.message).toBe('string');
       // liveness does not depend on Postgres
-      expect((await service.get('/health/live')).status).toBe(200);
+      expect((await service().get('/health/live')).status).toBe(200);
       // /metrics still answers: the database gauges are left out, the in-memory ones are there
-      const metrics = await metricsText(service);
+      const metrics = await metricsText(service());
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('# TYPE voice_push_pushes_total counter');
       expect(metricValue(metrics.text, 'voice_push_relay_lag_events')).toBeNaN();
       expect(metricValue(metrics.text, 'voice_push_sessions', { status: 'OPEN' })).toBeUndefined();
       // counted, and seen from the next scrape on
-      const next = await metricsText(service);
+      const next = await metricsText(service());
       expect(metricValue(next.text, 'voice_push_metrics_query_failures_total', { query: 'sessions' })).toBeGreaterThan(0);
     } finally {
-      service.postgres.restore();
+      service().postgres.restore();
     }
-    await waitFor('ready again', () => service.get('/health/ready'), (r) => r.status === 200);
+    await waitFor('ready again', () => service().get('/health/ready'), (r) => r.status === 200);
   }, 30_000);
 
   test('GET /metrics: push counters, sessions, rejected pushes, outbox lag', async () => {
     const [a, b] = [uniqueCallId(), uniqueCallId()];
     const status = sample('status-spec-example.json');
-    expect((await service.post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(false);
-    expect((await service.post('/v1/push/status', { ...status, callId: b })).body.duplicate).toBe(false);
-    expect((await service.post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(true);
-    expect((await service.post('/v1/push/status', '{"callId": ')).status).toBe(400);
-    expect((await service.post('/v1/push/cdr', { ...sample('cdr-spec-example.json'), callId: b })).status).toBe(200);
+    expect((await service().post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(false);
+    expect((await service().post('/v1/push/status', { ...status, callId: b })).body.duplicate).toBe(false);
+    expect((await service().post('/v1/push/status', { ...status, callId: a })).body.duplicate).toBe(true);
+    expect((await service().post('/v1/push/status', '{"callId": ')).status).toBe(400);
+    expect((await service().post('/v1/push/cdr', { ...sample('cdr-spec-example.json'), callId: b })).status).toBe(200);
 
-    const { status: code, text, type } = await metricsText(service);
+    const { status: code, text, type } = await metricsText(service());
     expect(code).toBe(200);
     expect(type).toMatch(/^text\/plain/);
     const value = (name: string, labels: Record<string, string> = {}) => metricValue(text, name, labels);
@@ -117,32 +111,32 @@ describe('operations (contract §6)', () => {
     expect(value('voice_push_rejected_pushes', { kind: 'cdr' })).toBe(0);
 
     // no KAFKA_BROKERS: every event stays in the log (and a finalised view in the outbox), so both lags grow
-    const [{ n: waiting }] = await service.db.query(`SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM outbox) AS n`);
+    const [{ n: waiting }] = await service().db.query(`SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM outbox) AS n`);
     expect(Number(waiting)).toBeGreaterThan(0);
     expect(value('voice_push_relay_lag_events')).toBe(Number(waiting));
     expect(value('voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(0);
     expect(value('voice_push_processing_lag_seconds')).toBeLessThan(60);
-    await service.db.query(`UPDATE events SET recorded_at = now() - interval '90 seconds' WHERE position = (SELECT min(position) FROM events)`);
-    expect(metricValue((await metricsText(service)).text, 'voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(90);
+    await service().db.query(`UPDATE events SET recorded_at = now() - interval '90 seconds' WHERE position = (SELECT min(position) FROM events)`);
+    expect(metricValue((await metricsText(service())).text, 'voice_push_processing_lag_seconds')).toBeGreaterThanOrEqual(90);
   });
 
   test('a database gauge that cannot answer in time is cancelled in Postgres, not left running on a pooled connection', async () => {
     // the sessions gauges read the kept counts: a lock held elsewhere makes that read wait
-    const before = metricValue((await metricsText(service)).text, 'voice_push_metrics_query_failures_total', { query: 'sessions' }) ?? 0;
-    const blocker = service.db.createQueryRunner();
+    const before = metricValue((await metricsText(service())).text, 'voice_push_metrics_query_failures_total', { query: 'sessions' }) ?? 0;
+    const blocker = service().db.createQueryRunner();
     await blocker.startTransaction();
     try {
       await blocker.query('LOCK TABLE call_counts IN ACCESS EXCLUSIVE MODE');
-      const scrape = await metricsText(service);
+      const scrape = await metricsText(service());
       expect(scrape.status).toBe(200);
       expect(metricValue(scrape.text, 'voice_push_sessions', { status: 'OPEN' })).toBeUndefined();
       expect(metricValue(scrape.text, 'voice_push_relay_lag_events')).toBeGreaterThanOrEqual(0); // the other gauges answered
-      const next = await metricsText(service);
+      const next = await metricsText(service());
       expect(metricValue(next.text, 'voice_push_metrics_query_failures_total', { query: 'sessions' })).toBeGreaterThan(before);
       // Postgres gave the count up itself: no backend of the service still waits for the lock
       // (a count given up only by the client would wait on, on a connection the pool hands to a push)
       // (the counts' fold, every 10 s, may be waiting on the lock too, for its own 1.5 s: not a gauge)
-      const waiting = await service.db.query(
+      const waiting = await service().db.query(
         `SELECT pid FROM pg_stat_activity
           WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
             AND query NOT LIKE '%DELETE FROM call_count_changes%'`,
@@ -153,19 +147,19 @@ describe('operations (contract §6)', () => {
       await blocker.release();
     }
     // and the pool is clean: the gauges answer again
-    const after = await metricsText(service);
+    const after = await metricsText(service());
     expect(metricValue(after.text, 'voice_push_sessions', { status: 'OPEN' })).toBeGreaterThanOrEqual(0);
   }, 30_000);
 
   test('a push whose write Postgres cancels at the statement timeout is answered 503, and stored on the retry', async () => {
     const callId = uniqueCallId();
     const status = { ...sample('status-spec-example.json'), callId };
-    const blocker = service.db.createQueryRunner();
+    const blocker = service().db.createQueryRunner();
     await blocker.startTransaction();
     let answer: { status: number; body: any };
     try {
       await blocker.query('LOCK TABLE events IN ACCESS EXCLUSIVE MODE'); // the append waits, then is cancelled
-      answer = await service.post('/v1/push/status', status);
+      answer = await service().post('/v1/push/status', status);
     } finally {
       await blocker.rollbackTransaction();
       await blocker.release();
@@ -173,12 +167,12 @@ describe('operations (contract §6)', () => {
     // storage could not take the write: the contract's 503, so the sender's schedule retries it
     expect(answer.status).toBe(503);
     expect(answer.body.error).toBe('UNAVAILABLE');
-    const retry = await service.post('/v1/push/status', status);
+    const retry = await service().post('/v1/push/status', status);
     expect(retry).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
   }, 30_000);
 
   test("the service's Postgres sessions carry its limits: statements 1.5 s, idle in a transaction 30 s, and a client gone silent ended within ~60 s", async () => {
-    const pool = service.app.get<DataSource>(getDataSourceToken());
+    const pool = service().app.get<DataSource>(getDataSourceToken());
     const rows = (await pool.query(
       `SELECT name, setting FROM pg_settings
         WHERE name IN ('statement_timeout', 'idle_in_transaction_session_timeout',
@@ -198,15 +192,15 @@ describe('operations (contract §6)', () => {
   });
 
   test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {
-    const page = await fetch(`${service.url}/docs`);
+    const page = await fetch(`${service().url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await page.text()).toContain('swagger-ui');
-    const asset = await fetch(`${service.url}/docs/swagger-ui-bundle.js`);
+    const asset = await fetch(`${service().url}/docs/swagger-ui-bundle.js`);
     expect(asset.status).toBe(200);
     await asset.arrayBuffer();
 
-    const { status, body: doc } = await service.get('/docs-json');
+    const { status, body: doc } = await service().get('/docs-json');
     expect(status).toBe(200);
     expect(doc.info.title).toBe('voice-push');
     for (const path of ['/health/live', '/health/ready', '/metrics', '/v1/calls', '/v1/calls/{callId}', '/v1/calls/{callId}/history']) {

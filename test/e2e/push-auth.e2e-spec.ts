@@ -1,12 +1,12 @@
 // Optional push authentication (PUSH_AUTH_MODE): upstream's signature over the raw body,
 // per-account tokens, the IP allow-list, the secret path segment; audit vs enforce.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -45,32 +45,26 @@ async function traces(service: TestService, marker: string): Promise<{ keptAsRej
 }
 
 describe('signature, enforce mode (+ an allow-list holding 127.0.0.1)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({
-      PUSH_AUTH_MODE: 'enforce',
-      PUSH_AUTH_TOKENS: `${SPECIAL_ACCOUNT}:${SPECIAL_TOKEN},${DEFAULT_TOKEN}`,
-      PUSH_AUTH_MAX_SKEW: '300s',
-      PUSH_IP_ALLOWLIST: '127.0.0.0/8, ::1',
-    });
-  });
-  afterAll(async () => {
-    await service?.close();
+  const service = useTestService({
+    PUSH_AUTH_MODE: 'enforce',
+    PUSH_AUTH_TOKENS: `${SPECIAL_ACCOUNT}:${SPECIAL_TOKEN},${DEFAULT_TOKEN}`,
+    PUSH_AUTH_MAX_SKEW: '300s',
+    PUSH_IP_ALLOWLIST: '127.0.0.0/8, ::1',
   });
 
   test('a validly signed push is accepted (both endpoints)', async () => {
     const marker = randomUUID();
     const body = statusBody({ userData: marker });
-    expect(await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).toMatchObject({ status: 200, body: { accepted: true } });
-    expect(await traces(service, marker)).toEqual({ keptAsRejected: 0, stored: 1 }); // what the refusals below must not leave
+    expect(await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).toMatchObject({ status: 200, body: { accepted: true } });
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 1 }); // what the refusals below must not leave
     const cdr = JSON.stringify({ ...sample('cdr-spec-example.json'), callId: `auth-${randomUUID()}` });
-    expect((await post(service, `/v1/push/cdr${signedQuery(cdr, DEFAULT_TOKEN)}`, cdr)).status).toBe(200);
+    expect((await post(service(), `/v1/push/cdr${signedQuery(cdr, DEFAULT_TOKEN)}`, cdr)).status).toBe(200);
   });
 
   test('the authCode may be sent in upper case hex', async () => {
     const body = statusBody();
     const ts = nowSeconds();
-    expect((await post(service, `/v1/push/status?timestamp=${ts}&authCode=${authCode(ts, body, DEFAULT_TOKEN).toUpperCase()}`, body)).status).toBe(200);
+    expect((await post(service(), `/v1/push/status?timestamp=${ts}&authCode=${authCode(ts, body, DEFAULT_TOKEN).toUpperCase()}`, body)).status).toBe(200);
   });
 
   test.each([
@@ -86,87 +80,75 @@ describe('signature, enforce mode (+ an allow-list holding 127.0.0.1)', () => {
   ])('%s → 401 UNAUTHORIZED, counted, neither stored nor kept as rejected', async (_name, query, reason) => {
     const marker = randomUUID();
     const body = statusBody({ userData: marker });
-    const before = await failures(service, 'enforce', reason);
-    const answer = await post(service, `/v1/push/status${query(body)}`, body);
+    const before = await failures(service(), 'enforce', reason);
+    const answer = await post(service(), `/v1/push/status${query(body)}`, body);
     expect(answer.status).toBe(401);
     expect(answer.body).toEqual({ error: 'UNAUTHORIZED', message: expect.any(String) });
-    expect(await failures(service, 'enforce', reason)).toBe(before + 1);
-    expect(await traces(service, marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+    expect(await failures(service(), 'enforce', reason)).toBe(before + 1);
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
   });
 
   test('an account with its own token must sign with it; the default token does not do for it', async () => {
     const body = statusBody({ accountId: SPECIAL_ACCOUNT });
-    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(401);
-    expect((await post(service, `/v1/push/status${signedQuery(body, SPECIAL_TOKEN)}`, body)).status).toBe(200);
+    expect((await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(401);
+    expect((await post(service(), `/v1/push/status${signedQuery(body, SPECIAL_TOKEN)}`, body)).status).toBe(200);
     // and another account cannot use the special token
     const other = statusBody({ accountId: 'ACC-OTHER' });
-    expect((await post(service, `/v1/push/status${signedQuery(other, SPECIAL_TOKEN)}`, other)).status).toBe(401);
+    expect((await post(service(), `/v1/push/status${signedQuery(other, SPECIAL_TOKEN)}`, other)).status).toBe(401);
   });
 
   test('the signature covers the raw bytes: the same JSON re-spaced fails', async () => {
     const body = statusBody();
     const respaced = JSON.stringify(JSON.parse(body), null, 2);
-    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, respaced)).status).toBe(401);
+    expect((await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, respaced)).status).toBe(401);
   });
 
   test('a signed but invalid push is still a 400 (authenticated first, then validated and kept)', async () => {
     const marker = randomUUID();
     const body = statusBody({ userData: marker, eventType: 'x' });
-    const answer = await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body);
+    const answer = await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body);
     expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_PUSH' } });
-    expect(await keptAsRejected(service, marker)).toBe(1);
+    expect(await keptAsRejected(service(), marker)).toBe(1);
   });
 });
 
 describe('audit mode', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: DEFAULT_TOKEN, PUSH_IP_ALLOWLIST: '10.0.0.0/8' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ PUSH_AUTH_MODE: 'audit', PUSH_AUTH_TOKENS: DEFAULT_TOKEN, PUSH_IP_ALLOWLIST: '10.0.0.0/8' });
 
   test('an unsigned push from outside the allow-list is accepted, and both failures are counted', async () => {
-    const missing = await failures(service, 'audit', 'missing_signature');
-    const ip = await failures(service, 'audit', 'ip_not_allowed');
+    const missing = await failures(service(), 'audit', 'missing_signature');
+    const ip = await failures(service(), 'audit', 'ip_not_allowed');
     const body = statusBody();
-    expect(await post(service, '/v1/push/status', body)).toMatchObject({ status: 200, body: { accepted: true, duplicate: false } });
-    expect(await failures(service, 'audit', 'missing_signature')).toBe(missing + 1);
-    expect(await failures(service, 'audit', 'ip_not_allowed')).toBe(ip + 1);
+    expect(await post(service(), '/v1/push/status', body)).toMatchObject({ status: 200, body: { accepted: true, duplicate: false } });
+    expect(await failures(service(), 'audit', 'missing_signature')).toBe(missing + 1);
+    expect(await failures(service(), 'audit', 'ip_not_allowed')).toBe(ip + 1);
   });
 
   test('a wrongly signed push is accepted and counted as bad_signature', async () => {
-    const before = await failures(service, 'audit', 'bad_signature');
+    const before = await failures(service(), 'audit', 'bad_signature');
     const body = statusBody();
-    expect((await post(service, `/v1/push/status${signedQuery(body, 'wrong')}`, body)).status).toBe(200);
-    expect(await failures(service, 'audit', 'bad_signature')).toBe(before + 1);
+    expect((await post(service(), `/v1/push/status${signedQuery(body, 'wrong')}`, body)).status).toBe(200);
+    expect(await failures(service(), 'audit', 'bad_signature')).toBe(before + 1);
   });
 
   test('a validly signed push adds no signature failure', async () => {
-    const before = await failures(service, 'audit', 'bad_signature');
+    const before = await failures(service(), 'audit', 'bad_signature');
     const body = statusBody();
-    expect((await post(service, `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(200);
-    expect(await failures(service, 'audit', 'bad_signature')).toBe(before);
-    expect(await failures(service, 'audit', 'missing_signature')).toBeGreaterThan(0);
+    expect((await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).status).toBe(200);
+    expect(await failures(service(), 'audit', 'bad_signature')).toBe(before);
+    expect(await failures(service(), 'audit', 'missing_signature')).toBeGreaterThan(0);
   });
 });
 
 describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_IP_ALLOWLIST: '10.0.0.0/8,192.168.1.7,fd00::/8' });
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_IP_ALLOWLIST: '10.0.0.0/8,192.168.1.7,fd00::/8' });
 
   test('a push from 127.0.0.1 → 403 FORBIDDEN, counted, not kept', async () => {
     const marker = randomUUID();
-    const answer = await post(service, '/v1/push/cdr', statusBody({ userData: marker }));
+    const answer = await post(service(), '/v1/push/cdr', statusBody({ userData: marker }));
     expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
-    expect(await failures(service, 'enforce', 'ip_not_allowed')).toBe(1);
-    expect(await traces(service, marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+    expect(await failures(service(), 'enforce', 'ip_not_allowed')).toBe(1);
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
   });
 
   // The router routes what it decodes and cuts to its path; the allow-list must see the same push.
@@ -178,114 +160,90 @@ describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
     ['absolute-form, on the path-token path', 'http://anyhost/v1/push/some-token/status'],
   ])('a push from 127.0.0.1 with its target in %s → 403 FORBIDDEN too, not kept', async (_name, target) => {
     const marker = randomUUID();
-    const answer = await rawPost(service.url, { target, contentType: 'application/json', body: statusBody({ userData: marker }) });
+    const answer = await rawPost(service().url, { target, contentType: 'application/json', body: statusBody({ userData: marker }) });
     expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
-    expect(await traces(service, marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
   });
 
   test('only the push receivers are closed to it', async () => {
-    expect((await service.get('/health/live')).status).toBe(200);
+    expect((await service().get('/health/live')).status).toBe(200);
   });
 
   test('without TRUSTED_PROXIES an X-Forwarded-For naming an allowed address is ignored (any client can write it) → 403', async () => {
-    const answer = await post(service, '/v1/push/status', statusBody(), { 'x-forwarded-for': '10.1.2.3' });
+    const answer = await post(service(), '/v1/push/status', statusBody(), { 'x-forwarded-for': '10.1.2.3' });
     expect(answer.status).toBe(403);
   });
 });
 
 describe('behind a load balancer (TRUSTED_PROXIES): the client is the one the proxy names', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    // the test's own requests come from 127.0.0.1 / ::1, which plays the load balancer
-    service = await startTestService({
-      TRUSTED_PROXIES: '127.0.0.1, ::1',
-      PUSH_AUTH_MODE: 'enforce',
-      PUSH_IP_ALLOWLIST: '203.0.113.0/24',
-      PUSH_RATE_LIMIT: '0.1',
-      PUSH_RATE_BURST: '2',
-    });
-  });
-  afterAll(async () => {
-    await service?.close();
+  // the test's own requests come from 127.0.0.1 / ::1, which plays the load balancer
+  const service = useTestService({
+    TRUSTED_PROXIES: '127.0.0.1, ::1',
+    PUSH_AUTH_MODE: 'enforce',
+    PUSH_IP_ALLOWLIST: '203.0.113.0/24',
+    PUSH_RATE_LIMIT: '0.1',
+    PUSH_RATE_BURST: '2',
   });
   const from = (forwardedFor: string) => ({ 'x-forwarded-for': forwardedFor });
 
   test('the allow-list checks the forwarded client, not the proxy', async () => {
-    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.9'))).status).toBe(200);
-    expect((await post(service, '/v1/push/status', statusBody(), from('198.51.100.1'))).status).toBe(403);
-    expect((await post(service, '/v1/push/status', statusBody())).status).toBe(403); // the proxy's own address is not allowed
+    expect((await post(service(), '/v1/push/status', statusBody(), from('203.0.113.9'))).status).toBe(200);
+    expect((await post(service(), '/v1/push/status', statusBody(), from('198.51.100.1'))).status).toBe(403);
+    expect((await post(service(), '/v1/push/status', statusBody())).status).toBe(403); // the proxy's own address is not allowed
   });
 
   test('only the hop next to the trusted proxy counts: an address the client prepended is not believed', async () => {
-    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.50, 198.51.100.1'))).status).toBe(403);
-    expect((await post(service, '/v1/push/status', statusBody(), from('198.51.100.1, 203.0.113.51'))).status).toBe(200);
+    expect((await post(service(), '/v1/push/status', statusBody(), from('203.0.113.50, 198.51.100.1'))).status).toBe(403);
+    expect((await post(service(), '/v1/push/status', statusBody(), from('198.51.100.1, 203.0.113.51'))).status).toBe(200);
   });
 
   test('the rate limit is per forwarded client: one client over its burst does not stop another behind the same proxy', async () => {
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push((await post(service, '/v1/push/status', statusBody(), from('203.0.113.20'))).status);
+    for (let i = 0; i < 3; i++) answers.push((await post(service(), '/v1/push/status', statusBody(), from('203.0.113.20'))).status);
     expect(answers).toEqual([200, 200, 503]); // a burst of 2, then one token every 10 s
-    expect((await post(service, '/v1/push/status', statusBody(), from('203.0.113.21'))).status).toBe(200);
+    expect((await post(service(), '/v1/push/status', statusBody(), from('203.0.113.21'))).status).toBe(200);
   });
 });
 
 describe('secret path segment (PUSH_PATH_TOKEN)', () => {
   describe('enforce: only /v1/push/{token}/…', () => {
-    let service: TestService;
-    beforeAll(async () => {
-      service = await startTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_PATH_TOKEN: PATH_TOKEN });
-    });
-    afterAll(async () => {
-      await service?.close();
-    });
+    const service = useTestService({ PUSH_AUTH_MODE: 'enforce', PUSH_PATH_TOKEN: PATH_TOKEN });
 
     test('the secret path serves both receivers', async () => {
-      expect((await post(service, `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
+      expect((await post(service(), `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
       const cdr = JSON.stringify({ ...sample('cdr-spec-example.json'), callId: `auth-${randomUUID()}` });
-      expect((await post(service, `/v1/push/${PATH_TOKEN}/cdr`, cdr)).status).toBe(200);
+      expect((await post(service(), `/v1/push/${PATH_TOKEN}/cdr`, cdr)).status).toBe(200);
     });
 
     test('the plain paths and a wrong token → 404, counted, not kept', async () => {
       const marker = randomUUID();
-      const plain = await post(service, '/v1/push/status', statusBody({ userData: marker }));
+      const plain = await post(service(), '/v1/push/status', statusBody({ userData: marker }));
       expect(plain).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'not found' } });
-      const wrong = await post(service, `/v1/push/${PATH_TOKEN.slice(0, -1)}y/cdr`, statusBody({ userData: marker }));
+      const wrong = await post(service(), `/v1/push/${PATH_TOKEN.slice(0, -1)}y/cdr`, statusBody({ userData: marker }));
       expect(wrong.status).toBe(404);
-      expect(await failures(service, 'enforce', 'path_token')).toBe(2);
-      expect(await traces(service, marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+      expect(await failures(service(), 'enforce', 'path_token')).toBe(2);
+      expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
     });
   });
 
   describe('audit: both paths served, the plain one counted', () => {
-    let service: TestService;
-    beforeAll(async () => {
-      service = await startTestService({ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: PATH_TOKEN });
-    });
-    afterAll(async () => {
-      await service?.close();
-    });
+    const service = useTestService({ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: PATH_TOKEN });
 
     test('plain path: 200 and a path_token failure; secret path: 200 and none', async () => {
-      expect((await post(service, '/v1/push/status', statusBody())).status).toBe(200);
-      expect(await failures(service, 'audit', 'path_token')).toBe(1);
-      expect((await post(service, `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
-      expect(await failures(service, 'audit', 'path_token')).toBe(1);
+      expect((await post(service(), '/v1/push/status', statusBody())).status).toBe(200);
+      expect(await failures(service(), 'audit', 'path_token')).toBe(1);
+      expect((await post(service(), `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(200);
+      expect(await failures(service(), 'audit', 'path_token')).toBe(1);
     });
   });
 
   describe('off (the default)', () => {
-    let service: TestService;
-    beforeAll(async () => {
-      service = await startTestService();
-    });
-    afterAll(async () => {
-      await service?.close();
-    });
+    const service = useTestService();
 
     test('unsigned pushes are accepted; a path segment is 404; no failure is counted', async () => {
-      expect((await post(service, '/v1/push/status', statusBody())).status).toBe(200);
-      expect((await post(service, '/v1/push/anything/status', statusBody())).status).toBe(404);
-      const text = await (await fetch(`${service.url}/metrics`)).text();
+      expect((await post(service(), '/v1/push/status', statusBody())).status).toBe(200);
+      expect((await post(service(), '/v1/push/anything/status', statusBody())).status).toBe(404);
+      const text = await (await fetch(`${service().url}/metrics`)).text();
       expect(text).not.toMatch(/^voice_push_auth_failures_total\{/m);
     });
   });

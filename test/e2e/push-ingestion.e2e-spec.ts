@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -30,25 +30,19 @@ async function rejectedRows(service: TestService, marker: string) {
 }
 
 describe('push receivers (contract §1)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test.each(readdirSync(SAMPLES).filter((f) => f.endsWith('.json')))('sample %s is accepted with 200', async (file) => {
     const body = { ...sample(file), callId: uniqueCallId() };
     const path = file.startsWith('cdr') ? '/v1/push/cdr' : '/v1/push/status';
-    const answer = await service.post(path, body);
+    const answer = await service().post(path, body);
     expect(answer).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: body.callId } });
   });
 
   test('a new push is stored with its raw body, normalised form, key and receipt time', async () => {
     const push = statusPush({ extraField: 'kept' });
-    expect((await service.post('/v1/push/status', push)).status).toBe(200);
-    const [event] = await storedEvents(service, push.callId as string);
+    expect((await service().post('/v1/push/status', push)).status).toBe(200);
+    const [event] = await storedEvents(service(), push.callId as string);
     expect(event.type).toBe('StatusRecorded');
     expect(event.metadata.rawPush).toEqual(push);
     expect(event.metadata.idempotencyKey).toBe(`status:${push.callId}:2:1:1607588903`);
@@ -58,44 +52,44 @@ describe('push receivers (contract §1)', () => {
 
   test("enumerations.md's upstream extras are kept whatever their type or length: a CDR is never refused over a field nothing reads", async () => {
     const push = cdrPush({ outId: 'o'.repeat(300), verifyResult: '1', phoneNoE: 13800000000, callerShowNumber: null });
-    expect((await service.post('/v1/push/cdr', push)).status).toBe(200);
-    const [event] = await storedEvents(service, push.callId as string);
+    expect((await service().post('/v1/push/cdr', push)).status).toBe(200);
+    const [event] = await storedEvents(service(), push.callId as string);
     expect(event.metadata.rawPush).toEqual(push);
   });
 
   test('the same push three times: stored once, then twice duplicate:true', async () => {
     const push = statusPush();
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await service.post('/v1/push/status', push));
+    for (let i = 0; i < 3; i++) answers.push(await service().post('/v1/push/status', push));
     expect(answers.map((a) => a.body.duplicate)).toEqual([false, true, true]);
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    expect(await storedEvents(service, push.callId as string)).toHaveLength(1);
+    expect(await storedEvents(service(), push.callId as string)).toHaveLength(1);
   });
 
   test('the same push sent concurrently is stored once', async () => {
     const push = cdrPush();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => service.post('/v1/push/cdr', push)));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => service().post('/v1/push/cdr', push)));
     expect(answers.filter((a) => a.body.duplicate === false)).toHaveLength(1);
-    const events = await storedEvents(service, push.callId as string);
+    const events = await storedEvents(service(), push.callId as string);
     expect(events.filter((e: { type: string }) => e.type === 'CdrRecorded')).toHaveLength(1);
   });
 
   test('a status with a known key and different content is a duplicate; the first stays', async () => {
     const push = statusPush();
-    await service.post('/v1/push/status', push);
-    const changed = await service.post('/v1/push/status', { ...push, caller: '13199999999' });
+    await service().post('/v1/push/status', push);
+    const changed = await service().post('/v1/push/status', { ...push, caller: '13199999999' });
     expect(changed.body).toMatchObject({ accepted: true, duplicate: true });
-    const events = await storedEvents(service, push.callId as string);
+    const events = await storedEvents(service(), push.callId as string);
     expect(events).toHaveLength(1);
     expect(events[0].data.push.caller).toBe('13100001111');
   });
 
   test('a CDR with the same key and different content is a revision, stored', async () => {
     const cdr = cdrPush();
-    await service.post('/v1/push/cdr', cdr);
-    const revised = await service.post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 });
+    await service().post('/v1/push/cdr', cdr);
+    const revised = await service().post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 });
     expect(revised.body).toMatchObject({ accepted: true, duplicate: false });
-    const cdrs = (await storedEvents(service, cdr.callId as string)).filter((e: { type: string }) => e.type === 'CdrRecorded');
+    const cdrs = (await storedEvents(service(), cdr.callId as string)).filter((e: { type: string }) => e.type === 'CdrRecorded');
     expect(cdrs).toHaveLength(2);
   });
 
@@ -105,24 +99,24 @@ describe('push receivers (contract §1)', () => {
     const eventTime = Number((first as Record<string, unknown>).eventTime);
     // distinct statuses of one call: each second its own key
     const nth = (i: number) => ({ ...first, eventTime: String(eventTime + i) });
-    for (let i = 0; i < MAX_PUSHES_PER_CALL; i++) expect((await service.post('/v1/push/status', nth(i))).status).toBe(200);
+    for (let i = 0; i < MAX_PUSHES_PER_CALL; i++) expect((await service().post('/v1/push/status', nth(i))).status).toBe(200);
 
     const marker = randomUUID();
-    const refused = await service.post('/v1/push/status', { ...nth(MAX_PUSHES_PER_CALL), userData: marker });
+    const refused = await service().post('/v1/push/status', { ...nth(MAX_PUSHES_PER_CALL), userData: marker });
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'INVALID_PUSH', violations: [{ field: 'callId', reason: expect.stringContaining(`${MAX_PUSHES_PER_CALL} distinct pushes`) }] });
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ kind: 'status', status_code: 400, reason: expect.stringContaining('distinct pushes') });
 
     // a retry of a push the call holds is answered as before
-    expect((await service.post('/v1/push/status', nth(17))).body).toMatchObject({ accepted: true, duplicate: true });
+    expect((await service().post('/v1/push/status', nth(17))).body).toMatchObject({ accepted: true, duplicate: true });
     // its CDR still comes in and finalises it; a revision of it does not
     const cdr = cdrPush({ callId });
-    expect((await service.post('/v1/push/cdr', cdr)).body).toMatchObject({ accepted: true, duplicate: false });
-    expect((await service.get(`/v1/calls/${callId}`)).body.status).toBe('FINALIZED');
-    expect((await service.post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 })).status).toBe(400);
+    expect((await service().post('/v1/push/cdr', cdr)).body).toMatchObject({ accepted: true, duplicate: false });
+    expect((await service().get(`/v1/calls/${callId}`)).body.status).toBe('FINALIZED');
+    expect((await service().post('/v1/push/cdr', { ...cdr, callDuration: 21, cdrCreateTime: 1607588999000 })).status).toBe(400);
     // the statuses, the CDR and the finalisation
-    expect(await storedEvents(service, callId)).toHaveLength(MAX_PUSHES_PER_CALL + 2);
+    expect(await storedEvents(service(), callId)).toHaveLength(MAX_PUSHES_PER_CALL + 2);
   });
 
   test.each([
@@ -132,36 +126,36 @@ describe('push receivers (contract §1)', () => {
     const older = cdrPush({ endTime: 1607588920000, callDuration: 16 });
     const later = { ...older, endTime: 1607588923000, callDuration: 19, cdrCreateTime: 1607588999000 };
     for (const push of laterFirst ? [later, older] : [older, later]) {
-      expect((await service.post('/v1/push/cdr', push)).body).toMatchObject({ accepted: true, duplicate: false });
+      expect((await service().post('/v1/push/cdr', push)).body).toMatchObject({ accepted: true, duplicate: false });
     }
-    const view = (await service.get(`/v1/calls/${older.callId}`)).body;
+    const view = (await service().get(`/v1/calls/${older.callId}`)).body;
     expect(view).toMatchObject({ status: 'FINALIZED', cdr: { callDuration: 19 }, outcome: { durationSeconds: 19 } });
     expect(view.reconciliation.findings).toContainEqual(expect.objectContaining({ code: 'CDR_REVISED', severity: 'warning' }));
   });
 
   test('Content-Type with a charset parameter is accepted', async () => {
-    const answer = await service.post('/v1/push/status', statusPush(), 'application/json; charset=UTF-8');
+    const answer = await service().post('/v1/push/status', statusPush(), 'application/json; charset=UTF-8');
     expect(answer.status).toBe(200);
   });
 
   test('not JSON → 400 INVALID_JSON, kept raw', async () => {
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/status', `{"callId": "${marker}",`);
+    const answer = await service().post('/v1/push/status', `{"callId": "${marker}",`);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('INVALID_JSON');
     expect(typeof answer.body.message).toBe('string');
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ kind: 'status', status_code: 400, raw_body: `{"callId": "${marker}",`, count: 1 });
   });
 
   test.each([['[1,2]'], ['"text"'], ['null'], ['42']])('JSON that is not an object (%s) → 400 INVALID_JSON', async (body) => {
-    const answer = await service.post('/v1/push/cdr', body);
+    const answer = await service().post('/v1/push/cdr', body);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('INVALID_JSON');
   });
 
   test('an empty body → 400 INVALID_JSON', async () => {
-    const answer = await service.post('/v1/push/cdr', '');
+    const answer = await service().post('/v1/push/cdr', '');
     expect(answer).toMatchObject({ status: 400, body: { error: 'INVALID_JSON' } });
   });
 
@@ -169,13 +163,13 @@ describe('push receivers (contract §1)', () => {
     const marker = randomUUID();
     const push = statusPush({ userData: marker, eventType: 'two', eventTime: '16075x' });
     delete (push as Record<string, unknown>).accountId;
-    const answer = await service.post('/v1/push/status', push);
+    const answer = await service().post('/v1/push/status', push);
     expect(answer.status).toBe(400);
     expect(answer.body.error).toBe('INVALID_PUSH');
     const fields = answer.body.violations.map((v: { field: string }) => v.field).sort();
     expect(fields).toEqual(['accountId', 'eventTime', 'eventType']);
     for (const v of answer.body.violations) expect(typeof v.reason).toBe('string');
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row.reason).toContain('INVALID_PUSH');
     expect(row.violations.map((v: { field: string }) => v.field).sort()).toEqual(fields);
   });
@@ -183,48 +177,48 @@ describe('push receivers (contract §1)', () => {
   test('the same rejected body again only counts up', async () => {
     const marker = randomUUID();
     const bad = JSON.stringify(cdrPush({ userData: marker, callDuration: -1 }));
-    await service.post('/v1/push/cdr', bad);
-    await service.post('/v1/push/cdr', bad);
-    await service.post('/v1/push/cdr', bad);
-    const rows = await rejectedRows(service, marker);
+    await service().post('/v1/push/cdr', bad);
+    await service().post('/v1/push/cdr', bad);
+    await service().post('/v1/push/cdr', bad);
+    const rows = await rejectedRows(service(), marker);
     expect(rows).toHaveLength(1);
     expect(rows[0].count).toBe(3);
   });
 
   test('wrong content type → 415 UNSUPPORTED_MEDIA_TYPE, kept raw', async () => {
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/status', JSON.stringify(statusPush({ userData: marker })), 'text/plain');
+    const answer = await service().post('/v1/push/status', JSON.stringify(statusPush({ userData: marker })), 'text/plain');
     expect(answer.status).toBe(415);
     expect(answer.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ status_code: 415, count: 1 });
   });
 
   test('a body over 64 KiB → 413 PAYLOAD_TOO_LARGE, kept (cut to the limit)', async () => {
     const marker = randomUUID();
-    const answer = await service.post('/v1/push/cdr', cdrPush({ userData: marker, padding: 'x'.repeat(70 * 1024) }));
+    const answer = await service().post('/v1/push/cdr', cdrPush({ userData: marker, padding: 'x'.repeat(70 * 1024) }));
     expect(answer.status).toBe(413);
     expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ status_code: 413, truncated: true });
   });
 
   test('a body of several MiB → 413, still kept: its first 64 KiB and its true size', async () => {
     const marker = randomUUID();
     const body = JSON.stringify(cdrPush({ userData: marker, padding: 'x'.repeat(3 * 1024 * 1024) }));
-    const answer = await service.post('/v1/push/cdr', body);
+    const answer = await service().post('/v1/push/cdr', body);
     expect(answer.status).toBe(413);
     expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
     expect(answer.body.message).toContain(`${Buffer.byteLength(body)} bytes`);
-    const [row] = await service.db.query(`SELECT body_bytes, truncated, length(raw_body) AS kept FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
+    const [row] = await service().db.query(`SELECT body_bytes, truncated, length(raw_body) AS kept FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
     expect(row).toEqual({ body_bytes: Buffer.byteLength(body), truncated: true, kept: 64 * 1024 });
   });
 
   test('a body over the 8 MiB hard limit → 413 without being read; counted as a rejected push all the same', async () => {
     const rejected = async () =>
-      metricValue(await (await fetch(`${service.url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
+      metricValue(await (await fetch(`${service().url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
     const before = await rejected();
-    const answer = await service.post('/v1/push/cdr', 'x'.repeat(9 * 1024 * 1024));
+    const answer = await service().post('/v1/push/cdr', 'x'.repeat(9 * 1024 * 1024));
     expect(answer.status).toBe(413);
     expect(answer.body.error).toBe('PAYLOAD_TOO_LARGE');
     expect(await rejected()).toBe(before + 1);
@@ -233,7 +227,7 @@ describe('push receivers (contract §1)', () => {
   test('a body of exactly 64 KiB is read', async () => {
     const push = cdrPush({ padding: '' });
     const size = Buffer.byteLength(JSON.stringify(push));
-    const answer = await service.post('/v1/push/cdr', { ...push, padding: 'x'.repeat(64 * 1024 - size) });
+    const answer = await service().post('/v1/push/cdr', { ...push, padding: 'x'.repeat(64 * 1024 - size) });
     expect(answer.status).toBe(200);
   });
 
@@ -243,66 +237,60 @@ describe('push receivers (contract §1)', () => {
 
   test.each(unusualTargets.status)('a malformed Content-Type to %s → 415 UNSUPPORTED_MEDIA_TYPE, kept raw', async (target) => {
     const marker = randomUUID();
-    const answer = await rawPost(service.url, { target, contentType: ';', body: JSON.stringify(statusPush({ userData: marker })) });
+    const answer = await rawPost(service().url, { target, contentType: ';', body: JSON.stringify(statusPush({ userData: marker })) });
     expect(answer).toMatchObject({ status: 415, body: { error: 'UNSUPPORTED_MEDIA_TYPE' } });
-    const [row] = await rejectedRows(service, marker);
+    const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ kind: 'status', status_code: 415, count: 1 });
   });
 
   test('an oversized push to an absolute-form or percent-encoded target is read only to the 64 KiB limit: the same refusal as on the plain path', async () => {
     const marker = randomUUID();
     const body = JSON.stringify(cdrPush({ userData: marker, padding: 'x'.repeat(100 * 1024) }));
-    expect((await service.post('/v1/push/cdr', body)).status).toBe(413);
+    expect((await service().post('/v1/push/cdr', body)).status).toBe(413);
     for (const target of unusualTargets.cdr) {
-      expect(await rawPost(service.url, { target, contentType: 'application/json', body })).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
+      expect(await rawPost(service().url, { target, contentType: 'application/json', body })).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
     }
     // one body kept (the first 64 KiB + 1 byte read each time), sent three times
-    const rows = await rejectedRows(service, marker);
+    const rows = await rejectedRows(service(), marker);
     expect(rows.map((r: { count: number }) => r.count)).toEqual([3]);
   });
 
   test.each(unusualTargets.cdr)('a body over the 8 MiB hard limit to %s → 413, counted as a rejected cdr push', async (target) => {
     const rejected = async () =>
-      metricValue(await (await fetch(`${service.url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
+      metricValue(await (await fetch(`${service().url}/metrics`)).text(), 'voice_push_pushes_total', { kind: 'cdr', outcome: 'rejected' }) ?? 0;
     const before = await rejected();
-    const answer = await rawPost(service.url, { target, contentType: 'application/json', contentLength: 9 * 1024 * 1024 });
+    const answer = await rawPost(service().url, { target, contentType: 'application/json', contentLength: 9 * 1024 * 1024 });
     expect(answer).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
     expect(await rejected()).toBe(before + 1);
   });
 });
 
 describe('storage outage (contract §1: 503 while down, recovery by itself)', () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test('answers 503 while Postgres is away, 200 after, nothing stored twice', async () => {
     const before = statusPush();
-    expect((await service.post('/v1/push/status', before)).status).toBe(200);
+    expect((await service().post('/v1/push/status', before)).status).toBe(200);
 
-    service.postgres.cut();
+    service().postgres.cut();
     const during = statusPush();
-    const down = await service.post('/v1/push/status', during);
+    const down = await service().post('/v1/push/status', during);
     expect(down.status).toBe(503);
     expect(down.body.error).toBe('UNAVAILABLE');
-    const badWhileDown = await service.post('/v1/push/status', '{nope');
+    const badWhileDown = await service().post('/v1/push/status', '{nope');
     expect(badWhileDown.status).toBe(503);
 
-    service.postgres.restore();
+    service().postgres.restore();
     // The sender's retry schedule brings the push again; the pool reconnects on its own.
-    let retried = await service.post('/v1/push/status', during);
+    let retried = await service().post('/v1/push/status', during);
     for (let i = 0; i < 20 && retried.status !== 200; i++) {
       await new Promise((r) => setTimeout(r, 250));
-      retried = await service.post('/v1/push/status', during);
+      retried = await service().post('/v1/push/status', during);
     }
     expect(retried).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId: during.callId } });
-    expect((await service.post('/v1/push/status', during)).body.duplicate).toBe(true);
-    expect((await service.post('/v1/push/status', before)).body.duplicate).toBe(true);
-    expect(await storedEvents(service, during.callId as string)).toHaveLength(1);
-    expect(await storedEvents(service, before.callId as string)).toHaveLength(1);
+    expect((await service().post('/v1/push/status', during)).body.duplicate).toBe(true);
+    expect((await service().post('/v1/push/status', before)).body.duplicate).toBe(true);
+    expect(await storedEvents(service(), during.callId as string)).toHaveLength(1);
+    expect(await storedEvents(service(), before.callId as string)).toHaveLength(1);
   });
 });

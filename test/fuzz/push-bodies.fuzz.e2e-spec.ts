@@ -7,13 +7,13 @@
 // (kind, reason, sha256 of the body), their counts summing to the refusals).
 // Runs with the e2e project (jest.config.js: test/**/*.e2e-spec.ts). FUZZ_BODIES / FUZZ_SEED
 // override the size and the seed.
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { resolve } from 'node:path';
-import { startTestService, type TestService } from '../support/test-service.js';
+import { useTestService } from '../support/test-service.js';
 
 const TOTAL = Number(process.env.FUZZ_BODIES ?? 100_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_126);
@@ -203,18 +203,12 @@ function send(agent: http.Agent, url: URL, c: Case): Promise<Answer> {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe(`fuzzing the push receivers (${TOTAL} bodies)`, () => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService();
-  });
-  afterAll(async () => {
-    await service?.close();
-  });
+  const service = useTestService();
 
   test(
     'every answer is a 2xx or a 4xx of the contract; memory bounded; every refusal kept',
     async () => {
-      const url = new URL(service.url);
+      const url = new URL(service().url);
       const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
       const byStatus = new Map<string, number>();
       const problems: string[] = [];
@@ -264,8 +258,8 @@ describe(`fuzzing the push receivers (${TOTAL} bodies)`, () => {
       const seconds = (performance.now() - started) / 1000;
       const rssAfter = process.memoryUsage().rss;
 
-      const [store] = await service.db.query(`SELECT count(*)::int AS rows, coalesce(sum(count), 0)::int AS total FROM rejected_pushes`);
-      const live = await service.get('/health/live');
+      const [store] = await service().db.query(`SELECT count(*)::int AS rows, coalesce(sum(count), 0)::int AS total FROM rejected_pushes`);
+      const live = await service().get('/health/live');
       const count = (prefix: string) => [...byStatus].filter(([k]) => k.startsWith(prefix)).reduce((n, [, v]) => n + v, 0);
       const figures = {
         seed: SEED,

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { afterAll, beforeAll } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
@@ -83,5 +84,23 @@ export async function startTestService(env: Record<string, string> = {}, options
       if (options.database) await db.destroy();
       else await database.drop();
     },
+  };
+}
+
+/**
+ * One test service for the tests of the calling describe block: started before them (beforeAll),
+ * closed after them (afterAll). Call the returned function inside a test or hook to get it.
+ */
+export function useTestService(env: Record<string, string> = {}, options: TestServiceOptions = {}): () => TestService {
+  let service: TestService | undefined;
+  beforeAll(async () => {
+    service = await startTestService(env, options);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+  return () => {
+    if (!service) throw new Error('no test service: use it inside a test of its describe block (or it failed to start)');
+    return service;
   };
 }
