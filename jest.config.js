@@ -15,6 +15,10 @@ const common = {
 };
 
 export default {
+  // many e2e tests poll a real service for up to 15–20 s (a sweep, a relay): jest's default 5 s
+  // cut such a test short on a busy machine while its own bound still held (a project's own
+  // testTimeout is not read: it must be here)
+  testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.spec.ts'] },
     { ...common, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'] },

@@ -657,6 +657,26 @@ describe('CDR_OVERDUE (contract §2, CDR_OVERDUE_AFTER=3s)', () => {
     ]);
   });
 
+  test('a later status of the flagged call clears the flag, and the sweep flags the call again when no CDR follows', async () => {
+    const call = anAnsweredWireCall();
+    await push(service(), 'status', call.statuses[0]!);
+    await pollUntil(
+      () => getCall(service(), call.callId),
+      (view) => view.flags.includes('CDR_OVERDUE'),
+      15_000,
+    );
+
+    await push(service(), 'status', call.statuses[1]!);
+    expect((await getCall(service(), call.callId)).flags).toEqual([]);
+    const again = await pollUntil(
+      () => getCall(service(), call.callId),
+      (view) => view.flags.includes('CDR_OVERDUE'),
+      15_000,
+    );
+    expect(again.flags).toEqual(['CDR_OVERDUE']);
+    expect(historyTypes(await getHistory(service(), call.callId))).toEqual(['StatusRecorded', 'CdrOverdueFlagged', 'StatusRecorded', 'CdrOverdueFlagged']);
+  }, 40_000);
+
   test('a finalised call is never flagged', async () => {
     const call = anAnsweredWireCall();
     await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);
