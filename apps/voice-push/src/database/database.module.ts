@@ -14,6 +14,7 @@ import { CountCalls1764000600000 } from './migrations/1764000600000-count-calls.
 import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-count-relayed-events.js';
 import { RejectedPushRetention1764000800000 } from './migrations/1764000800000-rejected-push-retention.js';
 import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-rejected-push-reason-hash.js';
+import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-count-rejected-pushes.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -63,6 +64,7 @@ export const appMigrations = [
   CountRelayedEvents1764000700000,
   RejectedPushRetention1764000800000,
   RejectedPushReasonHash1764000900000,
+  CountRejectedPushes1764001000000,
 ];
 
 /**

@@ -2,7 +2,9 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createTempDatabase, type TempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
-import { RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
+import { foldCounts } from '#event-store';
+import { expireRejectedPushes } from './rejected-push.retention.js';
+import { markReplayed, REJECTED_PUSH_COUNTS, REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
 
 const refused = (reason: string, body = '{"callId":1}'): RejectedPush => ({
   kind: 'status',
@@ -53,5 +55,57 @@ describe('rejected-push store', () => {
     const after = await db.dataSource(appMigrations);
     await new RejectedPushStore(after).keep(refused('INVALID_JSON: body is not JSON'));
     expect(await rows(after)).toEqual([{ reason: 'INVALID_JSON: body is not JSON', count: 2 }]);
+  });
+
+  /** What the totals must say: the rows themselves aggregated (the scan the counters replace), plus the expired counts. */
+  const TOTALS_BY_SCAN = `
+    SELECT kind, sum(pushes)::text AS n, sum(distinct_bodies)::text AS distinct_bodies, sum(replayed)::text AS replayed, sum(expired)::text AS expired
+      FROM (SELECT kind, sum(count) AS pushes, count(*) AS distinct_bodies, count(replayed_at) AS replayed, 0 AS expired FROM rejected_pushes GROUP BY kind
+            UNION ALL SELECT kind, pushes, distinct_bodies, replayed, pushes FROM rejected_push_expired_counts) t
+     GROUP BY kind ORDER BY kind`;
+  const totals = async (ds: { query: (sql: string) => Promise<unknown> }) =>
+    [...((await ds.query(REJECTED_PUSH_TOTALS_SQL)) as { kind: string }[])].sort((a, b) => a.kind.localeCompare(b.kind));
+
+  test('the totals, kept by triggers, say what the rows say: through retries, a replay, the retention and a fold', async () => {
+    db = await createTempDatabase();
+    const ds = await db.dataSource(appMigrations);
+    const store = new RejectedPushStore(ds);
+    for (const body of ['{"a":1}', '{"a":2}', '{"a":3}']) await store.keep(refused('INVALID_JSON: x', body));
+    await store.keep(refused('INVALID_JSON: x', '{"a":1}')); // a retry: counts up
+    await store.keep({ ...refused('INVALID_JSON: x', '{"a":1}'), kind: 'cdr' });
+    const [first] = (await ds.query(`SELECT id::text AS id FROM rejected_pushes ORDER BY id LIMIT 1`)) as { id: string }[];
+    await markReplayed(ds, first!.id, 'status', false);
+    expect(await totals(ds)).toEqual(await ds.query(TOTALS_BY_SCAN));
+    expect(await totals(ds)).toEqual([
+      { kind: 'cdr', n: '1', distinct_bodies: '1', replayed: '0', expired: '0' },
+      { kind: 'status', n: '4', distinct_bodies: '3', replayed: '1', expired: '0' },
+    ]);
+
+    await foldCounts(ds, REJECTED_PUSH_COUNTS);
+    await ds.query(`UPDATE rejected_pushes SET last_seen_at = now() - interval '2 days' WHERE id = $1::bigint`, [first!.id]);
+    expect(await expireRejectedPushes(ds, 86_400_000)).toBe(1);
+    await store.keep(refused('INVALID_JSON: x', '{"a":2}'));
+    expect(await totals(ds)).toEqual(await ds.query(TOTALS_BY_SCAN));
+    expect(await totals(ds)).toEqual([
+      { kind: 'cdr', n: '1', distinct_bodies: '1', replayed: '0', expired: '0' },
+      { kind: 'status', n: '5', distinct_bodies: '3', replayed: '1', expired: '2' },
+    ]);
+    // and they are read without touching the rows
+    const [plan] = (await ds.query(`EXPLAIN (FORMAT JSON) ${REJECTED_PUSH_TOTALS_SQL}`)) as { 'QUERY PLAN': unknown }[];
+    expect(JSON.stringify(plan!['QUERY PLAN'])).not.toContain('"rejected_pushes"');
+  });
+
+  test('after the upgrade, the rows kept before it are counted', async () => {
+    db = await createTempDatabase();
+    const before = await db.dataSource(appMigrationsBefore('CountRejectedPushes1764001000000'));
+    const store = new RejectedPushStore(before);
+    await store.keep(refused('INVALID_JSON: x', '{"a":1}'));
+    await store.keep(refused('INVALID_JSON: x', '{"a":1}'));
+    await store.keep(refused('INVALID_JSON: x', '{"a":2}'));
+    await before.destroy();
+
+    const after = await db.dataSource(appMigrations);
+    await new RejectedPushStore(after).keep(refused('INVALID_JSON: x', '{"a":3}'));
+    expect(await totals(after)).toEqual([{ kind: 'status', n: '4', distinct_bodies: '3', replayed: '0', expired: '0' }]);
   });
 });

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '#event-store';
+import type { CounterTables, SqlExecutor } from '#event-store';
 import { PUSH_BODY_LIMIT, type PushKind } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
 
@@ -73,15 +73,28 @@ export async function markReplayed(db: SqlExecutor, id: string, kind: string, re
   );
 }
 
+/** The kept rows counted by (kind, measure), by a trigger on `rejected_pushes` (migration CountRejectedPushes). */
+export const REJECTED_PUSH_COUNTS: CounterTables = Object.freeze({
+  totals: 'rejected_push_counts',
+  changes: 'rejected_push_count_changes',
+  keys: ['kind', 'measure'],
+});
+
 /**
  * Per kind: the pushes rejected (the kept rows' counts and the expired ones'), the distinct bodies
- * among them, how many an operator replayed, and how many of those pushes retention deleted.
+ * among them, how many an operator replayed, and how many of those pushes retention deleted. The
+ * kept rows' part comes from their counter tables, not from the rows (a scan that outlasted the
+ * statement timeout on a large table).
  */
 export const REJECTED_PUSH_TOTALS_SQL = `
   SELECT kind, sum(pushes)::text AS n, sum(distinct_bodies)::text AS distinct_bodies,
          sum(replayed)::text AS replayed, sum(expired)::text AS expired
-    FROM (SELECT kind, sum(count) AS pushes, count(*) AS distinct_bodies, count(replayed_at) AS replayed, 0 AS expired
-            FROM rejected_pushes GROUP BY kind
+    FROM (SELECT kind, sum(n) FILTER (WHERE measure = 'pushes') AS pushes,
+                 sum(n) FILTER (WHERE measure = 'distinct_bodies') AS distinct_bodies,
+                 sum(n) FILTER (WHERE measure = 'replayed') AS replayed, 0 AS expired
+            FROM (SELECT kind, measure, n FROM rejected_push_counts
+                  UNION ALL SELECT kind, measure, n FROM rejected_push_count_changes) c
+           GROUP BY kind
           UNION ALL
           SELECT kind, pushes, distinct_bodies, replayed, pushes FROM rejected_push_expired_counts) t
    GROUP BY kind`;

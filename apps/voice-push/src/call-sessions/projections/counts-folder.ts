@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, OUTBOX_COUNTS, foldCounts } from '#event-store';
+import { REJECTED_PUSH_COUNTS } from '../../ingestion/rejected-push.store.js';
 import { CALL_COUNTS } from './call-counts.js';
 import { PeriodicTask } from '../periodic-task.js';
 
@@ -9,7 +10,7 @@ import { PeriodicTask } from '../periodic-task.js';
 const FOLD_EVERY_MS = 10_000;
 
 /**
- * Folds the change rows of the kept counts (sessions, events by type, outbox rows) into their
+ * Folds the change rows of the kept counts (sessions, events by type, outbox rows, rejected pushes) into their
  * totals, so the change tables stay small. Reads are exact without it (counter-tables.ts); a fold
  * that fails is logged and the next one takes its rows too.
  */
@@ -31,6 +32,6 @@ export class CountsFolder implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async fold(): Promise<void> {
-    for (const counts of [CALL_COUNTS, EVENT_TYPE_COUNTS, OUTBOX_COUNTS]) await foldCounts(this.db, counts);
+    for (const counts of [CALL_COUNTS, EVENT_TYPE_COUNTS, OUTBOX_COUNTS, REJECTED_PUSH_COUNTS]) await foldCounts(this.db, counts);
   }
 }
