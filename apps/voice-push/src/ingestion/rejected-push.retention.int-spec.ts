@@ -108,6 +108,28 @@ describe('rejected-push retention', () => {
     expect((await totals()).status).toEqual({ n: 2, distinct: 1, replayed: 0, expired: 0 });
   });
 
+  test('a shutdown cancels a page under way: nothing waits for it, and what it would have deleted stays for the next start', async () => {
+    await store().keep(refused('{held'));
+    await lastSeenDaysAgo('{held', 40);
+    // a page that cannot finish soon: a lock it needs is held (as a long page on a large table would take minutes)
+    const holder = new pg.Client({ connectionString: db().url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(`SELECT 1 FROM rejected_pushes WHERE raw_body = '{held' FOR UPDATE`);
+      const task = retention(30 * DAY);
+      const expiring = task.expire();
+      await untilTheDeleteWaitsForALock();
+      await task.onApplicationShutdown();
+      const stillRunning = new Promise<string>((done) => setTimeout(() => done('still running'), 10_000).unref());
+      expect(await Promise.race([expiring, stillRunning])).toBe(0);
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    expect(await keptBodies()).toEqual(['{held']);
+  });
+
   test("a page that reads longer than the pool's time limits still runs: the retention sets its own", async () => {
     // the pool's limits scaled down (server 10 ms, client 20 ms: 1.5 s and 2 s in the service); reading 300,000 rows takes ~80 ms here
     const pooled = await db().dataSource(appMigrations, { options: { extra: { statement_timeout: 10, query_timeout: 20 } } });

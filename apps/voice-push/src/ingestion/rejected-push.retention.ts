@@ -49,13 +49,29 @@ const EXPIRE = `
  */
 export const EXPIRE_PAGE_TIMEOUT_MS = 300_000;
 
-/** Deletes one page of expired rejected pushes, in a transaction of its own; answers how many. */
-export async function expireRejectedPushes(db: DataSource, retentionMs: number, limit = EXPIRE_PAGE): Promise<number> {
+/**
+ * Deletes one page of expired rejected pushes, in a transaction of its own; answers how many.
+ * `running` learns the page's backend while its delete runs (null once it has returned), for a
+ * shutdown to cancel it.
+ */
+export async function expireRejectedPushes(
+  db: DataSource,
+  retentionMs: number,
+  limit = EXPIRE_PAGE,
+  running: (backendPid: number | null) => void = () => undefined,
+): Promise<number> {
   return db.transaction(async (tx) => {
     // both limits lifted for this statement alone: the server's for the transaction, the client's for the query
-    await tx.query(`SELECT set_config('statement_timeout', $1, true)`, [String(EXPIRE_PAGE_TIMEOUT_MS)]);
-    const [row] = await queryWithClientTimeout<{ n: number }>(tx.queryRunner!, EXPIRE, [retentionMs, limit], EXPIRE_PAGE_TIMEOUT_MS + 5_000);
-    return row?.n ?? 0;
+    const [{ pid }] = (await tx.query(`SELECT set_config('statement_timeout', $1, true), pg_backend_pid() AS pid`, [
+      String(EXPIRE_PAGE_TIMEOUT_MS),
+    ])) as [{ pid: number }];
+    running(pid);
+    try {
+      const [row] = await queryWithClientTimeout<{ n: number }>(tx.queryRunner!, EXPIRE, [retentionMs, limit], EXPIRE_PAGE_TIMEOUT_MS + 5_000);
+      return row?.n ?? 0;
+    } finally {
+      running(null); // before the connection goes back to the pool: its pid is then another's
+    }
   });
 }
 
@@ -68,6 +84,8 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger('RejectedPushRetention');
   private readonly periodic = new PeriodicTask();
   private stopping = false;
+  /** the backend of the page's delete while it runs */
+  private pagePid: number | null = null;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -86,6 +104,14 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    // A page may run for minutes on a large table (EXPIRE_PAGE_TIMEOUT_MS), past SHUTDOWN_TIMEOUT:
+    // nothing waits for it, so it is cancelled (rolled back whole; the next start deletes it again).
+    const pid = this.pagePid;
+    if (pid !== null) {
+      await this.db.query('SELECT pg_cancel_backend($1)', [pid]).catch((error: unknown) => {
+        this.logger.warn(`the rejected-push retention's page could not be cancelled: ${(error as Error).message}`);
+      });
+    }
     await this.periodic.stop();
   }
 
@@ -96,13 +122,14 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
     let total = 0;
     try {
       for (;;) {
-        const deleted = await expireRejectedPushes(this.db, retention);
+        const deleted = await expireRejectedPushes(this.db, retention, EXPIRE_PAGE, (pid) => (this.pagePid = pid));
         total += deleted;
         // a shutdown waits for the run: it stops between pages, the next start goes on
         if (deleted < EXPIRE_PAGE || this.stopping) break;
       }
     } catch (error) {
-      this.logger.error(`rejected-push retention failed after deleting ${total}, will try again: ${(error as Error).message}`);
+      if (this.stopping) this.logger.log(`rejected-push retention stopped by the shutdown after deleting ${total}; the next start goes on`);
+      else this.logger.error(`rejected-push retention failed after deleting ${total}, will try again: ${(error as Error).message}`);
       return total;
     }
     if (total > 0) {
