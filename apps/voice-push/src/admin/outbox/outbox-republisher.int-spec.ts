@@ -9,6 +9,7 @@ import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import type { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
+import { pollUntil } from '../../../../../test/support/fault-checks.js';
 
 function flagged(callId: string): NewEvent {
   const at = Date.parse('2025-03-01T10:00:00Z');
@@ -86,6 +87,29 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(result).toMatchObject({ status: 'failed', error: expect.stringMatching(/shutting down/), callEvents: 2, events: 2 });
     // two batches of one event enqueued (the store holds more: the other tests' events and these five)
     expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 2 }]);
+  });
+
+  test('with a relay, it enqueues no faster than the relay sends: it waits while the outbox is full, and goes on when it has room', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    for (let v = 0; v < 3; v++) await store.append({ streamId: call, expectedVersion: v, events: [flagged(call)] });
+    await ds.query(`DELETE FROM outbox`);
+    // what the relay has not sent yet: live rows (Kafka slow), as many as the room the job leaves
+    await ds.query(`INSERT INTO outbox (topic, key, value) SELECT 't', 'k' || g, '{}' FROM generate_series(1, 2) g`);
+    // the relay, poked after each batch, sends what waits (and the job's batches with it)
+    let sent = 0;
+    const relay = { poke: () => void ds.query(`DELETE FROM outbox`).then(() => (sent += 1)) } as unknown as OutboxRelayService;
+    const republisher = new OutboxRepublisher(ds, relay);
+    republisher.outboxRoom = 2;
+    const done = republish(republisher, '0');
+
+    const waiting = await pollUntil(async () => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20);
+    expect(waiting).toBe(true);
+    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', enqueued: 0 });
+    await ds.query(`DELETE FROM outbox WHERE topic = 't'`); // the relay sent them
+    expect(await done).toMatchObject({ status: 'succeeded', waitingForRelay: false });
+    expect(sent).toBeGreaterThan(0);
   });
 
   test('a call that changes while the job runs keeps its newer view last: the job leaves out its older one', async () => {

@@ -9,6 +9,9 @@ import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
 const EVENTS_PER_BATCH = 1_000;
+/** outbox rows a republish lets wait for the relay before it enqueues more (see waitForRelay) */
+const OUTBOX_ROOM = 3 * EVENTS_PER_BATCH;
+const ROOM_POLL_MS = 100;
 
 export interface RepublishJob extends JobState {
   fromPosition: string;
@@ -20,6 +23,8 @@ export interface RepublishJob extends JobState {
   finalizedViews: number;
   /** finalised views left out: their call changed after the republish began, and the live path sent the newer view */
   finalizedViewsSuperseded: number;
+  /** true while it waits for the relay to send what it enqueued (Kafka slow or away) */
+  waitingForRelay: boolean;
 }
 
 /** A finalised call's view as of the republish's snapshot. */
@@ -66,6 +71,8 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   readonly jobs = new BackgroundJobs<RepublishJob>('republish', this.logger);
   /** events read (and re-enqueued) per transaction */
   batchSize = EVENTS_PER_BATCH;
+  /** outbox rows it lets wait for the relay before it enqueues more */
+  outboxRoom = OUTBOX_ROOM;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -74,7 +81,16 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 
   /** Starts a republish in the background (409 while one runs); `onDone` gets the finished job. */
   start(fromPosition: string, onDone?: JobDone<RepublishJob>): RepublishJob {
-    const progress = { fromPosition, toPosition: null, events: 0, enqueued: 0, callEvents: 0, finalizedViews: 0, finalizedViewsSuperseded: 0 };
+    const progress = {
+      fromPosition,
+      toPosition: null,
+      events: 0,
+      enqueued: 0,
+      callEvents: 0,
+      finalizedViews: 0,
+      finalizedViewsSuperseded: 0,
+      waitingForRelay: false,
+    };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
   }
 
@@ -101,7 +117,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // (transaction_id, position) of the last event taken
     let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
     for (;;) {
-      this.jobs.stopIfStopping();
+      await this.waitForRelay(job);
       const batch: EventRow[] = await this.db.query(
         `SELECT ${SELECT} FROM events e
           WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
@@ -132,6 +148,24 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       `republish ${job.id} done: after position ${fromPosition}, ${job.events} events → ${job.callEvents} call-events rows, ` +
         `${job.finalizedViews} finalised views`,
     );
+  }
+
+  /**
+   * With a relay, waits until the outbox has room: the relay sends outbox rows before the log's
+   * events (call-event-log.ts), so a republish enqueued all at once held every live event back
+   * until Kafka had taken all of it — minutes for millions of events, for ever while Kafka was
+   * away. Enqueued no faster than the relay sends, it delays the live events by a few batches.
+   * Without a relay (KAFKA_BROKERS unset) the rows wait in the outbox anyway: no wait.
+   */
+  private async waitForRelay(job: RepublishJob): Promise<void> {
+    for (;;) {
+      this.jobs.stopIfStopping();
+      if (!this.relay) return;
+      const [{ n }] = (await this.db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM outbox LIMIT $1) o`, [this.outboxRoom])) as [{ n: number }];
+      job.waitingForRelay = n >= this.outboxRoom;
+      if (!job.waitingForRelay) return;
+      await new Promise((done) => setTimeout(done, ROOM_POLL_MS));
+    }
   }
 
   /** The views of the batch's finalised calls whose last event is in the batch (as of the snapshot). */
