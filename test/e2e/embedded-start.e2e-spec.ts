@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pollUntil } from '../support/fault-checks.js';
+import { eventually } from '../support/fault-checks.js';
 import { assertServiceBuilt, freePort, SERVICE_MAIN, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -110,7 +110,7 @@ describe('an embedded Postgres that dies under the running service', () => {
     const killed = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
     process.kill(killed, 'SIGKILL'); // the OOM killer's way
 
-    const answered = await pollUntil(async () => (await push(service!.url, '/v1/push/cdr', body('cdr-spec-example.json'))).status === 200, 90_000, 500);
+    const answered = await eventually(async () => (await push(service!.url, '/v1/push/cdr', body('cdr-spec-example.json'))).status === 200, 90_000, 500);
     expect(answered).toBe(true);
     expect(service.output()).toContain('the embedded Postgres is running again');
     expect(Number(readFileSync(lockFile, 'utf8').split('\n')[0])).not.toBe(killed);
@@ -126,7 +126,7 @@ describe('an embedded Postgres that dies under the running service', () => {
     service = await startServiceProcess(env, 120_000);
     const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
     process.kill(Number(readFileSync(lockFile, 'utf8').split('\n')[0]), 'SIGKILL');
-    expect(await pollUntil(() => service!.output().includes('starting it again'), 10_000)).toBe(true);
+    expect(await eventually(() => service!.output().includes('starting it again'), 10_000)).toBe(true);
 
     const exitCode = await service.stop();
     service = undefined;

@@ -10,7 +10,7 @@ import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { KafkaTestConsumer } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
-import { checkStore, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, outboxLag, PushLedger, eventually, reportFigures, sleep, storedEvents, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { awaitContractTopics, startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -85,7 +85,7 @@ describe('fault: the Kafka broker killed -9 under load and restarted', () => {
     const { ids, keys } = arrived();
     const skipped = [...wanted].filter((id) => !ids.has(id));
     const finalisedMissing = [...finalised].filter((c) => !keys.has(c));
-    const emptied = await pollUntil(async () => (await outboxLag(database.url)) === 0, 30_000);
+    const emptied = await eventually(async () => (await outboxLag(database.url)) === 0, 30_000);
     const redelivered = consumer!.messages.filter((m) => m.topic === CALL_EVENTS_TOPIC).length - ids.size;
 
     reportFigures('kafka kill -9', {

@@ -21,7 +21,7 @@ import { createTempDatabase, type TempDatabase } from '../../libs/event-store/sr
 import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
 import { metricValue } from '../support/prometheus-text.js';
-import { checkStore, getJson, outboxLag, PushLedger, pollUntil, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, getJson, outboxLag, PushLedger, eventually, postProbePush, reportFigures, sleep, storedEvents, type StoreCheck, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -81,7 +81,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
       }, timeoutMs)
       .catch(() => undefined);
     const view = kafkaView();
-    const emptied = await pollUntil(async () => (await outboxLag(database.url)) === 0, 15_000);
+    const emptied = await eventually(async () => (await outboxLag(database.url)) === 0, 15_000);
     return {
       caughtUpMs: Date.now() - started,
       storedEvents: wanted.length,
@@ -242,7 +242,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     proxy.heal();
     // the backlog is gone once the outbox is back to what it held half a second into the hole
     // (rows in flight under load), while the load goes on
-    const drained = await pollUntil(async () => (await outboxLag(database.url)) <= lagEarly, 20_000, 50);
+    const drained = await eventually(async () => (await outboxLag(database.url)) <= lagEarly, 20_000, 50);
     const drainedAt = ledger.now();
     const summary = await simulation;
     const check = await checkStore(database.url, ledger.acknowledged);
@@ -295,7 +295,7 @@ describe('fault: network faults between the service and Kafka (ChaosProxy)', () 
     const healedAt = ledger.now();
     const acceptedInHole = proxy.accepted;
     proxy.heal();
-    const readyAgain = await pollUntil(async () => (await getJson(`${service!.url}/health/ready`)).status === 200, 30_000);
+    const readyAgain = await eventually(async () => (await getJson(`${service!.url}/health/ready`)).status === 200, 30_000);
     const summary = await simulation;
     const check = await checkStore(database.url, ledger.acknowledged);
     const kafkaCheck = await awaitKafkaCaughtUp();

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { runSimulation } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
-import { checkStore, getJson, PushLedger, pollUntil, reportFigures, sleep, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, eventually, reportFigures, sleep, FAULT_RUN_ANOMALIES, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startOwnPostgres, type OwnPostgres } from '../support/own-postgres.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -56,7 +56,7 @@ describe('fault: Postgres crashes and restarts under load', () => {
     const restartingAt = ledger.now();
     await postgres.start();
     const startedAt = ledger.now();
-    const ready = await pollUntil(async () => (await getJson(`${url}/health/ready`)).status === 200, 30_000, 100);
+    const ready = await eventually(async () => (await getJson(`${url}/health/ready`)).status === 200, 30_000, 100);
     const readyAt = ledger.now();
     const summary = await simulation;
 

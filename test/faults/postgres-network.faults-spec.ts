@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { runSimulation, type SimulationSummary } from '../../apps/push-simulator/src/index.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { checkStore, getJson, PushLedger, pollUntil, postProbePush, reportFigures, sleep, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, getJson, PushLedger, eventually, postProbePush, reportFigures, sleep, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
@@ -105,7 +105,7 @@ describe('fault: network faults between the service and Postgres (ChaosProxy)', 
     await sleep(Math.max(0, 4_000 - (ledger.now() - holeAt)));
     const healedAt = ledger.now();
     proxy.heal();
-    const recovered = await pollUntil(async () => (await probe(service!.url, 5_000)).status === 200, 30_000, 250);
+    const recovered = await eventually(async () => (await probe(service!.url, 5_000)).status === 200, 30_000, 250);
     const recoveredAt = ledger.now();
     const summary = await simulation;
     const check = await checkStore(database.url, ledger.acknowledged);

@@ -16,7 +16,7 @@ import { createTempDatabase, type TempDatabase } from '../../libs/event-store/sr
 import { KafkaTestConsumer, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../apps/voice-push/src/database/database.module.js';
 import { ChaosProxy } from '../support/chaos-proxy.js';
-import { pollUntil, postProbePush, reportFigures, sleep } from '../support/fault-checks.js';
+import { eventually, postProbePush, reportFigures, sleep } from '../support/fault-checks.js';
 import { awaitContractTopics, startOwnKafkaBehindProxy, type OwnKafka } from '../support/own-kafka.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -94,7 +94,7 @@ describe('fault: the relay’s Postgres session silenced for good inside its tra
     kafkaProxy.blackhole();
     const held = await push();
     // (waits until the relay's publish of it is in flight: its session idle in its transaction, the lock held)
-    expect(await pollUntil(async () => (await pids(RELAY_LOCK_HOLDERS)).length > 0, 10_000, 50)).toBe(true);
+    expect(await eventually(async () => (await pids(RELAY_LOCK_HOLDERS)).length > 0, 10_000, 50)).toBe(true);
     // ... and its Postgres session, lock held, goes silent for good while it waits
     postgresProxy.silenceOpen();
     kafkaProxy.heal();

@@ -14,7 +14,7 @@ import { runSimulation, type SimulationOptions } from '../../apps/push-simulator
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 import { KafkaTestConsumer, topicPartitionCount } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { comparableView } from '../../libs/testing/src/apply-all.js';
-import { checkStore, getJson, outboxLag, PushLedger, pollUntil, reportFigures, sleep, storedEvents, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
+import { checkStore, getJson, outboxLag, PushLedger, eventually, reportFigures, sleep, storedEvents, expectStoredExactlyOnce, storeFigures } from '../support/fault-checks.js';
 import { startOwnKafka, type OwnKafka } from '../support/own-kafka.js';
 import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
@@ -83,7 +83,7 @@ describe('fault: the service killed -9 under load and restarted on the same data
     const port = String(await freePort());
     const env = { DATABASE_URL: faultDb.url, KAFKA_BROKERS: kafka.brokers, PORT: port };
     service = await startServiceProcess(env);
-    const topicsReady = await pollUntil(
+    const topicsReady = await eventually(
       async () => (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [kafka.brokers])))).every((n) => n !== undefined),
       30_000,
     );
@@ -129,7 +129,7 @@ describe('fault: the service killed -9 under load and restarted on the same data
     const eventsNotOnKafka = [...wantedIds].filter((id) => !ids.has(id));
     const finalisedNotOnKafka = [...finalised].filter((c) => !finalisedKeys.has(c));
     // The relay records its position after Kafka acknowledged, so the last batch can be on Kafka a moment before the lag reads 0.
-    const emptied = await pollUntil(async () => (await outboxLag(faultDb.url)) === 0, 15_000);
+    const emptied = await eventually(async () => (await outboxLag(faultDb.url)) === 0, 15_000);
     const lag = emptied ? 0 : await outboxLag(faultDb.url);
 
     // 5. the views

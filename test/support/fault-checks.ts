@@ -187,21 +187,11 @@ export async function outboxLag(databaseUrl: string): Promise<number> {
   }
 }
 
-/** Polls `check` every `everyMs` until it returns true or `timeoutMs` passes; returns whether it held. */
-export async function pollUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 0; i < Math.ceil(timeoutMs / everyMs) + 1; i++) {
-    if (await Promise.resolve(check()).catch(() => false)) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(everyMs);
-  }
-  return false;
-}
 
 /** The sender's anomalies every fault run plays on top of the fault itself. */
 export const FAULT_RUN_ANOMALIES = { duplicate: 0.1, reorder: 0.1, cdrFirst: 0.05, lostStatus: 0.05, missingCdr: 0.05, unitMixup: 0.05 };
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { eventually, sleep } from './poll.js';
 
 /** The first status push of the call `callId`, straight over HTTP: a fault test's probe. */
 export function postProbePush(serviceUrl: string, callId: string, timeoutMs: number): Promise<Response> {

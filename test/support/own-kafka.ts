@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { topicPartitionCount, type BrokerRedirects } from '../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { ChaosProxy } from './chaos-proxy.js';
-import { pollUntil } from './fault-checks.js';
+import { eventually } from './fault-checks.js';
 import { freePort } from './service-process.js';
 
 const run = promisify(execFile);
@@ -81,7 +81,7 @@ export async function startOwnKafka(options: StartOwnKafkaOptions = {}): Promise
 
 /** Waits until the service has created the contract's two topics on `brokers` (its relay does at start). */
 export async function awaitContractTopics(brokers: string, redirects?: BrokerRedirects): Promise<void> {
-  const created = await pollUntil(
+  const created = await eventually(
     async () =>
       (await Promise.all([CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC].map((t) => topicPartitionCount(t, [brokers], redirects)))).every(
         (n) => n !== undefined,

@@ -108,15 +108,5 @@ export async function getHistory(service: TestService, callId: string): Promise<
   return answer.body as any[];
 }
 
-/** Polls `read` until `done` holds or the bounded wait runs out; returns the last value read. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, everyMs));
-    value = await read();
-  }
-  return value;
-}
+export { pollUntil, sleep as pause } from './poll.js';
 
-export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

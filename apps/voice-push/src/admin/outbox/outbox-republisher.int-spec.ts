@@ -9,7 +9,7 @@ import { appMigrations } from '../../database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import type { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
-import { pollUntil } from '../../../../../test/support/fault-checks.js';
+import { eventually } from '../../../../../test/support/fault-checks.js';
 
 function flagged(callId: string): NewEvent {
   const at = Date.parse('2025-03-01T10:00:00Z');
@@ -104,7 +104,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
     republisher.outboxRoom = 2;
     const done = republish(republisher, '0');
 
-    const waiting = await pollUntil(async () => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20);
+    const waiting = await eventually(async () => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20);
     expect(waiting).toBe(true);
     expect(republisher.jobs.latest()).toMatchObject({ status: 'running', enqueued: 0 });
     await ds.query(`DELETE FROM outbox WHERE topic = 't'`); // the relay sent them
