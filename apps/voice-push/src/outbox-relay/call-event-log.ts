@@ -126,6 +126,18 @@ export async function readCallEvents(db: SqlExecutor, limit: number, maxBytes = 
   };
 }
 
+/**
+ * Whether call-event rows written before the checkpoint (no `position`: the version before the
+ * log relay, or its republish) still wait in the outbox; read on a partial index that holds only
+ * them (migration IndexCallEventsBeforeCheckpoint).
+ */
+export async function callEventsBeforeCheckpointWait(db: SqlExecutor): Promise<boolean> {
+  const [row] = await db.query<{ waiting: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM outbox WHERE topic = '${CALL_EVENTS_TOPIC}' AND position IS NULL) AS waiting`,
+  );
+  return row?.waiting ?? false;
+}
+
 /** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */
 export async function advanceCallEvents(db: SqlExecutor, batch: CallEventBatch): Promise<void> {
   if (!batch.last) return;

@@ -402,6 +402,32 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     }
   }, 60_000);
 
+  test('a backlog in the outbox (a republish) does not hold the live events back: each batch is shared, half each', async () => {
+    const app = await createTempDatabase();
+    try {
+      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+      // republished rows (they carry their position), two batches' worth
+      const republished = `republished-${randomUUID()}`;
+      await ds.query(
+        `INSERT INTO outbox (position, topic, key, value, headers)
+         SELECT g, $1, $2, jsonb_build_object('version', g), '{}' FROM generate_series(1, 8) g`,
+        [CALL_EVENTS_TOPIC, republished],
+      );
+      const live = `call-${randomUUID()}`;
+      const at = new Date('2025-03-01T10:00:00Z');
+      await new PostgresEventStore(ds).append({ streamId: live, expectedVersion: 0, events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: at }] });
+
+      await withLogRelay(ds, { batchSize: 4 }, async (r, consumer) => {
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 3, full: true }); // 2 outbox rows and the live event
+        await consumer.waitFor((messages) => messages.some((m) => m.key === live), 30_000);
+        expect(versionsOf(consumer, republished)).toEqual([1, 2]);
+        expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 6 }]);
+      });
+    } finally {
+      await app.drop();
+    }
+  }, 60_000);
+
   test('the broker killed -9 while rows keep coming: after its restart every row arrives, the outbox empties', async () => {
     try {
       await run('bash', [BROKER_SH, 'status']);

@@ -28,6 +28,7 @@ import { preparedQuery, type SqlExecutor } from '#event-store';
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
+  callEventsBeforeCheckpointWait,
   ensureCallEventsCheckpoint,
   readCallEvents,
   type RelayBacklog,
@@ -258,12 +259,18 @@ export class OutboxRelay {
       // One publish is one produce request, kept within MAX_PUBLISH_BYTES: the rows past it wait
       // for the next iteration (the broker refuses an oversized batch whole, again on every resend).
       const outbox = rows.map(toMessage);
-      const { count: taken, bytes } = fitWithinBytes(outbox, MAX_PUBLISH_BYTES);
+      let { count: taken, bytes } = fitWithinBytes(outbox, MAX_PUBLISH_BYTES);
+      // The log's events go after the outbox rows, once the outbox fits in one batch. With more
+      // in the outbox (an operator's republish, or a backlog from a Kafka outage) the batch is
+      // shared, half each, so that the live events do not wait for all of it — unless call-event
+      // rows from before the checkpoint wait there: those must reach a key before its later
+      // events from the log (migration IndexCallEventsBeforeCheckpoint).
+      let readLog = this.options.callEventLog && rows.length < batchSize && taken === rows.length;
+      if (this.options.callEventLog && !readLog && !(await callEventsBeforeCheckpointWait(sql))) {
+        ({ count: taken, bytes } = fitWithinBytes(outbox.slice(0, Math.ceil(batchSize / 2)), MAX_PUBLISH_BYTES / 2));
+        readLog = true;
+      }
       const sent = outbox.slice(0, taken);
-      // The log's events go after the outbox rows, and only once the outbox fits in one batch:
-      // call-event rows written before the checkpoint existed (by the version before it, during
-      // an upgrade) must reach a key before that call's later events from the log.
-      const readLog = this.options.callEventLog && rows.length < batchSize && taken === rows.length;
       const logged = readLog ? await readCallEvents(sql, batchSize, MAX_PUBLISH_BYTES - bytes) : { messages: [], last: null, more: false };
       const count = logged.messages.length + sent.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
@@ -308,9 +315,10 @@ export class OutboxRelay {
       this.noteSuccess();
       backoff = this.options.initialBackoffMs;
       if (result.kind === 'locked') {
-        // another relay is active: not woken by pokes, which come after every commit — the
-        // second instance tried the lock (a transaction, a pooled connection) after nearly every push
-        await this.pause(Math.max(this.options.idleDelayMs, 1_000), false);
+        // another relay is active (it sends this instance's commits too): tried again after the
+        // short delay, not at every poke — those come after every commit, and the instance tried
+        // the lock (a transaction, a pooled connection) after nearly every push
+        await this.pause(this.options.idleDelayMs, false);
       } else if (result.full) {
         continue; // more waiting
       } else if (result.count > 0) {
