@@ -104,15 +104,22 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    const stopped = this.periodic.stop();
     // A page may run for minutes on a large table (EXPIRE_PAGE_TIMEOUT_MS), past SHUTDOWN_TIMEOUT:
-    // nothing waits for it, so it is cancelled (rolled back whole; the next start deletes it again).
-    const pid = this.pagePid;
-    if (pid !== null) {
-      await this.db.query('SELECT pg_cancel_backend($1)', [pid]).catch((error: unknown) => {
-        this.logger.warn(`the rejected-push retention's page could not be cancelled: ${(error as Error).message}`);
-      });
+    // nothing waits for it, so it is cancelled (rolled back whole; the next start deletes it
+    // again). Only while its backend runs the page's delete: the pid is another's once the page
+    // has given its connection back, and a cancel that comes before the delete starts is lost.
+    for (let pid = this.pagePid; pid !== null; pid = this.pagePid) {
+      await this.db
+        .query(
+          `SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+            WHERE pid = $1 AND state = 'active' AND query LIKE '%DELETE FROM rejected_pushes%'`,
+          [pid],
+        )
+        .catch((error: unknown) => this.logger.warn(`the rejected-push retention's page could not be cancelled: ${(error as Error).message}`));
+      await new Promise((done) => setTimeout(done, 50));
     }
-    await this.periodic.stop();
+    await stopped;
   }
 
   /** Deletes every expired row, a page at a time; answers how many. Logs what it did or why not. */

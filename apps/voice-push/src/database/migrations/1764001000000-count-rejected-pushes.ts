@@ -10,7 +10,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Row triggers, as for `calls` (migration CountCalls): every writer is counted whatever its SQL —
  * the store's upsert (a retry adds its +1), an operator's replay mark, the retention's delete
  * (whose counts move to `rejected_push_expired_counts` in the same statement). The table is locked
- * while the counts start from what it holds, so no write falls between the two.
+ * while the counts start from what it holds, so no write falls between the two: refused pushes
+ * wait for that one scan (answered 503 past the pool's 1.5 s, and retried by the sender).
  */
 export class CountRejectedPushes1764001000000 implements MigrationInterface {
   name = 'CountRejectedPushes1764001000000';
@@ -55,6 +56,9 @@ export class CountRejectedPushes1764001000000 implements MigrationInterface {
         DELETE FROM rejected_push_count_changes;
         RETURN NULL;
       END $$`);
+    // An old instance's retention page may hold the table for minutes, and every refused push
+    // would queue behind this lock meanwhile: fail the start instead (it is tried again).
+    await q.query(`SET LOCAL lock_timeout = '10s'`);
     await q.query(`LOCK TABLE rejected_pushes IN SHARE ROW EXCLUSIVE MODE`);
     await q.query(`
       CREATE TRIGGER rejected_pushes_truncated AFTER TRUNCATE ON rejected_pushes
