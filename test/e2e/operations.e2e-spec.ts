@@ -11,6 +11,7 @@ import {
   SERVER_SIDE_KEEPALIVE,
   STATEMENT_TIMEOUT_MS,
 } from '../../apps/voice-push/src/database/database.module.js';
+import { INVALID_PUSH_EXAMPLES } from '../../apps/voice-push/src/openapi/push-examples.js';
 import { metricValue } from '../support/prometheus-text.js';
 import { useTestService, type TestService } from '../support/test-service.js';
 
@@ -207,14 +208,15 @@ describe('operations (contract §6)', () => {
       expect(doc.paths[path]).toBeDefined();
     }
     const receivers = [
-      { path: '/v1/push/status', example: sample('status-spec-example.json'), required: ['accountId', 'callId', 'eventType', 'eventTime'] },
+      { kind: 'status', path: '/v1/push/status', example: sample('status-spec-example.json'), required: ['accountId', 'callId', 'eventType', 'eventTime'] },
       {
+        kind: 'cdr',
         path: '/v1/push/cdr',
         example: sample('cdr-spec-example.json'),
         required: ['accountId', 'callId', 'serviceType', 'beginCallTime', 'endTime', 'callDuration'],
       },
-    ];
-    for (const { path, example, required } of receivers) {
+    ] as const;
+    for (const { kind, path, example, required } of receivers) {
       const op = doc.paths[path]?.post;
       expect(op).toBeDefined();
       const body = op.requestBody.content['application/json'];
@@ -227,12 +229,26 @@ describe('operations (contract §6)', () => {
         { accepted: true, duplicate: true, callId: expect.any(String) },
       ]);
       expect(answers(400).map((a: any) => a.error)).toEqual(['INVALID_JSON', 'INVALID_PUSH']);
-      expect(answers(400)[1].violations[0]).toEqual({ field: 'eventTime', reason: expect.any(String) });
+      // the documented refusal is the service's own answer to that body, word for word
+      const refused = await service().post(path, INVALID_PUSH_EXAMPLES[kind]);
+      expect(refused.status).toBe(400);
+      expect(answers(400)[1]).toEqual(refused.body);
       expect(answers(413)[0].error).toBe('PAYLOAD_TOO_LARGE');
       expect(answers(415)[0].error).toBe('UNSUPPORTED_MEDIA_TYPE');
       expect(answers(503)[0].error).toBe('UNAVAILABLE');
     }
     expect(doc.paths['/v1/push/status'].post.requestBody.content['application/json'].schema.properties.eventTime.oneOf).toHaveLength(2);
+    expect(doc.paths['/v1/push/status'].post.requestBody.content['application/json'].schema.properties.allEventType.maxItems).toBe(16);
+    // every admin route says it needs the bearer token, and is tagged as admin
+    const adminOperations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/admin'))
+      .flatMap(([, methods]) => Object.values(methods as Record<string, any>));
+    expect(adminOperations.length).toBeGreaterThanOrEqual(8);
+    for (const op of adminOperations) {
+      expect(op.security).toEqual([{ admin: [] }]);
+      expect(op.tags).toEqual(['admin']);
+      expect(op.responses['401']).toBeDefined();
+    }
     expect(doc.paths['/v1/push/cdr'].post.requestBody.content['application/json'].schema.properties.beginCallTime).toMatchObject({
       type: 'integer',
       minimum: 0,

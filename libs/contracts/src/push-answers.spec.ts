@@ -20,10 +20,10 @@ describe('push answers (contract §1)', () => {
     expect(httpStatusOf(duplicateAnswer('c1'))).toBe(200);
   });
   test('INVALID_PUSH carries the violations', () => {
-    const a = invalidPushAnswer([{ field: 'eventTime', reason: 'is required' }, { field: 'callId', reason: 'must be a string' }]);
+    const a = invalidPushAnswer('status', [{ field: 'eventTime', reason: 'is required' }, { field: 'callId', reason: 'must be a string' }]);
     expect(a).toEqual({
       error: 'INVALID_PUSH',
-      message: '2 fields failed validation: eventTime, callId',
+      message: 'invalid status push: eventTime, callId',
       violations: [{ field: 'eventTime', reason: 'is required' }, { field: 'callId', reason: 'must be a string' }],
     });
     expect(httpStatusOf(a)).toBe(400);

@@ -70,13 +70,10 @@ export const invalidJsonAnswer = (message = 'body must be a JSON object'): Inval
   message,
 });
 
-export const invalidPushAnswer = (violations: PushViolation[], message?: string): InvalidPushAnswer => ({
+/** What a push that fails validation is answered: `kind` is the receiver's ('status', 'cdr'). */
+export const invalidPushAnswer = (kind: 'status' | 'cdr', violations: PushViolation[]): InvalidPushAnswer => ({
   error: 'INVALID_PUSH',
-  message:
-    message ??
-    `${violations.length} field${violations.length === 1 ? '' : 's'} failed validation: ${violations
-      .map((v) => v.field)
-      .join(', ')}`,
+  message: `invalid ${kind} push: ${violations.map((v) => v.field).join(', ')}`,
   violations,
 });
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { validateCdrPush, validateStatusPush } from '#contracts';
+import { invalidPushAnswer, validateCdrPush, validateStatusPush } from '#contracts';
 import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-cdr-push.command.js';
 import { RecordStatusPush } from '../call-sessions/commands/record-status-push/record-status-push.command.js';
 import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
@@ -85,9 +85,8 @@ export class PushIngestionService implements OnApplicationShutdown {
       .filter((field) => !violated.has(field))
       .map((field) => ({ field, reason: UNSTORABLE_TEXT_REASON }));
     if (!validated.ok || textViolations.length > 0) {
-      const violations = [...(validated.ok ? [] : validated.violations), ...textViolations];
-      const fields = violations.map((v) => v.field).join(', ');
-      return reject(400, 'INVALID_PUSH', `invalid ${kind} push: ${fields}`, violations);
+      const answer = invalidPushAnswer(kind, [...(validated.ok ? [] : validated.violations), ...textViolations]);
+      return reject(400, answer.error, answer.message, answer.violations);
     }
     let recorded: PushRecorded;
     try {

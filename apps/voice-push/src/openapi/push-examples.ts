@@ -8,6 +8,8 @@ import {
   payloadTooLargeAnswer,
   unavailableAnswer,
   unsupportedMediaTypeAnswer,
+  validateCdrPush,
+  validateStatusPush,
 } from '#contracts';
 
 export const STATUS_SPEC_EXAMPLE = {
@@ -64,20 +66,35 @@ export const CDR_SPEC_EXAMPLE = {
 
 const CALL_ID = STATUS_SPEC_EXAMPLE.callId;
 
-/** The answers of contract §1, by HTTP status, as OpenAPI `examples` maps. */
-export const PUSH_ANSWER_EXAMPLES = {
-  200: {
-    accepted: { summary: 'accepted, new', value: acceptedAnswer(CALL_ID) },
-    duplicate: { summary: 'accepted, already stored (a retry)', value: duplicateAnswer(CALL_ID) },
-  },
-  400: {
-    invalidJson: { summary: 'not JSON, or JSON that is not an object', value: invalidJsonAnswer() },
-    invalidPush: {
-      summary: 'fails validation',
-      value: invalidPushAnswer([{ field: 'eventTime', reason: 'must be a string of digits or a non-negative integer (epoch seconds)' }]),
-    },
-  },
-  413: { payloadTooLarge: { summary: 'body over the 64 KiB limit', value: payloadTooLargeAnswer(70_000) } },
-  415: { unsupportedMediaType: { summary: 'wrong content type', value: unsupportedMediaTypeAnswer('text/plain') } },
-  503: { unavailable: { summary: 'storage down: the sender retries', value: unavailableAnswer() } },
+/**
+ * A push that fails validation, answered as the service answers it: its violations come from the
+ * validator itself, so the example cannot drift from what the service says.
+ */
+export const INVALID_PUSH_EXAMPLES = {
+  status: { ...STATUS_SPEC_EXAMPLE, eventTime: 'soon' },
+  cdr: { ...CDR_SPEC_EXAMPLE, beginCallTime: -1 },
 } as const;
+
+function invalidPushExample(kind: 'status' | 'cdr') {
+  const body = INVALID_PUSH_EXAMPLES[kind];
+  const validated = kind === 'status' ? validateStatusPush(body) : validateCdrPush(body);
+  if (validated.ok) throw new Error(`the OpenAPI's invalid ${kind} example passes validation`);
+  return invalidPushAnswer(kind, validated.violations);
+}
+
+/** The answers of contract §1 for one receiver, by HTTP status, as OpenAPI `examples` maps. */
+export function pushAnswerExamples(kind: 'status' | 'cdr') {
+  return {
+    200: {
+      accepted: { summary: 'accepted, new', value: acceptedAnswer(CALL_ID) },
+      duplicate: { summary: 'accepted, already stored (a retry)', value: duplicateAnswer(CALL_ID) },
+    },
+    400: {
+      invalidJson: { summary: 'not JSON, or JSON that is not an object', value: invalidJsonAnswer() },
+      invalidPush: { summary: 'fails validation', value: invalidPushExample(kind) },
+    },
+    413: { payloadTooLarge: { summary: 'body over the 64 KiB limit', value: payloadTooLargeAnswer(70_000) } },
+    415: { unsupportedMediaType: { summary: 'wrong content type', value: unsupportedMediaTypeAnswer('text/plain') } },
+    503: { unavailable: { summary: 'storage down, or the sender over its rate limit: the sender retries', value: unavailableAnswer() } },
+  } as const;
+}

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse } from '@nestjs/swagger';
-import { CDR_SPEC_EXAMPLE, PUSH_ANSWER_EXAMPLES, STATUS_SPEC_EXAMPLE } from './push-examples.js';
+import { CDR_SPEC_EXAMPLE, STATUS_SPEC_EXAMPLE, pushAnswerExamples } from './push-examples.js';
 import { cdrPushSchema, statusPushSchema } from './push-schemas.js';
 
 const ANSWER_SCHEMAS = {
@@ -13,7 +13,10 @@ const ANSWER_SCHEMAS = {
     type: 'object',
     required: ['error', 'message'],
     properties: {
-      error: { type: 'string', enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE'] },
+      error: {
+        type: 'string',
+        enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+      },
       message: { type: 'string' },
       violations: {
         type: 'array',
@@ -26,6 +29,7 @@ const ANSWER_SCHEMAS = {
 /** The OpenAPI description of one push receiver (contract §1): body schema, examples, answers. */
 export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
   const status = kind === 'status';
+  const answers = pushAnswerExamples(kind);
   return applyDecorators(
     ApiOperation({
       summary: status ? 'Receive one call status push (spec §4)' : 'Receive one CDR push (spec §3)',
@@ -35,7 +39,9 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
         (status
           ? 'Idempotency key (callId, eventType, party, eventTime): a repeat is answered duplicate:true and stores nothing.'
           : 'Idempotency key (callId, cdrType): the same content is a duplicate; different content is a revision (CDR_REVISED).') +
-        ' Every rejected push (400/413/415) is kept raw in the rejected-push store.',
+        ' Every push refused 400/413/415 is kept raw in the rejected-push store (a 413 its first 64 KiB; ' +
+        'a body over 8 MiB is refused unread and not kept). The 401/403/404 of the optional push ' +
+        'authentication (PUSH_AUTH_MODE=enforce) and the per-sender rate limit are not kept.',
     }),
     ApiConsumes('application/json'),
     ApiBody({
@@ -45,10 +51,19 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
         ? { spec: { summary: 'the spec’s status example (RINGING, party A)', value: STATUS_SPEC_EXAMPLE } }
         : { spec: { summary: 'the spec’s CDR example (answered call, 20 s)', value: CDR_SPEC_EXAMPLE } },
     }),
-    ApiResponse({ status: 200, description: 'stored (new) or already stored (a retry)', schema: ANSWER_SCHEMAS.accepted, examples: PUSH_ANSWER_EXAMPLES[200] } as never),
-    ApiResponse({ status: 400, description: 'not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[400] } as never),
-    ApiResponse({ status: 413, description: 'body over the limit', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[413] } as never),
-    ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[415] } as never),
-    ApiResponse({ status: 503, description: 'storage unavailable: retry', schema: ANSWER_SCHEMAS.error, examples: PUSH_ANSWER_EXAMPLES[503] } as never),
+    ApiResponse({ status: 200, description: 'stored (new) or already stored (a retry)', schema: ANSWER_SCHEMAS.accepted, examples: answers[200] } as never),
+    ApiResponse({ status: 400, description: 'not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: answers[400] } as never),
+    ApiResponse({ status: 401, description: 'PUSH_AUTH_MODE=enforce: a missing or wrong signature (UNAUTHORIZED)', schema: ANSWER_SCHEMAS.error } as never),
+    ApiResponse({ status: 403, description: 'PUSH_AUTH_MODE=enforce: a sender outside PUSH_ALLOWED_IPS (FORBIDDEN)', schema: ANSWER_SCHEMAS.error } as never),
+    ApiResponse({ status: 404, description: 'PUSH_AUTH_MODE=enforce with PUSH_PATH_TOKEN: the plain path (NOT_FOUND)', schema: ANSWER_SCHEMAS.error } as never),
+    ApiResponse({ status: 408, description: 'the body did not arrive within HTTP_REQUEST_TIMEOUT, or the service stopped first' }),
+    ApiResponse({ status: 413, description: 'body over the limit', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
+    ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: answers[415] } as never),
+    ApiResponse({
+      status: 503,
+      description: 'storage unavailable, or the sender over its rate limit (PUSH_RATE_LIMIT; with Retry-After): retry',
+      schema: ANSWER_SCHEMAS.error,
+      examples: answers[503],
+    } as never),
   );
 }

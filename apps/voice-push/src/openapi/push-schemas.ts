@@ -4,7 +4,7 @@
 // `@ApiBody({ type: Dto })` would document nothing: the DTOs carry no @ApiProperty.
 import type { SchemaObject } from '@nestjs/swagger';
 import { getMetadataStorage } from 'class-validator';
-import { CdrPushRequestDto, IS_EVENT_TIME, StatusPushRequestDto } from '#contracts';
+import { CdrPushRequestDto, IS_EVENT_TIME, MAX_TIME_MS, StatusPushRequestDto } from '#contracts';
 
 type Dto = new () => object;
 
@@ -53,6 +53,9 @@ export function pushBodySchema(dto: Dto, description: string): SchemaObject {
       case 'isArray':
         p.type = 'array';
         break;
+      case 'arrayMaxSize':
+        p.maxItems = args[0];
+        break;
       case 'isInt':
         if (rule.each) {
           p.type = 'array';
@@ -69,8 +72,8 @@ export function pushBodySchema(dto: Dto, description: string): SchemaObject {
         break;
       case IS_EVENT_TIME:
         p.oneOf = [
-          { type: 'string', pattern: '^[0-9]+$' },
-          { type: 'integer', minimum: 0 },
+          { type: 'string', pattern: '^[0-9]+$', description: `digits, at most ${MAX_TIME_MS}` },
+          { type: 'integer', minimum: 0, maximum: MAX_TIME_MS },
         ];
         break;
       default:

@@ -1,4 +1,5 @@
-import { ConflictException, Controller, HttpCode, NotFoundException, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ConflictException, Controller, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toCallView } from '#call-session-domain';
@@ -6,7 +7,7 @@ import { ForceFinaliseCall } from '../../call-sessions/commands/force-finalise-c
 import { isStorableText, UNSTORABLE_TEXT_REASON } from '../../database/storable-text.js';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
-import { AdminTokenGuard } from '../admin-token.guard.js';
+import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 
 const DEFAULT_REASON = 'force-finalised by an operator: no CDR expected';
 
@@ -17,7 +18,7 @@ const DEFAULT_REASON = 'force-finalised by an operator: no CDR expected';
  * call has a CDR: reconciliation finalises it).
  */
 @Controller('admin/calls')
-@UseGuards(AdminTokenGuard)
+@AdminEndpoints()
 export class ForceFinaliseCallHttpController {
   constructor(
     private readonly commands: CommandBus,
@@ -25,6 +26,9 @@ export class ForceFinaliseCallHttpController {
   ) {}
 
   @Post(':callId/finalize')
+  @ApiOperation({ summary: 'Finalise an open call without its CDR (FINALIZED_WITHOUT_CDR), with an optional reason' })
+  @ApiNotFoundResponse({ description: 'no such call' })
+  @ApiConflictResponse({ description: 'the call is finalised already, or changed meanwhile' })
   @HttpCode(200)
   async finalize(@Param('callId') callId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = { callId };

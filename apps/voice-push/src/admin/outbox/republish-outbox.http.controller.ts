@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
-import { AdminTokenGuard } from '../admin-token.guard.js';
+import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
 
 /**
@@ -11,7 +12,7 @@ import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.servi
  * Audited as the rebuild: at the start, completed with the job's final state.
  */
 @Controller('admin/outbox/republish')
-@UseGuards(AdminTokenGuard)
+@AdminEndpoints()
 export class RepublishOutboxHttpController {
   constructor(
     private readonly republisher: OutboxRepublisher,
@@ -19,6 +20,8 @@ export class RepublishOutboxHttpController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Publish to Kafka again every event after fromPosition, and the finalised views (a background job: 202 with its jobId)' })
+  @ApiConflictResponse({ description: 'a republish is running (its jobId)' })
   @HttpCode(202)
   async republish(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = {};
@@ -37,6 +40,8 @@ export class RepublishOutboxHttpController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A republish job: what it has enqueued so far, and how it ended' })
+  @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)' })
   get(@Param('id') id: string): RepublishJob {
     return this.republisher.jobs.found(id);
   }

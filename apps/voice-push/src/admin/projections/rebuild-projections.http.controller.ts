@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
-import { AdminTokenGuard } from '../admin-token.guard.js';
+import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 import { CallsRebuildService, type RebuildJob } from './calls-rebuild.service.js';
 
 /**
@@ -10,7 +11,7 @@ import { CallsRebuildService, type RebuildJob } from './calls-rebuild.service.js
  * row is written at the start and completed with the job's final state when it ends.
  */
 @Controller('admin/projections/rebuild')
-@UseGuards(AdminTokenGuard)
+@AdminEndpoints()
 export class RebuildProjectionsHttpController {
   constructor(
     private readonly rebuilds: CallsRebuildService,
@@ -18,6 +19,8 @@ export class RebuildProjectionsHttpController {
   ) {}
 
   @Post()
+  @ApiOperation({ summary: 'Rebuild the calls read model from the event store (a background job: 202 with its jobId)' })
+  @ApiConflictResponse({ description: 'a rebuild is running (its jobId)' })
   @HttpCode(202)
   async start(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const answer = await this.audit.startJob('rebuild-projections', { readModels: ['calls'] }, (onDone) => this.rebuilds.start(onDone));
@@ -26,6 +29,8 @@ export class RebuildProjectionsHttpController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A rebuild job: what it has done so far, and how it ended' })
+  @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)' })
   get(@Param('id') id: string): RebuildJob {
     return this.rebuilds.jobs.found(id);
   }

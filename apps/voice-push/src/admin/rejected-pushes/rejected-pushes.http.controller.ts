@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, NotFoundException, ConflictException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, NotFoundException, ConflictException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -7,7 +8,7 @@ import type { PushKind } from '../../ingestion/push-body.reader.js';
 import { markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
-import { AdminTokenGuard } from '../admin-token.guard.js';
+import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
@@ -60,7 +61,7 @@ const LIST_PARAMETERS = ['kind', 'limit', 'cursor'];
 
 /** The rejected-push store (contract §4): list it, and replay a push through the real ingestion. */
 @Controller('admin/rejected-pushes')
-@UseGuards(AdminTokenGuard)
+@AdminEndpoints()
 export class RejectedPushesHttpController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -70,6 +71,11 @@ export class RejectedPushesHttpController {
 
   /** Newest first (id DESC), keyset cursor = the last id of the page. */
   @Get()
+  @ApiOperation({ summary: 'The rejected-push store, newest first, cursor-paginated' })
+  @ApiQuery({ name: 'kind', required: false, enum: ['status', 'cdr'] })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'at most 500' })
+  @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
+  @ApiBadRequestResponse({ description: 'a bad or unknown parameter' })
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const unknown = Object.keys(query).filter((name) => !LIST_PARAMETERS.includes(name));
     if (unknown.length > 0) throw badRequest(`${unknown.join(', ')}: not a parameter of this list (${LIST_PARAMETERS.join(', ')})`);
@@ -102,6 +108,8 @@ export class RejectedPushesHttpController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One rejected push, its raw body included' })
+  @ApiNotFoundResponse({ description: 'no such rejected push' })
   async one(@Param('id') rawId: string): Promise<unknown> {
     const rows: RejectedRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rejected_pushes WHERE id = $1`, [idOf(rawId)]);
     if (rows.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${rawId}` });
@@ -120,6 +128,8 @@ export class RejectedPushesHttpController {
    * it, with the body given and the answer).
    */
   @Post(':id/replay')
+  @ApiOperation({ summary: 'Replay a rejected push (optionally fixed) through the real ingestion' })
+  @ApiNotFoundResponse({ description: 'no such rejected push' })
   @HttpCode(200)
   async replay(@Param('id') rawId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = { id: rawId };

@@ -1,4 +1,5 @@
-import { Controller, Get, Optional, UseGuards } from '@nestjs/common';
+import { Controller, Get, Optional } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
@@ -6,7 +7,7 @@ import { readCallCounts, sessionTotals } from '../../call-sessions/projections/c
 import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../../ingestion/rejected-push.store.js';
 import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
-import { AdminTokenGuard } from '../admin-token.guard.js';
+import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
 import { OutboxRepublisher } from '../outbox/outbox-republisher.service.js';
 import { PushCounters } from './push-counters.js';
@@ -18,7 +19,7 @@ import { PushCounters } from './push-counters.js';
  * bounds (rejected-push.retention.ts), and what the deleted rows counted.
  */
 @Controller('admin/stats')
-@UseGuards(AdminTokenGuard)
+@AdminEndpoints()
 export class AdminStatsHttpController {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -30,6 +31,7 @@ export class AdminStatsHttpController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Pushes, sessions, reconciliation and outbox counts (contract §4)' })
   async stats(): Promise<Record<string, unknown>> {
     const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
       readCounts<{ type: string }>(this.db, EVENT_TYPE_COUNTS),

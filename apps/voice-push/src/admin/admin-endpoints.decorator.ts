@@ -1,0 +1,16 @@
+import { applyDecorators, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AdminTokenGuard } from './admin-token.guard.js';
+
+/**
+ * An admin controller: its routes need `Authorization: Bearer $ADMIN_TOKEN` (contract §4), and the
+ * OpenAPI page says so — without it they were listed as open operations, and "Try it out" got 401.
+ */
+export function AdminEndpoints(): ClassDecorator {
+  return applyDecorators(
+    UseGuards(AdminTokenGuard),
+    ApiTags('admin'),
+    ApiBearerAuth('admin'),
+    ApiUnauthorizedResponse({ description: 'no, or a wrong, Authorization: Bearer $ADMIN_TOKEN (or ADMIN_TOKEN unset)' }),
+  );
+}
