@@ -14,6 +14,8 @@ export interface TempDatabaseSourceOptions {
   poolSize?: number;
   /** anything else for the DataSource (entities, logging …) */
   options?: Partial<Omit<DataSourceOptions, 'type'>>;
+  /** false: run no migration (a second DataSource on a database another one migrated) */
+  migrate?: boolean;
 }
 
 export interface TempDatabase {
@@ -74,7 +76,7 @@ export async function createTempDatabase(
       } as DataSourceOptions);
       await ds.initialize();
       sources.push(ds);
-      await ds.runMigrations({ transaction: 'all' });
+      if (opts.migrate !== false) await ds.runMigrations({ transaction: 'all' });
       return ds;
     },
     drop,
