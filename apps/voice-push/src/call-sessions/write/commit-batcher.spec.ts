@@ -216,6 +216,29 @@ describe('CommitBatcher', () => {
     expect(store.transactions).toEqual([['b', 'c']]);
   });
 
+  test('a second statement timeout in a row is a stall: the appends queued behind it fail at once, and a commit that goes through ends it', async () => {
+    const store = new RecordingStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), { maxInFlight: 1, maxBatch: 1 });
+    const timeout = () => Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    store.failWhen = timeout;
+    store.hold = true;
+    const first = batcher.submit(request('a'), null);
+    const second = batcher.submit(request('b'), null); // its own attempt after a's timeout
+    const third = batcher.submit(request('c'), null); // queued behind b
+    const settled = Promise.allSettled([first, second, third]);
+    store.releaseHeld();
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(store.attempts).toBe(2); // a, then b (the second timeout): c failed without an attempt
+
+    store.failWhen = () => null;
+    await batcher.submit(request('d'), null);
+    await new Promise((r) => setImmediate(r)); // d's commit has ended: e goes alone, f waits behind it
+    store.failWhen = (streams) => (streams.includes('e') ? timeout() : null);
+    const results = Promise.allSettled(['e', 'f'].map((s) => batcher.submit(request(s), null)));
+    expect((await results).map((r) => r.status)).toEqual(['rejected', 'fulfilled']); // one timeout after a commit: alone again
+    expect(store.transactions.at(-1)).toEqual(['f']);
+  });
+
   test('the database found away while a failed batch is retried one by one fails the rest of it at once', async () => {
     const store = new RecordingStore();
     const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));

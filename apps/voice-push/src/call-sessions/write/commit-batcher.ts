@@ -50,6 +50,8 @@ export class CommitBatcher<T> {
   /** performance.now() when the latest commit started */
   private startedAt = 0;
   private overlapTimer: NodeJS.Timeout | null = null;
+  /** statement timeouts since the last commit that went through */
+  private statementTimeoutsInARow = 0;
 
   private readonly observe: CommitObserver;
   private readonly maxInFlight: number;
@@ -105,9 +107,12 @@ export class CommitBatcher<T> {
     try {
       stored = await this.append(batch);
     } catch (error) {
-      if (isStatementTimeout(error)) {
-        // this statement waited too long (a lock held elsewhere, a stall): its appends fail, and
-        // the ones queued behind it try for themselves (see isStatementTimeout)
+      // One statement that waited too long (a lock held elsewhere) fails its own appends, and the
+      // ones queued behind it try for themselves (see isStatementTimeout). Two in a row are a stall:
+      // every batch would wait its own 1.5 s in turn, past the sender's 3 s try, so they are
+      // failed at once as in an outage.
+      const stalled = isStatementTimeout(error) && this.statementTimeoutsInARow++ > 0;
+      if (isStatementTimeout(error) && !stalled) {
         for (const p of batch) p.reject(error);
         return true;
       }
@@ -137,6 +142,7 @@ export class CommitBatcher<T> {
       }
       return this.commitEach([...batch, ...waiting]);
     }
+    this.statementTimeoutsInARow = 0;
     batch.forEach((p, i) => p.resolve(stored[i]));
     try {
       this.observe((performance.now() - started) / 1000, batch.length);
