@@ -12,7 +12,7 @@ const TOKEN = 'admin-token-for-e2e-0123456789';
 /** An admin call on `base` (the service's url unless given), with the token unless told otherwise. */
 async function admin(
   service: TestService,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   o: { body?: unknown; token?: string | null; authorization?: string; base?: string } = {},
 ): Promise<HttpAnswer> {
@@ -488,10 +488,17 @@ describe('admin: POST /admin/outbox/republish', () => {
 
     // stats show the last job; the audit row holds the start and the final outcome
     expect((await admin(service(), 'GET', '/admin/stats')).body.republish).toEqual(tail);
+    // a job that has ended cannot be cancelled; one that is unknown here is 404
+    expect((await admin(service(), 'DELETE', `/admin/outbox/republish/${tail.id}`)).status).toBe(409);
+    expect((await admin(service(), 'DELETE', '/admin/outbox/republish/no-such-job')).status).toBe(404);
     const audit = await pollUntil(
       () => auditRows(service(), 'republish-outbox'),
       (rows) => rows.length === 2 && rows.every((r) => r.result?.finished),
     );
+    expect(await auditRows(service(), 'cancel-republish-outbox')).toMatchObject([
+      { status_code: 409, arguments: { jobId: tail.id } },
+      { status_code: 404, arguments: { jobId: 'no-such-job' } },
+    ]);
     expect(audit.map((a) => [a.status_code, a.arguments.fromPosition, a.result.started.status, a.result.finished.enqueued])).toEqual([
       [202, 0, 'running', events + 2],
       [202, String(BigInt(max) - 1n), 'running', 1],

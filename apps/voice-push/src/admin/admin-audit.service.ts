@@ -5,7 +5,13 @@ import { storableJson } from '../database/storable-text.js';
 import { answerOf, type AdminAnswer } from './admin-request.js';
 import type { JobDone, JobState } from './background-jobs.js';
 
-export type AdminAction = 'replay-rejected-push' | 'rebuild-projections' | 'republish-outbox' | 'force-finalise-call';
+export type AdminAction =
+  | 'replay-rejected-push'
+  | 'rebuild-projections'
+  | 'republish-outbox'
+  | 'force-finalise-call'
+  | 'cancel-rebuild-projections'
+  | 'cancel-republish-outbox';
 
 /**
  * One `admin_audit` row per admin action that changes something, with its outcome — failures

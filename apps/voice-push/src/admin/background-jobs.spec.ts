@@ -1,4 +1,4 @@
-import { ConflictException, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { describe, expect, test } from '@jest/globals';
 import { BackgroundJobs, type JobState } from './background-jobs.js';
 
@@ -94,6 +94,30 @@ describe('BackgroundJobs', () => {
     const ended = await done;
     expect(ended).toMatchObject({ status: 'failed', steps: 1, error: expect.stringMatching(/shutting down/) });
     expect(() => jobs.start({ steps: 0 }, async () => undefined)).toThrow(ServiceUnavailableException);
+  });
+
+  test("an operator's cancel stops the job after the unit of work in hand: it ends cancelled, and the next may start", async () => {
+    const jobs = new BackgroundJobs<CountJob>('count', quiet);
+    const step = gate();
+    const { started, done } = finished(jobs, async (job) => {
+      for (;;) {
+        jobs.stopIfStopping();
+        await step.opened;
+        job.steps += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    expect(jobs.cancel(started.id)).toMatchObject({ id: started.id, status: 'running' });
+    step.open();
+    expect(await done).toMatchObject({ status: 'cancelled', steps: 1, error: 'cancelled by an operator', finishedAt: expect.any(String) });
+
+    expect(() => jobs.cancel(started.id)).toThrow(ConflictException); // it has ended
+    expect(() => jobs.cancel('no-such-job')).toThrow(NotFoundException);
+    const next = finished(jobs, async (job) => {
+      jobs.stopIfStopping(); // the cancel was for the job before
+      job.steps = 7;
+    });
+    expect(await next.done).toMatchObject({ status: 'succeeded', steps: 7 });
   });
 
   test('during the shutdown a start is 503, even while a job runs (not 409: no job will start here again)', async () => {

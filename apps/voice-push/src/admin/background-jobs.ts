@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 /** What every background admin job shows, besides its own progress. */
 export interface JobState {
   id: string;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   startedAt: string;
   finishedAt: string | null;
   error: string | null;
@@ -22,13 +22,17 @@ const JOBS_KEPT = 20;
  * second start is 409 naming the running one); the last JOBS_KEPT are kept for `GET …/{jobId}`.
  *
  * A shutdown lets the job in hand finish the unit of work it is in (a batch, one transaction) and
- * then stops it: it ends `failed` with an error saying so, and what it did stands.
+ * then stops it: it ends `failed` with an error saying so, and what it did stands. An operator's
+ * cancel stops it the same way, and it ends `cancelled` (a republish waiting for a Kafka that is
+ * away would otherwise wait, and hold the next one at 409, until the service stopped).
  */
 export class BackgroundJobs<J extends JobState> {
   private readonly jobs = new Map<string, J>();
   /** each job until it and its onDone are done (the shutdown waits for them all) */
   private readonly unsettled = new Set<Promise<void>>();
   private stopping = false;
+  /** the running job an operator asked to stop */
+  private cancelling: string | null = null;
 
   constructor(
     /** the job's kind, for messages ("rebuild", "republish") */
@@ -83,9 +87,21 @@ export class BackgroundJobs<J extends JobState> {
     return job ? { ...job } : null;
   }
 
-  /** Throws once the service is stopping: a job calls it between two units of work. */
+  /** Throws once the service is stopping or the job was cancelled: a job calls it between two units of work. */
   stopIfStopping(): void {
     if (this.stopping) throw new StoppedByShutdown();
+    const running = [...this.jobs.values()].find((j) => j.status === 'running');
+    if (running && running.id === this.cancelling) throw new CancelledByOperator();
+  }
+
+  /** An operator's cancel: the job stops after the unit of work in hand (404 unknown, 409 ended). */
+  cancel(id: string): J {
+    const job = this.found(id);
+    if (job.status !== 'running') {
+      throw new ConflictException({ error: 'CONFLICT', message: `${this.kind} ${id} has ended (${job.status})`, jobId: id });
+    }
+    this.cancelling = id;
+    return job;
   }
 
   /** The shutdown: no new job, and the running one stops after its unit of work in hand. */
@@ -99,9 +115,10 @@ export class BackgroundJobs<J extends JobState> {
       await work(job);
       job.status = 'succeeded';
     } catch (error) {
-      job.status = 'failed';
+      job.status = error instanceof CancelledByOperator ? 'cancelled' : 'failed';
       job.error = (error as Error)?.message ?? String(error);
-      if (error instanceof StoppedByShutdown) this.logger.warn(`${this.kind} ${job.id} stopped by the shutdown; what it did stands: ${JSON.stringify(job)}`);
+      if (error instanceof CancelledByOperator) this.logger.warn(`${this.kind} ${job.id} cancelled by an operator; what it did stands: ${JSON.stringify(job)}`);
+      else if (error instanceof StoppedByShutdown) this.logger.warn(`${this.kind} ${job.id} stopped by the shutdown; what it did stands: ${JSON.stringify(job)}`);
       else this.logger.error(`${this.kind} ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
     } finally {
       job.finishedAt = new Date().toISOString();
@@ -112,5 +129,11 @@ export class BackgroundJobs<J extends JobState> {
 export class StoppedByShutdown extends Error {
   constructor() {
     super('stopped: the service is shutting down');
+  }
+}
+
+export class CancelledByOperator extends Error {
+  constructor() {
+    super('cancelled by an operator');
   }
 }

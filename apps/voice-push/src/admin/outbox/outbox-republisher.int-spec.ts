@@ -112,6 +112,21 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(sent).toBeGreaterThan(0);
   });
 
+  test('a republish waiting for a Kafka that is away can be cancelled: it ends cancelled, and the next may start', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    await ds.query(`INSERT INTO outbox (topic, key, value) SELECT 't', 'k' || g, '{}' FROM generate_series(1, 2) g`); // never sent
+    const republisher = new OutboxRepublisher(ds, { poke: () => undefined } as unknown as OutboxRelayService);
+    republisher.outboxRoom = 2;
+    const done = republish(republisher, '0');
+    expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+
+    republisher.jobs.cancel(republisher.jobs.latest()!.id);
+    expect(await done).toMatchObject({ status: 'cancelled', enqueued: 0, error: 'cancelled by an operator' });
+    await ds.query(`DELETE FROM outbox`);
+    republisher.outboxRoom = 1_000_000; // (this relay never sends)
+    expect(await republish(republisher, '0')).toMatchObject({ status: 'succeeded' });
+  });
+
   test('a call that changes while the job runs keeps its newer view last: the job leaves out its older one', async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
@@ -33,5 +33,16 @@ export class RebuildProjectionsHttpController {
   @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)' })
   get(@Param('id') id: string): RebuildJob {
     return this.rebuilds.jobs.found(id);
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Cancel a running rebuild: it stops after the batch in hand and ends cancelled (what it did stands)' })
+  @ApiNotFoundResponse({ description: 'no such job here' })
+  @ApiConflictResponse({ description: 'the job has ended' })
+  @HttpCode(202)
+  async cancel(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+    const answer = await this.audit.run('cancel-rebuild-projections', { jobId: id }, async () => ({ statusCode: 202, body: this.rebuilds.jobs.cancel(id) }));
+    reply.status(answer.statusCode);
+    return answer.body;
   }
 }
