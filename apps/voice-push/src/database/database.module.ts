@@ -15,7 +15,7 @@ import { CountRelayedEvents1764000700000 } from './migrations/1764000700000-coun
 import { RejectedPushRetention1764000800000 } from './migrations/1764000800000-rejected-push-retention.js';
 import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-rejected-push-reason-hash.js';
 import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-count-rejected-pushes.js';
-import { IndexCallEventsBeforeCheckpoint1764001100000 } from './migrations/1764001100000-index-call-events-before-checkpoint.js';
+import { IndexOutboxCallEventRows1764001100000 } from './migrations/1764001100000-index-outbox-call-event-rows.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -66,7 +66,7 @@ export const appMigrations = [
   RejectedPushRetention1764000800000,
   RejectedPushReasonHash1764000900000,
   CountRejectedPushes1764001000000,
-  IndexCallEventsBeforeCheckpoint1764001100000,
+  IndexOutboxCallEventRows1764001100000,
 ];
 
 /**

@@ -127,15 +127,15 @@ export async function readCallEvents(db: SqlExecutor, limit: number, maxBytes = 
 }
 
 /**
- * Whether call-event rows written before the checkpoint (no `position`: the version before the
- * log relay, or its republish) still wait in the outbox; read on a partial index that holds only
- * them (migration IndexCallEventsBeforeCheckpoint).
+ * Whether call-event rows wait in the outbox (a republish's, or the version before the log
+ * relay's); read on a partial index that holds only them (migration IndexOutboxCallEventRows).
+ * `min(id)`: an EXISTS was planned as a scan of the whole outbox on a busy, unvacuumed table.
  */
-export async function callEventsBeforeCheckpointWait(db: SqlExecutor): Promise<boolean> {
-  const [row] = await db.query<{ waiting: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM outbox WHERE topic = '${CALL_EVENTS_TOPIC}' AND position IS NULL) AS waiting`,
+export async function callEventRowsWait(db: SqlExecutor): Promise<boolean> {
+  const [row] = await db.query<{ first: string | null }>(
+    `SELECT min(id)::text AS first FROM outbox WHERE topic = '${CALL_EVENTS_TOPIC}'`,
   );
-  return row?.waiting ?? false;
+  return (row?.first ?? null) !== null;
 }
 
 /** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { DataSource } from 'typeorm';
-import { CALL_EVENTS_TOPIC } from '#contracts';
+import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { PostgresEventStore, eventStoreMigrations, type StoredEvent } from '#event-store';
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
@@ -402,26 +402,48 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     }
   }, 60_000);
 
-  test('a backlog in the outbox (a republish) does not hold the live events back: each batch is shared, half each', async () => {
+  test("a backlog of finalised views (after a Kafka outage) does not hold the log's live events back; a republish's call events do", async () => {
     const app = await createTempDatabase();
     try {
       const ds = await app.dataSource(appMigrations, { poolSize: 4 });
-      // republished rows (they carry their position), two batches' worth
-      const republished = `republished-${randomUUID()}`;
-      await ds.query(
-        `INSERT INTO outbox (position, topic, key, value, headers)
-         SELECT g, $1, $2, jsonb_build_object('version', g), '{}' FROM generate_series(1, 8) g`,
-        [CALL_EVENTS_TOPIC, republished],
-      );
-      const live = `call-${randomUUID()}`;
-      const at = new Date('2025-03-01T10:00:00Z');
-      await new PostgresEventStore(ds).append({ streamId: live, expectedVersion: 0, events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: at }] });
+      const backlog = (topic: string, key: string) =>
+        ds.query(
+          `INSERT INTO outbox (position, topic, key, value, headers)
+           SELECT CASE WHEN $1 = '${CALL_EVENTS_TOPIC}' THEN g END, $1, $2, jsonb_build_object('version', g), '{}' FROM generate_series(1, 8) g`,
+          [topic, key],
+        );
+      const liveEvent = async (call = `call-${randomUUID()}`) => {
+        const at = new Date('2025-03-01T10:00:00Z');
+        const [stored] = await new PostgresEventStore(ds).append({
+          streamId: call,
+          expectedVersion: 0,
+          events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: at }],
+        });
+        return { call, eventId: stored!.eventId };
+      };
 
-      await withLogRelay(ds, { batchSize: 4 }, async (r, consumer) => {
-        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 3, full: true }); // 2 outbox rows and the live event
+      // views waiting (two batches' worth): the batch is shared, half the rows and the live event
+      const views = `views-${randomUUID()}`;
+      await backlog(CALLS_FINALIZED_TOPIC, views);
+      const { call: live } = await liveEvent();
+      await withLogRelay(ds, { batchSize: 4, topics: [CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC] }, async (r, consumer) => {
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 3, full: true });
         await consumer.waitFor((messages) => messages.some((m) => m.key === live), 30_000);
-        expect(versionsOf(consumer, republished)).toEqual([1, 2]);
         expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 6 }]);
+      });
+      await ds.query(`DELETE FROM outbox`);
+
+      // a republish's call events waiting: the log's events go after them (per-call order)
+      const republished = `republished-${randomUUID()}`;
+      await backlog(CALL_EVENTS_TOPIC, republished);
+      const later = await liveEvent(republished); // the same call: one partition, one order
+      await withLogRelay(ds, { batchSize: 4 }, async (r, consumer) => {
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 4, full: true });
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 4, full: true });
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 1 }); // now the log
+        await consumer.waitFor((messages) => messages.filter((m) => m.key === republished).length >= 9, 30_000);
+        const ofCall = consumer.messages.filter((m) => m.key === republished);
+        expect(ofCall.map((m) => m.headers['event-id'] ?? null)).toEqual([...Array(8).fill(null), later.eventId]);
       });
     } finally {
       await app.drop();

@@ -28,7 +28,7 @@ import { preparedQuery, type SqlExecutor } from '#event-store';
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
-  callEventsBeforeCheckpointWait,
+  callEventRowsWait,
   ensureCallEventsCheckpoint,
   readCallEvents,
   type RelayBacklog,
@@ -250,27 +250,25 @@ export class OutboxRelay {
       const runner = tx.queryRunner!;
       const sql: SqlExecutor = { query: (text, params) => preparedQuery(runner, text, params ?? []) };
       const { batchSize } = this.options;
+      // With no call-event rows in the outbox, each batch is shared between its rows (finalised
+      // views: a backlog after a Kafka outage) and the log's live events, which then do not wait
+      // for all of it. While call-event rows wait there (a republish; the version before the log
+      // relay, during the upgrade), the log's events go after them, once they all fit in one
+      // batch: a call's earlier events must reach its key before its later ones.
+      const sharing = this.options.callEventLog && !(await callEventRowsWait(sql));
+      const limit = sharing ? Math.ceil(batchSize / 2) : batchSize;
       const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM outbox o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+        [limit],
       );
       // One publish is one produce request, kept within MAX_PUBLISH_BYTES: the rows past it wait
       // for the next iteration (the broker refuses an oversized batch whole, again on every resend).
       const outbox = rows.map(toMessage);
-      let { count: taken, bytes } = fitWithinBytes(outbox, MAX_PUBLISH_BYTES);
-      // The log's events go after the outbox rows, once the outbox fits in one batch. With more
-      // in the outbox (an operator's republish, or a backlog from a Kafka outage) the batch is
-      // shared, half each, so that the live events do not wait for all of it — unless call-event
-      // rows from before the checkpoint wait there: those must reach a key before its later
-      // events from the log (migration IndexCallEventsBeforeCheckpoint).
-      let readLog = this.options.callEventLog && rows.length < batchSize && taken === rows.length;
-      if (this.options.callEventLog && !readLog && !(await callEventsBeforeCheckpointWait(sql))) {
-        ({ count: taken, bytes } = fitWithinBytes(outbox.slice(0, Math.ceil(batchSize / 2)), MAX_PUBLISH_BYTES / 2));
-        readLog = true;
-      }
+      const { count: taken, bytes } = fitWithinBytes(outbox, sharing ? MAX_PUBLISH_BYTES / 2 : MAX_PUBLISH_BYTES);
       const sent = outbox.slice(0, taken);
+      const readLog = this.options.callEventLog && (sharing || (rows.length < batchSize && taken === rows.length));
       const logged = readLog ? await readCallEvents(sql, batchSize, MAX_PUBLISH_BYTES - bytes) : { messages: [], last: null, more: false };
       const count = logged.messages.length + sent.length;
       if (count === 0) return { kind: 'relayed', count: 0, full: false };
@@ -280,7 +278,7 @@ export class OutboxRelay {
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += count;
-      return { kind: 'relayed', count, full: logged.more || rows.length >= batchSize || taken < rows.length };
+      return { kind: 'relayed', count, full: logged.more || rows.length >= limit || taken < rows.length };
     });
   }
 
