@@ -239,6 +239,21 @@ describe('CommitBatcher', () => {
     expect(store.transactions.at(-1)).toEqual(['f']);
   });
 
+  test('two batches that waited side by side and both timed out are not a stall: the one queued behind them tries', async () => {
+    const store = new ManualStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), { maxBatch: 1 });
+    store.failWhen = (streams) =>
+      streams.includes('a') || streams.includes('b') ? Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }) : null;
+    const settled = Promise.allSettled(['a', 'b', 'c'].map((s) => batcher.submit(request(s), null)));
+    await until('b to start beside a', () => store.started.length === 2); // c queued behind both
+    store.finish(0);
+    store.finish(1);
+    await until('c to start', () => store.started.length === 3);
+    store.finish(2);
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected', 'fulfilled']);
+    expect(store.transactions).toEqual([['c']]);
+  });
+
   test('the database found away while a failed batch is retried one by one fails the rest of it at once', async () => {
     const store = new RecordingStore();
     const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));

@@ -50,8 +50,8 @@ export class CommitBatcher<T> {
   /** performance.now() when the latest commit started */
   private startedAt = 0;
   private overlapTimer: NodeJS.Timeout | null = null;
-  /** statement timeouts since the last commit that went through */
-  private statementTimeoutsInARow = 0;
+  /** when the last statement timeout was seen, since the last commit that went through */
+  private lastStatementTimeoutAt: number | null = null;
 
   private readonly observe: CommitObserver;
   private readonly maxInFlight: number;
@@ -108,13 +108,17 @@ export class CommitBatcher<T> {
       stored = await this.append(batch);
     } catch (error) {
       // One statement that waited too long (a lock held elsewhere) fails its own appends, and the
-      // ones queued behind it try for themselves (see isStatementTimeout). Two in a row are a stall:
-      // every batch would wait its own 1.5 s in turn, past the sender's 3 s try, so they are
-      // failed at once as in an outage.
-      const stalled = isStatementTimeout(error) && this.statementTimeoutsInARow++ > 0;
-      if (isStatementTimeout(error) && !stalled) {
-        for (const p of batch) p.reject(error);
-        return true;
+      // ones queued behind it try for themselves (see isStatementTimeout). A second one, from a
+      // batch that started after the first had timed out, is a stall: every batch would wait its
+      // own 1.5 s in turn, past the sender's 3 s try, so the queue fails at once as in an outage.
+      // (A batch that started beside the first waited on the same lock at the same time.)
+      if (isStatementTimeout(error)) {
+        const stalled = this.lastStatementTimeoutAt !== null && started > this.lastStatementTimeoutAt;
+        this.lastStatementTimeoutAt = performance.now();
+        if (!stalled) {
+          for (const p of batch) p.reject(error);
+          return true;
+        }
       }
       if (isStorageUnavailable(error)) {
         // Every append not yet tried fails with it: an attempt of its own would make it wait for
@@ -142,7 +146,7 @@ export class CommitBatcher<T> {
       }
       return this.commitEach([...batch, ...waiting]);
     }
-    this.statementTimeoutsInARow = 0;
+    this.lastStatementTimeoutAt = null;
     batch.forEach((p, i) => p.resolve(stored[i]));
     try {
       this.observe((performance.now() - started) / 1000, batch.length);
