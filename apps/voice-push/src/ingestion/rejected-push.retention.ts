@@ -52,13 +52,15 @@ export const EXPIRE_PAGE_TIMEOUT_MS = 300_000;
 /**
  * Deletes one page of expired rejected pushes, in a transaction of its own; answers how many.
  * `running` learns the page's backend while its delete runs (null once it has returned), for a
- * shutdown to cancel it.
+ * shutdown to cancel it; `stopped` is asked just before the delete starts (a shutdown that came
+ * before it had a backend to cancel).
  */
 export async function expireRejectedPushes(
   db: DataSource,
   retentionMs: number,
   limit = EXPIRE_PAGE,
   running: (backendPid: number | null) => void = () => undefined,
+  stopped: () => boolean = () => false,
 ): Promise<number> {
   return db.transaction(async (tx) => {
     // both limits lifted for this statement alone: the server's for the transaction, the client's for the query
@@ -66,6 +68,10 @@ export async function expireRejectedPushes(
       String(EXPIRE_PAGE_TIMEOUT_MS),
     ])) as [{ pid: number }];
     running(pid);
+    if (stopped()) {
+      running(null);
+      return 0;
+    }
     try {
       const [row] = await queryWithClientTimeout<{ n: number }>(tx.queryRunner!, EXPIRE, [retentionMs, limit], EXPIRE_PAGE_TIMEOUT_MS + 5_000);
       return row?.n ?? 0;
@@ -129,7 +135,13 @@ export class RejectedPushRetention implements OnApplicationBootstrap, OnApplicat
     let total = 0;
     try {
       for (;;) {
-        const deleted = await expireRejectedPushes(this.db, retention, EXPIRE_PAGE, (pid) => (this.pagePid = pid));
+        const deleted = await expireRejectedPushes(
+          this.db,
+          retention,
+          EXPIRE_PAGE,
+          (pid) => (this.pagePid = pid),
+          () => this.stopping,
+        );
         total += deleted;
         // a shutdown waits for the run: it stops between pages, the next start goes on
         if (deleted < EXPIRE_PAGE || this.stopping) break;

@@ -78,8 +78,8 @@ export const INVALID_PUSH_EXAMPLES = {
 function invalidPushExample(kind: 'status' | 'cdr') {
   const body = INVALID_PUSH_EXAMPLES[kind];
   const validated = kind === 'status' ? validateStatusPush(body) : validateCdrPush(body);
-  if (validated.ok) throw new Error(`the OpenAPI's invalid ${kind} example passes validation`);
-  return invalidPushAnswer(kind, validated.violations);
+  // (valid, it would show no violation: the operations e2e test compares it with the service's answer)
+  return invalidPushAnswer(kind, validated.ok ? [] : validated.violations);
 }
 
 /** The answers of contract §1 for one receiver, by HTTP status, as OpenAPI `examples` maps. */

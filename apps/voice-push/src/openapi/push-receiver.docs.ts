@@ -54,7 +54,7 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
     ApiResponse({ status: 200, description: 'stored (new) or already stored (a retry)', schema: ANSWER_SCHEMAS.accepted, examples: answers[200] } as never),
     ApiResponse({ status: 400, description: 'not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: answers[400] } as never),
     ApiResponse({ status: 401, description: 'PUSH_AUTH_MODE=enforce: a missing or wrong signature (UNAUTHORIZED)', schema: ANSWER_SCHEMAS.error } as never),
-    ApiResponse({ status: 403, description: 'PUSH_AUTH_MODE=enforce: a sender outside PUSH_ALLOWED_IPS (FORBIDDEN)', schema: ANSWER_SCHEMAS.error } as never),
+    ApiResponse({ status: 403, description: 'PUSH_AUTH_MODE=enforce: a sender outside PUSH_IP_ALLOWLIST (FORBIDDEN)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 404, description: 'PUSH_AUTH_MODE=enforce with PUSH_PATH_TOKEN: the plain path (NOT_FOUND)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 408, description: 'the body did not arrive within HTTP_REQUEST_TIMEOUT, or the service stopped first' }),
     ApiResponse({ status: 413, description: 'body over the limit', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
