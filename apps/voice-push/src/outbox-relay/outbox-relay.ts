@@ -250,22 +250,24 @@ export class OutboxRelay {
       const runner = tx.queryRunner!;
       const sql: SqlExecutor = { query: (text, params) => preparedQuery(runner, text, params ?? []) };
       const { batchSize } = this.options;
-      // With no call-event rows in the outbox, each batch is shared between its rows (finalised
-      // views: a backlog after a Kafka outage) and the log's live events, which then do not wait
-      // for all of it. While call-event rows wait there (a republish; the version before the log
-      // relay, during the upgrade), the log's events go after them, once they all fit in one
-      // batch: a call's earlier events must reach its key before its later ones.
-      const sharing = this.options.callEventLog && !(await callEventRowsWait(sql));
-      const limit = sharing ? Math.ceil(batchSize / 2) : batchSize;
       const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
         `SELECT o.id::text AS id, o.topic, o.key, o.value::text AS value, o.headers
            FROM outbox o ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
+        [batchSize],
       );
+      // With no call-event rows in the outbox, each batch is shared between its rows (finalised
+      // views: a backlog after a Kafka outage) and the log's live events, which then do not wait
+      // for all of it. While call-event rows wait there (a republish; the version before the log
+      // relay, during the upgrade), the log's events go after them, once they all fit in one
+      // batch: a call's earlier events must reach its key before its later ones. Asked after
+      // reading the rows, so that a republish batch committed meanwhile is seen.
+      const sharing =
+        this.options.callEventLog && !rows.some((r) => r.topic === CALL_EVENTS_TOPIC) && !(await callEventRowsWait(sql));
+      const considered = sharing ? rows.slice(0, Math.ceil(batchSize / 2)) : rows;
       // One publish is one produce request, kept within MAX_PUBLISH_BYTES: the rows past it wait
       // for the next iteration (the broker refuses an oversized batch whole, again on every resend).
-      const outbox = rows.map(toMessage);
+      const outbox = considered.map(toMessage);
       const { count: taken, bytes } = fitWithinBytes(outbox, sharing ? MAX_PUBLISH_BYTES / 2 : MAX_PUBLISH_BYTES);
       const sent = outbox.slice(0, taken);
       const readLog = this.options.callEventLog && (sharing || (rows.length < batchSize && taken === rows.length));
@@ -278,7 +280,7 @@ export class OutboxRelay {
       this.counters.batches += 1;
       // counted before COMMIT: if the commit fails the rows go out again, which at-least-once allows
       this.counters.published += count;
-      return { kind: 'relayed', count, full: logged.more || rows.length >= limit || taken < rows.length };
+      return { kind: 'relayed', count, full: logged.more || rows.length >= batchSize || taken < rows.length };
     });
   }
 

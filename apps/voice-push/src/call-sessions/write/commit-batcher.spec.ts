@@ -254,6 +254,22 @@ describe('CommitBatcher', () => {
     expect(store.transactions).toEqual([['c']]);
   });
 
+  test('a stall with two commits in flight: a batch that started after the first timeout and timed out too fails the queue', async () => {
+    const store = new ManualStore();
+    const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }), { maxBatch: 1 });
+    store.failWhen = () => Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' });
+    const settled = Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map((s) => batcher.submit(request(s), null)));
+    await until('b to start beside a', () => store.started.length === 2);
+    store.finish(0); // a times out: c starts
+    await until('c to start', () => store.started.length === 3);
+    store.finish(1); // b, which waited beside a, times out: not yet a stall, d starts
+    await until('d to start', () => store.started.length === 4);
+    store.finish(2); // c started after a's timeout and timed out too: a stall, e fails without an attempt
+    store.finish(3);
+    expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+    expect(store.started).toEqual([['a'], ['b'], ['c'], ['d']]);
+  });
+
   test('the database found away while a failed batch is retried one by one fails the rest of it at once', async () => {
     const store = new RecordingStore();
     const batcher = new CommitBatcher<null>(store, () => ({ sql: 'upsert', rows: [] }));

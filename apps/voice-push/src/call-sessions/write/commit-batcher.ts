@@ -50,8 +50,8 @@ export class CommitBatcher<T> {
   /** performance.now() when the latest commit started */
   private startedAt = 0;
   private overlapTimer: NodeJS.Timeout | null = null;
-  /** when the last statement timeout was seen, since the last commit that went through */
-  private lastStatementTimeoutAt: number | null = null;
+  /** when the first statement timeout since the last commit that went through was seen */
+  private firstStatementTimeoutAt: number | null = null;
 
   private readonly observe: CommitObserver;
   private readonly maxInFlight: number;
@@ -108,13 +108,13 @@ export class CommitBatcher<T> {
       stored = await this.append(batch);
     } catch (error) {
       // One statement that waited too long (a lock held elsewhere) fails its own appends, and the
-      // ones queued behind it try for themselves (see isStatementTimeout). A second one, from a
-      // batch that started after the first had timed out, is a stall: every batch would wait its
+      // ones queued behind it try for themselves (see isStatementTimeout). Another, from a batch
+      // that started after the first had timed out (and no commit since), is a stall: every batch would wait its
       // own 1.5 s in turn, past the sender's 3 s try, so the queue fails at once as in an outage.
       // (A batch that started beside the first waited on the same lock at the same time.)
       if (isStatementTimeout(error)) {
-        const stalled = this.lastStatementTimeoutAt !== null && started > this.lastStatementTimeoutAt;
-        this.lastStatementTimeoutAt = performance.now();
+        const stalled = this.firstStatementTimeoutAt !== null && started > this.firstStatementTimeoutAt;
+        this.firstStatementTimeoutAt ??= performance.now();
         if (!stalled) {
           for (const p of batch) p.reject(error);
           return true;
@@ -146,7 +146,7 @@ export class CommitBatcher<T> {
       }
       return this.commitEach([...batch, ...waiting]);
     }
-    this.lastStatementTimeoutAt = null;
+    this.firstStatementTimeoutAt = null;
     batch.forEach((p, i) => p.resolve(stored[i]));
     try {
       this.observe((performance.now() - started) / 1000, batch.length);

@@ -12,9 +12,11 @@ export class IndexOutboxCallEventRows1764001100000 implements MigrationInterface
   name = 'IndexOutboxCallEventRows1764001100000';
 
   async up(q: QueryRunner): Promise<void> {
-    // every append writes to the outbox: a build stuck behind another instance's long relay
-    // transaction would hold every push behind it; fail the start instead (it is tried again)
-    await q.query(`SET LOCAL lock_timeout = '10s'`);
+    // Every append writes to the outbox, and waits behind this build while it waits for its lock
+    // (an old instance's relay may hold the table through a slow publish): give up soon, and the
+    // start fails and is tried again, rather than hold every push past the pool's 1.5 s. The
+    // outbox is small in normal running, so the build itself is short.
+    await q.query(`SET LOCAL lock_timeout = '1s'`);
     await q.query(`CREATE INDEX outbox_call_event_rows ON outbox (id) WHERE topic = 'voice.call-events.v1'`);
   }
 
