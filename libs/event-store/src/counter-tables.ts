@@ -18,8 +18,8 @@ export interface CounterTables {
   keys: readonly string[];
 }
 
-/** Both tables' rows as one: the key columns and `n`. */
-function allRowsSql(t: CounterTables): string {
+/** Both tables' rows as one: the key columns and `n` (a subquery's text). */
+export function countRowsSql(t: CounterTables): string {
   const columns = [...t.keys, 'n'].join(', ');
   return `SELECT ${columns} FROM ${t.totals} UNION ALL SELECT ${columns} FROM ${t.changes}`;
 }
@@ -27,12 +27,12 @@ function allRowsSql(t: CounterTables): string {
 /** The counts by key (the key columns and `n`, a bigint as text); keys whose count is 0 are left out. */
 export function readCounts<T>(db: SqlExecutor, t: CounterTables): Promise<(T & { n: string })[]> {
   const keys = t.keys.join(', ');
-  return db.query(`SELECT ${keys}, sum(n)::text AS n FROM (${allRowsSql(t)}) c GROUP BY ${keys} HAVING sum(n) <> 0`);
+  return db.query(`SELECT ${keys}, sum(n)::text AS n FROM (${countRowsSql(t)}) c GROUP BY ${keys} HAVING sum(n) <> 0`);
 }
 
 /** A scalar subquery: the count over all keys (a bigint, 0 when none), for use inside a larger query. */
 export function totalCountSql(t: CounterTables): string {
-  return `(SELECT coalesce(sum(n), 0) FROM (${allRowsSql(t)}) c)`;
+  return `(SELECT coalesce(sum(n), 0) FROM (${countRowsSql(t)}) c)`;
 }
 
 /**

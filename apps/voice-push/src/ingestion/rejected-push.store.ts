@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { CounterTables, SqlExecutor } from '#event-store';
+import { countRowsSql, type CounterTables, type SqlExecutor } from '#event-store';
 import { PUSH_BODY_LIMIT, type PushKind } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
 
@@ -92,8 +92,7 @@ export const REJECTED_PUSH_TOTALS_SQL = `
     FROM (SELECT kind, sum(n) FILTER (WHERE measure = 'pushes') AS pushes,
                  sum(n) FILTER (WHERE measure = 'distinct_bodies') AS distinct_bodies,
                  sum(n) FILTER (WHERE measure = 'replayed') AS replayed, 0 AS expired
-            FROM (SELECT kind, measure, n FROM rejected_push_counts
-                  UNION ALL SELECT kind, measure, n FROM rejected_push_count_changes) c
+            FROM (${countRowsSql(REJECTED_PUSH_COUNTS)}) c
            GROUP BY kind
           UNION ALL
           SELECT kind, pushes, distinct_bodies, replayed, pushes FROM rejected_push_expired_counts) t
