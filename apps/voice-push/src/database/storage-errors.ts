@@ -35,3 +35,8 @@ export function isStorageUnavailable(error: unknown): boolean {
 export function isStatementTimeout(error: unknown): boolean {
   return error instanceof Error && (error as { code?: unknown }).code === '57014';
 }
+
+/** Postgres gone, not one statement that waited too long: the next write would fare no better. */
+export function isDatabaseAway(error: unknown): boolean {
+  return isStorageUnavailable(error) && !isStatementTimeout(error);
+}

@@ -23,7 +23,7 @@ import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
-import { isStatementTimeout, isStorageUnavailable } from '../../database/storage-errors.js';
+import { isDatabaseAway } from '../../database/storage-errors.js';
 import { isStorableText } from '../../database/storable-text.js';
 import type { AppConfig } from '../../config/app-config.js';
 
@@ -85,7 +85,7 @@ export class CallSessionWriter {
       // add the pool's connect timeout to that wait, past the sender's 3 s try, only to be answered
       // 503 all the same. The first command that did not wait tries again. Only its own call's: an
       // unrelated call's failed batch (one reset connection) says nothing of this one's chances.
-      if (preceding && isStorageUnavailable(preceding.failed) && !isStatementTimeout(preceding.failed)) return Promise.reject(preceding.failed);
+      if (preceding && isDatabaseAway(preceding.failed)) return Promise.reject(preceding.failed);
       return this.executeWithRetry(callId, command, context);
     });
   }
@@ -119,7 +119,7 @@ export class CallSessionWriter {
         this.cache.delete(callId);
         // Reached again, the database may be another (a failover) that lost what this instance
         // committed last: a cached state ahead of it would be written on as if it held them.
-        if (isStorageUnavailable(error) && !isStatementTimeout(error)) this.cache.clear();
+        if (isDatabaseAway(error)) this.cache.clear();
         if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
         this.logger.warn(`callId=${callId} another writer appended first; retrying (attempt ${attempt})`);
       }

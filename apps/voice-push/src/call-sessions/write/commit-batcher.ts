@@ -137,10 +137,8 @@ export class CommitBatcher<T> {
       const stale = error instanceof WrongExpectedVersionError ? new Set(error.streamIds) : new Set<string>();
       const rest = batch.filter((p) => !stale.has(p.request.streamId));
       if (rest.length < batch.length) {
-        for (const p of batch) {
-          if (!stale.has(p.request.streamId)) continue;
-          const { streamId, expectedVersion } = p.request;
-          p.reject(streamId === (error as WrongExpectedVersionError).streamId ? error : new WrongExpectedVersionError(streamId, expectedVersion));
+        for (const { request, reject } of batch) {
+          if (stale.has(request.streamId)) reject(new WrongExpectedVersionError(request.streamId, request.expectedVersion));
         }
         return rest.length > 0 ? this.commit(rest, waiting) : this.commitEach(waiting);
       }
