@@ -131,10 +131,10 @@ describe('rejected-push retention', () => {
   });
 
   test("a page that reads longer than the pool's time limits still runs: the retention sets its own", async () => {
-    // the pool's limits scaled down (server 10 ms, client 20 ms: 1.5 s and 2 s in the service); reading 300,000 rows takes ~80 ms here
+    // the pool's limits scaled down (server 20 ms, client 40 ms: 1.5 s and 2 s in the service); reading 300,000 rows takes ~80 ms here
     // (no migrations through it: their own queries would run under those limits, and a busy machine
     // made one of them time out)
-    const pooled = await db().dataSource(appMigrations, { options: { extra: { statement_timeout: 10, query_timeout: 20 } }, migrate: false });
+    const pooled = await db().dataSource(appMigrations, { options: { extra: { statement_timeout: 20, query_timeout: 40 } }, migrate: false });
     try {
       await ds().query(
         `INSERT INTO rejected_pushes (kind, status_code, reason, raw_body, body_bytes, body_sha256, last_seen_at)

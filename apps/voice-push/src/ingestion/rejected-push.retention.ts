@@ -68,11 +68,8 @@ export async function expireRejectedPushes(
       String(EXPIRE_PAGE_TIMEOUT_MS),
     ])) as [{ pid: number }];
     running(pid);
-    if (stopped()) {
-      running(null);
-      return 0;
-    }
     try {
+      if (stopped()) return 0;
       const [row] = await queryWithClientTimeout<{ n: number }>(tx.queryRunner!, EXPIRE, [retentionMs, limit], EXPIRE_PAGE_TIMEOUT_MS + 5_000);
       return row?.n ?? 0;
     } finally {
