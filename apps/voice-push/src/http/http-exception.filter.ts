@@ -4,7 +4,7 @@ import type { PushMetrics } from '../ingestion/push.metrics.js';
 import { pushKindOf } from './push-request.hook.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
-export function loggableUrl(request: FastifyRequest): string {
+function loggableUrl(request: FastifyRequest): string {
   // A push's route, not its target: the target may spell the secret segment so that no pattern finds it.
   if (pushKindOf(request) !== null) return request.routeOptions.url!.replace(/\/:[^/]+/, '/***');
   return request.url.split('?')[0]!;

@@ -151,11 +151,11 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   /**
-   * With a relay, waits until the outbox has room: the relay sends outbox rows before the log's
-   * events (call-event-log.ts), so a republish enqueued all at once held every live event back
-   * until Kafka had taken all of it — minutes for millions of events, for ever while Kafka was
-   * away. Enqueued no faster than the relay sends, it delays the live events by a few batches.
-   * Without a relay (KAFKA_BROKERS unset) the rows wait in the outbox anyway: no wait.
+   * With a relay, waits until the outbox has room: enqueued all at once, a republish of millions
+   * of events put them all in the outbox, and while Kafka was away it kept growing there. Paced by
+   * the relay, the outbox holds a few batches at most. (The relay sends the log's live events after
+   * the republished call events either way, for each call's order: outbox-relay.ts.) Without a relay
+   * (KAFKA_BROKERS unset) the rows wait in the outbox anyway: no wait.
    */
   private async waitForRelay(job: RepublishJob): Promise<void> {
     for (;;) {

@@ -72,7 +72,7 @@ export const TIME_FORMS =
  * hand: `new Date()` reads a zoneless time of day (in any of its spellings) in the host's zone,
  * and rolls 2024-02-30 over to 1 March.
  */
-export function parseTimeParameter(text: string): number | null {
+function parseTimeParameter(text: string): number | null {
   if (EPOCH_MILLISECONDS.test(text)) {
     const ms = Number(text);
     return isStorableInstant(ms) ? ms : null;
