@@ -36,6 +36,16 @@ function stopLeftoverPostgres(dataDir: string): void {
 }
 
 /**
+ * Waits for the service to log `line`; the failure says what the service wrote and whether the
+ * Postgres it was about is still there (a kill -9 waits for an uninterruptible I/O to end).
+ */
+async function awaitLogLine(service: ServiceProcess, line: string, timeoutMs: number, postmaster: number): Promise<void> {
+  if (await eventually(() => service.output().includes(line), timeoutMs, 200)) return;
+  const state = isAlive(postmaster) ? readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(' ')[2] : 'gone';
+  throw new Error(`no "${line}" within ${timeoutMs} ms (the killed postmaster ${postmaster}: ${state}); the service wrote:\n${service.output()}`);
+}
+
+/**
  * A temporary DATA_DIR for one describe block, open to the user the embedded Postgres runs as
  * (`owner` gets it; else mode 0755 for the `postgres` user as root), and after the block:
  * `stopFirst` (the block's own processes), then any Postgres left running on it, then the
@@ -117,7 +127,7 @@ describe('an embedded Postgres that dies under the running service', () => {
 
     // Not a push first: the killed postmaster's backends may still commit one before they notice
     // (the WAL is on disk, so it is kept), and that 200 would prove nothing about the restart.
-    expect(await eventually(() => service!.output().includes('the embedded Postgres is running again'), 90_000, 200)).toBe(true);
+    await awaitLogLine(service, 'the embedded Postgres is running again', 90_000, killed);
     const answered = await eventually(async () => (await push(service!.url, '/v1/push/cdr', body('cdr-spec-example.json'))).status === 200, 30_000, 500);
     expect(answered).toBe(true);
     expect(Number(readFileSync(lockFile, 'utf8').split('\n')[0])).not.toBe(killed);
@@ -132,8 +142,9 @@ describe('an embedded Postgres that dies under the running service', () => {
     const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: 'info' };
     service = await startServiceProcess(env, 120_000);
     const lockFile = join(dataDir, 'postgres', 'postmaster.pid');
-    process.kill(Number(readFileSync(lockFile, 'utf8').split('\n')[0]), 'SIGKILL');
-    expect(await eventually(() => service!.output().includes('starting it again'), 10_000)).toBe(true);
+    const killed = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+    process.kill(killed, 'SIGKILL');
+    await awaitLogLine(service, 'starting it again', 60_000, killed);
 
     const exitCode = await service.stop();
     service = undefined;
