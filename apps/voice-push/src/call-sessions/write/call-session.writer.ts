@@ -5,6 +5,7 @@ import {
   evolve,
   evolveAll,
   initialState,
+  pushesHeld,
   toCallSessionEvent,
   toCallView,
   type CallSessionCommand,
@@ -41,6 +42,12 @@ export interface WriteContext {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+/**
+ * The pushes the cache holds, on average, per call it may hold: an ordinary call brings five or
+ * six, so this bound never evicts it before the count does, while calls at the push limit (256
+ * each) are held to ~1/30 of the count — SESSION_CACHE_SIZE × 8 pushes, ~0.7 KB each in memory.
+ */
+const CACHED_PUSHES_PER_CALL = 8;
 /** A process manager that keeps asking for more is a bug, not a long call. */
 const MAX_FOLLOW_UPS = 8;
 
@@ -66,7 +73,10 @@ export class CallSessionWriter {
     /** present when Kafka is configured: woken after each commit, so an idle relay sends at once */
     @Optional() private readonly relay?: OutboxRelayService,
   ) {
-    this.cache = new SessionCache(config.sessionCacheSize);
+    this.cache = new SessionCache(config.sessionCacheSize, {
+      weigh: pushesHeld,
+      maxWeight: config.sessionCacheSize * CACHED_PUSHES_PER_CALL,
+    });
     this.batcher = new CommitBatcher(store, callRowsWithAppend, { observe: (seconds, pushes) => commits.observe(seconds, pushes) });
     this.streams = new LoadBatcher((ids) => store.readStreams(ids), []);
   }
