@@ -209,18 +209,18 @@ describe('CallSessionWriter: a callId Postgres cannot hold', () => {
 });
 
 describe('CallSessionWriter: the session cache', () => {
-  test('holds 8 pushes per call it may hold: a call past that is read again, not kept', async () => {
+  test('holds 8 KiB of pushes per call it may hold: a call past that is read again, not kept', async () => {
     const store = new OutageStore();
     const writer = new CallSessionWriter(store, noFollowUps, { sessionCacheSize: 1 }, new CommitMetrics(new Registry()));
-    const push = async (n: number) => {
-      const result = writer.execute(recordStatus(aStatusPush({ callId: 'call-long', eventType: 2, eventTime: T0 + n * 1000 })));
+    const push = async (n: number, caller?: string) => {
+      const result = writer.execute(recordStatus(aStatusPush({ callId: 'call-long', eventType: 2, eventTime: T0 + n * 1000, ...(caller ? { caller } : {}) })));
       await store.release();
       expect((await result).outcome).toBe('applied');
     };
-    for (let n = 1; n <= 8; n++) await push(n);
-    expect(store.reads).toEqual(['call-long']); // cached after its first read: 8 pushes fit
-    await push(9); // 9 pushes weigh more than one call's share: not kept
-    await push(10);
+    for (let n = 1; n <= 6; n++) await push(n);
+    expect(store.reads).toEqual(['call-long']); // cached after its first read: six statuses fit
+    await push(7, 'x'.repeat(8 * 1024)); // one push of 8 KiB: the call is over its share, not kept
+    await push(8);
     expect(store.reads).toEqual(['call-long', 'call-long']);
   });
 });

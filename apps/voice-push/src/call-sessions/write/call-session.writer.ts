@@ -5,7 +5,6 @@ import {
   evolve,
   evolveAll,
   initialState,
-  pushesHeld,
   toCallSessionEvent,
   toCallView,
   type CallSessionCommand,
@@ -17,6 +16,7 @@ import { EventStore, WrongExpectedVersionError, type NewEvent, type StoredEvent 
 import { FollowUpPolicy } from './follow-up.policy.js';
 import { KeyedSerialQueue } from './keyed-serial-queue.js';
 import { SessionCache } from './session-cache.js';
+import { approximateStateBytes } from './call-state-weight.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { CommitMetrics } from './commit.metrics.js';
 import { LoadBatcher } from './load-batcher.js';
@@ -43,11 +43,11 @@ export interface WriteContext {
 
 const MAX_CONFLICT_RETRIES = 5;
 /**
- * The pushes the cache holds, on average, per call it may hold: an ordinary call brings five or
- * six, so this bound never evicts it before the count does, while calls at the push limit (256
- * each) are held to ~1/30 of the count — SESSION_CACHE_SIZE × 8 pushes, ~0.7 KB each in memory.
+ * The bytes the cache may hold, on average, per call it may hold (as approximateStateBytes counts
+ * them): an ordinary call is ~3.5 KB, so this bound never evicts one before the count does, while
+ * calls at the push limit, or with 64 KiB pushes, are held to SESSION_CACHE_SIZE × 8 KiB in all.
  */
-const CACHED_PUSHES_PER_CALL = 8;
+const CACHED_BYTES_PER_CALL = 8 * 1024;
 /** A process manager that keeps asking for more is a bug, not a long call. */
 const MAX_FOLLOW_UPS = 8;
 
@@ -74,8 +74,8 @@ export class CallSessionWriter {
     @Optional() private readonly relay?: OutboxRelayService,
   ) {
     this.cache = new SessionCache(config.sessionCacheSize, {
-      weigh: pushesHeld,
-      maxWeight: config.sessionCacheSize * CACHED_PUSHES_PER_CALL,
+      weigh: approximateStateBytes,
+      maxWeight: config.sessionCacheSize * CACHED_BYTES_PER_CALL,
     });
     this.batcher = new CommitBatcher(store, callRowsWithAppend, { observe: (seconds, pushes) => commits.observe(seconds, pushes) });
     this.streams = new LoadBatcher((ids) => store.readStreams(ids), []);
