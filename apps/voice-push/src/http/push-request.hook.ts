@@ -1,10 +1,19 @@
 import type { IncomingMessage } from 'node:http';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PushKind } from '../ingestion/push-body.reader.js';
 import type { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 
-/** The routes of the push receivers as registered: `/v1/push/status|cdr`, `/v1/push/:pathToken/status|cdr`. */
-const PUSH_ROUTE = /^\/v1\/push\/(?::[^/]+\/)?(status|cdr)$/;
+/**
+ * Marks a handler as a push receiver of that kind: the hooks below, the body parser and the error
+ * filter treat its requests as pushes. Carried by the route itself, so a receiver added or moved
+ * cannot slip past them.
+ */
+export const PushReceiverRoute = (kind: PushKind): MethodDecorator => RouteConfig({ pushKind: kind } satisfies PushRouteConfig);
+
+interface PushRouteConfig {
+  pushKind?: PushKind;
+}
 
 /**
  * The kind of push a request carries; null for any other request. Read from the route Fastify
@@ -13,9 +22,7 @@ const PUSH_ROUTE = /^\/v1\/push\/(?::[^/]+\/)?(status|cdr)$/;
  * (`/v1/%70ush/…`) to the receivers all the same. Available from onRequest on (routing comes first).
  */
 export function pushKindOf(request: FastifyRequest): PushKind | null {
-  const { method, url } = request.routeOptions;
-  const match = method === 'POST' && url !== undefined ? PUSH_ROUTE.exec(url) : null;
-  return match ? (match[1] as PushKind) : null;
+  return (request.routeOptions.config as PushRouteConfig | undefined)?.pushKind ?? null;
 }
 
 /** The Content-Type a push came with, before the hook below took it aside. */

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pushContentType } from '../http/push-request.hook.js';
+import { pushContentType, PushReceiverRoute } from '../http/push-request.hook.js';
 import { ApiPushReceiver } from '../openapi/push-receiver.docs.js';
 import { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 import type { PushKind } from './push-body.reader.js';
@@ -21,6 +21,7 @@ export class PushHttpController {
   ) {}
 
   @Post('status')
+  @PushReceiverRoute('status')
   @HttpCode(200)
   @ApiPushReceiver('status')
   status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -28,6 +29,7 @@ export class PushHttpController {
   }
 
   @Post('cdr')
+  @PushReceiverRoute('cdr')
   @HttpCode(200)
   @ApiPushReceiver('cdr')
   cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -35,6 +37,7 @@ export class PushHttpController {
   }
 
   @Post(':pathToken/status')
+  @PushReceiverRoute('status')
   @HttpCode(200)
   @ApiExcludeEndpoint()
   statusAtSecretPath(
@@ -46,6 +49,7 @@ export class PushHttpController {
   }
 
   @Post(':pathToken/cdr')
+  @PushReceiverRoute('cdr')
   @HttpCode(200)
   @ApiExcludeEndpoint()
   cdrAtSecretPath(
