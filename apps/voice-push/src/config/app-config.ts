@@ -34,9 +34,9 @@ export interface AppConfig {
   adminPort: number | null;
   cdrOverdueAfterMs: number;
   /**
-   * call states kept in memory (SESSION_CACHE_SIZE, default 20,000, about 5 KB each), and 8 KiB of
-   * pushes per call in all; 0: every write reads its stream, for instances that share calls without
-   * routing a call to one of them
+   * call states kept in memory (SESSION_CACHE_SIZE, default 20,000, about 5 KB each), holding 8 KiB
+   * of pushes per entry on average at most; 0: every write reads its stream, for instances that
+   * share calls without routing a call to one of them
    */
   sessionCacheSize: number;
   logLevel: LogLevel;

@@ -44,8 +44,9 @@ export interface WriteContext {
 const MAX_CONFLICT_RETRIES = 5;
 /**
  * The bytes the cache may hold, on average, per call it may hold (as approximateStateBytes counts
- * them): an ordinary call is ~3.5 KB, so this bound never evicts one before the count does, while
- * calls at the push limit, or with 64 KiB pushes, are held to SESSION_CACHE_SIZE × 8 KiB in all.
+ * them, about JSON's: an ordinary call is ~3.5 KB there), shared by all: ordinary calls fill the
+ * count first, while calls at the push limit, or with 64 KiB pushes, are held to
+ * SESSION_CACHE_SIZE × 8 KiB in all (164 MB by default).
  */
 const CACHED_BYTES_PER_CALL = 8 * 1024;
 /** A process manager that keeps asking for more is a bug, not a long call. */

@@ -21,6 +21,12 @@ describe('approximateStateBytes', () => {
     expect(approximateStateBytes(state)).toBeLessThan(1.5 * json);
   });
 
+  test('counts the reconciliation: its findings may quote the pushes', () => {
+    const state = callWith(5);
+    const quoted = { ...state, reconciliation: { status: 'MISMATCH', findings: [{ code: 'IDENTITY_MISMATCH', message: 'x'.repeat(10_000) }] } };
+    expect(approximateStateBytes(quoted as unknown as CallSessionState)).toBeGreaterThan(approximateStateBytes(state) + 10_000);
+  });
+
   test('grows with every push', () => {
     expect(approximateStateBytes(callWith(6))).toBeGreaterThan(approximateStateBytes(callWith(5)));
   });

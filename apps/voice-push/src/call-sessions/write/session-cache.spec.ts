@@ -25,13 +25,15 @@ describe('SessionCache', () => {
     expect(keys(cache, ['light-1', 'light-2', 'heavy'])).toEqual(['light-2', 'heavy']);
   });
 
-  test('an entry heavier than the whole bound is not kept (the older ones go first)', () => {
+  test('an entry heavier than the whole bound is not kept, and the others stay', () => {
     const cache = new SessionCache<number>(100, { weigh: (pushes) => pushes, maxWeight: 10 });
     cache.set('a', 4);
     cache.set('huge', 256);
-    expect(cache.size).toBe(0); // evicted oldest first until the weight fits: the huge one last
-    cache.set('b', 4);
-    expect(cache.get('b')).toBe(4);
+    expect(keys(cache, ['a', 'huge'])).toEqual(['a']);
+    cache.set('a', 256); // a known key grown past the bound: dropped, not kept at its old weight
+    expect(cache.size).toBe(0);
+    cache.set('b', 10);
+    expect(cache.get('b')).toBe(10);
   });
 
   test('replacing, deleting and clearing keep the weight right', () => {

@@ -10,8 +10,9 @@ export interface CacheWeight<T> {
  * evicts and reloads.
  *
  * Bounded twice: by entries, and by their total weight when one is given. A call's state grows
- * with its pushes (an ordinary call ~5 KB, one at the 256-push limit ~180 KB), so a count alone
- * would let a sender looping on many callIds fill the entries with full calls: gigabytes.
+ * with its pushes (in memory an ordinary call takes ~5 KB, one at the 256-push limit ~180 KB, or
+ * up to 16 MiB with 64 KiB pushes), so a count alone would let a sender looping on many callIds
+ * fill the entries with full calls: gigabytes.
  */
 export class SessionCache<T> {
   private readonly entries = new Map<string, { value: T; weight: number }>();
@@ -33,9 +34,11 @@ export class SessionCache<T> {
   set(key: string, value: T): void {
     this.delete(key);
     const weight = this.weights?.weigh(value) ?? 0;
+    const maxWeight = this.weights?.maxWeight ?? Infinity;
+    // one entry heavier than the whole bound is not kept: making room for it would empty the cache
+    if (weight > maxWeight) return;
     this.entries.set(key, { value, weight });
     this.weight += weight;
-    const maxWeight = this.weights?.maxWeight ?? Infinity;
     while (this.entries.size > this.capacity || this.weight > maxWeight) {
       this.delete(this.entries.keys().next().value as string);
     }
