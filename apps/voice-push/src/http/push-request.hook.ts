@@ -6,8 +6,9 @@ import type { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 
 /**
  * Marks a handler as a push receiver of that kind: the hooks below, the body parser and the error
- * filter treat its requests as pushes. Carried by the route itself, so a receiver added or moved
- * cannot slip past them.
+ * filter treat its requests as pushes. Carried by the route itself, not found by matching paths, so
+ * a receiver moved to another path stays one; a receiver added must carry it (a test checks that
+ * every POST of the push controller does).
  */
 export const PushReceiverRoute = (kind: PushKind): MethodDecorator => RouteConfig({ pushKind: kind } satisfies PushRouteConfig);
 
