@@ -24,14 +24,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** An embedded Postgres a killed service left running on `dataDir`: stopped (immediate shutdown). */
-function stopLeftoverPostgres(dataDir: string): void {
+/** An embedded Postgres a killed service left running on `dataDir`: stopped (immediate shutdown); its pid, or null. */
+function stopLeftoverPostgres(dataDir: string): number | null {
   const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!(pid > 0)) return null; // a pid of 0 would signal this whole process group
   try {
-    process.kill(Number(readFileSync(pidFile, 'utf8').split('\n')[0]), 'SIGQUIT');
+    process.kill(pid, 'SIGQUIT');
+    return pid;
   } catch {
-    // already gone
+    return null; // already gone
   }
 }
 
@@ -41,7 +44,12 @@ function stopLeftoverPostgres(dataDir: string): void {
  */
 async function awaitLogLine(service: ServiceProcess, line: string, timeoutMs: number, postmaster: number): Promise<void> {
   if (await eventually(() => service.output().includes(line), timeoutMs, 200)) return;
-  const state = isAlive(postmaster) ? readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(' ')[2] : 'gone';
+  let state = 'gone';
+  try {
+    state = readFileSync(`/proc/${postmaster}/stat`, 'utf8').split(' ')[2]!;
+  } catch {
+    // reaped
+  }
   throw new Error(`no "${line}" within ${timeoutMs} ms (the killed postmaster ${postmaster}: ${state}); the service wrote:\n${service.output()}`);
 }
 
@@ -111,10 +119,14 @@ describe('npm start without DATABASE_URL', () => {
 describe('an embedded Postgres that dies under the running service', () => {
   let service: ServiceProcess | undefined;
   const dataDir = useDataDir('voice-push-embedded-dies-', () => service?.stop('SIGKILL'));
-  // a test that failed half way leaves its service running on the same DATA_DIR as the next one
+  // a test that failed half way leaves its service, and the Postgres it started, running on the
+  // same DATA_DIR as the next one
   afterEach(async () => {
-    await service?.stop('SIGKILL');
+    if (service === undefined) return;
+    await service.stop('SIGKILL');
     service = undefined;
+    const left = stopLeftoverPostgres(dataDir);
+    if (left !== null) await eventually(() => !isAlive(left), 30_000);
   });
 
   test('is started again by the service, which then serves what was committed and takes pushes again', async () => {
@@ -136,7 +148,7 @@ describe('an embedded Postgres that dies under the running service', () => {
     expect(await service.stop()).toBe(0);
     service = undefined;
     expect(existsSync(lockFile)).toBe(false); // the new one stopped with the service
-  }, 240_000);
+  }, 300_000);
 
   test('a stop while it is down ends the service cleanly (exit 0), leaving no Postgres behind', async () => {
     const env = { DATABASE_URL: '', DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), LOG_LEVEL: 'info' };
