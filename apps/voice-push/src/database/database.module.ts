@@ -16,6 +16,7 @@ import { RejectedPushRetention1764000800000 } from './migrations/1764000800000-r
 import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-rejected-push-reason-hash.js';
 import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-count-rejected-pushes.js';
 import { IndexOutboxCallEventRows1764001100000 } from './migrations/1764001100000-index-outbox-call-event-rows.js';
+import { CreateRelayHolds1764001200000 } from './migrations/1764001200000-create-relay-holds.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -67,6 +68,7 @@ export const appMigrations = [
   RejectedPushReasonHash1764000900000,
   CountRejectedPushes1764001000000,
   IndexOutboxCallEventRows1764001100000,
+  CreateRelayHolds1764001200000,
 ];
 
 /**

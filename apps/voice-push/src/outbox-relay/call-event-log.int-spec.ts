@@ -8,7 +8,15 @@ import { appMigrations, appMigrationsBefore } from '../database/database.module.
 import type { CallEventEnvelope } from '#contracts';
 import { recordBytes } from '#messaging';
 import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/calls.projection.js';
-import { RELAY_BACKLOG_SQL, advanceCallEvents, enqueueCallEventsAgain, readCallEvents, type RelayBacklog } from './call-event-log.js';
+import {
+  RELAY_BACKLOG_SQL,
+  advanceCallEvents,
+  enqueueCallEventsAgain,
+  holdCallEventLog,
+  readCallEvents,
+  releaseCallEventLog,
+  type RelayBacklog,
+} from './call-event-log.js';
 
 function event(n: number): NewEvent {
   return {
@@ -145,6 +153,22 @@ describe('the call events read from the event log (real Postgres, the app migrat
     }
     expect((await relayOnce()).map((m) => m.key)).toEqual([late, early]); // commit order, both
     expect(await relayOnce()).toEqual([]);
+  });
+
+  test('a hold keeps the events in the log until it is released or its lease runs out', async () => {
+    const call = `call-${randomUUID()}`;
+    await store.append({ streamId: call, expectedVersion: 0, events: [event(1)] });
+    await holdCallEventLog(query, 'a republish', 60_000);
+    expect(await relayOnce()).toEqual([]);
+    await releaseCallEventLog(query, 'a republish');
+    expect((await relayOnce()).map((m) => m.value.version)).toEqual([1]);
+
+    await store.append({ streamId: call, expectedVersion: 1, events: [event(2)] });
+    await holdCallEventLog(query, 'a job whose instance died', 60_000);
+    expect(await relayOnce()).toEqual([]);
+    await ds().query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`); // the lease ran out
+    expect((await relayOnce()).map((m) => m.value.version)).toEqual([2]);
+    await ds().query(`DELETE FROM relay_holds`);
   });
 
   test('a batch stops at the limit and the next one goes on from there', async () => {

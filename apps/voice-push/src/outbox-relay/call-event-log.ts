@@ -72,6 +72,7 @@ const READ = `
     FROM events e
    WHERE ${AFTER_CHECKPOINT('checkpoint')}
      AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+     AND NOT EXISTS (SELECT 1 FROM relay_holds h WHERE h.held_until > now())
    ORDER BY e.transaction_id, e.position
    LIMIT $2`;
 
@@ -136,6 +137,27 @@ export async function callEventRowsWait(db: SqlExecutor): Promise<boolean> {
     `SELECT min(id)::text AS first FROM outbox WHERE topic = '${CALL_EVENTS_TOPIC}'`,
   );
   return (row?.first ?? null) !== null;
+}
+
+/**
+ * Holds the log (`relay_holds`): until `release` or the lease runs out, the relay reads no call
+ * event from it, and the outbox alone goes out. An operator's republish holds it for its whole
+ * run: the relay empties the outbox between two of its batches, and a live event read from the
+ * log then would reach Kafka before the earlier events of its call that the job has yet to
+ * enqueue. Taken (committed) before the job's snapshot, so every event the job leaves out — it
+ * committed later — waits in the log; renewed as the job goes (the same call). The live call
+ * events wait for the whole run, and the finalised views still go out.
+ */
+export async function holdCallEventLog(db: SqlExecutor, name: string, leaseMs: number): Promise<void> {
+  await db.query(
+    `INSERT INTO relay_holds (name, held_until) VALUES ($1, now() + $2::int * interval '1 millisecond')
+     ON CONFLICT (name) DO UPDATE SET held_until = EXCLUDED.held_until`,
+    [name, leaseMs],
+  );
+}
+
+export async function releaseCallEventLog(db: SqlExecutor, name: string): Promise<void> {
+  await db.query(`DELETE FROM relay_holds WHERE name = $1`, [name]);
 }
 
 /** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */

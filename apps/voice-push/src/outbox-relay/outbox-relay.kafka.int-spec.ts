@@ -13,6 +13,8 @@ import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { PostgresEventStore, eventStoreMigrations, type StoredEvent } from '#event-store';
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import { createTempDatabase } from '../../../../libs/event-store/src/testing/temp-database.js';
+import { logSettled } from '../../../../libs/event-store/src/testing/log-settled.js';
+import { eventually } from '../../../../test/support/poll.js';
 import {
   KafkaTestConsumer,
   assertBrokerReachable,
@@ -23,6 +25,8 @@ import {
   type ConsumedMessage,
 } from '../../../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+import { OutboxRepublisher, type RepublishJob } from '../admin/outbox/outbox-republisher.service.js';
+import type { OutboxRelayService } from './outbox-relay.service.js';
 
 const run = promisify(execFile);
 const BROKER_SH = resolve(process.cwd(), 'scripts/kafka/broker.sh');
@@ -444,6 +448,56 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         await consumer.waitFor((messages) => messages.filter((m) => m.key === republished).length >= 9, 30_000);
         const ofCall = consumer.messages.filter((m) => m.key === republished);
         expect(ofCall.map((m) => m.headers['event-id'] ?? null)).toEqual([...Array(8).fill(null), later.eventId]);
+      });
+    } finally {
+      await app.drop();
+    }
+  }, 60_000);
+
+  test("during a republish the relay empties the outbox between the job's batches, and a live event of a call still waits for the call's republished history", async () => {
+    const app = await createTempDatabase();
+    try {
+      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+      const store = new PostgresEventStore(ds);
+      const append = async (call: string, version: number) => {
+        const at = new Date('2025-03-01T10:00:00Z');
+        const [stored] = await store.append({ streamId: call, expectedVersion: version - 1, events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: at }] });
+        return stored!;
+      };
+      // in commit order: another call's two events, then the call's two; all relayed long ago
+      const other = `other-${randomUUID()}`;
+      const call = `call-${randomUUID()}`;
+      await append(other, 1);
+      await append(other, 2);
+      await append(call, 1);
+      await append(call, 2);
+      await logSettled(ds);
+      await new OutboxRelay(ds, publisher, { callEventLog: true, topics: [CALL_EVENTS_TOPIC] }).relayOnce();
+      expect(await ds.query(`SELECT count(*)::int AS n FROM outbox`)).toEqual([{ n: 0 }]);
+
+      await withLogRelay(ds, { batchSize: 100 }, async (r, consumer) => {
+        // one event a batch, and room for one row: the job waits for the relay after each
+        const republisher = new OutboxRepublisher(ds, { poke: () => undefined } as unknown as OutboxRelayService);
+        republisher.batchSize = 1;
+        republisher.outboxRoom = 1;
+        const done = new Promise<RepublishJob>((finished) => republisher.start('0', finished));
+        expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+        expect(republisher.jobs.latest()).toMatchObject({ enqueued: 1, holdingLiveCallEvents: true }); // the other call's first event
+
+        const live = await append(call, 3); // the call goes on while the job has yet to reach it
+        await logSettled(ds);
+        while (republisher.jobs.latest()?.status === 'running') {
+          await r.relayOnce(); // the outbox is empty after each: the log would come next, but it is held
+          await new Promise((pause) => setTimeout(pause, 20));
+        }
+        expect(await done).toMatchObject({ status: 'succeeded', events: 4, holdingLiveCallEvents: false }); // the live one came after its snapshot
+        while ((await r.relayOnce()).kind === 'relayed' && (await r.lag()) > 0);
+
+        await consumer.waitFor(() => versionsOf(consumer, call).length >= 3, 30_000);
+        expect(versionsOf(consumer, call)).toEqual([1, 2, 3]); // its history again, then the live event
+        const ofCall = consumer.messages.filter((m) => m.key === call);
+        expect(ofCall.at(-1)!.headers['event-id']).toBe(live.eventId);
+        expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]);
       });
     } finally {
       await app.drop();

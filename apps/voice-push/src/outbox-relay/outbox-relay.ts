@@ -261,7 +261,8 @@ export class OutboxRelay {
       // for all of it. While call-event rows wait there (a republish; the version before the log
       // relay, during the upgrade), the log's events go after them, once they all fit in one
       // batch: a call's earlier events must reach its key before its later ones. Asked after
-      // reading the rows, so that a republish batch committed meanwhile is seen.
+      // reading the rows, so that a republish batch committed meanwhile is seen. (While a republish
+      // runs, the log reads nothing at all: its hold, call-event-log.ts.)
       const sharing =
         this.options.callEventLog && !rows.some((r) => r.topic === CALL_EVENTS_TOPIC) && !(await callEventRowsWait(sql));
       const considered = sharing ? rows.slice(0, Math.ceil(batchSize / 2)) : rows;

@@ -119,9 +119,12 @@ describe('OutboxRepublisher (real Postgres)', () => {
     republisher.outboxRoom = 2;
     const done = republish(republisher, '0');
     expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+    // it holds the live call events in the log while it runs (outbox-relay.kafka.int-spec: the order it keeps)
+    expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds WHERE held_until > now()`)).toEqual([{ n: 1 }]);
 
     republisher.jobs.cancel(republisher.jobs.latest()!.id);
-    expect(await done).toMatchObject({ status: 'cancelled', enqueued: 0, error: 'cancelled by an operator' });
+    expect(await done).toMatchObject({ status: 'cancelled', enqueued: 0, error: 'cancelled by an operator', holdingLiveCallEvents: false });
+    expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]); // released when it ends
     await ds.query(`DELETE FROM outbox`);
     republisher.outboxRoom = 1_000_000; // (this relay never sends)
     expect(await republish(republisher, '0')).toMatchObject({ status: 'succeeded' });

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
+import { enqueueCallEventsAgain, holdCallEventLog, releaseCallEventLog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
@@ -12,6 +12,11 @@ const EVENTS_PER_BATCH = 1_000;
 /** outbox rows a republish lets wait for the relay before it enqueues more (see waitForRelay) */
 const OUTBOX_ROOM = 3 * EVENTS_PER_BATCH;
 const ROOM_POLL_MS = 100;
+/**
+ * How long the job's hold on the log lasts unless renewed (see holdCallEventLog): a job whose
+ * instance died stops holding the live call events within it. Renewed every third of it.
+ */
+const LOG_HOLD_LEASE_MS = 30_000;
 
 export interface RepublishJob extends JobState {
   fromPosition: string;
@@ -25,6 +30,8 @@ export interface RepublishJob extends JobState {
   finalizedViewsSuperseded: number;
   /** true while it waits for the relay to send what it enqueued (Kafka slow or away) */
   waitingForRelay: boolean;
+  /** true while it holds the live call events in the log (until it ends: see holdCallEventLog) */
+  holdingLiveCallEvents: boolean;
 }
 
 /** A finalised call's view as of the republish's snapshot. */
@@ -60,6 +67,10 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * one committed, so its transaction ids rise with its versions. Sent by the relay when Kafka is
  * configured; otherwise the rows wait in the outbox.
  *
+ * While it runs it holds the live call events in the log (holdCallEventLog): the relay empties the
+ * outbox between two of its batches, and would otherwise send a call's live event before the
+ * call's history the job has yet to enqueue.
+ *
  * A background job (`BackgroundJobs`): on a store of production size it runs for minutes. Each
  * batch is one transaction, so a job that failed or was stopped by a shutdown leaves whole batches
  * enqueued, and running it again from the same position finishes it (consumers dedupe).
@@ -90,6 +101,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       finalizedViews: 0,
       finalizedViewsSuperseded: 0,
       waitingForRelay: false,
+      holdingLiveCallEvents: false,
     };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
   }
@@ -99,6 +111,20 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   private async republish(job: RepublishJob): Promise<void> {
+    const hold = new LogHold(this.db, `republish ${job.id}`);
+    await hold.take();
+    job.holdingLiveCallEvents = true;
+    try {
+      await this.walk(job, hold);
+    } finally {
+      job.holdingLiveCallEvents = false;
+      await hold.release().catch((error: unknown) =>
+        this.logger.warn(`republish ${job.id}: its hold on the live call events not released (${String(error)}); it lapses within ${LOG_HOLD_LEASE_MS / 1000} s`),
+      );
+    }
+  }
+
+  private async walk(job: RepublishJob, hold: LogHold): Promise<void> {
     const { fromPosition } = job;
     // The walk starts after the event at fromPosition in commit order, where the relay sent it: a
     // consumer that lost what followed N on Kafka lost what committed after N, and with two
@@ -117,7 +143,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // (transaction_id, position) of the last event taken
     let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
     for (;;) {
-      await this.waitForRelay(job);
+      await this.waitForRelay(job, hold);
       const batch: EventRow[] = await this.db.query(
         `SELECT ${SELECT} FROM events e
           WHERE (e.transaction_id, e.position) > ($1::xid8, $2::bigint)
@@ -153,13 +179,14 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   /**
    * With a relay, waits until the outbox has room: enqueued all at once, a republish of millions
    * of events put them all in the outbox, and while Kafka was away it kept growing there. Paced by
-   * the relay, the outbox holds a few batches at most. (The relay sends the log's live events after
-   * the republished call events either way, for each call's order: outbox-relay.ts.) Without a relay
+   * the relay, the outbox holds a few batches at most. (The job's hold keeps the log's live events
+   * back meanwhile, for each call's order: holdCallEventLog.) Without a relay
    * (KAFKA_BROKERS unset) the rows wait in the outbox anyway: no wait.
    */
-  private async waitForRelay(job: RepublishJob): Promise<void> {
+  private async waitForRelay(job: RepublishJob, hold: LogHold): Promise<void> {
     for (;;) {
       this.jobs.stopIfStopping();
+      await hold.renewIfDue();
       if (!this.relay) return;
       const [{ n }] = (await this.db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM outbox LIMIT $1) o`, [this.outboxRoom])) as [{ n: number }];
       job.waitingForRelay = n >= this.outboxRoom;
@@ -190,6 +217,32 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       if (isFinalised(state)) views.push({ callId, version: stored.at(-1)!.version, messages: finalizedViewMessages(callId, stored, toCallView(state)) });
     }
     return views;
+  }
+}
+
+/** The job's hold on the log (holdCallEventLog), renewed while it runs. */
+class LogHold {
+  private renewedAt = 0;
+  private readonly sql: SqlExecutor;
+
+  constructor(
+    db: DataSource,
+    private readonly name: string,
+  ) {
+    this.sql = { query: (text, params) => db.query(text, params) };
+  }
+
+  async take(): Promise<void> {
+    await holdCallEventLog(this.sql, this.name, LOG_HOLD_LEASE_MS);
+    this.renewedAt = Date.now();
+  }
+
+  async renewIfDue(): Promise<void> {
+    if (Date.now() - this.renewedAt >= LOG_HOLD_LEASE_MS / 3) await this.take();
+  }
+
+  release(): Promise<void> {
+    return releaseCallEventLog(this.sql, this.name);
   }
 }
 
