@@ -150,7 +150,15 @@ describe('admin: GET /admin/stats', () => {
     // no Kafka configured: every event waits in the log, and the finalised view in the outbox
     const events = await count(service(), 'SELECT count(*) AS n FROM events');
     expect(await count(service(), 'SELECT count(*) AS n FROM outbox')).toBe(1);
-    expect(stats.body.outbox).toEqual({ lag: events + 1, relay: null });
+    expect(stats.body.outbox).toEqual({ lag: events + 1, liveCallEventsHeldBy: [], relay: null });
+    // a republish on another instance holding the live call events: the stats name it while it holds
+    await service().db.query(`INSERT INTO relay_holds (name, held_until) VALUES ('republish elsewhere', now() + interval '1 minute'), ('lapsed', now())`);
+    try {
+      const held = await admin(service(), 'GET', '/admin/stats');
+      expect(held.body.outbox.liveCallEventsHeldBy).toEqual(['republish elsewhere']);
+    } finally {
+      await service().db.query(`DELETE FROM relay_holds`);
+    }
     expect(events).toBeGreaterThanOrEqual(6);
     // duplicates are persisted (they leave no other trace), so a restart keeps them
     expect(await count(service(), `SELECT count AS n FROM push_counters WHERE outcome = 'duplicate'`)).toBe(3);

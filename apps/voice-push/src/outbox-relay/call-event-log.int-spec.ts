@@ -11,10 +11,12 @@ import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/c
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
+  callEventLogHeld,
   enqueueCallEventsAgain,
   holdCallEventLog,
   readCallEvents,
   releaseCallEventLog,
+  renewCallEventLogHold,
   type RelayBacklog,
 } from './call-event-log.js';
 
@@ -157,18 +159,27 @@ describe('the call events read from the event log (real Postgres, the app migrat
 
   test('a hold keeps the events in the log until it is released or its lease runs out', async () => {
     const call = `call-${randomUUID()}`;
-    await store.append({ streamId: call, expectedVersion: 0, events: [event(1)] });
-    await holdCallEventLog(query, 'a republish', 60_000);
-    expect(await relayOnce()).toEqual([]);
-    await releaseCallEventLog(query, 'a republish');
-    expect((await relayOnce()).map((m) => m.value.version)).toEqual([1]);
+    try {
+      await store.append({ streamId: call, expectedVersion: 0, events: [event(1)] });
+      await holdCallEventLog(query, 'a republish', 60_000);
+      expect(await callEventLogHeld(query)).toBe(true);
+      expect(await relayOnce()).toEqual([]);
+      await releaseCallEventLog(query, 'a republish');
+      expect((await relayOnce()).map((m) => m.value.version)).toEqual([1]);
 
-    await store.append({ streamId: call, expectedVersion: 1, events: [event(2)] });
-    await holdCallEventLog(query, 'a job whose instance died', 60_000);
-    expect(await relayOnce()).toEqual([]);
-    await ds().query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`); // the lease ran out
-    expect((await relayOnce()).map((m) => m.value.version)).toEqual([2]);
-    await ds().query(`DELETE FROM relay_holds`);
+      await store.append({ streamId: call, expectedVersion: 1, events: [event(2)] });
+      await holdCallEventLog(query, 'a job whose instance died', 60_000);
+      expect(await relayOnce()).toEqual([]);
+      await ds().query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`); // the lease ran out
+      expect(await callEventLogHeld(query)).toBe(false);
+      expect(await renewCallEventLogHold(query, 'a job whose instance died', 60_000)).toBe(false); // its job is told
+      expect((await relayOnce()).map((m) => m.value.version)).toEqual([2]);
+      await holdCallEventLog(query, 'the next job', 60_000); // clears the lapsed one
+      expect(await ds().query(`SELECT name FROM relay_holds`)).toEqual([{ name: 'the next job' }]);
+      expect(await renewCallEventLogHold(query, 'the next job', 60_000)).toBe(true);
+    } finally {
+      await ds().query(`DELETE FROM relay_holds`);
+    }
   });
 
   test('a batch stops at the limit and the next one goes on from there', async () => {

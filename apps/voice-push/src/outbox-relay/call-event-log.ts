@@ -149,6 +149,7 @@ export async function callEventRowsWait(db: SqlExecutor): Promise<boolean> {
  * events wait for the whole run, and the finalised views still go out.
  */
 export async function holdCallEventLog(db: SqlExecutor, name: string, leaseMs: number): Promise<void> {
+  await db.query(`DELETE FROM relay_holds WHERE held_until <= now()`); // those of jobs whose instance died
   await db.query(
     `INSERT INTO relay_holds (name, held_until) VALUES ($1, now() + $2::int * interval '1 millisecond')
      ON CONFLICT (name) DO UPDATE SET held_until = EXCLUDED.held_until`,
@@ -156,8 +157,27 @@ export async function holdCallEventLog(db: SqlExecutor, name: string, leaseMs: n
   );
 }
 
+/** Renews an unexpired hold; false when it had lapsed (the relay may have read the log meanwhile). */
+export async function renewCallEventLogHold(db: SqlExecutor, name: string, leaseMs: number): Promise<boolean> {
+  // a SELECT around the UPDATE: TypeORM answers an UPDATE with [rows, count], not the rows
+  const [renewed] = await db.query<{ n: number }>(
+    `WITH renewed AS (
+       UPDATE relay_holds SET held_until = now() + $2::int * interval '1 millisecond'
+        WHERE name = $1 AND held_until > now() RETURNING name)
+     SELECT count(*)::int AS n FROM renewed`,
+    [name, leaseMs],
+  );
+  return (renewed?.n ?? 0) > 0;
+}
+
 export async function releaseCallEventLog(db: SqlExecutor, name: string): Promise<void> {
   await db.query(`DELETE FROM relay_holds WHERE name = $1`, [name]);
+}
+
+/** Whether a hold on the log is in force (the relay then sends the outbox alone). */
+export async function callEventLogHeld(db: SqlExecutor): Promise<boolean> {
+  const [row] = await db.query<{ held: boolean }>(`SELECT EXISTS (SELECT 1 FROM relay_holds WHERE held_until > now()) AS held`);
+  return row?.held === true;
 }
 
 /** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */

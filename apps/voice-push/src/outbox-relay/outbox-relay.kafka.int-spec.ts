@@ -25,6 +25,7 @@ import {
   type ConsumedMessage,
 } from '../../../../libs/messaging/src/testing/kafka-test-consumer.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+import { holdCallEventLog, releaseCallEventLog } from './call-event-log.js';
 import { OutboxRepublisher, type RepublishJob } from '../admin/outbox/outbox-republisher.service.js';
 import type { OutboxRelayService } from './outbox-relay.service.js';
 
@@ -486,6 +487,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
 
         const live = await append(call, 3); // the call goes on while the job has yet to reach it
         await logSettled(ds);
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 1 }); // the job's row; not the live event
         while (republisher.jobs.latest()?.status === 'running') {
           await r.relayOnce(); // the outbox is empty after each: the log would come next, but it is held
           await new Promise((pause) => setTimeout(pause, 20));
@@ -498,6 +500,30 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         const ofCall = consumer.messages.filter((m) => m.key === call);
         expect(ofCall.at(-1)!.headers['event-id']).toBe(live.eventId);
         expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]);
+      });
+    } finally {
+      await app.drop();
+    }
+  }, 60_000);
+
+  test('while the log is held and the outbox is empty, an iteration says so (the relay then pauses, not at every commit); released, the log goes out', async () => {
+    const app = await createTempDatabase();
+    try {
+      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+      const sql = { query: (text: string, params?: unknown[]) => ds.query(text, params) };
+      await withLogRelay(ds, {}, async (r) => {
+        await r.relayOnce(); // topics and checkpoint
+        await holdCallEventLog(sql, 'a republish', 60_000);
+        const call = `call-${randomUUID()}`;
+        await new PostgresEventStore(ds).append({
+          streamId: call,
+          expectedVersion: 0,
+          events: [{ type: 'StatusRecorded', data: {}, metadata: {}, occurredAt: new Date() }],
+        });
+        await logSettled(ds);
+        expect(await r.relayOnce()).toEqual({ kind: 'held' });
+        await releaseCallEventLog(sql, 'a republish');
+        expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 1 });
       });
     } finally {
       await app.drop();

@@ -28,6 +28,7 @@ import { preparedQuery, type SqlExecutor } from '#event-store';
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
+  callEventLogHeld,
   callEventRowsWait,
   ensureCallEventsCheckpoint,
   readCallEvents,
@@ -104,7 +105,8 @@ interface OutboxRow {
 }
 
 /** `full`: a source gave a whole batch, so more is probably waiting */
-type Iteration = { kind: 'relayed'; count: number; full: boolean } | { kind: 'locked' };
+/** `held`: nothing went out, and the log is held (a republish runs: call-event-log.ts) */
+type Iteration = { kind: 'relayed'; count: number; full: boolean } | { kind: 'locked' } | { kind: 'held' };
 
 const silentLogger: RelayLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -181,7 +183,7 @@ export class OutboxRelay {
     while (Date.now() < deadline) {
       try {
         const result = await this.relayOnce();
-        if (result.kind === 'locked') break;
+        if (result.kind === 'locked' || result.kind === 'held') break; // the rest is another relay's, or waits for the hold
         if (result.count === 0) {
           if ((await this.lag()) === 0) break;
           await sleep(Math.min(20, Math.max(0, deadline - Date.now())));
@@ -249,6 +251,10 @@ export class OutboxRelay {
       }
       const runner = tx.queryRunner!;
       const sql: SqlExecutor = { query: (text, params) => preparedQuery(runner, text, params ?? []) };
+      // Asked first, and again by the log's read: a republish that releases its hold between this
+      // iteration's outbox read and its log read has committed its last rows before that release,
+      // but this iteration read the outbox before them; seen held here, the log waits for the next.
+      const held = this.options.callEventLog && (await callEventLogHeld(sql));
       const { batchSize } = this.options;
       const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'
@@ -262,7 +268,7 @@ export class OutboxRelay {
       // relay, during the upgrade), the log's events go after them, once they all fit in one
       // batch: a call's earlier events must reach its key before its later ones. Asked after
       // reading the rows, so that a republish batch committed meanwhile is seen. (While a republish
-      // runs, the log reads nothing at all: its hold, call-event-log.ts.)
+      // runs, the log is not read at all: its hold, `held` above.)
       const sharing =
         this.options.callEventLog && !rows.some((r) => r.topic === CALL_EVENTS_TOPIC) && !(await callEventRowsWait(sql));
       const considered = sharing ? rows.slice(0, Math.ceil(batchSize / 2)) : rows;
@@ -271,10 +277,10 @@ export class OutboxRelay {
       const outbox = considered.map(toMessage);
       const { count: taken, bytes } = fitWithinBytes(outbox, sharing ? MAX_PUBLISH_BYTES / 2 : MAX_PUBLISH_BYTES);
       const sent = outbox.slice(0, taken);
-      const readLog = this.options.callEventLog && (sharing || (rows.length < batchSize && taken === rows.length));
+      const readLog = this.options.callEventLog && !held && (sharing || (rows.length < batchSize && taken === rows.length));
       const logged = readLog ? await readCallEvents(sql, batchSize, MAX_PUBLISH_BYTES - bytes) : { messages: [], last: null, more: false };
       const count = logged.messages.length + sent.length;
-      if (count === 0) return { kind: 'relayed', count: 0, full: false };
+      if (count === 0) return held ? { kind: 'held' } : { kind: 'relayed', count: 0, full: false };
       await this.publishUnlessAbandoned([...sent, ...logged.messages]);
       if (sent.length > 0) await sql.query(`DELETE FROM outbox WHERE id = ANY($1::bigint[])`, [rows.slice(0, taken).map((r) => r.id)]);
       await advanceCallEvents(sql, logged);
@@ -315,10 +321,10 @@ export class OutboxRelay {
       }
       this.noteSuccess();
       backoff = this.options.initialBackoffMs;
-      if (result.kind === 'locked') {
-        // another relay is active (it sends this instance's commits too): tried again after the
-        // short delay, not at every poke — those come after every commit, and the instance tried
-        // the lock (a transaction, a pooled connection) after nearly every push
+      if (result.kind === 'locked' || result.kind === 'held') {
+        // another relay is active (it sends this instance's commits too), or the log is held:
+        // tried again after the short delay, not at every poke — those come after every commit,
+        // and the relay opened a transaction (a pooled connection) after nearly every push
         await this.pause(this.options.idleDelayMs, false);
       } else if (result.full) {
         continue; // more waiting

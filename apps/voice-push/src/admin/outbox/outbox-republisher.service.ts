@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { enqueueCallEventsAgain, holdCallEventLog, releaseCallEventLog } from '../../outbox-relay/call-event-log.js';
+import { enqueueCallEventsAgain, holdCallEventLog, releaseCallEventLog, renewCallEventLogHold } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
@@ -111,10 +111,10 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   private async republish(job: RepublishJob): Promise<void> {
-    const hold = new LogHold(this.db, `republish ${job.id}`);
-    await hold.take();
-    job.holdingLiveCallEvents = true;
+    const hold = new LogHold(this.db, `republish ${job.id}`, (line) => this.logger.warn(`republish ${job.id}: ${line}`));
     try {
+      await hold.take();
+      job.holdingLiveCallEvents = true;
       await this.walk(job, hold);
     } finally {
       job.holdingLiveCallEvents = false;
@@ -228,6 +228,7 @@ class LogHold {
   constructor(
     db: DataSource,
     private readonly name: string,
+    private readonly warn: (line: string) => void,
   ) {
     this.sql = { query: (text, params) => db.query(text, params) };
   }
@@ -237,8 +238,18 @@ class LogHold {
     this.renewedAt = Date.now();
   }
 
+  /** Renews the lease every third of it; one that lapsed (a batch stalled past it) is taken again, and said. */
   async renewIfDue(): Promise<void> {
-    if (Date.now() - this.renewedAt >= LOG_HOLD_LEASE_MS / 3) await this.take();
+    if (Date.now() - this.renewedAt < LOG_HOLD_LEASE_MS / 3) return;
+    if (await renewCallEventLogHold(this.sql, this.name, LOG_HOLD_LEASE_MS)) {
+      this.renewedAt = Date.now();
+      return;
+    }
+    this.warn(
+      `its hold on the live call events lapsed (${Math.round((Date.now() - this.renewedAt) / 1000)} s since it was renewed): ` +
+        'a live event of a call not yet republished may have reached Kafka before that call\'s history; held again',
+    );
+    await this.take();
   }
 
   release(): Promise<void> {

@@ -33,12 +33,13 @@ export class AdminStatsHttpController {
   @Get()
   @ApiOperation({ summary: 'Pushes, sessions, reconciliation and outbox counts (contract §4)' })
   async stats(): Promise<Record<string, unknown>> {
-    const [accepted, rejected, calls, outbox, persisted] = await Promise.all([
+    const [accepted, rejected, calls, outbox, persisted, holds] = await Promise.all([
       readCounts<{ type: string }>(this.db, EVENT_TYPE_COUNTS),
       this.db.query(REJECTED_PUSH_TOTALS_SQL) as Promise<RejectedPushTotals[]>,
       readCallCounts(this.db),
       this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
+      this.db.query(`SELECT name FROM relay_holds WHERE held_until > now() ORDER BY name`) as Promise<Array<{ name: string }>>,
     ]);
 
     const byType = Object.fromEntries(accepted.map((r) => [r.type, Number(r.n)]));
@@ -71,6 +72,8 @@ export class AdminStatsHttpController {
       reconciliation: totals.byReconciliation,
       outbox: {
         lag: outbox[0]?.events ?? 0,
+        // a republish (on any instance) holding the live call events in the log: the lag grows meanwhile
+        liveCallEventsHeldBy: holds.map((h) => h.name),
         relay: this.relay ? this.relay.stats() : null,
       },
       rebuild: this.rebuilds.jobs.latest(),
