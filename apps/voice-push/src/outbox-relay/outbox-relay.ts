@@ -104,8 +104,10 @@ interface OutboxRow {
   headers: Record<string, unknown> | null;
 }
 
-/** `full`: a source gave a whole batch, so more is probably waiting */
-/** `held`: nothing went out, and the log is held (a republish runs: call-event-log.ts) */
+/**
+ * `full`: a source gave a whole batch, so more is probably waiting; `held`: nothing went out, and
+ * the log is held (a republish runs: call-event-log.ts)
+ */
 type Iteration = { kind: 'relayed'; count: number; full: boolean } | { kind: 'locked' } | { kind: 'held' };
 
 const silentLogger: RelayLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
@@ -270,7 +272,7 @@ export class OutboxRelay {
       // reading the rows, so that a republish batch committed meanwhile is seen. (While a republish
       // runs, the log is not read at all: its hold, `held` above.)
       const sharing =
-        this.options.callEventLog && !rows.some((r) => r.topic === CALL_EVENTS_TOPIC) && !(await callEventRowsWait(sql));
+        this.options.callEventLog && !held && !rows.some((r) => r.topic === CALL_EVENTS_TOPIC) && !(await callEventRowsWait(sql));
       const considered = sharing ? rows.slice(0, Math.ceil(batchSize / 2)) : rows;
       // One publish is one produce request, kept within MAX_PUBLISH_BYTES: the rows past it wait
       // for the next iteration (the broker refuses an oversized batch whole, again on every resend).
