@@ -524,6 +524,20 @@ describe('admin: POST /admin/outbox/republish', () => {
     expect((await auditRows(service(), 'republish-outbox')).filter((a) => a.status_code === 400)).toHaveLength(7);
   });
 
+  test("a republish running on another instance (its hold on the log) → 409 naming its job (audited), nothing enqueued", async () => {
+    const before = await count(service(), 'SELECT count(*) AS n FROM outbox');
+    await service().db.query(`INSERT INTO relay_holds (name, held_until) VALUES ('republish job-elsewhere', now() + interval '1 minute')`);
+    try {
+      const answer = await admin(service(), 'POST', '/admin/outbox/republish', { body: { fromPosition: 0 } });
+      expect(answer.status).toBe(409);
+      expect(answer.body).toMatchObject({ error: 'CONFLICT', jobId: 'job-elsewhere' });
+    } finally {
+      await service().db.query(`DELETE FROM relay_holds`);
+    }
+    expect(await count(service(), 'SELECT count(*) AS n FROM outbox')).toBe(before);
+    expect((await auditRows(service(), 'republish-outbox')).filter((a) => a.status_code === 409)).toHaveLength(1);
+  });
+
   test('an unknown job → 404', async () => {
     const answer = await admin(service(), 'GET', '/admin/outbox/republish/nope');
     expect(answer.status).toBe(404);

@@ -46,13 +46,13 @@ export class AdminAuditService {
   async startJob<J extends JobState>(
     action: AdminAction,
     args: Record<string, unknown>,
-    start: (onDone: JobDone<J>) => J,
+    start: (onDone: JobDone<J>) => J | Promise<J>,
   ): Promise<AdminAnswer & { auditId: string | null }> {
     // the job may end before its audit row is written: its completion waits for the row
     let written!: (answer: AdminAnswer & { auditId: string | null }) => void;
     const audited = new Promise<AdminAnswer & { auditId: string | null }>((resolve) => (written = resolve));
     const answer = await this.run(action, args, async () => {
-      const job = start(async (finished) => {
+      const job = await start(async (finished) => {
         const { auditId, body } = await audited;
         await this.complete(auditId, { started: body, finished });
       });

@@ -130,6 +130,25 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(await republish(republisher, '0')).toMatchObject({ status: 'succeeded' });
   });
 
+  test("409 while another instance's republish holds the log; a lapsed hold (its instance died) does not stop it", async () => {
+    const republisher = new OutboxRepublisher(ds);
+    try {
+      await ds.query(`INSERT INTO relay_holds (name, held_until) VALUES ('republish job-elsewhere', now() + interval '1 minute')`);
+      await expect(republisher.startUnlessRunningElsewhere('0')).rejects.toMatchObject({
+        status: 409,
+        response: { error: 'CONFLICT', jobId: 'job-elsewhere', message: 'republish job-elsewhere is still running on another instance' },
+      });
+      expect(republisher.jobs.latest()).toBeNull(); // none started
+
+      await ds.query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`);
+      const done = new Promise<RepublishJob>((finished) => void republisher.startUnlessRunningElsewhere('0', finished));
+      expect(await done).toMatchObject({ status: 'succeeded' });
+    } finally {
+      await ds.query(`DELETE FROM relay_holds`);
+      await ds.query(`DELETE FROM outbox`);
+    }
+  });
+
   test('a call that changes while the job runs keeps its newer view last: the job leaves out its older one', async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
@@ -106,12 +106,32 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
   }
 
+  /**
+   * As `start`, but 409 also while a republish of another instance holds the log: jobs live in the
+   * instance that runs them, and a second one beside it would enqueue the whole history again.
+   * (Two started at the same moment on two instances may both run: each holds under its own name,
+   * so the order still holds; consumers dedupe what they enqueue twice.)
+   */
+  async startUnlessRunningElsewhere(fromPosition: string, onDone?: JobDone<RepublishJob>): Promise<RepublishJob> {
+    const running = this.jobs.latest();
+    const own = running?.status === 'running' ? holdNameOf(running.id) : '';
+    const [other] = (await this.db.query(
+      `SELECT name FROM relay_holds WHERE held_until > now() AND name <> $1 ORDER BY created_at LIMIT 1`,
+      [own],
+    )) as Array<{ name: string }>;
+    if (other) {
+      const jobId = other.name.startsWith(HOLD_NAME_PREFIX) ? other.name.slice(HOLD_NAME_PREFIX.length) : other.name;
+      throw new ConflictException({ error: 'CONFLICT', message: `republish ${jobId} is still running on another instance`, jobId });
+    }
+    return this.start(fromPosition, onDone);
+  }
+
   beforeApplicationShutdown(): Promise<void> {
     return this.jobs.stop();
   }
 
   private async republish(job: RepublishJob): Promise<void> {
-    const hold = new LogHold(this.db, `republish ${job.id}`, (line) => this.logger.warn(`republish ${job.id}: ${line}`));
+    const hold = new LogHold(this.db, holdNameOf(job.id), (line) => this.logger.warn(`republish ${job.id}: ${line}`));
     try {
       await hold.take();
       job.holdingLiveCallEvents = true;
@@ -219,6 +239,9 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     return views;
   }
 }
+
+const HOLD_NAME_PREFIX = 'republish ';
+const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 
 /** The job's hold on the log (holdCallEventLog), renewed while it runs. */
 class LogHold {

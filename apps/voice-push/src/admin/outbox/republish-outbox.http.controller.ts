@@ -21,11 +21,11 @@ export class RepublishOutboxHttpController {
 
   @Post()
   @ApiOperation({ summary: 'Publish to Kafka again every event after fromPosition, and the finalised views (a background job: 202 with its jobId)' })
-  @ApiConflictResponse({ description: 'a republish is running (its jobId)' })
+  @ApiConflictResponse({ description: 'a republish is running, here or on another instance (its jobId)' })
   @HttpCode(202)
   async republish(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = {};
-    const answer = await this.audit.startJob('republish-outbox', args, (onDone) => {
+    const answer = await this.audit.startJob('republish-outbox', args, async (onDone) => {
       const body = jsonObjectBody(req.body, false);
       args.fromPosition = body.fromPosition;
       const from = body.fromPosition;
@@ -33,7 +33,7 @@ export class RepublishOutboxHttpController {
         (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0) ||
         (typeof from === 'string' && /^\d{1,18}$/.test(from));
       if (!valid) throw badRequest('fromPosition must be a whole number ≥ 0 (an event position)');
-      return this.republisher.start(String(BigInt(from as string | number)), onDone);
+      return this.republisher.startUnlessRunningElsewhere(String(BigInt(from as string | number)), onDone);
     });
     reply.status(answer.statusCode);
     return answer.body;
