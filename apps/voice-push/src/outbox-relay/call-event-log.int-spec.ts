@@ -11,7 +11,7 @@ import { callRowsWithAppend, type CallRow } from '../call-sessions/projections/c
 import {
   RELAY_BACKLOG_SQL,
   advanceCallEvents,
-  callEventLogHeld,
+  callEventLogHolds,
   enqueueCallEventsAgain,
   holdCallEventLog,
   readCallEvents,
@@ -162,7 +162,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
     try {
       await store.append({ streamId: call, expectedVersion: 0, events: [event(1)] });
       await holdCallEventLog(query, 'a republish', 60_000);
-      expect(await callEventLogHeld(query)).toBe(true);
+      expect(await callEventLogHolds(query)).toEqual(['a republish']);
       expect(await relayOnce()).toEqual([]);
       await releaseCallEventLog(query, 'a republish');
       expect((await relayOnce()).map((m) => m.value.version)).toEqual([1]);
@@ -171,7 +171,7 @@ describe('the call events read from the event log (real Postgres, the app migrat
       await holdCallEventLog(query, 'a job whose instance died', 60_000);
       expect(await relayOnce()).toEqual([]);
       await ds().query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`); // the lease ran out
-      expect(await callEventLogHeld(query)).toBe(false);
+      expect(await callEventLogHolds(query)).toEqual([]);
       expect(await renewCallEventLogHold(query, 'a job whose instance died', 60_000)).toBe(false); // its job is told
       expect((await relayOnce()).map((m) => m.value.version)).toEqual([2]);
       await holdCallEventLog(query, 'the next job', 60_000); // clears the lapsed one

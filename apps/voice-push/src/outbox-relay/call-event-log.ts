@@ -63,6 +63,12 @@ const ENVELOPE = `json_build_object(
 const AFTER_CHECKPOINT = (name: string) => `(e.transaction_id, e.position) >
       ((SELECT k.transaction_id FROM ${name} k), (SELECT k.position FROM ${name} k))`;
 
+/** The holds on the log in force (see holdCallEventLog): a lapsed one holds nothing. */
+const HOLDS_IN_FORCE = `SELECT name FROM relay_holds WHERE held_until > now()`;
+
+/** Whether a hold on the log is in force, as an SQL expression (the relay asks it with its lock). */
+export const CALL_EVENT_LOG_HELD = `EXISTS (${HOLDS_IN_FORCE})`;
+
 const READ = `
   WITH checkpoint AS MATERIALIZED (
     SELECT transaction_id, position FROM relay_checkpoints WHERE name = $1 FOR UPDATE
@@ -72,7 +78,7 @@ const READ = `
     FROM events e
    WHERE ${AFTER_CHECKPOINT('checkpoint')}
      AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-     AND NOT EXISTS (SELECT 1 FROM relay_holds h WHERE h.held_until > now())
+     AND NOT ${CALL_EVENT_LOG_HELD}
    ORDER BY e.transaction_id, e.position
    LIMIT $2`;
 
@@ -174,10 +180,10 @@ export async function releaseCallEventLog(db: SqlExecutor, name: string): Promis
   await db.query(`DELETE FROM relay_holds WHERE name = $1`, [name]);
 }
 
-/** Whether a hold on the log is in force (the relay then sends the outbox alone). */
-export async function callEventLogHeld(db: SqlExecutor): Promise<boolean> {
-  const [row] = await db.query<{ held: boolean }>(`SELECT EXISTS (SELECT 1 FROM relay_holds WHERE held_until > now()) AS held`);
-  return row?.held === true;
+/** The names of the holds in force, the oldest first (a republish's: `republish {jobId}`). */
+export async function callEventLogHolds(db: SqlExecutor): Promise<string[]> {
+  const rows = await db.query<{ name: string }>(`${HOLDS_IN_FORCE} ORDER BY created_at, name`);
+  return rows.map((r) => r.name);
 }
 
 /** Moves the checkpoint past `batch` (as `readCallEvents` gave it); nothing to do when it was empty. */

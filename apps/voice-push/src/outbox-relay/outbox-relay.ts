@@ -27,8 +27,8 @@ import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { preparedQuery, type SqlExecutor } from '#event-store';
 import {
   RELAY_BACKLOG_SQL,
+  CALL_EVENT_LOG_HELD,
   advanceCallEvents,
-  callEventLogHeld,
   callEventRowsWait,
   ensureCallEventsCheckpoint,
   readCallEvents,
@@ -245,18 +245,19 @@ export class OutboxRelay {
       this.topicsReady = true;
     }
     return this.dataSource.transaction(async (tx: EntityManager): Promise<Iteration> => {
-      if (this.options.lockKey !== null) {
-        const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock($1) AS ok', [this.options.lockKey])) as Array<{
-          ok: boolean;
-        }>;
-        if (!lock?.ok) return { kind: 'locked' };
-      }
+      // Whether the log is held is asked first, with the lock, and again by the log's read: a
+      // republish that releases its hold between this iteration's outbox read and its log read has
+      // committed its last rows before that release, but this iteration read the outbox before
+      // them; seen held here, the log waits for the next iteration.
+      const { lockKey, callEventLog } = this.options;
+      const [gate] = (await tx.query(
+        `SELECT ${lockKey !== null ? 'pg_try_advisory_xact_lock($1)' : 'true'} AS ok, ${callEventLog ? CALL_EVENT_LOG_HELD : 'false'} AS held`,
+        lockKey !== null ? [lockKey] : [],
+      )) as Array<{ ok: boolean; held: boolean }>;
+      if (!gate?.ok) return { kind: 'locked' };
+      const held = gate.held;
       const runner = tx.queryRunner!;
       const sql: SqlExecutor = { query: (text, params) => preparedQuery(runner, text, params ?? []) };
-      // Asked first, and again by the log's read: a republish that releases its hold between this
-      // iteration's outbox read and its log read has committed its last rows before that release,
-      // but this iteration read the outbox before them; seen held here, the log waits for the next.
-      const held = this.options.callEventLog && (await callEventLogHeld(sql));
       const { batchSize } = this.options;
       const rows = await sql.query<OutboxRow>(
         // o.id: ordering by a text alias `id` would sort '10' before '9'

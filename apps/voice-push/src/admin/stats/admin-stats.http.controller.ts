@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
 import { readCallCounts, sessionTotals } from '../../call-sessions/projections/call-counts.js';
 import { REJECTED_PUSH_TOTALS_SQL, type RejectedPushTotals } from '../../ingestion/rejected-push.store.js';
-import { RELAY_BACKLOG_SQL, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
+import { RELAY_BACKLOG_SQL, callEventLogHolds, type RelayBacklog } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 import { CallsRebuildService } from '../projections/calls-rebuild.service.js';
@@ -39,7 +39,7 @@ export class AdminStatsHttpController {
       readCallCounts(this.db),
       this.db.query(RELAY_BACKLOG_SQL) as Promise<RelayBacklog[]>,
       this.counters.read(),
-      this.db.query(`SELECT name FROM relay_holds WHERE held_until > now() ORDER BY name`) as Promise<Array<{ name: string }>>,
+      callEventLogHolds(this.db),
     ]);
 
     const byType = Object.fromEntries(accepted.map((r) => [r.type, Number(r.n)]));
@@ -73,7 +73,7 @@ export class AdminStatsHttpController {
       outbox: {
         lag: outbox[0]?.events ?? 0,
         // a republish (on any instance) holding the live call events in the log: the lag grows meanwhile
-        liveCallEventsHeldBy: holds.map((h) => h.name),
+        liveCallEventsHeldBy: holds,
         relay: this.relay ? this.relay.stats() : null,
       },
       rebuild: this.rebuilds.jobs.latest(),
