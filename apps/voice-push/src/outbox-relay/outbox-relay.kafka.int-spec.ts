@@ -481,7 +481,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         const republisher = new OutboxRepublisher(ds, { poke: () => undefined } as unknown as OutboxRelayService);
         republisher.batchSize = 1;
         republisher.outboxRoom = 1;
-        const done = new Promise<RepublishJob>((finished) => republisher.start('0', finished));
+        const done = new Promise<RepublishJob>((finished) => void republisher.start('0', finished));
         expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
         expect(republisher.jobs.latest()).toMatchObject({ enqueued: 1, holdingLiveCallEvents: true }); // the other call's first event
 

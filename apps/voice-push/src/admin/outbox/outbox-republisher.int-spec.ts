@@ -30,7 +30,7 @@ function finalisedCallEvents(callId: string): NewEvent[] {
 
 /** Runs a republish job to its end. */
 function republish(republisher: OutboxRepublisher, fromPosition: string): Promise<RepublishJob> {
-  return new Promise((done) => republisher.start(fromPosition, done));
+  return new Promise((done) => void republisher.start(fromPosition, done));
 }
 
 describe('OutboxRepublisher (real Postgres)', () => {
@@ -134,14 +134,14 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const republisher = new OutboxRepublisher(ds);
     try {
       await ds.query(`INSERT INTO relay_holds (name, held_until) VALUES ('republish job-elsewhere', now() + interval '1 minute')`);
-      await expect(republisher.startUnlessRunningElsewhere('0')).rejects.toMatchObject({
+      await expect(republisher.start('0')).rejects.toMatchObject({
         status: 409,
         response: { error: 'CONFLICT', jobId: 'job-elsewhere', message: 'republish job-elsewhere is still running on another instance' },
       });
       expect(republisher.jobs.latest()).toBeNull(); // none started
 
       await ds.query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`);
-      const done = new Promise<RepublishJob>((finished) => void republisher.startUnlessRunningElsewhere('0', finished));
+      const done = new Promise<RepublishJob>((finished) => void republisher.start('0', finished));
       expect(await done).toMatchObject({ status: 'succeeded' });
     } finally {
       await ds.query(`DELETE FROM relay_holds`);

@@ -4,7 +4,13 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { enqueueCallEventsAgain, holdCallEventLog, releaseCallEventLog, renewCallEventLogHold } from '../../outbox-relay/call-event-log.js';
+import {
+  callEventLogHolds,
+  enqueueCallEventsAgain,
+  holdCallEventLog,
+  releaseCallEventLog,
+  renewCallEventLogHold,
+} from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 
@@ -90,8 +96,21 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     @Optional() private readonly relay?: OutboxRelayService,
   ) {}
 
-  /** Starts a republish in the background (409 while one runs); `onDone` gets the finished job. */
-  start(fromPosition: string, onDone?: JobDone<RepublishJob>): RepublishJob {
+  /**
+   * Starts a republish in the background; `onDone` gets the finished job. 409 while one runs here,
+   * or on another instance (its hold on the log): jobs live in the instance that runs them, and a
+   * second one beside it would enqueue the whole history again. (Two started at the same moment on
+   * two instances may both run: each holds under its own name, so the order still holds, and
+   * consumers dedupe what they get twice.)
+   */
+  async start(fromPosition: string, onDone?: JobDone<RepublishJob>): Promise<RepublishJob> {
+    const running = this.jobs.latest();
+    const own = running?.status === 'running' ? holdNameOf(running.id) : null;
+    const other = (await callEventLogHolds(this.db)).find((name) => name !== own);
+    if (other !== undefined) {
+      const jobId = other.startsWith(HOLD_NAME_PREFIX) ? other.slice(HOLD_NAME_PREFIX.length) : other;
+      throw new ConflictException({ error: 'CONFLICT', message: `republish ${jobId} is still running on another instance`, jobId });
+    }
     const progress = {
       fromPosition,
       toPosition: null,
@@ -104,26 +123,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       holdingLiveCallEvents: false,
     };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
-  }
-
-  /**
-   * As `start`, but 409 also while a republish of another instance holds the log: jobs live in the
-   * instance that runs them, and a second one beside it would enqueue the whole history again.
-   * (Two started at the same moment on two instances may both run: each holds under its own name,
-   * so the order still holds; consumers dedupe what they enqueue twice.)
-   */
-  async startUnlessRunningElsewhere(fromPosition: string, onDone?: JobDone<RepublishJob>): Promise<RepublishJob> {
-    const running = this.jobs.latest();
-    const own = running?.status === 'running' ? holdNameOf(running.id) : '';
-    const [other] = (await this.db.query(
-      `SELECT name FROM relay_holds WHERE held_until > now() AND name <> $1 ORDER BY created_at LIMIT 1`,
-      [own],
-    )) as Array<{ name: string }>;
-    if (other) {
-      const jobId = other.name.startsWith(HOLD_NAME_PREFIX) ? other.name.slice(HOLD_NAME_PREFIX.length) : other.name;
-      throw new ConflictException({ error: 'CONFLICT', message: `republish ${jobId} is still running on another instance`, jobId });
-    }
-    return this.start(fromPosition, onDone);
   }
 
   beforeApplicationShutdown(): Promise<void> {
@@ -246,15 +245,12 @@ const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 /** The job's hold on the log (holdCallEventLog), renewed while it runs. */
 class LogHold {
   private renewedAt = 0;
-  private readonly sql: SqlExecutor;
 
   constructor(
-    db: DataSource,
+    private readonly sql: SqlExecutor,
     private readonly name: string,
     private readonly warn: (line: string) => void,
-  ) {
-    this.sql = { query: (text, params) => db.query(text, params) };
-  }
+  ) {}
 
   async take(): Promise<void> {
     await holdCallEventLog(this.sql, this.name, LOG_HOLD_LEASE_MS);

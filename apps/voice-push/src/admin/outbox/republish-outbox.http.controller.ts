@@ -33,7 +33,7 @@ export class RepublishOutboxHttpController {
         (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0) ||
         (typeof from === 'string' && /^\d{1,18}$/.test(from));
       if (!valid) throw badRequest('fromPosition must be a whole number ≥ 0 (an event position)');
-      return this.republisher.startUnlessRunningElsewhere(String(BigInt(from as string | number)), onDone);
+      return this.republisher.start(String(BigInt(from as string | number)), onDone);
     });
     reply.status(answer.statusCode);
     return answer.body;
