@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pushContentType, PushReceiverRoute } from '../http/push-request.hook.js';
+import { pushContentType, pushKindOf, PushReceiverRoute } from '../http/push-request.hook.js';
 import { ApiPushReceiver } from '../openapi/push-receiver.docs.js';
 import { PushAccessPolicy } from '../push-auth/push-access.policy.js';
 import type { PushKind } from './push-body.reader.js';
@@ -25,7 +25,7 @@ export class PushHttpController {
   @HttpCode(200)
   @ApiPushReceiver('status')
   status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.receive('status', undefined, req, reply);
+    return this.receive(undefined, req, reply);
   }
 
   @Post('cdr')
@@ -33,7 +33,7 @@ export class PushHttpController {
   @HttpCode(200)
   @ApiPushReceiver('cdr')
   cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.receive('cdr', undefined, req, reply);
+    return this.receive(undefined, req, reply);
   }
 
   @Post(':pathToken/status')
@@ -45,7 +45,7 @@ export class PushHttpController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.receive('status', pathToken, req, reply);
+    return this.receive(pathToken, req, reply);
   }
 
   @Post(':pathToken/cdr')
@@ -57,10 +57,12 @@ export class PushHttpController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.receive('cdr', pathToken, req, reply);
+    return this.receive(pathToken, req, reply);
   }
 
-  private async receive(kind: PushKind, pathToken: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+  /** The kind is the route's mark (@PushReceiverRoute), the one the hooks and the body parser read. */
+  private async receive(pathToken: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+    const kind = pushKindOf(req) as PushKind;
     if (pathToken !== undefined && !this.access.pathTokenConfigured) {
       reply.status(404);
       return { error: 'NOT_FOUND', message: 'not found' };
