@@ -170,6 +170,16 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     }
   }
 
+  /** A database of its own with the app's schema (the call-event log reads `calls`), dropped after `use`. */
+  async function withAppDatabase(use: (ds: DataSource) => Promise<void>): Promise<void> {
+    const app = await createTempDatabase();
+    try {
+      await use(await app.dataSource(appMigrations, { poolSize: 4 }));
+    } finally {
+      await app.drop();
+    }
+  }
+
   const versionsOf = (consumer: KafkaTestConsumer, key: string): number[] =>
     consumer.messages.filter((m) => m.key === key).map((m) => (JSON.parse(m.value!) as { version: number }).version);
 
@@ -354,9 +364,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
   }, 30_000);
 
   test('callEventLog: the events after the checkpoint go out too, and stop() drains the log as well as the outbox', async () => {
-    const app = await createTempDatabase();
-    try {
-      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+    await withAppDatabase(async (ds) => {
       const iterations = observed(ds);
       await withLogRelay(iterations.ds, { idleDelayMs: 60_000 }, async (r, consumer) => {
         r.start();
@@ -378,9 +386,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         expect(got.map((m) => m.headers['event-id'])).toEqual(stored.map((e) => e.eventId));
         expect(versionsOf(consumer, call)).toEqual([1, 2, 3]);
       });
-    } finally {
-      await app.drop();
-    }
+    });
   }, 60_000);
 
   test('during the upgrade to the log relay: a call\'s events still in the outbox reach Kafka before its later ones from the log', async () => {
@@ -408,9 +414,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
   }, 60_000);
 
   test("a backlog of finalised views (after a Kafka outage) does not hold the log's live events back; a republish's call events do", async () => {
-    const app = await createTempDatabase();
-    try {
-      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+    await withAppDatabase(async (ds) => {
       const backlog = (topic: string, key: string) =>
         ds.query(
           `INSERT INTO outbox (position, topic, key, value, headers)
@@ -450,15 +454,11 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         const ofCall = consumer.messages.filter((m) => m.key === republished);
         expect(ofCall.map((m) => m.headers['event-id'] ?? null)).toEqual([...Array(8).fill(null), later.eventId]);
       });
-    } finally {
-      await app.drop();
-    }
+    });
   }, 60_000);
 
   test("during a republish the relay empties the outbox between the job's batches, and a live event of a call still waits for the call's republished history", async () => {
-    const app = await createTempDatabase();
-    try {
-      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+    await withAppDatabase(async (ds) => {
       const store = new PostgresEventStore(ds);
       const append = async (call: string, version: number) => {
         const at = new Date('2025-03-01T10:00:00Z');
@@ -501,15 +501,11 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         expect(ofCall.at(-1)!.headers['event-id']).toBe(live.eventId);
         expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]);
       });
-    } finally {
-      await app.drop();
-    }
+    });
   }, 60_000);
 
   test('while the log is held and the outbox is empty, an iteration says so (the relay then pauses, not at every commit); released, the log goes out', async () => {
-    const app = await createTempDatabase();
-    try {
-      const ds = await app.dataSource(appMigrations, { poolSize: 4 });
+    await withAppDatabase(async (ds) => {
       const sql = { query: (text: string, params?: unknown[]) => ds.query(text, params) };
       await withLogRelay(ds, {}, async (r) => {
         await r.relayOnce(); // topics and checkpoint
@@ -525,9 +521,7 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         await releaseCallEventLog(sql, 'a republish');
         expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 1 });
       });
-    } finally {
-      await app.drop();
-    }
+    });
   }, 60_000);
 
   test('the broker killed -9 while rows keep coming: after its restart every row arrives, the outbox empties', async () => {
