@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { storableJson } from '../database/storable-text.js';
 import { answerOf, type AdminAnswer } from './admin-request.js';
-import type { JobDone, JobState } from './background-jobs.js';
+import type { BackgroundJobs, JobDone, JobState } from './background-jobs.js';
 
 export type AdminAction =
   | 'replay-rejected-push'
@@ -60,6 +60,11 @@ export class AdminAuditService {
     });
     written(answer);
     return answer;
+  }
+
+  /** An operator's cancel of a job (`DELETE …/{jobId}`) as an audited action: 202 with the job, 404 unknown, 409 ended. */
+  cancelJob<J extends JobState>(action: AdminAction, jobs: BackgroundJobs<J>, id: string): Promise<AdminAnswer & { auditId: string | null }> {
+    return this.run(action, { jobId: id }, async () => ({ statusCode: 202, body: jobs.cancel(id) }));
   }
 
   async record(action: AdminAction, args: Record<string, unknown>, statusCode: number, result: unknown): Promise<string | null> {

@@ -4,26 +4,15 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import {
-  callEventLogHolds,
-  enqueueCallEventsAgain,
-  holdCallEventLog,
-  releaseCallEventLog,
-  renewCallEventLogHold,
-} from '../../outbox-relay/call-event-log.js';
+import { callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
+import { LOG_HOLD_LEASE_MS, LogHold } from './log-hold.js';
 
 const EVENTS_PER_BATCH = 1_000;
 /** outbox rows a republish lets wait for the relay before it enqueues more (see waitForRelay) */
 const OUTBOX_ROOM = 3 * EVENTS_PER_BATCH;
 const ROOM_POLL_MS = 100;
-/**
- * How long the job's hold on the log lasts unless renewed (see holdCallEventLog): a job whose
- * instance died stops holding the live call events within it. Renewed every third of it.
- */
-const LOG_HOLD_LEASE_MS = 30_000;
-
 export interface RepublishJob extends JobState {
   fromPosition: string;
   /** the highest position when the republish began (null until it has looked): later events are relayed as they come */
@@ -241,40 +230,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 
 const HOLD_NAME_PREFIX = 'republish ';
 const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
-
-/** The job's hold on the log (holdCallEventLog), renewed while it runs. */
-class LogHold {
-  private renewedAt = 0;
-
-  constructor(
-    private readonly sql: SqlExecutor,
-    private readonly name: string,
-    private readonly warn: (line: string) => void,
-  ) {}
-
-  async take(): Promise<void> {
-    await holdCallEventLog(this.sql, this.name, LOG_HOLD_LEASE_MS);
-    this.renewedAt = Date.now();
-  }
-
-  /** Renews the lease every third of it; one that lapsed (a batch stalled past it) is taken again, and said. */
-  async renewIfDue(): Promise<void> {
-    if (Date.now() - this.renewedAt < LOG_HOLD_LEASE_MS / 3) return;
-    if (await renewCallEventLogHold(this.sql, this.name, LOG_HOLD_LEASE_MS)) {
-      this.renewedAt = Date.now();
-      return;
-    }
-    this.warn(
-      `its hold on the live call events lapsed (${Math.round((Date.now() - this.renewedAt) / 1000)} s since it was renewed): ` +
-        'a live event of a call not yet republished may have reached Kafka before that call\'s history; held again',
-    );
-    await this.take();
-  }
-
-  release(): Promise<void> {
-    return releaseCallEventLog(this.sql, this.name);
-  }
-}
 
 /**
  * The views whose call has no event newer than the view (as committed now). A call that changed

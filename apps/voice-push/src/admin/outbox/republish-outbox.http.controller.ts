@@ -52,7 +52,7 @@ export class RepublishOutboxHttpController {
   @ApiConflictResponse({ description: 'the job has ended' })
   @HttpCode(202)
   async cancel(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const answer = await this.audit.run('cancel-republish-outbox', { jobId: id }, async () => ({ statusCode: 202, body: this.republisher.jobs.cancel(id) }));
+    const answer = await this.audit.cancelJob('cancel-republish-outbox', this.republisher.jobs, id);
     reply.status(answer.statusCode);
     return answer.body;
   }

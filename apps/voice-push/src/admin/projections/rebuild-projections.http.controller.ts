@@ -41,7 +41,7 @@ export class RebuildProjectionsHttpController {
   @ApiConflictResponse({ description: 'the job has ended' })
   @HttpCode(202)
   async cancel(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
-    const answer = await this.audit.run('cancel-rebuild-projections', { jobId: id }, async () => ({ statusCode: 202, body: this.rebuilds.jobs.cancel(id) }));
+    const answer = await this.audit.cancelJob('cancel-rebuild-projections', this.rebuilds.jobs, id);
     reply.status(answer.statusCode);
     return answer.body;
   }
