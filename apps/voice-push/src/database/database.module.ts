@@ -17,6 +17,7 @@ import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-
 import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-count-rejected-pushes.js';
 import { IndexOutboxCallEventRows1764001100000 } from './migrations/1764001100000-index-outbox-call-event-rows.js';
 import { CreateRelayHolds1764001200000 } from './migrations/1764001200000-create-relay-holds.js';
+import { listenToCheckedOutClients } from './listen-to-checked-out-clients.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
 
@@ -124,7 +125,10 @@ export class DatabaseModule {
             const ran = await runMigrations(databaseUrl, appMigrations);
             if (ran.length > 0) new Logger('Database').log(`migrations run: ${ran.join(', ')}`);
             const dataSource = await new DataSource(options!).initialize();
-            retireClientsWithQueryInFlight((dataSource.driver as unknown as { master: pg.Pool }).master);
+            const pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
+            retireClientsWithQueryInFlight(pool);
+            const log = new Logger('Database');
+            listenToCheckedOutClients(pool, (line) => log.warn(line));
             return dataSource;
           },
         }),
