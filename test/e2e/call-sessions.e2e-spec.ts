@@ -361,6 +361,14 @@ describe('call sessions (contract §2, §3)', () => {
     expect((await service().get('/v1/calls/a%00b/history')).status).toBe(404);
   });
 
+  test('a callId of 128 characters, astral ones included, is read back by its view and history routes', async () => {
+    for (const callId of ['c'.repeat(128), '\u{1F4DE}'.repeat(128)]) {
+      await push(service(), 'status', statusWire({ callId, eventType: 1, eventTime: T0_SECONDS }));
+      expect((await getCall(service(), callId)).callId).toBe(callId);
+      expect(await getHistory(service(), callId)).toHaveLength(1);
+    }
+  });
+
   test('history: the domain events in version order, 1..n, with their data', async () => {
     const call = anAnsweredWireCall();
     await sendAll(service(), [...call.statuses.map((body) => ({ kind: 'status' as const, body })), { kind: 'cdr', body: call.cdr }]);

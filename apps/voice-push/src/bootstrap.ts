@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ID_MAX_LENGTH } from '#contracts';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
@@ -31,6 +32,10 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     ...serverTimeouts(config.httpRequestTimeoutMs),
     return503OnClosing: true,
     trustProxy: trustProxyOption(config.trustedProxies),
+    // A callId may have 128 characters (contract §1), twice as many UTF-16 units outside the BMP;
+    // with the router's default of 100, `/v1/calls/{callId}` and the admin's per-call routes
+    // answered an accepted call's longer id as an unknown route.
+    routerOptions: { maxParamLength: 2 * ID_MAX_LENGTH },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bodyParser: false,
