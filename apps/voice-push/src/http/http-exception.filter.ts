@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isStorageUnavailable } from '../database/storage-errors.js';
 import type { PushMetrics } from '../ingestion/push.metrics.js';
 import { pushKindOf } from './push-request.hook.js';
 
@@ -23,7 +24,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = this.toAnswer(exception);
-    if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    if (statusCode === 503) this.logger.warn(`${request.method} ${loggableUrl(request)} answered 503: ${(exception as Error)?.message ?? String(exception)}`);
+    else if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     const kind = statusCode === 413 ? pushKindOf(request) : null;
     if (kind) {
       // Past the hard limit a push is refused unread, so ingestion never sees it and there is no
@@ -50,6 +52,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       return { statusCode: fastifyError.statusCode, body: { error: 'BAD_REQUEST', message: fastifyError.message ?? '' } };
+    }
+    // A query or an admin read whose Postgres is away or too slow (the push path answers its own
+    // 503s): as for a push, 503 says "try again", where a 500 says the request itself is at fault.
+    if (isStorageUnavailable(exception)) {
+      return { statusCode: 503, body: { error: 'UNAVAILABLE', message: 'the database is unavailable or too slow; try again' } };
     }
     return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
   }
