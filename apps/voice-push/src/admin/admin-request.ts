@@ -38,6 +38,11 @@ export function badRequest(message: string): BadRequestException {
   return new BadRequestException({ error: 'INVALID_REQUEST', message });
 }
 
+/** A bad query parameter of an admin list: the error code of GET /v1/calls' (contract §3). */
+export function invalidQuery(message: string): BadRequestException {
+  return new BadRequestException({ error: 'INVALID_QUERY', message });
+}
+
 /** The answer an error turns into (the shapes of http-exception.filter.ts). */
 export function answerOf(error: unknown): AdminAnswer {
   if (error instanceof HttpException) {

@@ -233,6 +233,8 @@ describe('push hardening variables', () => {
     [{ HTTP_REQUEST_TIMEOUT: '1ms' }, 'HTTP_REQUEST_TIMEOUT=1ms: at least 1s'],
     [{ CDR_OVERDUE_AFTER: '9999999d' }, 'CDR_OVERDUE_AFTER=9999999d: at most 36500d'],
     [{ ADMIN_TOKEN: 'fifteen-chars!!' }, 'ADMIN_TOKEN: use at least 16 characters'],
+    [{ ADMIN_TOKEN: 'abcd efgh ijkl mnop' }, 'ADMIN_TOKEN: use printable ASCII characters without spaces'],
+    [{ ADMIN_TOKEN: 'token-with-an-ümlaut' }, 'ADMIN_TOKEN: use printable ASCII characters without spaces'],
     [{ SHUTDOWN_TIMEOUT: '600h' }, 'SHUTDOWN_TIMEOUT=600h: at most 596h'],
     [{ SHUTDOWN_TIMEOUT: '0.4ms' }, 'SHUTDOWN_TIMEOUT'],
     [{ TRUSTED_PROXIES: 'true' }, 'TRUSTED_PROXIES: "true" is not an IP address'],

@@ -179,6 +179,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const adminToken = text('ADMIN_TOKEN') ?? null;
   if (adminToken !== null && adminToken.length < 16) {
     problems.push('ADMIN_TOKEN: use at least 16 characters');
+  } else if (adminToken !== null && !/^[\x21-\x7e]+$/.test(adminToken)) {
+    // sent as `Authorization: Bearer <token>`: a space or a character a header cannot carry would
+    // make every admin call a 401 with a token that looked set
+    problems.push('ADMIN_TOKEN: use printable ASCII characters without spaces');
   }
 
   const pushAuthMode = (text('PUSH_AUTH_MODE') ?? 'off').toLowerCase() as PushAuthMode;

@@ -7,7 +7,7 @@ import { PushIngestionService } from '../../ingestion/push-ingestion.service.js'
 import type { PushKind } from '../../ingestion/push-body.reader.js';
 import { markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
-import { badRequest, jsonObjectBody } from '../admin-request.js';
+import { badRequest, invalidQuery, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 
 const DEFAULT_PAGE = 50;
@@ -78,15 +78,15 @@ export class RejectedPushesHttpController {
   @ApiBadRequestResponse({ description: 'a bad or unknown parameter' })
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const unknown = Object.keys(query).filter((name) => !LIST_PARAMETERS.includes(name));
-    if (unknown.length > 0) throw badRequest(`${unknown.join(', ')}: not a parameter of this list (${LIST_PARAMETERS.join(', ')})`);
+    if (unknown.length > 0) throw invalidQuery(`${unknown.join(', ')}: not a parameter of this list (${LIST_PARAMETERS.join(', ')})`);
     const { kind, limit: rawLimit, cursor } = query;
-    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw badRequest('kind must be status or cdr');
+    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw invalidQuery('kind must be status or cdr');
     let limit = DEFAULT_PAGE;
     if (rawLimit !== undefined && rawLimit !== '') {
       limit = Number(rawLimit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw badRequest(`limit must be an integer from 1 to ${MAX_PAGE}`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery(`limit must be an integer from 1 to ${MAX_PAGE}`);
     }
-    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw badRequest('cursor is not a cursor this service gave out');
+    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw invalidQuery('cursor is not a cursor this service gave out');
     const where: string[] = [];
     const values: unknown[] = [];
     if (kind) {
