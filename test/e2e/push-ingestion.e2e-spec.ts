@@ -280,7 +280,7 @@ describe('storage outage (contract §1: 503 while down, recovery by itself)', ()
     const badWhileDown = await service().post('/v1/push/status', '{nope');
     expect(badWhileDown.status).toBe(503);
     // the queries too: "try again", not a 500 that blames the request
-    for (const path of [`/v1/calls/${String(before.callId)}`, `/v1/calls/${String(before.callId)}/history`, `/v1/calls?accountId=${String(before.accountId)}`]) {
+    for (const path of [`/v1/calls/${String(before.callId)}`, `/v1/calls/${String(before.callId)}/history`, `/v1/calls?accountId=${String(sample('status-spec-example.json').accountId)}`]) {
       expect({ path, ...(await service().get(path)) }).toEqual({ path, status: 503, body: { error: 'UNAVAILABLE', message: expect.any(String) } });
     }
 
