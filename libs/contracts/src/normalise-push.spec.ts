@@ -38,6 +38,8 @@ describe('status push', () => {
       phoneNoB: '13100002222',
       subscriptionId: 'sub123456',
       userData: '{"sessionId":"abcd1234"}',
+      // read by nothing here, kept as part of the status's content
+      messageType: 1,
       notes: [],
     });
   });
@@ -75,6 +77,7 @@ describe('status push', () => {
       phoneNoB: null,
       subscriptionId: null,
       userData: null,
+      messageType: null,
       notes: [],
     });
   });
@@ -93,6 +96,15 @@ describe('status push', () => {
       { code: 'UNKNOWN_ENUM_VALUE', field: 'party', actual: 3 },
       { code: 'UNKNOWN_ENUM_VALUE', field: 'messageType', actual: 7 },
     ]);
+  });
+  test('unknown codes inside allEventType are kept as sent and flagged, each distinct code once', () => {
+    const p = status({ allEventType: [1, 9, 2, 9, -1, 4] });
+    expect(p.allEventType).toEqual([1, 9, 2, 9, -1, 4]);
+    expect(p.notes).toEqual([
+      { code: 'UNKNOWN_ENUM_VALUE', field: 'allEventType', actual: 9 },
+      { code: 'UNKNOWN_ENUM_VALUE', field: 'allEventType', actual: -1 },
+    ]);
+    expect(status({ allEventType: [] }).notes).toEqual([]);
   });
   test('known values are not flagged; the two-way call sample has no notes', () => {
     for (const eventType of [1, 2, 3, 4]) expect(status({ eventType }).notes).toEqual([]);

@@ -4,7 +4,8 @@
 //   CDR times are epoch ms, but a value in [1e9, 1e11) (10–11 digits) is plainly seconds. The value
 //   is normalised and noted {field, actual: as sent, expected: the normalised epoch ms}.
 //   A CDR time of 0 means "did not happen" and stays 0.
-// - UNKNOWN_ENUM_VALUE: a code outside enumerations.ts, kept as sent, noted {field, actual}.
+// - UNKNOWN_ENUM_VALUE: a code outside enumerations.ts, kept as sent, noted {field, actual}; each
+//   distinct unknown code inside allEventType too (field 'allEventType', actual: the code).
 // The input must have passed validation (validate-push.ts): nothing is re-checked here.
 import type { CdrPush, PushNote, StatusPush } from '../../call-session-domain/src/domain/push.js';
 import type { CdrPushRequestDto } from './cdr-push.request.dto.js';
@@ -72,6 +73,8 @@ export function normaliseStatusPush(body: StatusPushBody): StatusPush {
   noteUnknown(notes, serviceTypes, 'serviceType', body.serviceType);
   noteUnknown(notes, parties, 'party', body.party);
   noteUnknown(notes, messageType, 'messageType', body.messageType);
+  // allEventType holds eventType codes; a code repeated in it is one thing the sender said, noted once
+  for (const code of new Set(body.allEventType ?? [])) noteUnknown(notes, eventTypes, 'allEventType', code);
   return {
     accountId: body.accountId,
     callId: body.callId,
@@ -87,6 +90,7 @@ export function normaliseStatusPush(body: StatusPushBody): StatusPush {
     phoneNoB: orNull(body.phoneNoB),
     subscriptionId: orNull(body.subscriptionId),
     userData: orNull(body.userData),
+    messageType: orNull(body.messageType),
     notes,
   };
 }

@@ -35,12 +35,22 @@ export function pushContent(push: { notes: readonly unknown[] }): string {
  * A push stored before the domain kept some field has no member for it, and a retry of it must
  * still be a duplicate after the upgrade; a push stored since has every field (null when absent),
  * so against it this is the whole content.
+ *
+ * UNKNOWN_ENUM_VALUE notes are left out on both sides: they follow from fields compared anyway and
+ * from the enumeration tables of the version that normalised the push, so a version that flags more
+ * (codes inside allEventType) or fewer codes must not turn the retry of an older push into a
+ * conflict or a revision. TIME_UNIT_CORRECTED notes stay: they hold the time as sent.
  */
 export function contentAsStored(push: { notes: readonly unknown[] }, stored: { notes: readonly unknown[] }): string {
   const shaped: Record<string, unknown> = {};
   for (const field of Object.keys(stored)) shaped[field] = (push as unknown as Record<string, unknown>)[field] ?? null;
+  shaped['notes'] = push.notes.filter((n) => (n as { code?: unknown } | null)?.code !== 'UNKNOWN_ENUM_VALUE');
   return pushContent(shaped as { notes: readonly unknown[] });
 }
+
+/** A retry of `stored`: the same content as stored holds it (contentAsStored). */
+export const sameContentAsStored = (push: { notes: readonly unknown[] }, stored: { notes: readonly unknown[] }): boolean =>
+  contentAsStored(stored, stored) === contentAsStored(push, stored);
 
 /** Same content, notes order and object key order ignored. */
 export function sameContent(a: { notes: readonly unknown[] }, b: { notes: readonly unknown[] }): boolean {

@@ -65,6 +65,26 @@ describe('RecordStatus', () => {
       .thenState((s) => expect(s.statuses[statusPushKey(p)]!.push.caller).toBe(p.caller));
   });
 
+  test('a retry of a status stored before messageType was kept (its push has no member for it) is still a duplicate', () => {
+    const stored = status();
+    expect(Object.keys(stored)).not.toContain('messageType');
+    given([statusRecorded(stored, R)]).when(recordStatus({ ...stored, messageType: 1 }, R + 1)).thenOutcome('duplicate');
+    // and one stored since, with messageType null, is not the same content as a push that has it
+    given([statusRecorded({ ...stored, messageType: null }, R)])
+      .when(recordStatus({ ...stored, messageType: 1 }, R + 1))
+      .thenOutcome('conflicting-duplicate');
+  });
+
+  test('a retry of a status stored before unknown allEventType codes were noted is still a duplicate', () => {
+    const stored = status({ allEventType: [1, 2, 3, 4, 9] });
+    const retry = { ...stored, notes: [aNote('UNKNOWN_ENUM_VALUE', 'allEventType', 9)] };
+    given([statusRecorded(stored, R)]).when(recordStatus(retry, R + 1)).thenOutcome('duplicate');
+    // the time as sent is part of the content: a retry that sent another unit still conflicts
+    given([statusRecorded(stored, R)])
+      .when(recordStatus({ ...retry, notes: [aNote('TIME_UNIT_CORRECTED', 'eventTime', T0, T0)] }, R + 1))
+      .thenOutcome('conflicting-duplicate');
+  });
+
   test('eventTime within the same second is the same key (wire precision is seconds)', () => {
     const p = status({ eventTime: T0 });
     given([statusRecorded(p, R)]).when(recordStatus({ ...p, eventTime: T0 + 400 }, R)).thenOutcome('conflicting-duplicate');
@@ -160,6 +180,13 @@ describe('RecordCdr', () => {
     given([cdrRecorded(stored, R)]).when(recordCdr(retry, R + 1)).thenOutcome('duplicate');
     // and one stored since, with those fields null, is not the same content as a push that has them
     given([cdrRecorded({ ...stored, numberPoolNo: null }, R)]).when(recordCdr(retry, R + 1)).thenOutcome('applied');
+  });
+
+  test('a retry of a CDR stored when a code was not yet flagged (or no longer is) is still a duplicate', () => {
+    const stored = cdr({ releaseType: 9 });
+    given([cdrRecorded(stored, R)])
+      .when(recordCdr({ ...stored, notes: [aNote('UNKNOWN_ENUM_VALUE', 'releaseType', 9)] }, R + 1))
+      .thenOutcome('duplicate');
   });
 
   test('an SMS record has its own key (cdrType 2)', () => {

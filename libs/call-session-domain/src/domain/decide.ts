@@ -2,7 +2,7 @@
 import type { CallSessionCommand, FlagCdrOverdue, ForceFinalise, ReconcileCall, RecordCdr, RecordStatus } from './commands.js';
 import type { CallSessionEvent } from './events.js';
 import { cdrPushKey, statusPushKey } from './push.js';
-import { contentAsStored, pushContent, stableJson } from './canonical.js';
+import { sameContentAsStored, stableJson } from './canonical.js';
 import { type CallSessionState, authoritativeVersion, hasCdr, isEmpty, isFinalised, primaryCdr } from './call-session.state.js';
 import { reconciliationOf } from './reconciliation/reconcile.js';
 import { evolve } from './evolve.js';
@@ -31,7 +31,7 @@ function recordStatus(state: CallSessionState, { push, metadata }: RecordStatus)
   const key = statusPushKey(push);
   const known = state.statuses[key];
   if (known) {
-    return pushContent(known.push) === pushContent(push)
+    return sameContentAsStored(push, known.push)
       ? none('duplicate', `status ${key} already recorded`)
       : none('conflicting-duplicate', `status ${key} already recorded with a different content; the first stays`);
   }
@@ -50,7 +50,7 @@ function recordCdr(state: CallSessionState, { push, metadata }: RecordCdr): Deci
   if (wrong) return wrong;
   const key = cdrPushKey(push);
   const known = state.cdrs[key];
-  if (known?.versions.some((v) => pushContent(v.push) === contentAsStored(push, v.push)))
+  if (known?.versions.some((v) => sameContentAsStored(push, v.push)))
     return none('duplicate', `CDR ${key} already recorded with this content`);
   // the first CDR is always taken (push-limit.ts): a full call is still finalised by its record
   const full = hasCdr(state) ? fullCallReason(state) : null;

@@ -29,6 +29,9 @@ export interface StatusPush {
   subscriptionId: string | null;
   userData: string | null;
   notes: PushNote[];
+  // Read by nothing here, kept because it is part of what the status says: a retry changing only it
+  // is a conflicting duplicate. Optional: a status stored before it was kept has none.
+  messageType?: number | null;
 }
 
 export interface CdrPush {

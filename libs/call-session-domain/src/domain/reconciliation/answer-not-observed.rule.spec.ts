@@ -34,6 +34,15 @@ describe(CODE, () => {
     expect(withCode(findingsOf({ statuses, cdrs: flow.cdrs }), CODE)).toEqual([]);
   });
 
+  test('allEventType sent empty announces no status: nothing, though ANSWERED never came', () => {
+    const flow = anAnsweredCall();
+    const statuses = flow.statuses.filter((s) => s.eventType !== 3).map((s) => ({ ...s, allEventType: [] }));
+    expect(withCode(findingsOf({ statuses, cdrs: flow.cdrs }), CODE)).toEqual([]);
+    // one status sending it empty is enough: the default is for when no status sent the field
+    const mixed = statuses.map((s, i) => ({ ...s, allEventType: i === 0 ? [] : null }));
+    expect(withCode(findingsOf({ statuses: mixed, cdrs: flow.cdrs }), CODE)).toEqual([]);
+  });
+
   test('no statuses at all, or callResult ≠ 1 → nothing', () => {
     expect(withCode(findingsOf({ cdrs: anAnsweredCall().cdrs }), CODE)).toEqual([]);
     expect(withCode(findingsOf(anUnansweredCall()), CODE)).toEqual([]);

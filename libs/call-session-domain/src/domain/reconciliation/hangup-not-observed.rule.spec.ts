@@ -30,6 +30,15 @@ describe(CODE, () => {
     expect(withCode(findingsOf({ cdrs: flow.cdrs }), CODE)).toEqual([]);
   });
 
+  test('allEventType sent empty announces no status: nothing, though HUNG_UP never came', () => {
+    const flow = anUnansweredCall();
+    const statuses = flow.statuses.filter((s) => s.eventType !== 4).map((s) => ({ ...s, allEventType: [] }));
+    expect(withCode(findingsOf({ statuses, cdrs: flow.cdrs }), CODE)).toEqual([]);
+    // absent from every status is still the default [1,2,3,4]
+    const absent = statuses.map((s) => ({ ...s, allEventType: null }));
+    expect(withCode(findingsOf({ statuses: absent, cdrs: flow.cdrs }), CODE)).toHaveLength(1);
+  });
+
   test('not applied to an SMS record', () => {
     const sms = anSmsRecord({ accountId: '10001' });
     const status = aStatusPush({ callId: sms.callId, eventType: 1 });

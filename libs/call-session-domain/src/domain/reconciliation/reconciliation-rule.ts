@@ -43,11 +43,19 @@ export const isCallRecord = (cdr: CdrPush): boolean => cdr.cdrType !== 2;
 
 export const callRecords = (ctx: ReconciliationContext): CdrPush[] => ctx.cdrs.filter(isCallRecord);
 
-/** The status events the sender announced (union of allEventType), [1,2,3,4] when none was sent. */
+/**
+ * The status events the sender announced (union of allEventType), [1,2,3,4] when no status sent
+ * the field. A sent empty list announces no status at all, so it is not defaulted.
+ */
 export function expectedEventTypes(ctx: ReconciliationContext): number[] {
   const set = new Set<number>();
-  for (const s of ctx.statuses) for (const t of s.push.allEventType ?? []) set.add(t);
-  return set.size > 0 ? [...set].sort((a, b) => a - b) : [1, 2, 3, 4];
+  let sent = false;
+  for (const s of ctx.statuses) {
+    if (s.push.allEventType === null || s.push.allEventType === undefined) continue;
+    sent = true;
+    for (const t of s.push.allEventType) set.add(t);
+  }
+  return sent ? [...set].sort((a, b) => a - b) : [1, 2, 3, 4];
 }
 
 export const observed = (ctx: ReconciliationContext, eventType: number): StatusFact[] =>

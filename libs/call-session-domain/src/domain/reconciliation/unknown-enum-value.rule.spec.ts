@@ -26,6 +26,13 @@ describe(CODE, () => {
     expect(withCode(findingsOf({ statuses: [s] }), CODE)).toHaveLength(1);
   });
 
+  test('unknown codes inside allEventType: from the ingestion note, and from a status stored without it', () => {
+    const noted = aStatusPush({ allEventType: [1, 2, 9], notes: [aNote('UNKNOWN_ENUM_VALUE', 'allEventType', 9)] });
+    expect(withCode(findingsOf({ statuses: [noted] }), CODE)).toMatchObject([{ severity: 'info', actual: 9 }]);
+    const unnoted = aStatusPush({ eventType: 2, allEventType: [1, 2, 9, 9, -1] });
+    expect(withCode(findingsOf({ statuses: [unnoted] }), CODE).map((f) => f.actual)).toEqual([-1, 9]);
+  });
+
   test('CDR codes: callResult by cdrType (1001 is known for SMS, not for calls), serviceType, releaseType …', () => {
     expect(withCode(findingsOf(anSmsRecord()), CODE)).toEqual([]);
     const c = aCdrPush({ callResult: 1001, serviceType: 300, releaseType: 9, callDisplayType: 5 });

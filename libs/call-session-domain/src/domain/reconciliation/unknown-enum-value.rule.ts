@@ -45,6 +45,8 @@ export const unknownEnumValueRule: ReconciliationRule = {
       check('eventType', eventType, s.push.eventType);
       check('party', party, s.push.party);
       check('serviceType', serviceType, s.push.serviceType);
+      // a status stored before ingestion noted these codes has no note for them
+      for (const code of s.push.allEventType ?? []) check('allEventType', eventType, code);
     }
     for (const f of ctx.cdrFacts)
       for (const { push: c } of f.versions) {
