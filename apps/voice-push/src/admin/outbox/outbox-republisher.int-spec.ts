@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { DataSource } from 'typeorm';
-import type { CallSessionEvent } from '#call-session-domain';
+import type { DataSource, EntityManager } from 'typeorm';
+import { evolveAll, initialState, toCallSessionEvent, toCallView, type CallSessionEvent } from '#call-session-domain';
 import { CALL_EVENTS_TOPIC, CALLS_FINALIZED_TOPIC } from '#contracts';
 import { anAnsweredCall, callFinalised, flowEvents } from '#testing';
-import { PostgresEventStore, type NewEvent } from '#event-store';
+import { PostgresEventStore, type NewEvent, type StoredEvent } from '#event-store';
 import { appMigrations } from '../../database/database.module.js';
+import { callRow, callRowsWithAppend } from '../../call-sessions/projections/calls.projection.js';
+import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
 import { createTempDatabase, type TempDatabase } from '../../../../../libs/event-store/src/testing/temp-database.js';
 import type { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { OutboxRepublisher, type RepublishJob } from './outbox-republisher.service.js';
@@ -31,6 +33,29 @@ function finalisedCallEvents(callId: string): NewEvent[] {
 /** Runs a republish job to its end. */
 function republish(republisher: OutboxRepublisher, fromPosition: string): Promise<RepublishJob> {
   return new Promise((done) => void republisher.start(fromPosition, done));
+}
+
+/** As the relay leaves it once it has sent every event stored: its checkpoint at the log's end. */
+async function relayedAll(ds: DataSource): Promise<void> {
+  await ds.query(
+    `UPDATE relay_checkpoints k SET transaction_id = e.transaction_id, position = e.position
+       FROM (SELECT transaction_id, position FROM events ORDER BY transaction_id DESC, position DESC LIMIT 1) e
+      WHERE k.name = 'call-events'`,
+  );
+}
+
+/**
+ * Appends `events` to a call whose stored events are `history`, as the live writer does: the
+ * call's `calls` row in the same statement, and its view on the finalised topic when finalised.
+ */
+async function appendLive(store: PostgresEventStore, callId: string, history: NewEvent[], events: NewEvent[]): Promise<StoredEvent[]> {
+  const state = evolveAll(initialState, [...history, ...events].map(toCallSessionEvent));
+  const view = toCallView(state);
+  const [stored] = await store.appendMany(
+    [{ streamId: callId, expectedVersion: history.length, events, outbox: (appended) => finalizedViewMessages(callId, appended, view) }],
+    callRowsWithAppend([callRow(callId, state, view)]),
+  );
+  return stored!;
 }
 
 describe('OutboxRepublisher (real Postgres)', () => {
@@ -114,8 +139,10 @@ describe('OutboxRepublisher (real Postgres)', () => {
 
   test('a republish waiting for a Kafka that is away can be cancelled: it ends cancelled, and the next may start', async () => {
     await ds.query(`DELETE FROM outbox`);
-    await ds.query(`INSERT INTO outbox (topic, key, value) SELECT 't', 'k' || g, '{}' FROM generate_series(1, 2) g`); // never sent
-    const republisher = new OutboxRepublisher(ds, { poke: () => undefined } as unknown as OutboxRelayService);
+    await ds.query(`INSERT INTO outbox (topic, key, value) SELECT 't', 'k' || g, '{}' FROM generate_series(1, 2) g`); // not sent
+    let kafkaBack = false;
+    const relay = { poke: () => kafkaBack && void ds.query(`DELETE FROM outbox`) } as unknown as OutboxRelayService;
+    const republisher = new OutboxRepublisher(ds, relay);
     republisher.outboxRoom = 2;
     const done = republish(republisher, '0');
     expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
@@ -126,7 +153,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(await done).toMatchObject({ status: 'cancelled', enqueued: 0, error: 'cancelled by an operator', holdingLiveCallEvents: false });
     expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]); // released when it ends
     await ds.query(`DELETE FROM outbox`);
-    republisher.outboxRoom = 1_000_000; // (this relay never sends)
+    kafkaBack = true;
     expect(await republish(republisher, '0')).toMatchObject({ status: 'succeeded' });
   });
 
@@ -158,24 +185,24 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const stored = await store.append({ streamId: unchanged, expectedVersion: 0, events: finalisedCallEvents(unchanged) });
     const versions = stored.length;
     await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
     // after the job's first batch (one event), the changed call gets a new event: the live path
     // would have sent its newer view then; the job's view of it is as of its start
     let batches = 0;
     let late: Promise<unknown> | undefined;
-    const relay = {
-      poke: () => ++batches === 1 && (late = store.append({ streamId: changed, expectedVersion: versions, events: [flagged(changed)] })),
-    } as unknown as OutboxRelayService;
     // each batch's transaction waits for that change to commit: the order the test is about, whatever the timing
     const afterTheChange = new Proxy(ds, {
       get: (target, name, receiver) =>
         name === 'transaction'
           ? async (...args: unknown[]) => {
               await late;
-              return (target.transaction as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              const result = await (target.transaction as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+              if (++batches === 1) late = store.append({ streamId: changed, expectedVersion: versions, events: [flagged(changed)] });
+              return result;
             }
           : Reflect.get(target, name, receiver),
     });
-    const republisher = new OutboxRepublisher(afterTheChange, relay);
+    const republisher = new OutboxRepublisher(afterTheChange);
     republisher.batchSize = 1;
 
     const result = await republish(republisher, String(BigInt(first!.position) - 1n));
@@ -196,6 +223,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const [after] = await first.append({ streamId: later, expectedVersion: 0, events: [flagged(later)] });
     expect(BigInt(after!.position)).toBeLessThan(BigInt(n!.position)); // relayed after N, yet below it
     await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
 
     const result = await republish(new OutboxRepublisher(ds), n!.position);
 
@@ -211,11 +239,162 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const [a] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
     const [b] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
     await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
 
     const result = await republish(new OutboxRepublisher(ds), a!.position);
 
-    expect(result).toMatchObject({ status: 'succeeded', fromPosition: a!.position, toPosition: b!.position, events: 1 });
+    expect(result).toMatchObject({ status: 'succeeded', fromPosition: a!.position, startedAfterPosition: a!.position, toPosition: b!.position, events: 1 });
     const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
     expect(rows.map((r) => r.value.eventId)).toEqual([b!.eventId]);
+  });
+
+  test('the relay behind N (Kafka away): the walk starts at its checkpoint, so a call with an event on each side of N gets both, in order', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    await store.append({ streamId: `other-${randomUUID()}`, expectedVersion: 0, events: [flagged('other')] });
+    await relayedAll(ds); // the relay sent up to here, then Kafka went away
+    const [v1] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+    const [n] = await store.append({ streamId: `other-${randomUUID()}`, expectedVersion: 0, events: [flagged('other')] });
+    const [v2] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+    await ds.query(`DELETE FROM outbox`);
+    const [checkpoint] = (await ds.query(`SELECT position::text AS position FROM relay_checkpoints WHERE name = 'call-events'`)) as [{ position: string }];
+
+    const result = await republish(new OutboxRepublisher(ds), n!.position);
+
+    // v2 alone would go out from the outbox, then v1 and v2 from the log: v2, v1, v2 on the call's key
+    expect(result).toMatchObject({ status: 'succeeded', fromPosition: n!.position, startedAfterPosition: checkpoint.position, events: 3 });
+    const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
+    expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
+  });
+
+  test('a missing checkpoint row is a relay that starts from the beginning: the walk starts there', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    const [v1] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+    const [v2] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+    await ds.query(`DELETE FROM outbox`);
+    const [events] = (await ds.query(`SELECT count(*)::int AS n FROM events`)) as [{ n: number }];
+    const [kept] = (await ds.query(`DELETE FROM relay_checkpoints RETURNING name, transaction_id::text, position::text`))[0] as [
+      { name: string; transaction_id: string; position: string },
+    ];
+    try {
+      const result = await republish(new OutboxRepublisher(ds), v1!.position);
+      expect(result).toMatchObject({ status: 'succeeded', startedAfterPosition: '0', events: events.n });
+      const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
+      expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
+    } finally {
+      await ds.query(`INSERT INTO relay_checkpoints (name, transaction_id, position) VALUES ($1, $2::xid8, $3)`, [kept.name, kept.transaction_id, kept.position]);
+    }
+  });
+
+  test('with a relay, it holds the log until the relay has sent every row it enqueued (a later row need not go first)', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    const [v1] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+    await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+    // a relay whose sending the test does: nothing goes until it says
+    const republisher = new OutboxRepublisher(ds, { poke: () => undefined } as unknown as OutboxRelayService);
+    const done = republish(republisher, String(BigInt(v1!.position) - 1n));
+
+    // its rows wait in the outbox, and the log stays held: a relay iteration that read the outbox
+    // before them and the log after a release would send live events before the call's history
+    expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', enqueued: 2, holdingLiveCallEvents: true });
+    expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds WHERE held_until > now()`)).toEqual([{ n: 1 }]);
+    await ds.query(`INSERT INTO outbox (topic, key, value) VALUES ('t', 'later', '{}')`); // a live view committed after its rows
+    await new Promise((pause) => setTimeout(pause, 300));
+    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', waitingForRelay: true });
+
+    await ds.query(`DELETE FROM outbox WHERE topic <> 't'`); // the relay sent the job's rows
+    expect(await done).toMatchObject({ status: 'succeeded', waitingForRelay: false, holdingLiveCallEvents: false });
+    expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]);
+    await ds.query(`DELETE FROM outbox`);
+  });
+
+  test("a call whose `calls` row a live append holds (its newer view on the way) is left out, the others go; the job does not wait for it", async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const busy = `call-${randomUUID()}`;
+    const idle = `call-${randomUUID()}`;
+    const [first] = await appendLive(store, busy, [], finalisedCallEvents(busy));
+    await appendLive(store, idle, [], finalisedCallEvents(idle));
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+
+    const appending = ds.createQueryRunner();
+    await appending.startTransaction();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await appending.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
+      const result = await Promise.race([
+        republish(new OutboxRepublisher(ds), String(BigInt(first!.position) - 1n)),
+        new Promise<'waited'>((waited) => (timer = setTimeout(() => waited('waited'), 10_000))),
+      ]);
+      expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 1 }); // ended with the lock still held
+    } finally {
+      clearTimeout(timer);
+      await appending.rollbackTransaction();
+      await appending.release();
+    }
+    const views = (await ds.query(`SELECT key FROM outbox WHERE topic = $1`, [CALLS_FINALIZED_TOPIC])) as Array<{ key: string }>;
+    expect(views.map((v) => v.key)).toEqual([idle]);
+  });
+
+  test("a live append of a call committing after the job's check of its view: the live (newer) view still comes last", async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    const history = finalisedCallEvents(call);
+    const [first] = await appendLive(store, call, [], history);
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+
+    // right after the job found the view current, the call changes: the append commits at once
+    // (without a lock to wait for), or waits until the job's transaction commits
+    let live: Promise<StoredEvent[]> | undefined;
+    const blockedOrDone = async (append: Promise<unknown>) => {
+      let settled = false;
+      void append.finally(() => (settled = true)).catch(() => undefined);
+      const blocked = () =>
+        ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) as Promise<[{ n: number }]>;
+      expect(await eventually(async () => settled || (await blocked())[0].n > 0, 10_000, 10)).toBe(true);
+    };
+    const changedAfterTheCheck = new Proxy(ds, {
+      get: (target, name, receiver) =>
+        name === 'transaction'
+          ? (work: (tx: EntityManager) => Promise<unknown>) =>
+              target.transaction(async (tx) =>
+                work(
+                  new Proxy(tx, {
+                    get: (m, n, r) =>
+                      n === 'query'
+                        ? async (text: string, params?: unknown[]) => {
+                            const rows: unknown = await m.query(text, params);
+                            if (text.includes('e.version > v.version') && live === undefined) {
+                              live = appendLive(store, call, history, [flagged(call)]);
+                              await blockedOrDone(live);
+                            }
+                            return rows;
+                          }
+                        : Reflect.get(m, n, r),
+                  }),
+                ),
+              )
+          : Reflect.get(target, name, receiver),
+    });
+
+    const result = await republish(new OutboxRepublisher(changedAfterTheCheck), String(BigInt(first!.position) - 1n));
+    const [change] = (await live)!;
+
+    expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1 });
+    const views = (await ds.query(`SELECT value FROM outbox WHERE key = $1 AND topic = $2 ORDER BY id`, [call, CALLS_FINALIZED_TOPIC])) as Array<{
+      value: { version: number };
+    }>;
+    expect(views.map((v) => v.value.version)).toEqual([history.length, change!.version]);
   });
 });

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
+import { CALL_EVENTS_CHECKPOINT, callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 import { LOG_HOLD_LEASE_MS, LogHold } from './log-hold.js';
@@ -15,6 +15,11 @@ const OUTBOX_ROOM = 3 * EVENTS_PER_BATCH;
 const ROOM_POLL_MS = 100;
 export interface RepublishJob extends JobState {
   fromPosition: string;
+  /**
+   * the position the walk started after, in commit order (null until it has looked):
+   * `fromPosition`, or the relay's checkpoint when that came first (see walk)
+   */
+  startedAfterPosition: string | null;
   /** the highest position when the republish began (null until it has looked): later events are relayed as they come */
   toPosition: string | null;
   events: number;
@@ -23,7 +28,7 @@ export interface RepublishJob extends JobState {
   finalizedViews: number;
   /** finalised views left out: their call changed after the republish began, and the live path sent the newer view */
   finalizedViewsSuperseded: number;
-  /** true while it waits for the relay to send what it enqueued (Kafka slow or away) */
+  /** true while it waits for the relay to send what it enqueued (Kafka slow or away), before a batch or at its end */
   waitingForRelay: boolean;
   /** true while it holds the live call events in the log (until it ends: see holdCallEventLog) */
   holdingLiveCallEvents: boolean;
@@ -47,7 +52,7 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 
 /**
  * Re-enqueues outbox rows for every event committed after the one at position N (in commit order,
- * as the relay sent them; N = 0: all):
+ * as the relay sent them; N = 0: all), or after the relay's checkpoint when that is earlier (walk):
  * - `voice.call-events.v1`: one row per event, the envelope the relay sends from the log, built by
  *   the same SQL (`enqueueCallEventsAgain`; the same eventId, so consumers dedupe);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
@@ -64,7 +69,8 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  *
  * While it runs it holds the live call events in the log (holdCallEventLog): the relay empties the
  * outbox between two of its batches, and would otherwise send a call's live event before the
- * call's history the job has yet to enqueue.
+ * call's history the job has yet to enqueue. With a relay it keeps the hold until the relay has
+ * sent every row it enqueued (waitUntilRelayed): a job that is `succeeded` has its rows on Kafka.
  *
  * A background job (`BackgroundJobs`): on a store of production size it runs for minutes. Each
  * batch is one transaction, so a job that failed or was stopped by a shutdown leaves whole batches
@@ -102,6 +108,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     }
     const progress = {
       fromPosition,
+      startedAfterPosition: null,
       toPosition: null,
       events: 0,
       enqueued: 0,
@@ -126,6 +133,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       await this.walk(job, hold);
     } finally {
       job.holdingLiveCallEvents = false;
+      job.waitingForRelay = false; // a job stopped while it waited waits no more
       await hold.release().catch((error: unknown) =>
         this.logger.warn(`republish ${job.id}: its hold on the live call events not released (${String(error)}); it lapses within ${LOG_HOLD_LEASE_MS / 1000} s`),
       );
@@ -140,16 +148,34 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // them for good. Both the start and each batch are bounded on the (transaction_id, position)
     // index: as filters (min(transaction_id) … WHERE position > N, a snapshot test alone) they read
     // the whole index on a large store and ran past the statement timeout.
+    //
+    // It starts at the relay's checkpoint instead when that comes first (Kafka was away or slow):
+    // a call with v1 before N and v2 after it, neither sent yet, would otherwise have v2 sent from
+    // the outbox while the log is held, and v1 from the log after the release — v2, v1 on its key.
+    // A missing checkpoint row is the relay starting from the beginning (ensureCallEventsCheckpoint).
     const [start] = (await this.db.query(
       `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
-              (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx`,
-      [fromPosition],
-    )) as [{ snapshot: string; hi: string | null; from_tx: string | null }];
+              (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx,
+              (SELECT transaction_id FROM relay_checkpoints WHERE name = $2)::text AS relayed_tx,
+              (SELECT position FROM relay_checkpoints WHERE name = $2)::text AS relayed_position`,
+      [fromPosition, CALL_EVENTS_CHECKPOINT],
+    )) as [{ snapshot: string; hi: string | null; from_tx: string | null; relayed_tx: string | null; relayed_position: string | null }];
     const { snapshot } = start;
     job.toPosition = start.hi ?? '0';
-    this.logger.log(`republish ${job.id}: the events committed after position ${fromPosition} (positions up to ${job.toPosition})`);
     // (transaction_id, position) of the last event taken
     let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
+    const relayed = { tx: start.relayed_tx ?? '0', position: start.relayed_position ?? '0' };
+    if (before(relayed, cursor)) {
+      cursor = relayed;
+      this.logger.log(
+        `republish ${job.id}: the relay has yet to send the events after position ${relayed.position}: the republish starts there, ` +
+          'so each call\'s events go out in order; the log sends them again after it',
+      );
+    }
+    job.startedAfterPosition = cursor.position;
+    this.logger.log(`republish ${job.id}: the events committed after position ${cursor.position} (positions up to ${job.toPosition})`);
+    /** the highest outbox id its last transaction saw: every row it enqueued is at or below it */
+    let lastOutboxId: string | null = null;
     for (;;) {
       await this.waitForRelay(job, hold);
       const batch: EventRow[] = await this.db.query(
@@ -163,14 +189,16 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
       const views = await this.finalisedViewsFor(batch, snapshot);
-      const { callEvents, current } = await this.db.transaction(async (tx) => {
+      const { callEvents, current, outboxId } = await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
         const written = await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
-        const stillCurrent = await currentViews(sql, views);
+        const stillCurrent = await currentViews(sql, await withCallsLocked(sql, views));
         const messages = stillCurrent.flatMap((v) => v.messages);
         await insertOutboxMessages(sql, messages); // after the call's events (per-key order)
-        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length } };
+        const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
+        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, outboxId: id };
       });
+      lastOutboxId = outboxId ?? lastOutboxId;
       this.relay?.poke();
       job.events += batch.length;
       job.callEvents += callEvents;
@@ -178,10 +206,33 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       job.finalizedViewsSuperseded += views.length - current.views;
       job.enqueued += callEvents + current.messages;
     }
+    if (lastOutboxId !== null) await this.waitUntilRelayed(job, hold, lastOutboxId);
     this.logger.log(
-      `republish ${job.id} done: after position ${fromPosition}, ${job.events} events → ${job.callEvents} call-events rows, ` +
-        `${job.finalizedViews} finalised views`,
+      `republish ${job.id} done: after position ${job.startedAfterPosition}${job.startedAfterPosition === fromPosition ? '' : ` (asked: ${fromPosition})`}, ` +
+        `${job.events} events → ${job.callEvents} call-events rows, ${job.finalizedViews} finalised views`,
     );
+  }
+
+  /**
+   * With a relay, keeps the hold until no outbox row up to `lastOutboxId` (the job's last) waits.
+   * The relay asks whether the log is held before its outbox read, and its log read asks again:
+   * a small job that took its hold, committed its rows and let go between those two reads would
+   * have the relay send live events of a call in that iteration and the call's republished history
+   * in the next. Its rows are sent by an iteration after that one (the relay's lock), so while the
+   * job holds until then, that log read sees the hold. Without a relay the rows wait anyway.
+   */
+  private async waitUntilRelayed(job: RepublishJob, hold: LogHold, lastOutboxId: string): Promise<void> {
+    for (;;) {
+      this.jobs.stopIfStopping();
+      await hold.renewIfDue();
+      if (!this.relay) return;
+      const [{ waiting }] = (await this.db.query(`SELECT EXISTS (SELECT 1 FROM outbox WHERE id <= $1::bigint) AS waiting`, [lastOutboxId])) as [
+        { waiting: boolean },
+      ];
+      job.waitingForRelay = waiting;
+      if (!waiting) return;
+      await new Promise((done) => setTimeout(done, ROOM_POLL_MS));
+    }
   }
 
   /**
@@ -231,12 +282,43 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 const HOLD_NAME_PREFIX = 'republish ';
 const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 
+/** Whether log place `a` comes before `b` in commit order ((transaction_id, position), as decimal text). */
+function before(a: { tx: string; position: string }, b: { tx: string; position: string }): boolean {
+  const [atx, btx] = [BigInt(a.tx), BigInt(b.tx)];
+  return atx < btx || (atx === btx && BigInt(a.position) < BigInt(b.position));
+}
+
+/**
+ * The views whose call's `calls` row this transaction could lock (FOR SHARE) until it commits; the
+ * others are left out. A live append writes its call's `calls` row in its own statement
+ * (callRowsWithAppend) and holds that row until it commits:
+ * - a row locked by one is an append in flight, which sends a newer view: superseded;
+ * - a row locked here makes the next append wait for this commit before it writes its outbox
+ *   rows, so its newer view comes after this older one on the topic (by outbox id), and one that
+ *   committed before the lock is seen by currentViews. (Postgres runs the append's `calls` upsert
+ *   before its outbox insert, both CTEs its final SELECT does not read: the int-spec's "live
+ *   append … after the job's check" holds it to that.)
+ * SKIP LOCKED: the job never waits for a live batch, so it cannot deadlock with one. A call with
+ * no `calls` row (none to lock) is kept. A row held by something else (a rebuild's statement, an
+ * append that then fails) leaves the view out all the same; the count says so.
+ */
+async function withCallsLocked(sql: SqlExecutor, views: FinalisedView[]): Promise<FinalisedView[]> {
+  if (views.length === 0) return [];
+  const busy = await sql.query<{ call_id: string }>(
+    `WITH locked AS (SELECT call_id FROM calls WHERE call_id = ANY($1::text[]) FOR SHARE SKIP LOCKED)
+     SELECT c.call_id FROM calls c WHERE c.call_id = ANY($1::text[]) AND c.call_id NOT IN (SELECT call_id FROM locked)`,
+    [views.map((v) => v.callId)],
+  );
+  const inFlight = new Set(busy.map((r) => r.call_id));
+  return views.filter((v) => !inFlight.has(v.callId));
+}
+
 /**
  * The views whose call has no event newer than the view (as committed now). A call that changed
  * while the job ran (minutes on a large store) had its newer view sent by the live path: an older one
- * enqueued after it would have been the last on `voice.calls.finalized.v1` for that call. A change
- * committing while this batch's transaction runs can still overtake it; the view's `version` tells
- * a consumer which is newer.
+ * enqueued after it would have been the last on `voice.calls.finalized.v1` for that call. Asked
+ * once the calls are locked (withCallsLocked): a change committing after this read comes after
+ * the job's view.
  */
 async function currentViews(sql: SqlExecutor, views: FinalisedView[]): Promise<FinalisedView[]> {
   if (views.length === 0) return [];
