@@ -33,6 +33,12 @@ async function failures(service: TestService, mode: string, reason: string): Pro
   const text = await (await fetch(`${service.url}/metrics`)).text();
   return metricValue(text, 'voice_push_auth_failures_total', { mode, reason }) ?? 0;
 }
+async function pushesRejected(service: TestService): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return metricValue(text, 'voice_push_pushes_total', { kind: 'status', outcome: 'rejected' }) ?? 0;
+}
+/** A status push over the 64 KiB limit, its marker in the part that is read. */
+const oversizedBody = (marker: string) => statusBody({ userData: marker, padding: 'x'.repeat(70 * 1024) });
 async function keptAsRejected(service: TestService, marker: string): Promise<number> {
   const rows = await service.db.query(`SELECT count(*)::int AS n FROM rejected_pushes WHERE raw_body LIKE $1`, [`%${marker}%`]);
   return rows[0].n;
@@ -103,6 +109,22 @@ describe('signature, enforce mode (+ an allow-list holding 127.0.0.1)', () => {
     expect((await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, respaced)).status).toBe(401);
   });
 
+  // The body parser reads an oversized push only to the limit + 1 byte: no signature can match that.
+  test('a push over 64 KiB → 413 PAYLOAD_TOO_LARGE, signed or not (not 401): counted as rejected, no signature failure, not kept (not authenticated)', async () => {
+    const marker = randomUUID();
+    const body = oversizedBody(marker);
+    const badSignatures = await failures(service(), 'enforce', 'bad_signature');
+    const missingSignatures = await failures(service(), 'enforce', 'missing_signature');
+    const rejected = await pushesRejected(service());
+    const tooLarge = { error: 'PAYLOAD_TOO_LARGE', message: `body of ${Buffer.byteLength(body)} bytes is over the 65536-byte limit` };
+    expect(await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body)).toEqual({ status: 413, body: tooLarge });
+    expect(await post(service(), '/v1/push/status', body)).toEqual({ status: 413, body: tooLarge });
+    expect(await failures(service(), 'enforce', 'bad_signature')).toBe(badSignatures);
+    expect(await failures(service(), 'enforce', 'missing_signature')).toBe(missingSignatures);
+    expect(await pushesRejected(service())).toBe(rejected + 2);
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+  });
+
   test('a signed but invalid push is still a 400 (authenticated first, then validated and kept)', async () => {
     const marker = randomUUID();
     const body = statusBody({ userData: marker, eventType: 'x' });
@@ -129,6 +151,16 @@ describe('audit mode', () => {
     const body = statusBody();
     expect((await post(service(), `/v1/push/status${signedQuery(body, 'wrong')}`, body)).status).toBe(200);
     expect(await failures(service(), 'audit', 'bad_signature')).toBe(before + 1);
+  });
+
+  test('a signed push over 64 KiB → 413, kept as in off mode, and no bad_signature counted (its signature cannot be checked on the part read)', async () => {
+    const marker = randomUUID();
+    const body = oversizedBody(marker);
+    const before = await failures(service(), 'audit', 'bad_signature');
+    const answer = await post(service(), `/v1/push/status${signedQuery(body, DEFAULT_TOKEN)}`, body);
+    expect(answer).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
+    expect(await failures(service(), 'audit', 'bad_signature')).toBe(before);
+    expect(await keptAsRejected(service(), marker)).toBe(1);
   });
 
   test('a validly signed push adds no signature failure', async () => {

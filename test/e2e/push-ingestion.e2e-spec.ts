@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
@@ -263,6 +263,56 @@ describe('push receivers (contract §1)', () => {
     expect(answer).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
     expect(await rejected()).toBe(before + 1);
   });
+});
+
+describe('encoding (spec §2.1: UTF-8; any charset parameter is accepted, contract §1)', () => {
+  const ADMIN_TOKEN = 'admin-token-for-e2e-encoding';
+  const service = useTestService({ ADMIN_TOKEN });
+
+  /** A valid status push whose userData is 你好 in GBK: the JSON is fine, the encoding is not UTF-8. */
+  const gbkPush = () => {
+    const [head, tail] = JSON.stringify(statusPush({ userData: 'GBK-HERE' })).split('GBK-HERE') as [string, string];
+    return Buffer.concat([Buffer.from(head), Buffer.from([0xc4, 0xe3, 0xba, 0xc3]), Buffer.from(tail)]);
+  };
+  /** The store keys a row by the body's SHA-256: a base64-kept body is not found by its text. */
+  const rowOf = async (body: Buffer) =>
+    ((await service().db.query(`SELECT id::text AS id, status_code, reason, raw_body, count FROM rejected_pushes WHERE body_sha256 = $1`, [
+      createHash('sha256').update(body).digest(),
+    ])) as { id: string; status_code: number; reason: string; raw_body: string; count: number }[])[0];
+  const replay = async (id: string) => {
+    const response = await fetch(`${service().url}/admin/rejected-pushes/${id}/replay`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  test('a body that is not UTF-8 (GBK, as its charset says) → 400 INVALID_JSON, kept with its bytes in base64; replayed as it is, refused again', async () => {
+    const body = gbkPush();
+    const answer = await service().post('/v1/push/status', body, 'application/json; charset=gbk');
+    expect(answer).toEqual({ status: 400, body: { error: 'INVALID_JSON', message: expect.stringContaining('not valid UTF-8') } });
+    const row = (await rowOf(body))!;
+    expect(row).toMatchObject({ status_code: 400, count: 1, reason: expect.stringMatching(/^INVALID_JSON: body is not valid UTF-8.*\[rawBody: the bytes in base64, they are not UTF-8\]$/) });
+    expect(Buffer.from(row.raw_body, 'base64')).toEqual(body);
+
+    expect(await replay(row.id)).toEqual({ status: 400, body: { error: 'INVALID_JSON', message: expect.any(String) } });
+    expect(await rowOf(body)).toEqual(row); // not kept again, not counted
+  });
+
+  test('a non-UTF-8 body refused for its content type (415) is kept in base64 too: replayed as application/json, it is refused, not stored with its text changed', async () => {
+    const body = gbkPush();
+    expect((await service().post('/v1/push/status', body, 'text/plain; charset=gbk')).status).toBe(415);
+    const row = (await rowOf(body))!;
+    expect(Buffer.from(row.raw_body, 'base64')).toEqual(body);
+    expect((await replay(row.id)).status).toBe(400);
+  });
+
+  test.each(['application/json; charset=utf-8', 'application/json; charset=UTF8', 'application/json;charset="UTF-8"', 'application/json; charset=gbk'])(
+    'a UTF-8 body with Content-Type %s → 200, its text stored as sent',
+    async (contentType) => {
+      const push = statusPush({ userData: '你好 😀' });
+      expect((await service().post('/v1/push/status', Buffer.from(JSON.stringify(push), 'utf8'), contentType)).status).toBe(200);
+      const [event] = await storedEvents(service(), push.callId as string);
+      expect(event.metadata.rawPush.userData).toBe('你好 😀');
+    },
+  );
 });
 
 describe('storage outage (contract §1: 503 while down, recovery by itself)', () => {

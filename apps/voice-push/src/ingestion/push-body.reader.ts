@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { storableText, UNSTORABLE_TEXT } from '../database/storable-text.js';
 
 /** Largest body we accept (contract §1). */
@@ -22,7 +23,7 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
-/** The checks before validation: content type, size, JSON, a JSON object. */
+/** The checks before validation: content type, size, UTF-8, JSON, a JSON object. */
 /** `bytes`: what the sender sent, when the body was cut while reading (raw-body.parser.ts). */
 export function readPushBody(contentType: string | undefined, raw: Buffer, bytes = raw.length): ReadBody {
   if (!isJsonContentType(contentType)) {
@@ -39,6 +40,16 @@ export function readPushBody(contentType: string | undefined, raw: Buffer, bytes
       statusCode: 413,
       error: 'PAYLOAD_TOO_LARGE',
       message: `body of ${bytes} bytes is over the ${PUSH_BODY_LIMIT}-byte limit`,
+    };
+  }
+  // Decoded as UTF-8 regardless, another encoding's bytes would turn into U+FFFD and the push be
+  // stored changed; the `charset` parameter is still accepted (contract §1), but not believed.
+  if (!isUtf8(raw)) {
+    return {
+      ok: false,
+      statusCode: 400,
+      error: 'INVALID_JSON',
+      message: 'body is not valid UTF-8: a push must be JSON text in UTF-8 (spec §2.1; RFC 8259 §8.1), whatever charset the Content-Type names',
     };
   }
   if (jsonDepthOver(raw, MAX_JSON_DEPTH)) {

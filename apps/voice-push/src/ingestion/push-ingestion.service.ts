@@ -19,6 +19,18 @@ export interface PushAnswer {
   conflicting?: boolean;
 }
 
+export interface IngestOptions {
+  /**
+   * false: a refusal is answered, counted and logged, not kept in the rejected-push store, for a
+   * push its sender could not be authenticated for (PushAccessPolicy.keepsRefusal).
+   */
+  keepRejected?: boolean;
+  receivedAt?: number;
+}
+
+/** What becomes of a refused push besides its answer: kept, only logged, or neither (a replay: the admin audit keeps it). */
+type OnRefusal = 'keep' | 'log' | 'answer';
+
 const refusal = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]): PushAnswer => ({
   statusCode,
   body: violations.length > 0 ? { error, message, violations } : { error, message },
@@ -42,6 +54,12 @@ export class PushIngestionService implements OnApplicationShutdown {
     (n, windowMs) => `${n} more pushes answered 503 in the last ${windowMs / 1000} s, storage unavailable (the sender retries them)`,
   );
 
+  /** refusals not kept (see `IngestOptions.keepRejected`): a stranger's flood of them must not flood the log */
+  private readonly notKept = new RepeatedWarning(
+    (line) => this.logger.warn(line),
+    (n, windowMs) => `${n} more pushes refused and not kept in the last ${windowMs / 1000} s (not authenticated)`,
+  );
+
   constructor(
     private readonly commands: CommandBus,
     private readonly rejected: RejectedPushStore,
@@ -50,11 +68,12 @@ export class PushIngestionService implements OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     this.storageAway.flush();
+    this.notKept.flush();
   }
 
-  async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt = Date.now()): Promise<PushAnswer> {
+  async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, options: IngestOptions = {}): Promise<PushAnswer> {
     const started = performance.now();
-    const answer = await this.answer(kind, contentType, raw, receivedAt, true);
+    const answer = await this.answer(kind, contentType, raw, options.receivedAt ?? Date.now(), options.keepRejected === false ? 'log' : 'keep');
     this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
     return answer;
   }
@@ -65,14 +84,15 @@ export class PushIngestionService implements OnApplicationShutdown {
    * says how often the sender sent it; the admin audit keeps the replay and its answer).
    */
   replay(kind: PushKind, raw: Buffer): Promise<PushAnswer> {
-    return this.answer(kind, 'application/json', raw, Date.now(), false);
+    return this.answer(kind, 'application/json', raw, Date.now(), 'answer');
   }
 
-  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number, keepRejected: boolean): Promise<PushAnswer> {
-    const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) =>
-      keepRejected
-        ? this.reject(kind, contentType, raw, statusCode, error, message, violations)
-        : Promise.resolve(refusal(statusCode, error, message, violations));
+  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number, onRefusal: OnRefusal): Promise<PushAnswer> {
+    const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) => {
+      if (onRefusal === 'keep') return this.reject(kind, contentType, raw, statusCode, error, message, violations);
+      if (onRefusal === 'log') this.notKept.note(`rejected ${kind} push (${statusCode} ${error}, not kept: its sender is not authenticated): ${message}`);
+      return Promise.resolve(refusal(statusCode, error, message, violations));
+    };
     const read = readPushBody(contentType, raw, receivedBytes(raw));
     if (!read.ok) {
       return reject(read.statusCode, read.error, read.message, []);

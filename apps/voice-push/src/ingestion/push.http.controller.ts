@@ -74,7 +74,7 @@ export class PushHttpController {
       reply.status(refusal.statusCode);
       return refusal.body;
     }
-    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw);
+    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw, { keepRejected: this.access.keepsRefusal(raw) });
     reply.status(answer.statusCode);
     return answer.body;
   }

@@ -4,7 +4,8 @@ import { createTempDatabase, type TempDatabase } from '../../../../libs/event-st
 import { appMigrations, appMigrationsBefore } from '../database/database.module.js';
 import { foldCounts } from '#event-store';
 import { expireRejectedPushes } from './rejected-push.retention.js';
-import { markReplayed, REJECTED_PUSH_COUNTS, REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
+import { PUSH_BODY_LIMIT } from './push-body.reader.js';
+import { BASE64_BODY_NOTE, markReplayed, REJECTED_PUSH_COUNTS, REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
 
 const refused = (reason: string, body = '{"callId":1}'): RejectedPush => ({
   kind: 'status',
@@ -55,6 +56,27 @@ describe('rejected-push store', () => {
     const after = await db.dataSource(appMigrations);
     await new RejectedPushStore(after).keep(refused('INVALID_JSON: body is not JSON'));
     expect(await rows(after)).toEqual([{ reason: 'INVALID_JSON: body is not JSON', count: 2 }]);
+  });
+
+  test('a body that is not UTF-8 is kept as the base64 of its bytes (cut or whole), said in the reason; a UTF-8 body cut inside a character stays text', async () => {
+    db = await createTempDatabase();
+    const ds = await db.dataSource(appMigrations);
+    const store = new RejectedPushStore(ds);
+    /** as the body parser hands over a body over the limit: its first limit + 1 bytes, and its size */
+    const cut = (body: Buffer): RejectedPush => ({ ...refused('PAYLOAD_TOO_LARGE: x'), raw: body.subarray(0, PUSH_BODY_LIMIT + 1), bytes: body.length });
+    const gbk = Buffer.from([0x7b, 0x22, 0xc4, 0xe3, 0xba, 0xc3, 0x22, 0x7d]); // {"你好"} in GBK
+    const gbkLarge = Buffer.concat([Buffer.from('{"'), Buffer.alloc(70_000, Buffer.from([0xc4, 0xe3])), Buffer.from('"}')]);
+    // 2 + 3n bytes: the 64 KiB kept end 2 bytes into a character
+    const utf8Large = Buffer.from(`{"${'你'.repeat(30_000)}"}`);
+    await store.keep({ ...refused('INVALID_JSON: x'), raw: gbk });
+    await store.keep(cut(gbkLarge));
+    await store.keep(cut(utf8Large));
+    const kept = (await ds.query(`SELECT reason, raw_body, body_bytes, truncated FROM rejected_pushes ORDER BY id`)) as { raw_body: string }[];
+    expect(kept).toEqual([
+      { reason: `INVALID_JSON: x${BASE64_BODY_NOTE}`, raw_body: gbk.toString('base64'), body_bytes: gbk.length, truncated: false },
+      { reason: `PAYLOAD_TOO_LARGE: x${BASE64_BODY_NOTE}`, raw_body: gbkLarge.subarray(0, PUSH_BODY_LIMIT).toString('base64'), body_bytes: gbkLarge.length, truncated: true },
+      { reason: 'PAYLOAD_TOO_LARGE: x', raw_body: `{"${'你'.repeat((PUSH_BODY_LIMIT - 2 - 2) / 3)}`, body_bytes: utf8Large.length, truncated: true },
+    ]);
   });
 
   /** What the totals must say: the rows themselves aggregated (the scan the counters replace), plus the expired counts. */

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { countRowsSql, type CounterTables, type SqlExecutor } from '#event-store';
@@ -32,9 +33,7 @@ export class RejectedPushStore {
   async keep(rejected: RejectedPush): Promise<void> {
     const bytes = rejected.bytes ?? rejected.raw.length;
     const truncated = bytes > KEPT_BYTES;
-    const kept = truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw;
-    // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
-    const text = storableText(kept.toString('utf8'));
+    const { text, note } = keptBody(truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw, truncated);
     const hash = createHash('sha256').update(rejected.raw).digest();
     await this.db.query(
       `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256)
@@ -45,7 +44,7 @@ export class RejectedPushStore {
         rejected.kind,
         rejected.statusCode,
         // a parser's message may quote the body, NUL included
-        storableText(rejected.reason),
+        storableText(rejected.reason) + note,
         JSON.stringify(rejected.violations.map((v) => ({ field: storableText(v.field), reason: storableText(v.reason) }))),
         rejected.contentType ?? null,
         text,
@@ -55,6 +54,35 @@ export class RejectedPushStore {
       ],
     );
   }
+}
+
+/** Said at the end of the reason of a row whose `raw_body` holds the body's bytes in base64. */
+export const BASE64_BODY_NOTE = ' [rawBody: the bytes in base64, they are not UTF-8]';
+
+/**
+ * The body as the `raw_body` text. A body that is not UTF-8 (another charset, binary) is kept as
+ * base64, said by a note added to the reason: decoded as UTF-8 its bytes would turn into U+FFFD for
+ * good, and latin1 text would read as a valid push once replayed (the replay takes `raw_body` as
+ * UTF-8), storing it changed; base64 keeps every byte, and can never be a JSON object, so a replay
+ * of the row as it is is refused again. Base64 rather than a column of its own: no migration.
+ */
+function keptBody(kept: Buffer, truncated: boolean): { text: string; note: string } {
+  // a body cut while reading may end inside a character: what comes before it is still text
+  const whole = truncated ? withoutCutCharacter(kept) : kept;
+  // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
+  if (isUtf8(whole)) return { text: storableText(whole.toString('utf8')), note: '' };
+  return { text: kept.toString('base64'), note: BASE64_BODY_NOTE };
+}
+
+/** The bytes without a UTF-8 sequence begun at their end and left unfinished (1–3 bytes), if any. */
+function withoutCutCharacter(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead byte is further back
+    const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
+import { wasCut } from '../http/raw-body.parser.js';
 import { senderKey, SenderRateLimiter } from '../http/sender-rate-limiter.js';
 import { PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
 import { IpAllowlist } from './ip-allowlist.js';
@@ -96,7 +97,12 @@ export class PushAccessPolicy {
         if (refusal) return refusal;
       }
     }
-    if (pushAuth.defaultToken !== null || pushAuth.accountTokens.size > 0) {
+    // A body over the push limit is read only to limit + 1 bytes (raw-body.parser.ts), so its
+    // signature, over the whole body, cannot be checked: checked, a correctly signed one would be
+    // refused 401, and its sender never told that it is too large. Not checked, it is neither
+    // refused nor counted here: ingestion refuses it whatever it holds (413, or 415 for a wrong
+    // content type), and keepsRefusal says whether that refusal is kept.
+    if (this.signaturesRequired && !wasCut(facts.raw)) {
       const failure = this.signatureFailure(facts);
       if (failure) {
         const refusal = this.fail(failure, 401, 'UNAUTHORIZED', `${facts.kind} push, ip=${facts.ip ?? 'unknown'}`);
@@ -104,6 +110,22 @@ export class PushAccessPolicy {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether a refusal of this push by ingestion may be kept in the rejected-push store. Not, in
+   * enforce mode, for a body whose signature could not be checked (cut while reading, see verify):
+   * the rule of every authentication refusal, so that who has no token cannot fill the store with
+   * 64 KiB rows. Such a push is still answered 413, counted among the pushes and logged: a sender
+   * who signs learns that its push is too large, which no signature would change.
+   */
+  keepsRefusal(raw: Buffer): boolean {
+    return !(this.config.pushAuth.mode === 'enforce' && this.signaturesRequired && wasCut(raw));
+  }
+
+  private get signaturesRequired(): boolean {
+    const { pushAuth } = this.config;
+    return pushAuth.mode !== 'off' && (pushAuth.defaultToken !== null || pushAuth.accountTokens.size > 0);
   }
 
   private signatureFailure(facts: PushRequestFacts): PushAuthFailure | null {
