@@ -35,13 +35,14 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
       summary: status ? 'Receive one call status push (spec §4)' : 'Receive one CDR push (spec §3)',
       description:
         'A 2xx acknowledges durable storage: it is sent only after the push is committed. ' +
-        'Content type application/json (any charset), body limit 64 KiB. ' +
+        'Content type application/json (any charset parameter; the bytes must be UTF-8), body limit 64 KiB. ' +
         (status
           ? 'Idempotency key (callId, eventType, party, eventTime): a repeat is answered duplicate:true and stores nothing.'
           : 'Idempotency key (callId, cdrType): the same content is a duplicate; different content is a revision (CDR_REVISED).') +
         ' Every push refused 400/413/415 is kept raw in the rejected-push store (a 413 its first 64 KiB; ' +
-        'a body over 8 MiB is refused unread and not kept). The 401/403/404 of the optional push ' +
-        'authentication (PUSH_AUTH_MODE=enforce) and the per-sender rate limit are not kept.',
+        'a body that is not UTF-8 as base64; a body over 8 MiB is refused unread and not kept). The 401/403/404 of the optional push ' +
+        'authentication (PUSH_AUTH_MODE=enforce) and the per-sender rate limit are not kept, nor is, in that mode, ' +
+        'a 413 whose signature could not be checked.',
     }),
     ApiConsumes('application/json'),
     ApiBody({
@@ -52,7 +53,7 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
         : { spec: { summary: 'the spec’s CDR example (answered call, 20 s)', value: CDR_SPEC_EXAMPLE } },
     }),
     ApiResponse({ status: 200, description: 'stored (new) or already stored (a retry)', schema: ANSWER_SCHEMAS.accepted, examples: answers[200] } as never),
-    ApiResponse({ status: 400, description: 'not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: answers[400] } as never),
+    ApiResponse({ status: 400, description: 'not UTF-8, not JSON / not an object, or fails validation', schema: ANSWER_SCHEMAS.error, examples: answers[400] } as never),
     ApiResponse({ status: 401, description: 'PUSH_AUTH_MODE=enforce: a missing or wrong signature (UNAUTHORIZED)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 403, description: 'PUSH_AUTH_MODE=enforce: a sender outside PUSH_IP_ALLOWLIST (FORBIDDEN)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 404, description: 'PUSH_AUTH_MODE=enforce with PUSH_PATH_TOKEN: the plain path (NOT_FOUND)', schema: ANSWER_SCHEMAS.error } as never),
