@@ -32,10 +32,11 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     ...serverTimeouts(config.httpRequestTimeoutMs),
     return503OnClosing: true,
     trustProxy: trustProxyOption(config.trustedProxies),
-    // A callId may have 128 characters (contract §1), twice as many UTF-16 units outside the BMP;
-    // with the router's default of 100, `/v1/calls/{callId}` and the admin's per-call routes
-    // answered an accepted call's longer id as an unknown route.
-    routerOptions: { maxParamLength: 2 * ID_MAX_LENGTH },
+    // A callId may have 128 characters (contract §1) as validation counts them: up to three UTF-16
+    // units each (a surrogate pair and a variation selector), which is what the router counts. With
+    // its default of 100, `/v1/calls/{callId}` and the admin's per-call routes answered an
+    // accepted call's longer id 414.
+    routerOptions: { maxParamLength: 3 * ID_MAX_LENGTH },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bodyParser: false,

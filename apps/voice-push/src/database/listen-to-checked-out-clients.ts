@@ -1,14 +1,15 @@
 import type pg from 'pg';
 
 /**
- * pg reports a connection's failure (its server gone: a crash, a restart, an admin's
- * `pg_terminate_backend`) as an `error` event on the client when no query of it waits for an
- * answer. The pool listens while the client idles in it, and stops when it hands the client out;
- * TypeORM adds no listener. A client checked out and between two statements — the relay's
- * transaction while it publishes to Kafka, for up to 18 s — then had no listener, and a dying
- * Postgres became an unhandled `error` event that killed the service (seen in CI: the embedded
- * Postgres killed right after the start). Each client handed out gets one listener: the failure is
- * logged, and the client's next query fails with it, as any query on a lost connection does.
+ * pg reports a lost connection (its server gone: a crash, a restart, an admin's
+ * `pg_terminate_backend`) as an `error` event on the client, and an event nobody listens to is
+ * thrown: it kills the process. Who listens changes as the client moves: the pool while it idles
+ * there, TypeORM's query runner while one holds it, nobody in between. In CI (2026-11-28) an
+ * embedded Postgres killed just after the start still raised such an event on a client with no
+ * listener, and the service died — which path left it bare was not pinned down. So every client
+ * the pool hands out keeps one listener from then on: a loss while it is checked out is logged
+ * (while it idles in the pool, the pool's own listener reports it), and the client's next query
+ * fails with it, as any query on a lost connection does.
  */
 export function listenToCheckedOutClients(pool: pg.Pool, warn: (line: string) => void): void {
   const listened = new WeakSet<pg.PoolClient>();

@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isStorageUnavailable } from '../database/storage-errors.js';
 import type { PushMetrics } from '../ingestion/push.metrics.js';
+import { RepeatedWarning } from '../logging/repeated-warning.js';
 import { pushKindOf } from './push-request.hook.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
@@ -15,6 +16,11 @@ function loggableUrl(request: FastifyRequest): string {
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Http');
+  /** a query per request while Postgres is away would bury the line that says so (as for the pushes) */
+  private readonly unavailable = new RepeatedWarning(
+    (line) => this.logger.warn(line),
+    (n, windowMs) => `${n} more requests answered 503 in the last ${windowMs / 1000} s`,
+  );
 
   /** `pushMetrics`: where a push refused before ingestion saw it (past the hard body limit) is counted */
   constructor(private readonly pushMetrics?: PushMetrics) {}
@@ -24,7 +30,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = this.toAnswer(exception);
-    if (statusCode === 503) this.logger.warn(`${request.method} ${loggableUrl(request)} answered 503: ${(exception as Error)?.message ?? String(exception)}`);
+    if (statusCode === 503) this.unavailable.note(`${request.method} ${loggableUrl(request)} answered 503: ${(exception as Error)?.message ?? String(exception)}`);
     else if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     const kind = statusCode === 413 ? pushKindOf(request) : null;
     if (kind) {
