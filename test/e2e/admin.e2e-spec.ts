@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { startTestService, useTestService, type TestService } from '../support/test-service.js';
 import { metricValue } from '../support/prometheus-text.js';
@@ -242,9 +243,14 @@ describe('admin: rejected pushes and replay', () => {
     }
     expect(seen.map((i) => JSON.parse(i.rawBody))).toEqual([...bodies].reverse());
 
-    for (const query of ['limit=501', 'limit=0', 'kind=sms', 'cursor=abc', 'knd=cdr', 'kind=status&kind=cdr']) {
+    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['kind=sms', 'kind'], ['cursor=abc', 'cursor'], ['knd=cdr', 'knd'], ['kind=status&kind=cdr', 'kind']]) {
       const answer = await admin(service(), 'GET', `/admin/rejected-pushes?${query}`);
-      expect({ query, status: answer.status, error: answer.body.error }).toEqual({ query, status: 400, error: 'INVALID_QUERY' });
+      // GET /v1/calls' answer: the code, and a violation naming the parameter
+      expect({ query, status: answer.status, body: answer.body }).toEqual({
+        query,
+        status: 400,
+        body: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [{ field, reason: expect.any(String) }] },
+      });
     }
   });
 
@@ -330,6 +336,65 @@ describe('admin: rejected pushes and replay', () => {
     const huge = await admin(service(), 'POST', `/admin/rejected-pushes/${row!.id}/replay`, { body: { rawBody: 'x'.repeat(1024 * 1024) } });
     expect(huge.status).toBe(413);
     expect(huge.body.error).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('admin: replay of a row whose raw_body text is not the bytes received', () => {
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest();
+  const rowIdOf = async (body: Buffer): Promise<string> =>
+    ((await service().db.query(`SELECT id::text AS id FROM rejected_pushes WHERE body_sha256 = $1`, [sha256(body)])) as { id: string }[])[0]!.id;
+
+  test('a row kept by the earlier version (its bytes that are not UTF-8 read as U+FFFD) → 409 unless the text is sent, audited; a UTF-8 body holding U+FFFD and NUL is replayed as usual', async () => {
+    const callId = uniqueCallId();
+    const good = statusWire({ callId, eventType: 1, eventTime: 1_700_000_000, userData: 'café' });
+    // as the earlier version kept a latin1 push refused for its content type: decoded as UTF-8, é became U+FFFD
+    const latin1 = Buffer.from(JSON.stringify(good), 'latin1');
+    expect(latin1.toString('utf8')).toContain('caf\uFFFD');
+    const [{ id }] = (await service().db.query(
+      `INSERT INTO rejected_pushes (kind, status_code, reason, content_type, raw_body, body_bytes, truncated, body_sha256)
+       VALUES ('status', 415, 'UNSUPPORTED_MEDIA_TYPE: a push is application/json', 'text/plain; charset=iso-8859-1', $1, $2, false, $3)
+       RETURNING id::text AS id`,
+      [latin1.toString('utf8'), latin1.length, sha256(latin1)],
+    )) as [{ id: string }];
+
+    const refused = await admin(service(), 'POST', `/admin/rejected-pushes/${id}/replay`);
+    expect(refused).toEqual({
+      status: 409,
+      body: { error: 'CONFLICT', message: expect.stringMatching(/the kept text is not the bytes received.*send the push's text as rawBody/) },
+    });
+    expect((await service().get(`/v1/calls/${callId}`)).status).toBe(404);
+    expect((await auditRows(service(), 'replay-rejected-push')).at(-1)).toMatchObject({ status_code: 409, arguments: { id, kind: 'status' } });
+
+    const fixed = await admin(service(), 'POST', `/admin/rejected-pushes/${id}/replay`, { body: { rawBody: JSON.stringify(good) } });
+    expect(fixed).toEqual({ status: 200, body: { accepted: true, duplicate: false, callId } });
+    const [event] = (await service().db.query(`SELECT metadata FROM events WHERE stream_id = $1`, [callId])) as { metadata: any }[];
+    expect(event!.metadata.rawPush.userData).toBe('café');
+
+    // UTF-8 bodies holding U+FFFD as sent: one with a NUL byte (kept as the text \u0000), one with the JSON escape \u0000
+    const withNul = Buffer.from(`{"callId":"${uniqueCallId()}","userData":"\uFFFD\u0000"}`, 'utf8');
+    const withEscape = Buffer.from(`{"callId":"${uniqueCallId()}","userData":"\uFFFD\\u0000"}`, 'utf8');
+    for (const body of [withNul, withEscape]) {
+      expect((await service().post('/v1/push/status', body)).status).toBe(400);
+      const again = await admin(service(), 'POST', `/admin/rejected-pushes/${await rowIdOf(body)}/replay`);
+      expect({ body: body.toString(), status: again.status }).toEqual({ body: body.toString(), status: 400 }); // refused as ever, not 409
+    }
+  });
+
+  test('a row kept in base64: a cut one says the bytes kept, not the base64 length; a whole one is replayed as its bytes (refused as not UTF-8)', async () => {
+    const head = JSON.stringify(statusWire({ callId: uniqueCallId(), eventType: 1, eventTime: 1_700_000_000, userData: '' }));
+    const latin1 = (size: number) => Buffer.concat([Buffer.from(head.slice(0, -2)), Buffer.alloc(size - head.length, 0xe9), Buffer.from(head.slice(-2))]);
+    const oversized = latin1(70_004);
+    expect((await service().post('/v1/push/status', oversized)).status).toBe(413);
+    // its hash is not the whole body's (the body is cut while read): found by its size
+    const [{ id: cutId }] = (await service().db.query(`SELECT id::text AS id FROM rejected_pushes WHERE body_bytes = 70004 AND truncated`)) as [{ id: string }];
+    const cut = await admin(service(), 'POST', `/admin/rejected-pushes/${cutId}/replay`);
+    expect(cut).toEqual({ status: 409, body: { error: 'CONFLICT', message: expect.stringContaining('kept cut to 65536 of its 70004 bytes') } });
+
+    const whole = latin1(1_000);
+    expect((await service().post('/v1/push/status', whole)).status).toBe(400);
+    const again = await admin(service(), 'POST', `/admin/rejected-pushes/${await rowIdOf(whole)}/replay`);
+    expect(again).toEqual({ status: 400, body: { error: 'INVALID_JSON', message: expect.stringContaining('not valid UTF-8') } });
   });
 });
 

@@ -38,9 +38,9 @@ export function badRequest(message: string): BadRequestException {
   return new BadRequestException({ error: 'INVALID_REQUEST', message });
 }
 
-/** A bad query parameter of an admin list: the error code of GET /v1/calls' (contract §3). */
-export function invalidQuery(message: string): BadRequestException {
-  return new BadRequestException({ error: 'INVALID_QUERY', message });
+/** A bad query parameter of an admin list: the answer of GET /v1/calls' (contract §3), violations included. */
+export function invalidQuery(violations: { field: string; reason: string }[]): BadRequestException {
+  return new BadRequestException({ error: 'INVALID_QUERY', message: 'bad query parameters', violations });
 }
 
 /** The answer an error turns into (the shapes of http-exception.filter.ts). */

@@ -74,6 +74,36 @@ function keptBody(kept: Buffer, truncated: boolean): { text: string; note: strin
   return { text: kept.toString('base64'), note: BASE64_BODY_NOTE };
 }
 
+/** What of a kept row tells how its `raw_body` was written. */
+export interface KeptRow {
+  reason: string;
+  raw_body: string;
+  truncated: boolean;
+  body_sha256: Buffer;
+}
+
+const isBase64Row = (row: Pick<KeptRow, 'reason'>): boolean => row.reason.endsWith(BASE64_BODY_NOTE);
+
+/** The bytes a row's `raw_body` stands for: its base64 decoded when its reason says so, else its text's UTF-8. */
+export function keptBytes(row: Pick<KeptRow, 'reason' | 'raw_body'>): Buffer {
+  return Buffer.from(row.raw_body, isBase64Row(row) ? 'base64' : 'utf8');
+}
+
+/**
+ * Whether a whole row's text is known not to be the body received: a row kept before non-UTF-8
+ * bodies were kept as base64 holds their bytes decoded, each invalid one turned into U+FFFD, so its
+ * text reads as valid UTF-8 and a replay of it would store the push with its text changed. Only rows
+ * holding U+FFFD are checked, against the hash of the bytes received: `storableText` wrote each NUL
+ * as the six characters `\u0000`, which a body may also hold as they are (a JSON escape), so the
+ * text matches either as it is or with those read back as NUL. A body holding U+FFFD, a NUL and a
+ * literal `\u0000` matches neither and is taken as changed: its replay then needs the text given.
+ */
+export function keptTextIsNotTheBody(row: KeptRow): boolean {
+  if (row.truncated || isBase64Row(row) || !row.raw_body.includes('\uFFFD')) return false;
+  const readings = [row.raw_body, row.raw_body.replaceAll('\\u0000', '\u0000')];
+  return !readings.some((text) => createHash('sha256').update(text, 'utf8').digest().equals(row.body_sha256));
+}
+
 /** The bytes without a UTF-8 sequence begun at their end and left unfinished (1–3 bytes), if any. */
 function withoutCutCharacter(bytes: Buffer): Buffer {
   for (let back = 1; back <= Math.min(4, bytes.length); back++) {

@@ -1,11 +1,11 @@
 import { Controller, Get, HttpCode, NotFoundException, ConflictException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { PushIngestionService } from '../../ingestion/push-ingestion.service.js';
 import type { PushKind } from '../../ingestion/push-body.reader.js';
-import { markReplayed } from '../../ingestion/rejected-push.store.js';
+import { keptBytes, keptTextIsNotTheBody, markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, invalidQuery, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
@@ -78,15 +78,15 @@ export class RejectedPushesHttpController {
   @ApiBadRequestResponse({ description: 'a bad or unknown parameter' })
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const unknown = Object.keys(query).filter((name) => !LIST_PARAMETERS.includes(name));
-    if (unknown.length > 0) throw invalidQuery(`${unknown.join(', ')}: not a parameter of this list (${LIST_PARAMETERS.join(', ')})`);
+    if (unknown.length > 0) throw invalidQuery(unknown.map((field) => ({ field, reason: `is not a parameter of this list (${LIST_PARAMETERS.join(', ')})` })));
     const { kind, limit: rawLimit, cursor } = query;
-    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw invalidQuery('kind must be status or cdr');
+    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw invalidQuery([{ field: 'kind', reason: 'must be status or cdr' }]);
     let limit = DEFAULT_PAGE;
     if (rawLimit !== undefined && rawLimit !== '') {
       limit = Number(rawLimit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery(`limit must be an integer from 1 to ${MAX_PAGE}`);
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery([{ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` }]);
     }
-    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw invalidQuery('cursor is not a cursor this service gave out');
+    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw invalidQuery([{ field: 'cursor', reason: 'is not a cursor this service gave out' }]);
     const where: string[] = [];
     const values: unknown[] = [];
     if (kind) {
@@ -130,6 +130,7 @@ export class RejectedPushesHttpController {
   @Post(':id/replay')
   @ApiOperation({ summary: 'Replay a rejected push (optionally fixed) through the real ingestion' })
   @ApiNotFoundResponse({ description: 'no such rejected push' })
+  @ApiConflictResponse({ description: 'without a fixed rawBody: the row was kept cut, or an earlier version kept its text changed (not UTF-8)' })
   @HttpCode(200)
   async replay(@Param('id') rawId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = { id: rawId };
@@ -142,17 +143,31 @@ export class RejectedPushesHttpController {
       else if (fix !== null && typeof fix === 'object' && !Array.isArray(fix)) fixed = Buffer.from(JSON.stringify(fix), 'utf8');
       else if (fix !== undefined) throw badRequest('rawBody must be a string or a JSON object');
 
-      const rows: RejectedRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rejected_pushes WHERE id = $1`, [id]);
+      const rows: (RejectedRow & { body_sha256: Buffer })[] = await this.db.query(
+        `SELECT ${COLUMNS}, body_sha256 FROM rejected_pushes WHERE id = $1`,
+        [id],
+      );
       const stored = rows[0];
       if (!stored) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${id}` });
       args.kind = stored.kind;
+      // a base64 row's text is not its bytes: decoded, its length is what was kept, and its replay is
+      // refused as not UTF-8, which says why, where its base64 would read as broken JSON
+      const kept = keptBytes(stored);
       if (fixed === null && stored.truncated) {
         throw new ConflictException({
           error: 'CONFLICT',
-          message: `rejected push ${id} was kept cut to ${Buffer.byteLength(stored.raw_body)} of its ${stored.body_bytes} bytes; replay it with a fixed rawBody`,
+          message: `rejected push ${id} was kept cut to ${kept.length} of its ${stored.body_bytes} bytes; replay it with a fixed rawBody`,
         });
       }
-      const raw = fixed ?? Buffer.from(stored.raw_body, 'utf8');
+      if (fixed === null && keptTextIsNotTheBody(stored)) {
+        throw new ConflictException({
+          error: 'CONFLICT',
+          message:
+            `rejected push ${id}: the kept text is not the bytes received (kept by an earlier version, which turned the bytes ` +
+            `that are not UTF-8 into U+FFFD); send the push's text as rawBody`,
+        });
+      }
+      const raw = fixed ?? kept;
       const result = await this.ingestion.replay(stored.kind, raw);
       if (result.statusCode === 200) await markReplayed(this.db, id, stored.kind, stored.replayed_at !== null);
       return { statusCode: result.statusCode, body: result.body };
