@@ -45,6 +45,26 @@ async function relayedAll(ds: DataSource): Promise<void> {
 }
 
 /**
+ * A relay that sends what waits in the outbox each time it is poked; `sent` has what it sent, by
+ * outbox id, once `settled`.
+ */
+function sendingRelay(ds: DataSource): { relay: OutboxRelayService; settled: () => Promise<Array<{ id: string; topic: string; key: string; value: { eventId: string } }>> } {
+  const sending: Array<Promise<Array<{ id: string; topic: string; key: string; value: { eventId: string } }>>> = [];
+  const relay = {
+    poke: () => void sending.push(ds.query(`DELETE FROM outbox RETURNING id::text AS id, topic, key, value`).then(([rows]: [never[]]) => rows)),
+  } as unknown as OutboxRelayService;
+  return { relay, settled: async () => (await Promise.all(sending)).flat().sort((a, b) => Number(BigInt(a.id) - BigInt(b.id))) };
+}
+
+/** How many sessions of the test database wait for a lock. */
+async function lockWaiters(ds: DataSource): Promise<number> {
+  const [{ n }] = (await ds.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  )) as [{ n: number }];
+  return n;
+}
+
+/**
  * Appends `events` to a call whose stored events are `history`, as the live writer does: the
  * call's `calls` row in the same statement, and its view on the finalised topic when finalised.
  */
@@ -259,13 +279,35 @@ describe('OutboxRepublisher (real Postgres)', () => {
     const [v2] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
     await ds.query(`DELETE FROM outbox`);
     const [checkpoint] = (await ds.query(`SELECT position::text AS position FROM relay_checkpoints WHERE name = 'call-events'`)) as [{ position: string }];
+    const { relay, settled } = sendingRelay(ds);
 
-    const result = await republish(new OutboxRepublisher(ds), n!.position);
+    const result = await republish(new OutboxRepublisher(ds, relay), n!.position);
 
     // v2 alone would go out from the outbox, then v1 and v2 from the log: v2, v1, v2 on the call's key
     expect(result).toMatchObject({ status: 'succeeded', fromPosition: n!.position, startedAfterPosition: checkpoint.position, events: 3 });
-    const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
+    const rows = (await settled()).filter((r) => r.key === call);
     expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
+  });
+
+  test('without a relay (KAFKA_BROKERS unset) the walk starts after N though the checkpoint, which never moves then, is earlier', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const call = `call-${randomUUID()}`;
+    await ds.query(`UPDATE relay_checkpoints SET transaction_id = '0'::xid8, position = 0 WHERE name = 'call-events'`);
+    try {
+      const [a] = await store.append({ streamId: call, expectedVersion: 0, events: [flagged(call)] });
+      const [b] = await store.append({ streamId: call, expectedVersion: 1, events: [flagged(call)] });
+      await ds.query(`DELETE FROM outbox`);
+
+      const result = await republish(new OutboxRepublisher(ds), a!.position);
+
+      // from the checkpoint it took the whole log (every other test's events) on every republish
+      expect(result).toMatchObject({ status: 'succeeded', fromPosition: a!.position, startedAfterPosition: a!.position, events: 1 });
+      const rows = (await ds.query(`SELECT value FROM outbox ORDER BY id`)) as Array<{ value: { eventId: string } }>;
+      expect(rows.map((r) => r.value.eventId)).toEqual([b!.eventId]);
+    } finally {
+      await relayedAll(ds);
+    }
   });
 
   test('a missing checkpoint row is a relay that starts from the beginning: the walk starts there', async () => {
@@ -280,9 +322,10 @@ describe('OutboxRepublisher (real Postgres)', () => {
       { name: string; transaction_id: string; position: string },
     ];
     try {
-      const result = await republish(new OutboxRepublisher(ds), v1!.position);
+      const { relay, settled } = sendingRelay(ds);
+      const result = await republish(new OutboxRepublisher(ds, relay), v1!.position);
       expect(result).toMatchObject({ status: 'succeeded', startedAfterPosition: '0', events: events.n });
-      const rows = (await ds.query(`SELECT value FROM outbox WHERE key = $1 ORDER BY id`, [call])) as Array<{ value: { eventId: string } }>;
+      const rows = (await settled()).filter((r) => r.key === call && r.topic === CALL_EVENTS_TOPIC);
       expect(rows.map((r) => r.value.eventId)).toEqual([v1!.eventId, v2!.eventId]);
     } finally {
       await ds.query(`INSERT INTO relay_checkpoints (name, transaction_id, position) VALUES ($1, $2::xid8, $3)`, [kept.name, kept.transaction_id, kept.position]);
@@ -316,7 +359,42 @@ describe('OutboxRepublisher (real Postgres)', () => {
     await ds.query(`DELETE FROM outbox`);
   });
 
-  test("a call whose `calls` row a live append holds (its newer view on the way) is left out, the others go; the job does not wait for it", async () => {
+  test("a call whose `calls` row another session holds (a rebuild, an append that rolls back) still gets its view: the job waits for the row", async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const busy = `call-${randomUUID()}`;
+    const idle = `call-${randomUUID()}`;
+    const history = finalisedCallEvents(busy);
+    const [first] = await appendLive(store, busy, [], history);
+    await appendLive(store, idle, [], finalisedCallEvents(idle));
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    let done: Promise<RepublishJob> | undefined;
+    try {
+      await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
+      const republisher = new OutboxRepublisher(ds);
+      republisher.viewLockTimeoutMs = 10_000; // longer than the test holds the row, however slow the machine
+      done = republish(republisher, String(BigInt(first!.position) - 1n));
+      expect(await eventually(async () => (await lockWaiters(ds)) > 0, 10_000, 10)).toBe(true);
+      await new Promise((pause) => setTimeout(pause, 300));
+      expect(republisher.jobs.latest()).toMatchObject({ status: 'running' }); // still waiting for the row
+    } finally {
+      await holder.rollbackTransaction(); // nothing newer: the view the job has is the current one
+      await holder.release();
+    }
+
+    expect(await done).toMatchObject({ status: 'succeeded', finalizedViews: 2, finalizedViewsSuperseded: 0, finalizedViewsNotSent: 0 });
+    const rows = (await ds.query(`SELECT topic FROM outbox WHERE key = $1 ORDER BY id`, [busy])) as Array<{ topic: string }>;
+    // its view after its republished events (per-key order)
+    expect(rows.map((r) => r.topic)).toEqual([...history.map(() => CALL_EVENTS_TOPIC), CALLS_FINALIZED_TOPIC]);
+    const views = (await ds.query(`SELECT key FROM outbox WHERE topic = $1 ORDER BY id`, [CALLS_FINALIZED_TOPIC])) as Array<{ key: string }>;
+    expect(views.map((v) => v.key)).toEqual([idle, busy]);
+  });
+
+  test("a call whose `calls` row stays locked past the wait: its view is not sent, and counted so; the others go, and the job succeeds", async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);
     const busy = `call-${randomUUID()}`;
@@ -326,21 +404,50 @@ describe('OutboxRepublisher (real Postgres)', () => {
     await ds.query(`DELETE FROM outbox`);
     await relayedAll(ds);
 
-    const appending = ds.createQueryRunner();
-    await appending.startTransaction();
-    let timer: NodeJS.Timeout | undefined;
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
     try {
-      await appending.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
-      const result = await Promise.race([
-        republish(new OutboxRepublisher(ds), String(BigInt(first!.position) - 1n)),
-        new Promise<'waited'>((waited) => (timer = setTimeout(() => waited('waited'), 10_000))),
-      ]);
-      expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 1 }); // ended with the lock still held
+      await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
+      const republisher = new OutboxRepublisher(ds);
+      republisher.viewLockTimeoutMs = 200;
+      const result = await republish(republisher, String(BigInt(first!.position) - 1n));
+      expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 0, finalizedViewsNotSent: 1 });
     } finally {
-      clearTimeout(timer);
-      await appending.rollbackTransaction();
-      await appending.release();
+      await holder.rollbackTransaction();
+      await holder.release();
     }
+    const views = (await ds.query(`SELECT key FROM outbox WHERE topic = $1`, [CALLS_FINALIZED_TOPIC])) as Array<{ key: string }>;
+    expect(views.map((v) => v.key)).toEqual([idle]);
+  });
+
+  test('a call whose `calls` row is locked by an append that commits a newer version while the job waits: its older view is left out (superseded)', async () => {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const busy = `call-${randomUUID()}`;
+    const idle = `call-${randomUUID()}`;
+    const history = finalisedCallEvents(busy);
+    const [first] = await appendLive(store, busy, [], history);
+    await appendLive(store, idle, [], finalisedCallEvents(idle));
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+
+    // the holder stands for the append's lock on the row: the append commits, then the row is free
+    const holder = ds.createQueryRunner();
+    await holder.startTransaction();
+    let done: Promise<RepublishJob> | undefined;
+    try {
+      await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
+      const republisher = new OutboxRepublisher(ds);
+      republisher.viewLockTimeoutMs = 10_000;
+      done = republish(republisher, String(BigInt(first!.position) - 1n));
+      expect(await eventually(async () => (await lockWaiters(ds)) > 0, 10_000, 10)).toBe(true);
+      await store.append({ streamId: busy, expectedVersion: history.length, events: [flagged(busy)] });
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+
+    expect(await done).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 1, finalizedViewsNotSent: 0 });
     const views = (await ds.query(`SELECT key FROM outbox WHERE topic = $1`, [CALLS_FINALIZED_TOPIC])) as Array<{ key: string }>;
     expect(views.map((v) => v.key)).toEqual([idle]);
   });

@@ -13,11 +13,18 @@ const EVENTS_PER_BATCH = 1_000;
 /** outbox rows a republish lets wait for the relay before it enqueues more (see waitForRelay) */
 const OUTBOX_ROOM = 3 * EVENTS_PER_BATCH;
 const ROOM_POLL_MS = 100;
+/**
+ * how long a finalised view's retry waits for its call's `calls` row (sendOnceUnlocked): below the
+ * pool's statement timeout (1.5 s, and the client's 2 s), which would otherwise end the wait first
+ */
+const VIEW_LOCK_TIMEOUT_MS = 1_000;
+/** the calls a warning names at most */
+const CALLS_NAMED = 20;
 export interface RepublishJob extends JobState {
   fromPosition: string;
   /**
    * the position the walk started after, in commit order (null until it has looked):
-   * `fromPosition`, or the relay's checkpoint when that came first (see walk)
+   * `fromPosition`, or the relay's checkpoint when this instance has a relay and that came first (see walk)
    */
   startedAfterPosition: string | null;
   /** the highest position when the republish began (null until it has looked): later events are relayed as they come */
@@ -28,6 +35,11 @@ export interface RepublishJob extends JobState {
   finalizedViews: number;
   /** finalised views left out: their call changed after the republish began, and the live path sent the newer view */
   finalizedViewsSuperseded: number;
+  /**
+   * finalised views not sent: their call's `calls` row stayed locked (a rebuild, a long
+   * transaction) past the wait (sendOnceUnlocked); running the republish again sends them
+   */
+  finalizedViewsNotSent: number;
   /** true while it waits for the relay to send what it enqueued (Kafka slow or away), before a batch or at its end */
   waitingForRelay: boolean;
   /** true while it holds the live call events in the log (until it ends: see holdCallEventLog) */
@@ -52,12 +64,14 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 
 /**
  * Re-enqueues outbox rows for every event committed after the one at position N (in commit order,
- * as the relay sent them; N = 0: all), or after the relay's checkpoint when that is earlier (walk):
+ * as the relay sent them; N = 0: all), or after the relay's checkpoint when this instance has a
+ * relay and that is earlier (walk):
  * - `voice.call-events.v1`: one row per event, the envelope the relay sends from the log, built by
  *   the same SQL (`enqueueCallEventsAgain`; the same eventId, so consumers dedupe);
  * - `voice.calls.finalized.v1`: one row per call that is finalised, with its current view (as of
  *   the republish; the live path's `finalizedViewMessages`), headed by its last
- *   event — in the batch holding the call's last event, after the batch's call-events rows.
+ *   event — in the batch holding the call's last event, after the batch's call-events rows (or
+ *   just after that batch, when its `calls` row was locked: sendOnceUnlocked).
  * Takes the events committed when it starts (visible in that snapshot: one still uncommitted is
  * relayed as any new event) and walks them in commit order — (transaction_id, position),
  * as the log's readers do — in batches of `batchSize`, each batch's rows in one transaction. Not
@@ -85,6 +99,8 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   batchSize = EVENTS_PER_BATCH;
   /** outbox rows it lets wait for the relay before it enqueues more */
   outboxRoom = OUTBOX_ROOM;
+  /** how long a view whose `calls` row was locked waits for it, once, before it is not sent */
+  viewLockTimeoutMs = VIEW_LOCK_TIMEOUT_MS;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -115,6 +131,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       callEvents: 0,
       finalizedViews: 0,
       finalizedViewsSuperseded: 0,
+      finalizedViewsNotSent: 0,
       waitingForRelay: false,
       holdingLiveCallEvents: false,
     };
@@ -149,10 +166,15 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // index: as filters (min(transaction_id) … WHERE position > N, a snapshot test alone) they read
     // the whole index on a large store and ran past the statement timeout.
     //
-    // It starts at the relay's checkpoint instead when that comes first (Kafka was away or slow):
-    // a call with v1 before N and v2 after it, neither sent yet, would otherwise have v2 sent from
-    // the outbox while the log is held, and v1 from the log after the release — v2, v1 on its key.
-    // A missing checkpoint row is the relay starting from the beginning (ensureCallEventsCheckpoint).
+    // With a relay here it starts at the relay's checkpoint instead when that comes first (Kafka
+    // was away or slow): a call with v1 before N and v2 after it, neither sent yet, would otherwise
+    // have v2 sent from the outbox while the log is held, and v1 from the log after the release —
+    // v2, v1 on its key. A missing checkpoint row is the relay starting from the beginning
+    // (ensureCallEventsCheckpoint). Without one (KAFKA_BROKERS unset; instances share one
+    // configuration, so none has a relay) nothing is being sent: the checkpoint never moves, and
+    // starting there would enqueue the whole log, unpaced (waitForRelay), on every republish; the
+    // rows wait in the outbox as the events wait in the log, and a relay started later sends the
+    // log's events from its checkpoint first.
     const [start] = (await this.db.query(
       `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
               (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx,
@@ -165,7 +187,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // (transaction_id, position) of the last event taken
     let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
     const relayed = { tx: start.relayed_tx ?? '0', position: start.relayed_position ?? '0' };
-    if (before(relayed, cursor)) {
+    if (this.relay && before(relayed, cursor)) {
       cursor = relayed;
       this.logger.log(
         `republish ${job.id}: the relay has yet to send the events after position ${relayed.position}: the republish starts there, ` +
@@ -189,28 +211,101 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
       const views = await this.finalisedViewsFor(batch, snapshot);
-      const { callEvents, current, outboxId } = await this.db.transaction(async (tx) => {
+      const { callEvents, current, busy, outboxId } = await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
         const written = await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
-        const stillCurrent = await currentViews(sql, await withCallsLocked(sql, views));
+        const locked = await withCallsLocked(sql, views);
+        const stillCurrent = await currentViews(sql, locked.views);
         const messages = stillCurrent.flatMap((v) => v.messages);
         await insertOutboxMessages(sql, messages); // after the call's events (per-key order)
         const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
-        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, outboxId: id };
+        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, busy: locked.busy, outboxId: id };
       });
       lastOutboxId = outboxId ?? lastOutboxId;
       this.relay?.poke();
       job.events += batch.length;
       job.callEvents += callEvents;
       job.finalizedViews += current.views;
-      job.finalizedViewsSuperseded += views.length - current.views;
+      job.finalizedViewsSuperseded += views.length - busy.length - current.views;
       job.enqueued += callEvents + current.messages;
+      lastOutboxId = (await this.sendOnceUnlocked(job, hold, busy)) ?? lastOutboxId;
     }
     if (lastOutboxId !== null) await this.waitUntilRelayed(job, hold, lastOutboxId);
     this.logger.log(
       `republish ${job.id} done: after position ${job.startedAfterPosition}${job.startedAfterPosition === fromPosition ? '' : ` (asked: ${fromPosition})`}, ` +
-        `${job.events} events → ${job.callEvents} call-events rows, ${job.finalizedViews} finalised views`,
+        `${job.events} events → ${job.callEvents} call-events rows, ${job.finalizedViews} finalised views` +
+        (job.finalizedViewsNotSent > 0 ? ` (${job.finalizedViewsNotSent} not sent: their calls stayed locked; a republish again sends them)` : ''),
     );
+  }
+
+  /**
+   * The views whose `calls` row the batch's transaction found locked, each tried again now in a
+   * transaction of its own that waits for the row (a bounded wait). The lock need not be a live
+   * append's: a rebuild's upsert locks the rows it conflicts on even where its guard leaves them
+   * as they were, an append may roll back, an operator's session may hold one; left out as
+   * superseded, such a view would not be sent again though no newer one was. Once the row is locked
+   * here, currentViews tells a live append that committed meanwhile (its newer view sent:
+   * superseded), and one that comes later waits for this commit, as in the batch
+   * (withCallsLocked). Its rows still come after the call's republished events: the batch holding
+   * the call's last event (as of the snapshot) has committed. A row still locked when the wait ends
+   * leaves the view unsent (`finalizedViewsNotSent`, the calls in the log): running the republish
+   * again from the same position sends it. Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
+   *
+   * No deadlock with a live batch, which locks many `calls` rows in one statement: this
+   * transaction locks nothing before its one row (its first statement sets the lock timeout) and waits
+   * for nothing once it has it (reads, and an outbox insert whose counts are inserted, not
+   * updated: counter-tables.ts), so it holds nothing the batch could be waiting for while it
+   * waits, and the batch, waiting for its row, waits on a transaction that waits for nothing.
+   */
+  private async sendOnceUnlocked(job: RepublishJob, hold: LogHold, busy: FinalisedView[]): Promise<string | null> {
+    let lastOutboxId: string | null = null;
+    const notSent: string[] = [];
+    try {
+      for (const view of busy) {
+        this.jobs.stopIfStopping();
+        await hold.renewIfDue();
+        const outcome = await this.sendOnce(view);
+        if (outcome === 'superseded') job.finalizedViewsSuperseded += 1;
+        else if (outcome === 'locked') {
+          job.finalizedViewsNotSent += 1;
+          notSent.push(view.callId);
+        } else {
+          lastOutboxId = outcome.outboxId;
+          this.relay?.poke();
+          job.finalizedViews += 1;
+          job.enqueued += outcome.messages;
+        }
+      }
+    } finally {
+      // a job stopped among the views still names those it could not send
+      if (notSent.length > 0) {
+        const named = notSent.slice(0, CALLS_NAMED).join(', ') + (notSent.length > CALLS_NAMED ? `, and ${notSent.length - CALLS_NAMED} more` : '');
+        this.logger.warn(
+          `republish ${job.id}: ${notSent.length} finalised views not sent, their calls row still locked after ${this.viewLockTimeoutMs} ms ` +
+            `(a rebuild, a long transaction): ${named}; running the republish again from position ${job.fromPosition} sends them`,
+        );
+      }
+    }
+    return lastOutboxId;
+  }
+
+  /** One view of sendOnceUnlocked, in its own transaction. */
+  private async sendOnce(view: FinalisedView): Promise<'superseded' | 'locked' | { outboxId: string; messages: number }> {
+    try {
+      return await this.db.transaction(async (tx) => {
+        const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
+        await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [`${this.viewLockTimeoutMs}ms`]);
+        await sql.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR SHARE`, [view.callId]);
+        const [current] = await currentViews(sql, [view]);
+        if (current === undefined) return 'superseded';
+        await insertOutboxMessages(sql, current.messages);
+        const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string }];
+        return { outboxId: id, messages: current.messages.length };
+      });
+    } catch (error) {
+      if (lockNotAvailable(error)) return 'locked';
+      throw error;
+    }
   }
 
   /**
@@ -289,36 +384,40 @@ function before(a: { tx: string; position: string }, b: { tx: string; position: 
 }
 
 /**
- * The views whose call's `calls` row this transaction could lock (FOR SHARE) until it commits; the
- * others are left out. A live append writes its call's `calls` row in its own statement
- * (callRowsWithAppend) and holds that row until it commits:
- * - a row locked by one is an append in flight, which sends a newer view: superseded;
- * - a row locked here makes the next append wait for this commit before it writes its outbox
- *   rows, so its newer view comes after this older one on the topic (by outbox id), and one that
- *   committed before the lock is seen by currentViews. (Postgres runs the append's `calls` upsert
- *   before its outbox insert, both CTEs its final SELECT does not read: the int-spec's "live
- *   append … after the job's check" holds it to that.)
- * SKIP LOCKED: the job never waits for a live batch, so it cannot deadlock with one. A call with
- * no `calls` row (none to lock) is kept. A row held by something else (a rebuild's statement, an
- * append that then fails) leaves the view out all the same; the count says so.
+ * Splits the views by whether this transaction could lock their call's `calls` row (FOR SHARE)
+ * until it commits (`views`) or found it locked by another (`busy`, tried again after the commit:
+ * sendOnceUnlocked). A live append writes its call's `calls` row in its own statement
+ * (callRowsWithAppend) and holds that row until it commits, so a row locked here makes the next
+ * append wait for this commit before it writes its outbox rows: its newer view comes after this
+ * older one on the topic (by outbox id), and one that committed before the lock is seen by
+ * currentViews. (Postgres runs the append's `calls` upsert before its outbox insert, both CTEs its
+ * final SELECT does not read: the int-spec's "live append … after the job's check" holds it to
+ * that.) SKIP LOCKED: the batch's transaction, holding the rows it has locked, never waits for a
+ * live batch, so it cannot deadlock with one. A call with no `calls` row
+ * (none to lock) is kept.
  */
-async function withCallsLocked(sql: SqlExecutor, views: FinalisedView[]): Promise<FinalisedView[]> {
-  if (views.length === 0) return [];
+async function withCallsLocked(sql: SqlExecutor, views: FinalisedView[]): Promise<{ views: FinalisedView[]; busy: FinalisedView[] }> {
+  if (views.length === 0) return { views: [], busy: [] };
   const busy = await sql.query<{ call_id: string }>(
     `WITH locked AS (SELECT call_id FROM calls WHERE call_id = ANY($1::text[]) FOR SHARE SKIP LOCKED)
      SELECT c.call_id FROM calls c WHERE c.call_id = ANY($1::text[]) AND c.call_id NOT IN (SELECT call_id FROM locked)`,
     [views.map((v) => v.callId)],
   );
-  const inFlight = new Set(busy.map((r) => r.call_id));
-  return views.filter((v) => !inFlight.has(v.callId));
+  const lockedElsewhere = new Set(busy.map((r) => r.call_id));
+  return { views: views.filter((v) => !lockedElsewhere.has(v.callId)), busy: views.filter((v) => lockedElsewhere.has(v.callId)) };
+}
+
+/** Postgres' lock_not_available (55P03): the lock_timeout ended the wait. */
+function lockNotAvailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
 }
 
 /**
  * The views whose call has no event newer than the view (as committed now). A call that changed
  * while the job ran (minutes on a large store) had its newer view sent by the live path: an older one
  * enqueued after it would have been the last on `voice.calls.finalized.v1` for that call. Asked
- * once the calls are locked (withCallsLocked): a change committing after this read comes after
- * the job's view.
+ * once the call is locked (withCallsLocked, sendOnceUnlocked): a change committing after this
+ * read comes after the job's view.
  */
 async function currentViews(sql: SqlExecutor, views: FinalisedView[]): Promise<FinalisedView[]> {
   if (views.length === 0) return [];
