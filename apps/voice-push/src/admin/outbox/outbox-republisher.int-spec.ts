@@ -91,6 +91,23 @@ describe('OutboxRepublisher (real Postgres)', () => {
     await db?.drop();
   });
 
+  /**
+   * Two finalised calls, already relayed; `busy` is the one a test locks. `from`: the position to
+   * republish from, so that both calls are walked.
+   */
+  async function twoFinalisedCalls(): Promise<{ store: PostgresEventStore; busy: string; idle: string; history: NewEvent[]; from: string }> {
+    await ds.query(`DELETE FROM outbox`);
+    const store = new PostgresEventStore(ds);
+    const busy = `call-${randomUUID()}`;
+    const idle = `call-${randomUUID()}`;
+    const history = finalisedCallEvents(busy);
+    const [first] = await appendLive(store, busy, [], history);
+    await appendLive(store, idle, [], finalisedCallEvents(idle));
+    await ds.query(`DELETE FROM outbox`);
+    await relayedAll(ds);
+    return { store, busy, idle, history, from: String(BigInt(first!.position) - 1n) };
+  }
+
   test('two instances whose position blocks invert a call: the republish keeps the call in version order', async () => {
     // Two processes draw position blocks: `first` draws the lower block, `second` the next one.
     const first = new PostgresEventStore(ds);
@@ -360,15 +377,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
   });
 
   test("a call whose `calls` row another session holds (a rebuild, an append that rolls back) still gets its view: the job waits for the row", async () => {
-    await ds.query(`DELETE FROM outbox`);
-    const store = new PostgresEventStore(ds);
-    const busy = `call-${randomUUID()}`;
-    const idle = `call-${randomUUID()}`;
-    const history = finalisedCallEvents(busy);
-    const [first] = await appendLive(store, busy, [], history);
-    await appendLive(store, idle, [], finalisedCallEvents(idle));
-    await ds.query(`DELETE FROM outbox`);
-    await relayedAll(ds);
+    const { busy, idle, history, from } = await twoFinalisedCalls();
 
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
@@ -377,7 +386,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
       await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
       const republisher = new OutboxRepublisher(ds);
       republisher.viewLockTimeoutMs = 10_000; // longer than the test holds the row, however slow the machine
-      done = republish(republisher, String(BigInt(first!.position) - 1n));
+      done = republish(republisher, from);
       expect(await eventually(async () => (await lockWaiters(ds)) > 0, 10_000, 10)).toBe(true);
       await new Promise((pause) => setTimeout(pause, 300));
       expect(republisher.jobs.latest()).toMatchObject({ status: 'running' }); // still waiting for the row
@@ -395,14 +404,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
   });
 
   test("a call whose `calls` row stays locked past the wait: its view is not sent, and counted so; the others go, and the job succeeds", async () => {
-    await ds.query(`DELETE FROM outbox`);
-    const store = new PostgresEventStore(ds);
-    const busy = `call-${randomUUID()}`;
-    const idle = `call-${randomUUID()}`;
-    const [first] = await appendLive(store, busy, [], finalisedCallEvents(busy));
-    await appendLive(store, idle, [], finalisedCallEvents(idle));
-    await ds.query(`DELETE FROM outbox`);
-    await relayedAll(ds);
+    const { busy, idle, from } = await twoFinalisedCalls();
 
     const holder = ds.createQueryRunner();
     await holder.startTransaction();
@@ -410,7 +412,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
       await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
       const republisher = new OutboxRepublisher(ds);
       republisher.viewLockTimeoutMs = 200;
-      const result = await republish(republisher, String(BigInt(first!.position) - 1n));
+      const result = await republish(republisher, from);
       expect(result).toMatchObject({ status: 'succeeded', finalizedViews: 1, finalizedViewsSuperseded: 0, finalizedViewsNotSent: 1 });
     } finally {
       await holder.rollbackTransaction();
@@ -421,15 +423,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
   });
 
   test('a call whose `calls` row is locked by an append that commits a newer version while the job waits: its older view is left out (superseded)', async () => {
-    await ds.query(`DELETE FROM outbox`);
-    const store = new PostgresEventStore(ds);
-    const busy = `call-${randomUUID()}`;
-    const idle = `call-${randomUUID()}`;
-    const history = finalisedCallEvents(busy);
-    const [first] = await appendLive(store, busy, [], history);
-    await appendLive(store, idle, [], finalisedCallEvents(idle));
-    await ds.query(`DELETE FROM outbox`);
-    await relayedAll(ds);
+    const { store, busy, idle, history, from } = await twoFinalisedCalls();
 
     // the holder stands for the append's lock on the row: the append commits, then the row is free
     const holder = ds.createQueryRunner();
@@ -439,7 +433,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
       await holder.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE`, [busy]);
       const republisher = new OutboxRepublisher(ds);
       republisher.viewLockTimeoutMs = 10_000;
-      done = republish(republisher, String(BigInt(first!.position) - 1n));
+      done = republish(republisher, from);
       expect(await eventually(async () => (await lockWaiters(ds)) > 0, 10_000, 10)).toBe(true);
       await store.append({ streamId: busy, expectedVersion: history.length, events: [flagged(busy)] });
     } finally {
