@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
+import { isStatementTimeout } from '../../database/storage-errors.js';
 import { CALL_EVENTS_CHECKPOINT, callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
@@ -37,7 +38,7 @@ export interface RepublishJob extends JobState {
   finalizedViewsSuperseded: number;
   /**
    * finalised views not sent: their call's `calls` row stayed locked (a rebuild, a long
-   * transaction) past the wait (sendOnceUnlocked); running the republish again sends them
+   * transaction) past the wait (sendOnceUnlocked); a republish from `startedAfterPosition` sends them
    */
   finalizedViewsNotSent: number;
   /** true while it waits for the relay to send what it enqueued (Kafka slow or away), before a batch or at its end */
@@ -101,6 +102,12 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   outboxRoom = OUTBOX_ROOM;
   /** how long a view whose `calls` row was locked waits for it, once, before it is not sent */
   viewLockTimeoutMs = VIEW_LOCK_TIMEOUT_MS;
+  /**
+   * whether a wait for a locked view has run out in the job in hand: later ones are then tried
+   * without waiting (a long transaction holding many rows would otherwise cost a wait per view,
+   * with the live call events held all the while)
+   */
+  private viewWaitRanOut = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -143,6 +150,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   private async republish(job: RepublishJob): Promise<void> {
+    this.viewWaitRanOut = false; // one job at a time here (BackgroundJobs)
     const hold = new LogHold(this.db, holdNameOf(job.id), (line) => this.logger.warn(`republish ${job.id}: ${line}`));
     try {
       await hold.take();
@@ -170,11 +178,12 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // was away or slow): a call with v1 before N and v2 after it, neither sent yet, would otherwise
     // have v2 sent from the outbox while the log is held, and v1 from the log after the release —
     // v2, v1 on its key. A missing checkpoint row is the relay starting from the beginning
-    // (ensureCallEventsCheckpoint). Without one (KAFKA_BROKERS unset; instances share one
-    // configuration, so none has a relay) nothing is being sent: the checkpoint never moves, and
-    // starting there would enqueue the whole log, unpaced (waitForRelay), on every republish; the
-    // rows wait in the outbox as the events wait in the log, and a relay started later sends the
-    // log's events from its checkpoint first.
+    // (ensureCallEventsCheckpoint). Without a relay here (KAFKA_BROKERS unset) nothing moves the
+    // checkpoint: starting there would enqueue the whole log, unpaced (waitForRelay), on every
+    // republish. It starts after N, and enqueues no call event at all while the checkpoint is
+    // earlier: every event it walks is then still to be sent by the log, in order, once a relay
+    // runs — one enqueued here would go first (a relay sends call-event rows before the log),
+    // ahead of the call's earlier events still in the log. The finalised views are enqueued.
     const [start] = (await this.db.query(
       `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
               (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx,
@@ -187,11 +196,19 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // (transaction_id, position) of the last event taken
     let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
     const relayed = { tx: start.relayed_tx ?? '0', position: start.relayed_position ?? '0' };
-    if (this.relay && before(relayed, cursor)) {
+    const relayBehind = before(relayed, cursor);
+    if (this.relay && relayBehind) {
       cursor = relayed;
       this.logger.log(
         `republish ${job.id}: the relay has yet to send the events after position ${relayed.position}: the republish starts there, ` +
           'so each call\'s events go out in order; the log sends them again after it',
+      );
+    }
+    const callEventsFromTheLog = !this.relay && relayBehind;
+    if (callEventsFromTheLog) {
+      this.logger.log(
+        `republish ${job.id}: no relay here, and the events after position ${relayed.position} are still to be sent from the log, in order, ` +
+          'once one runs: only the finalised views are enqueued',
       );
     }
     job.startedAfterPosition = cursor.position;
@@ -213,7 +230,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       const views = await this.finalisedViewsFor(batch, snapshot);
       const { callEvents, current, busy, outboxId } = await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
-        const written = await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
+        const written = callEventsFromTheLog ? 0 : await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
         const locked = await withCallsLocked(sql, views);
         const stillCurrent = await currentViews(sql, locked.views);
         const messages = stillCurrent.flatMap((v) => v.messages);
@@ -234,7 +251,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     this.logger.log(
       `republish ${job.id} done: after position ${job.startedAfterPosition}${job.startedAfterPosition === fromPosition ? '' : ` (asked: ${fromPosition})`}, ` +
         `${job.events} events → ${job.callEvents} call-events rows, ${job.finalizedViews} finalised views` +
-        (job.finalizedViewsNotSent > 0 ? ` (${job.finalizedViewsNotSent} not sent: their calls stayed locked; a republish again sends them)` : ''),
+        (job.finalizedViewsNotSent > 0 ? ` (${job.finalizedViewsNotSent} not sent: their calls stayed locked; a republish from position ${job.startedAfterPosition} sends them)` : ''),
     );
   }
 
@@ -248,8 +265,9 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * superseded), and one that comes later waits for this commit, as in the batch
    * (withCallsLocked). Its rows still come after the call's republished events: the batch holding
    * the call's last event (as of the snapshot) has committed. A row still locked when the wait ends
-   * leaves the view unsent (`finalizedViewsNotSent`, the calls in the log): running the republish
-   * again from the same position sends it. Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
+   * leaves the view unsent (`finalizedViewsNotSent`, the calls in the log): a republish from the
+   * job's `startedAfterPosition` sends it. After one wait has run out, the job's later locked views
+   * are tried without waiting (viewWaitRanOut). Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
    *
    * No deadlock with a live batch, which locks many `calls` rows in one statement: this
    * transaction locks nothing before its one row (its first statement sets the lock timeout) and waits
@@ -264,9 +282,10 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       for (const view of busy) {
         this.jobs.stopIfStopping();
         await hold.renewIfDue();
-        const outcome = await this.sendOnce(view);
+        const outcome = await this.sendOnce(view, this.viewWaitRanOut ? 0 : this.viewLockTimeoutMs);
         if (outcome === 'superseded') job.finalizedViewsSuperseded += 1;
         else if (outcome === 'locked') {
+          this.viewWaitRanOut = true;
           job.finalizedViewsNotSent += 1;
           notSent.push(view.callId);
         } else {
@@ -277,25 +296,25 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         }
       }
     } finally {
-      // a job stopped among the views still names those it could not send
+      // a job stopped among the views names those it found locked so far (the rest it did not try)
       if (notSent.length > 0) {
         const named = notSent.slice(0, CALLS_NAMED).join(', ') + (notSent.length > CALLS_NAMED ? `, and ${notSent.length - CALLS_NAMED} more` : '');
         this.logger.warn(
-          `republish ${job.id}: ${notSent.length} finalised views not sent, their calls row still locked after ${this.viewLockTimeoutMs} ms ` +
-            `(a rebuild, a long transaction): ${named}; running the republish again from position ${job.fromPosition} sends them`,
+          `republish ${job.id}: ${notSent.length} finalised views not sent, a lock on their calls row or the outbox still held ` +
+            `(a rebuild, a long transaction): ${named}; a republish from position ${job.startedAfterPosition} sends them`,
         );
       }
     }
     return lastOutboxId;
   }
 
-  /** One view of sendOnceUnlocked, in its own transaction. */
-  private async sendOnce(view: FinalisedView): Promise<'superseded' | 'locked' | { outboxId: string; messages: number }> {
+  /** One view of sendOnceUnlocked, in its own transaction; `waitMs` 0: not waiting for the row at all. */
+  private async sendOnce(view: FinalisedView, waitMs: number): Promise<'superseded' | 'locked' | { outboxId: string; messages: number }> {
     try {
       return await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
-        await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [`${this.viewLockTimeoutMs}ms`]);
-        await sql.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR SHARE`, [view.callId]);
+        if (waitMs > 0) await sql.query(`SELECT set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
+        await sql.query(`SELECT 1 FROM calls WHERE call_id = $1 FOR SHARE${waitMs > 0 ? '' : ' NOWAIT'}`, [view.callId]);
         const [current] = await currentViews(sql, [view]);
         if (current === undefined) return 'superseded';
         await insertOutboxMessages(sql, current.messages);
@@ -303,7 +322,9 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         return { outboxId: id, messages: current.messages.length };
       });
     } catch (error) {
-      if (lockNotAvailable(error)) return 'locked';
+      // the lock timeout restarts at each lock a statement waits for (the row's, then its holder's
+      // transaction's): two waits can outlast the pool's statement timeout (57014) first
+      if (lockNotAvailable(error) || isStatementTimeout(error)) return 'locked';
       throw error;
     }
   }
