@@ -2,10 +2,11 @@ import { describe, expect, test } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Writable } from 'node:stream';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
-import { useTestService, type TestService } from '../support/test-service.js';
+import { startTestService, useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
 const sample = (name: string) => JSON.parse(readFileSync(resolve(SAMPLES, name), 'utf8')) as Record<string, unknown>;
@@ -313,6 +314,27 @@ describe('encoding (spec §2.1: UTF-8; any charset parameter is accepted, contra
       expect(event.metadata.rawPush.userData).toBe('你好 😀');
     },
   );
+});
+
+describe('the queries while Postgres is away: their 503s logged once per burst', () => {
+  test('one line for the first, and one telling how many more, at the latest when the service stops', async () => {
+    const lines: string[] = [];
+    const logTo = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const service = await startTestService({ LOG_LEVEL: 'warn' }, { logTo });
+    try {
+      service.postgres.cut();
+      for (let i = 0; i < 3; i++) expect((await service.get(`/v1/calls/${uniqueCallId()}`)).status).toBe(503);
+    } finally {
+      await service.close();
+    }
+    const said = lines.map((line) => (JSON.parse(line) as { msg: string }).msg).filter((msg) => msg.includes('503'));
+    expect(said).toEqual([expect.stringMatching(/^GET \/v1\/calls\/\S+ answered 503: /), '2 more requests answered 503 in the last 10 s']);
+  }, 30_000);
 });
 
 describe('storage outage (contract §1: 503 while down, recovery by itself)', () => {

@@ -51,7 +51,12 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     logger.warn({ connections, afterMs: cutAfterMs }, 'shutdown: closed the connections still sending a request (answered 408)'),
   );
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
-  app.useGlobalFilters(new HttpExceptionFilter(app.get(PushMetrics)));
+  const errors = new HttpExceptionFilter(app.get(PushMetrics));
+  app.useGlobalFilters(errors);
+  app.getHttpAdapter().getInstance().addHook('onClose', (_instance, done) => {
+    errors.flush();
+    done();
+  });
   setupOpenApi(app);
   return app;
 }

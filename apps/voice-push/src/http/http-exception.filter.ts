@@ -25,6 +25,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
   /** `pushMetrics`: where a push refused before ingestion saw it (past the hard body limit) is counted */
   constructor(private readonly pushMetrics?: PushMetrics) {}
 
+  /** Tells the 503s counted in the last window (at shutdown: they would go untold). */
+  flush(): void {
+    this.unavailable.flush();
+  }
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
