@@ -36,7 +36,8 @@ export class HttpTransport implements Transport {
 
   send(push: Push): Promise<TryOutcome> {
     const payload = Buffer.from(JSON.stringify(push.body));
-    const path = this.base.pathname.replace(/\/$/, '') + PUSH_PATHS[push.kind];
+    // the receiver's query (a token a gateway wants, say) goes with every push
+    const path = this.base.pathname.replace(/\/$/, '') + PUSH_PATHS[push.kind] + this.base.search;
     return new Promise<TryOutcome>((resolve) => {
       const started = performance.now();
       const elapsed = () => performance.now() - started;

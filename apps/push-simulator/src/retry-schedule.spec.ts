@@ -80,6 +80,14 @@ describe('the retry schedule (spec §2.2)', () => {
     expect(summary.givenUp).toBe(5);
   });
 
+  test('any 2xx acknowledges (a 204 is not tried again); a 3xx is retried like any non-2xx', async () => {
+    receiver = await startTestReceiver((req) => (req.path.endsWith('/status') ? { status: 204, body: '' } : req.attempt === 1 ? { status: 302, body: '' } : { status: 200 }));
+    const { sleep } = fakeSleep();
+    const summary = await runSimulation({ url: receiver.url, ...oneCall, timeScale: 0.001, sleep });
+    expect(summary).toMatchObject({ sent: 5, acknowledged: 5, requests: 6, retried: 1, givenUp: 0 }); // 4 statuses once, the CDR twice
+    expect(receiver.requests.filter((r) => r.path.endsWith('/cdr')).map((r) => r.attempt)).toEqual([1, 2]);
+  });
+
   test('a timeout counts as a failure and is retried immediately', async () => {
     receiver = await startTestReceiver((req) => (req.attempt === 1 ? 'hang' : { status: 200 }));
     const { sleep, delays } = fakeSleep();

@@ -215,6 +215,12 @@ describe('runSimulation', () => {
     expect(lines.at(-1)).toMatch(new RegExp(`calls 20 sent ${summary.sent} ack ${summary.acknowledged} .*gave-up 0 `));
   });
 
+  test('--url with a path and a query: each push goes to the path + /v1/push/{kind}, the query kept', async () => {
+    receiver = await startTestReceiver();
+    await runSimulation({ url: `${receiver.url}/hook/?token=abc&x=1`, calls: 2, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 } });
+    expect(new Set(receiver.requests.map((r) => r.path))).toEqual(new Set(['/hook/v1/push/status?token=abc&x=1', '/hook/v1/push/cdr?token=abc&x=1']));
+  });
+
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
     receiver = await startTestReceiver();
     await runSimulation({ url: receiver.url, calls: 30 });
