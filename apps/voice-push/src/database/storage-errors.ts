@@ -36,6 +36,11 @@ export function isStatementTimeout(error: unknown): boolean {
   return error instanceof Error && (error as { code?: unknown }).code === '57014';
 }
 
+/** Postgres' lock_not_available (55P03): a `lock_timeout` or a `NOWAIT` ended the wait for a lock. */
+export function isLockNotAvailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
+}
+
 /** Postgres gone, not one statement that waited too long: the next write would fare no better. */
 export function isDatabaseAway(error: unknown): boolean {
   return isStorageUnavailable(error) && !isStatementTimeout(error);

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
 import { insertOutboxMessages, toStoredEvent, type EventRow as StoredEventRow, type OutboxMessage, type SqlExecutor } from '#event-store';
 import { finalizedViewMessages } from '../../call-sessions/projections/call-events.outbox.js';
-import { isStatementTimeout } from '../../database/storage-errors.js';
+import { isLockNotAvailable, isStatementTimeout } from '../../database/storage-errors.js';
 import { CALL_EVENTS_CHECKPOINT, callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
@@ -102,12 +102,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   outboxRoom = OUTBOX_ROOM;
   /** how long a view whose `calls` row was locked waits for it, once, before it is not sent */
   viewLockTimeoutMs = VIEW_LOCK_TIMEOUT_MS;
-  /**
-   * whether a wait for a locked view has run out in the job in hand: later ones are then tried
-   * without waiting (a long transaction holding many rows would otherwise cost a wait per view,
-   * with the live call events held all the while)
-   */
-  private viewWaitRanOut = false;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -150,7 +144,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   }
 
   private async republish(job: RepublishJob): Promise<void> {
-    this.viewWaitRanOut = false; // one job at a time here (BackgroundJobs)
     const hold = new LogHold(this.db, holdNameOf(job.id), (line) => this.logger.warn(`republish ${job.id}: ${line}`));
     try {
       await hold.take();
@@ -235,8 +228,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         const stillCurrent = await currentViews(sql, locked.views);
         const messages = stillCurrent.flatMap((v) => v.messages);
         await insertOutboxMessages(sql, messages); // after the call's events (per-key order)
-        const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
-        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, busy: locked.busy, outboxId: id };
+        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, busy: locked.busy, outboxId: await highestOutboxId(sql) };
       });
       lastOutboxId = outboxId ?? lastOutboxId;
       this.relay?.poke();
@@ -267,7 +259,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * the call's last event (as of the snapshot) has committed. A row still locked when the wait ends
    * leaves the view unsent (`finalizedViewsNotSent`, the calls in the log): a republish from the
    * job's `startedAfterPosition` sends it. After one wait has run out, the job's later locked views
-   * are tried without waiting (viewWaitRanOut). Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
+   * are tried without waiting. Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
    *
    * No deadlock with a live batch, which locks many `calls` rows in one statement: this
    * transaction locks nothing before its one row (its first statement sets the lock timeout) and waits
@@ -282,10 +274,11 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       for (const view of busy) {
         this.jobs.stopIfStopping();
         await hold.renewIfDue();
-        const outcome = await this.sendOnce(view, this.viewWaitRanOut ? 0 : this.viewLockTimeoutMs);
+        // after one wait has run out, a long transaction holding many rows would cost a wait per
+        // view, with the live call events held all the while: the job's later views do not wait
+        const outcome = await this.sendOnce(view, job.finalizedViewsNotSent > 0 ? 0 : this.viewLockTimeoutMs);
         if (outcome === 'superseded') job.finalizedViewsSuperseded += 1;
         else if (outcome === 'locked') {
-          this.viewWaitRanOut = true;
           job.finalizedViewsNotSent += 1;
           notSent.push(view.callId);
         } else {
@@ -318,13 +311,12 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         const [current] = await currentViews(sql, [view]);
         if (current === undefined) return 'superseded';
         await insertOutboxMessages(sql, current.messages);
-        const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string }];
-        return { outboxId: id, messages: current.messages.length };
+        return { outboxId: (await highestOutboxId(sql))!, messages: current.messages.length };
       });
     } catch (error) {
       // the lock timeout restarts at each lock a statement waits for (the row's, then its holder's
       // transaction's): two waits can outlast the pool's statement timeout (57014) first
-      if (lockNotAvailable(error) || isStatementTimeout(error)) return 'locked';
+      if (isLockNotAvailable(error) || isStatementTimeout(error)) return 'locked';
       throw error;
     }
   }
@@ -337,18 +329,13 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * in the next. Its rows are sent by an iteration after that one (the relay's lock), so while the
    * job holds until then, that log read sees the hold. Without a relay the rows wait anyway.
    */
-  private async waitUntilRelayed(job: RepublishJob, hold: LogHold, lastOutboxId: string): Promise<void> {
-    for (;;) {
-      this.jobs.stopIfStopping();
-      await hold.renewIfDue();
-      if (!this.relay) return;
+  private waitUntilRelayed(job: RepublishJob, hold: LogHold, lastOutboxId: string): Promise<void> {
+    return this.waitForRelayWhile(job, hold, async () => {
       const [{ waiting }] = (await this.db.query(`SELECT EXISTS (SELECT 1 FROM outbox WHERE id <= $1::bigint) AS waiting`, [lastOutboxId])) as [
         { waiting: boolean },
       ];
-      job.waitingForRelay = waiting;
-      if (!waiting) return;
-      await new Promise((done) => setTimeout(done, ROOM_POLL_MS));
-    }
+      return waiting;
+    });
   }
 
   /**
@@ -358,13 +345,23 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * back meanwhile, for each call's order: holdCallEventLog.) Without a relay
    * (KAFKA_BROKERS unset) the rows wait in the outbox anyway: no wait.
    */
-  private async waitForRelay(job: RepublishJob, hold: LogHold): Promise<void> {
+  private waitForRelay(job: RepublishJob, hold: LogHold): Promise<void> {
+    return this.waitForRelayWhile(job, hold, async () => {
+      const [{ n }] = (await this.db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM outbox LIMIT $1) o`, [this.outboxRoom])) as [{ n: number }];
+      return n >= this.outboxRoom;
+    });
+  }
+
+  /**
+   * Polls `waiting` while it holds (`waitingForRelay` says so), renewing the hold and honouring a
+   * cancel or a shutdown between two polls. Without a relay nothing would empty the outbox: no wait.
+   */
+  private async waitForRelayWhile(job: RepublishJob, hold: LogHold, waiting: () => Promise<boolean>): Promise<void> {
     for (;;) {
       this.jobs.stopIfStopping();
       await hold.renewIfDue();
       if (!this.relay) return;
-      const [{ n }] = (await this.db.query(`SELECT count(*)::int AS n FROM (SELECT 1 FROM outbox LIMIT $1) o`, [this.outboxRoom])) as [{ n: number }];
-      job.waitingForRelay = n >= this.outboxRoom;
+      job.waitingForRelay = await waiting();
       if (!job.waitingForRelay) return;
       await new Promise((done) => setTimeout(done, ROOM_POLL_MS));
     }
@@ -398,6 +395,12 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 const HOLD_NAME_PREFIX = 'republish ';
 const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 
+/** The highest outbox id this transaction sees: every row it enqueued is at or below it. */
+async function highestOutboxId(sql: SqlExecutor): Promise<string | null> {
+  const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
+  return id;
+}
+
 /** Whether log place `a` comes before `b` in commit order ((transaction_id, position), as decimal text). */
 function before(a: { tx: string; position: string }, b: { tx: string; position: string }): boolean {
   const [atx, btx] = [BigInt(a.tx), BigInt(b.tx)];
@@ -426,11 +429,6 @@ async function withCallsLocked(sql: SqlExecutor, views: FinalisedView[]): Promis
   );
   const lockedElsewhere = new Set(busy.map((r) => r.call_id));
   return { views: views.filter((v) => !lockedElsewhere.has(v.callId)), busy: views.filter((v) => lockedElsewhere.has(v.callId)) };
-}
-
-/** Postgres' lock_not_available (55P03): the lock_timeout ended the wait. */
-function lockNotAvailable(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '55P03';
 }
 
 /**
