@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { storableJson } from '../database/storable-text.js';
-import { answerOf, type AdminAnswer } from './admin-request.js';
+import { errorAnswer } from '../http/http-exception.filter.js';
+import type { AdminAnswer } from './admin-request.js';
 import type { BackgroundJobs, JobDone, JobState } from './background-jobs.js';
 
 export type AdminAction =
@@ -30,7 +31,7 @@ export class AdminAuditService {
     try {
       answer = await act();
     } catch (error) {
-      answer = answerOf(error);
+      answer = errorAnswer(error); // as any route answers it (the HTTP filter's mapping)
       if (answer.statusCode >= 500) this.logger.error(`${action} failed: ${(error as Error)?.stack ?? String(error)}`);
     }
     const auditId = await this.record(action, args, answer.statusCode, answer.body);

@@ -1,5 +1,4 @@
-import { BadRequestException, HttpException, PayloadTooLargeException } from '@nestjs/common';
-import { isStorageUnavailable } from '../database/storage-errors.js';
+import { BadRequestException, PayloadTooLargeException } from '@nestjs/common';
 import { OTHER_BODY_LIMIT, wasCut } from '../http/raw-body.parser.js';
 
 /** What an admin handler answers: the HTTP status and the JSON body. */
@@ -41,20 +40,4 @@ export function badRequest(message: string): BadRequestException {
 /** A bad query parameter of an admin list: the answer of GET /v1/calls' (contract §3), violations included. */
 export function invalidQuery(violations: { field: string; reason: string }[]): BadRequestException {
   return new BadRequestException({ error: 'INVALID_QUERY', message: 'bad query parameters', violations });
-}
-
-/** The answer an error turns into (the shapes of http-exception.filter.ts). */
-export function answerOf(error: unknown): AdminAnswer {
-  if (error instanceof HttpException) {
-    const response = error.getResponse();
-    const body =
-      typeof response === 'object' && response !== null && 'error' in response
-        ? response
-        : { error: error.getStatus() === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message };
-    return { statusCode: error.getStatus(), body };
-  }
-  if (isStorageUnavailable(error)) {
-    return { statusCode: 503, body: { error: 'UNAVAILABLE', message: 'storage is unavailable; retry later' } };
-  }
-  return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
 }

@@ -1,5 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { unavailableAnswer } from '#contracts';
 import { isStorageUnavailable } from '../database/storage-errors.js';
 import type { PushMetrics } from '../ingestion/push.metrics.js';
 import { RepeatedWarning } from '../logging/repeated-warning.js';
@@ -34,7 +35,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { statusCode, body } = this.toAnswer(exception);
+    const { statusCode, body } = errorAnswer(exception);
     if (statusCode === 503) this.unavailable.note(`${request.method} ${loggableUrl(request)} answered 503: ${(exception as Error)?.message ?? String(exception)}`);
     else if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     const kind = statusCode === 413 ? pushKindOf(request) : null;
@@ -47,28 +48,30 @@ export class HttpExceptionFilter implements ExceptionFilter {
     void reply.status(statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
-  private toAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
-    if (exception instanceof HttpException) {
-      const response = exception.getResponse();
-      const statusCode = exception.getStatus();
-      if (typeof response === 'object' && response !== null && 'error' in response && typeof response.error === 'string' && response.error.toUpperCase() === response.error) {
-        return { statusCode, body: response as Record<string, unknown> };
-      }
-      const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-      return { statusCode, body: { error: code, message: exception.message } };
+}
+
+/** The answer an error turns into, contract §1's `{error, message}`: here, and for the admin's audited actions. */
+export function errorAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
+  if (exception instanceof HttpException) {
+    const response = exception.getResponse();
+    const statusCode = exception.getStatus();
+    if (typeof response === 'object' && response !== null && 'error' in response && typeof response.error === 'string' && response.error.toUpperCase() === response.error) {
+      return { statusCode, body: response as Record<string, unknown> };
     }
-    const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
-    if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return { statusCode: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: fastifyError.message ?? 'body too large' } };
-    }
-    if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      return { statusCode: fastifyError.statusCode, body: { error: 'BAD_REQUEST', message: fastifyError.message ?? '' } };
-    }
-    // A query or an admin read whose Postgres is away or too slow (the push path answers its own
-    // 503s): as for a push, 503 says "try again", where a 500 says the request itself is at fault.
-    if (isStorageUnavailable(exception)) {
-      return { statusCode: 503, body: { error: 'UNAVAILABLE', message: 'the database is unavailable or too slow; try again' } };
-    }
-    return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
+    const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    return { statusCode, body: { error: code, message: exception.message } };
   }
+  const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+  if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return { statusCode: 413, body: { error: 'PAYLOAD_TOO_LARGE', message: fastifyError.message ?? 'body too large' } };
+  }
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return { statusCode: fastifyError.statusCode, body: { error: 'BAD_REQUEST', message: fastifyError.message ?? '' } };
+  }
+  // A query or an admin read whose Postgres is away or too slow (the push path answers its own
+  // 503s): as for a push, 503 says "try again", where a 500 says the request itself is at fault.
+  if (isStorageUnavailable(exception)) {
+    return { statusCode: 503, body: { ...unavailableAnswer() } };
+  }
+  return { statusCode: 500, body: { error: 'INTERNAL', message: 'internal error' } };
 }
