@@ -17,6 +17,7 @@ import { RejectedPushReasonHash1764000900000 } from './migrations/1764000900000-
 import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-count-rejected-pushes.js';
 import { IndexOutboxCallEventRows1764001100000 } from './migrations/1764001100000-index-outbox-call-event-rows.js';
 import { CreateRelayHolds1764001200000 } from './migrations/1764001200000-create-relay-holds.js';
+import { RejectedPushBodyBase641764001300000 } from './migrations/1764001300000-rejected-push-body-base64.js';
 import { listenToCheckedOutClients } from './listen-to-checked-out-clients.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
@@ -70,6 +71,7 @@ export const appMigrations = [
   CountRejectedPushes1764001000000,
   IndexOutboxCallEventRows1764001100000,
   CreateRelayHolds1764001200000,
+  RejectedPushBodyBase641764001300000,
 ];
 
 /**

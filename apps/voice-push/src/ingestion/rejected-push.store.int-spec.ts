@@ -5,7 +5,7 @@ import { appMigrations, appMigrationsBefore } from '../database/database.module.
 import { foldCounts } from '#event-store';
 import { expireRejectedPushes } from './rejected-push.retention.js';
 import { PUSH_BODY_LIMIT } from './push-body.reader.js';
-import { BASE64_BODY_NOTE, markReplayed, REJECTED_PUSH_COUNTS, REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
+import { BASE64_BODY_NOTE, keptBytes, markReplayed, REJECTED_PUSH_COUNTS, REJECTED_PUSH_TOTALS_SQL, RejectedPushStore, type RejectedPush } from './rejected-push.store.js';
 
 const refused = (reason: string, body = '{"callId":1}'): RejectedPush => ({
   kind: 'status',
@@ -79,6 +79,24 @@ describe('rejected-push store', () => {
     ]);
   });
 
+  test('whether a row is base64 is its column, not its reason: a reason a sender made end like the note still reads as text', async () => {
+    db = await createTempDatabase();
+    const ds = await db.dataSource(appMigrations);
+    const store = new RejectedPushStore(ds);
+    const gbk = Buffer.from([0x7b, 0x22, 0xc4, 0xe3, 0xba, 0xc3, 0x22, 0x7d]);
+    const utf8 = Buffer.from('{"a":1}');
+    await store.keep({ ...refused('INVALID_JSON: x'), raw: gbk });
+    // a reason that quotes what the sender wrote (a field name) and so ends with the note's words
+    await store.keep({ ...refused(`INVALID_PUSH: a field named "x${BASE64_BODY_NOTE}`), raw: utf8 });
+    const rows = (await ds.query(`SELECT reason, raw_body, raw_body_base64 FROM rejected_pushes ORDER BY id`)) as {
+      reason: string;
+      raw_body: string;
+      raw_body_base64: boolean;
+    }[];
+    expect(rows.map((r) => r.raw_body_base64)).toEqual([true, false]);
+    expect(rows.map((r) => keptBytes(r))).toEqual([gbk, utf8]);
+  });
+
   /** What the totals must say: the rows themselves aggregated (the scan the counters replace), plus the expired counts. */
   const TOTALS_BY_SCAN = `
     SELECT kind, sum(pushes)::text AS n, sum(distinct_bodies)::text AS distinct_bodies, sum(replayed)::text AS replayed, sum(expired)::text AS expired
@@ -120,10 +138,17 @@ describe('rejected-push store', () => {
   test('after the upgrade, the rows kept before it are counted', async () => {
     db = await createTempDatabase();
     const before = await db.dataSource(appMigrationsBefore('CountRejectedPushes1764001000000'));
-    const store = new RejectedPushStore(before);
-    await store.keep(refused('INVALID_JSON: x', '{"a":1}'));
-    await store.keep(refused('INVALID_JSON: x', '{"a":1}'));
-    await store.keep(refused('INVALID_JSON: x', '{"a":2}'));
+    // as the version before kept them (its store's upsert, without the columns added since)
+    const keepAsBefore = (body: string) =>
+      before.query(
+        `INSERT INTO rejected_pushes (kind, status_code, reason, content_type, raw_body, body_bytes, body_sha256)
+         VALUES ('status', 415, 'INVALID_JSON: x', 'text/x', $1::text, octet_length($1::text), sha256(convert_to($1::text, 'UTF8')))
+         ON CONFLICT (kind, md5(reason), body_sha256) DO UPDATE SET count = rejected_pushes.count + 1, last_seen_at = now()`,
+        [body],
+      );
+    await keepAsBefore('{"a":1}');
+    await keepAsBefore('{"a":1}');
+    await keepAsBefore('{"a":2}');
     await before.destroy();
 
     const after = await db.dataSource(appMigrations);

@@ -33,30 +33,34 @@ export class RejectedPushStore {
   async keep(rejected: RejectedPush): Promise<void> {
     const bytes = rejected.bytes ?? rejected.raw.length;
     const truncated = bytes > KEPT_BYTES;
-    const { text, note } = keptBody(truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw, truncated);
+    const { text, base64 } = keptBody(truncated ? rejected.raw.subarray(0, KEPT_BYTES) : rejected.raw, truncated);
     const hash = createHash('sha256').update(rejected.raw).digest();
     await this.db.query(
-      `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO rejected_pushes (kind, status_code, reason, violations, content_type, raw_body, body_bytes, truncated, body_sha256, raw_body_base64)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (kind, md5(reason), body_sha256)
        DO UPDATE SET count = rejected_pushes.count + 1, last_seen_at = now()`,
       [
         rejected.kind,
         rejected.statusCode,
         // a parser's message may quote the body, NUL included
-        storableText(rejected.reason) + note,
+        storableText(rejected.reason) + (base64 ? BASE64_BODY_NOTE : ''),
         JSON.stringify(rejected.violations.map((v) => ({ field: storableText(v.field), reason: storableText(v.reason) }))),
         rejected.contentType ?? null,
         text,
         bytes,
         truncated,
         hash,
+        base64,
       ],
     );
   }
 }
 
-/** Said at the end of the reason of a row whose `raw_body` holds the body's bytes in base64. */
+/**
+ * Said at the end of the reason of a row whose `raw_body` holds the body's bytes in base64, for whoever
+ * reads the row; the code reads `raw_body_base64` (a reason may end with what the sender wrote).
+ */
 export const BASE64_BODY_NOTE = ' [rawBody: the bytes in base64, they are not UTF-8]';
 
 /**
@@ -64,29 +68,27 @@ export const BASE64_BODY_NOTE = ' [rawBody: the bytes in base64, they are not UT
  * base64, said by a note added to the reason: decoded as UTF-8 its bytes would turn into U+FFFD for
  * good, and latin1 text would read as a valid push once replayed (the replay takes `raw_body` as
  * UTF-8), storing it changed; base64 keeps every byte, and can never be a JSON object, so a replay
- * of the row as it is is refused again. Base64 rather than a column of its own: no migration.
+ * of the row as it is is refused again.
  */
-function keptBody(kept: Buffer, truncated: boolean): { text: string; note: string } {
+function keptBody(kept: Buffer, truncated: boolean): { text: string; base64: boolean } {
   // a body cut while reading may end inside a character: what comes before it is still text
   const whole = truncated ? withoutCutCharacter(kept) : kept;
   // Postgres text cannot hold NUL; the bytes are kept visible as \u0000 instead.
-  if (isUtf8(whole)) return { text: storableText(whole.toString('utf8')), note: '' };
-  return { text: kept.toString('base64'), note: BASE64_BODY_NOTE };
+  if (isUtf8(whole)) return { text: storableText(whole.toString('utf8')), base64: false };
+  return { text: kept.toString('base64'), base64: true };
 }
 
 /** What of a kept row tells how its `raw_body` was written. */
 export interface KeptRow {
-  reason: string;
   raw_body: string;
+  raw_body_base64: boolean;
   truncated: boolean;
   body_sha256: Buffer;
 }
 
-const isBase64Row = (row: Pick<KeptRow, 'reason'>): boolean => row.reason.endsWith(BASE64_BODY_NOTE);
-
-/** The bytes a row's `raw_body` stands for: its base64 decoded when its reason says so, else its text's UTF-8. */
-export function keptBytes(row: Pick<KeptRow, 'reason' | 'raw_body'>): Buffer {
-  return Buffer.from(row.raw_body, isBase64Row(row) ? 'base64' : 'utf8');
+/** The bytes a row's `raw_body` stands for: its base64 decoded for a base64 row, else its text's UTF-8. */
+export function keptBytes(row: Pick<KeptRow, 'raw_body_base64' | 'raw_body'>): Buffer {
+  return Buffer.from(row.raw_body, row.raw_body_base64 ? 'base64' : 'utf8');
 }
 
 /**
@@ -99,7 +101,7 @@ export function keptBytes(row: Pick<KeptRow, 'reason' | 'raw_body'>): Buffer {
  * literal `\u0000` matches neither and is taken as changed: its replay then needs the text given.
  */
 export function keptTextIsNotTheBody(row: KeptRow): boolean {
-  if (row.truncated || isBase64Row(row) || !row.raw_body.includes('\uFFFD')) return false;
+  if (row.truncated || row.raw_body_base64 || !row.raw_body.includes('\uFFFD')) return false;
   const readings = [row.raw_body, row.raw_body.replaceAll('\\u0000', '\u0000')];
   return !readings.some((text) => createHash('sha256').update(text, 'utf8').digest().equals(row.body_sha256));
 }

@@ -22,6 +22,7 @@ interface RejectedRow {
   violations: unknown;
   content_type: string | null;
   raw_body: string;
+  raw_body_base64: boolean;
   body_bytes: number;
   truncated: boolean;
   count: number;
@@ -30,7 +31,7 @@ interface RejectedRow {
   replayed_at: Date | null;
 }
 
-const COLUMNS = `id::text AS id, kind, status_code, reason, violations, content_type, raw_body, body_bytes,
+const COLUMNS = `id::text AS id, kind, status_code, reason, violations, content_type, raw_body, raw_body_base64, body_bytes,
   truncated, count, first_seen_at, last_seen_at, replayed_at`;
 
 function item(r: RejectedRow) {
