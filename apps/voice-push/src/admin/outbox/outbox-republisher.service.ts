@@ -206,8 +206,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     }
     job.startedAfterPosition = cursor.position;
     this.logger.log(`republish ${job.id}: the events committed after position ${cursor.position} (positions up to ${job.toPosition})`);
-    /** the highest outbox id its last transaction saw: every row it enqueued is at or below it */
-    let lastOutboxId: string | null = null;
     for (;;) {
       await this.waitForRelay(job, hold);
       const batch: EventRow[] = await this.db.query(
@@ -221,25 +219,25 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       if (batch.length === 0) break;
       cursor = { tx: batch.at(-1)!.transaction_id, position: batch.at(-1)!.position };
       const views = await this.finalisedViewsFor(batch, snapshot);
-      const { callEvents, current, busy, outboxId } = await this.db.transaction(async (tx) => {
+      const { callEvents, current, busy } = await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
         const written = callEventsFromTheLog ? 0 : await enqueueCallEventsAgain(sql, batch.map((e) => e.position));
         const locked = await withCallsLocked(sql, views);
         const stillCurrent = await currentViews(sql, locked.views);
         const messages = stillCurrent.flatMap((v) => v.messages);
         await insertOutboxMessages(sql, messages); // after the call's events (per-key order)
-        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, busy: locked.busy, outboxId: await highestOutboxId(sql) };
+        return { callEvents: written, current: { views: stillCurrent.length, messages: messages.length }, busy: locked.busy };
       });
-      lastOutboxId = outboxId ?? lastOutboxId;
       this.relay?.poke();
       job.events += batch.length;
       job.callEvents += callEvents;
       job.finalizedViews += current.views;
       job.finalizedViewsSuperseded += views.length - busy.length - current.views;
       job.enqueued += callEvents + current.messages;
-      lastOutboxId = (await this.sendOnceUnlocked(job, hold, busy)) ?? lastOutboxId;
+      await this.sendOnceUnlocked(job, hold, busy);
     }
-    if (lastOutboxId !== null) await this.waitUntilRelayed(job, hold, lastOutboxId);
+    // every transaction of the job has committed: the highest outbox id now bounds all it enqueued
+    if (this.relay && job.enqueued > 0) await this.waitUntilRelayed(job, hold, (await highestOutboxId(this.db))!);
     this.logger.log(
       `republish ${job.id} done: after position ${job.startedAfterPosition}${job.startedAfterPosition === fromPosition ? '' : ` (asked: ${fromPosition})`}, ` +
         `${job.events} events → ${job.callEvents} call-events rows, ${job.finalizedViews} finalised views` +
@@ -259,7 +257,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * the call's last event (as of the snapshot) has committed. A row still locked when the wait ends
    * leaves the view unsent (`finalizedViewsNotSent`, the calls in the log): a republish from the
    * job's `startedAfterPosition` sends it. After one wait has run out, the job's later locked views
-   * are tried without waiting. Answers the highest outbox id it saw, if it enqueued any (lastOutboxId).
+   * are tried without waiting.
    *
    * No deadlock with a live batch, which locks many `calls` rows in one statement: this
    * transaction locks nothing before its one row (its first statement sets the lock timeout) and waits
@@ -267,8 +265,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
    * updated: counter-tables.ts), so it holds nothing the batch could be waiting for while it
    * waits, and the batch, waiting for its row, waits on a transaction that waits for nothing.
    */
-  private async sendOnceUnlocked(job: RepublishJob, hold: LogHold, busy: FinalisedView[]): Promise<string | null> {
-    let lastOutboxId: string | null = null;
+  private async sendOnceUnlocked(job: RepublishJob, hold: LogHold, busy: FinalisedView[]): Promise<void> {
     const notSent: string[] = [];
     try {
       for (const view of busy) {
@@ -282,7 +279,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
           job.finalizedViewsNotSent += 1;
           notSent.push(view.callId);
         } else {
-          lastOutboxId = outcome.outboxId;
           this.relay?.poke();
           job.finalizedViews += 1;
           job.enqueued += outcome.messages;
@@ -298,11 +294,10 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         );
       }
     }
-    return lastOutboxId;
   }
 
   /** One view of sendOnceUnlocked, in its own transaction; `waitMs` 0: not waiting for the row at all. */
-  private async sendOnce(view: FinalisedView, waitMs: number): Promise<'superseded' | 'locked' | { outboxId: string; messages: number }> {
+  private async sendOnce(view: FinalisedView, waitMs: number): Promise<'superseded' | 'locked' | { messages: number }> {
     try {
       return await this.db.transaction(async (tx) => {
         const sql: SqlExecutor = { query: (text, params) => tx.query(text, params) };
@@ -311,7 +306,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
         const [current] = await currentViews(sql, [view]);
         if (current === undefined) return 'superseded';
         await insertOutboxMessages(sql, current.messages);
-        return { outboxId: (await highestOutboxId(sql))!, messages: current.messages.length };
+        return { messages: current.messages.length };
       });
     } catch (error) {
       // the lock timeout restarts at each lock a statement waits for (the row's, then its holder's
@@ -395,7 +390,7 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
 const HOLD_NAME_PREFIX = 'republish ';
 const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 
-/** The highest outbox id this transaction sees: every row it enqueued is at or below it. */
+/** The highest outbox id committed (or written by this transaction). */
 async function highestOutboxId(sql: SqlExecutor): Promise<string | null> {
   const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
   return id;
