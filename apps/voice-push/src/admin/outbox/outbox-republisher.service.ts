@@ -178,18 +178,20 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
     // runs — one enqueued here would go first (a relay sends call-event rows before the log),
     // ahead of the call's earlier events still in the log. The finalised views are enqueued.
     const [start] = (await this.db.query(
-      `SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
-              (SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1)::text AS from_tx,
-              (SELECT transaction_id FROM relay_checkpoints WHERE name = $2)::text AS relayed_tx,
-              (SELECT position FROM relay_checkpoints WHERE name = $2)::text AS relayed_position`,
+      `WITH asked AS (SELECT coalesce((SELECT transaction_id FROM events WHERE position <= $1::bigint ORDER BY position DESC LIMIT 1), '0'::xid8) AS tx),
+            relayed AS (SELECT coalesce(k.transaction_id, '0'::xid8) AS tx, coalesce(k.position, 0) AS position
+                          FROM (SELECT 1) one LEFT JOIN relay_checkpoints k ON k.name = $2)
+       SELECT pg_current_snapshot()::text AS snapshot, (SELECT max(position) FROM events)::text AS hi,
+              asked.tx::text AS from_tx, relayed.tx::text AS relayed_tx, relayed.position::text AS relayed_position,
+              (relayed.tx, relayed.position) < (asked.tx, $1::bigint) AS relay_behind
+         FROM asked, relayed`,
       [fromPosition, CALL_EVENTS_CHECKPOINT],
-    )) as [{ snapshot: string; hi: string | null; from_tx: string | null; relayed_tx: string | null; relayed_position: string | null }];
-    const { snapshot } = start;
+    )) as [{ snapshot: string; hi: string | null; from_tx: string; relayed_tx: string; relayed_position: string; relay_behind: boolean }];
+    const { snapshot, relay_behind: relayBehind } = start;
     job.toPosition = start.hi ?? '0';
     // (transaction_id, position) of the last event taken
-    let cursor = { tx: start.from_tx ?? '0', position: fromPosition };
-    const relayed = { tx: start.relayed_tx ?? '0', position: start.relayed_position ?? '0' };
-    const relayBehind = before(relayed, cursor);
+    let cursor = { tx: start.from_tx, position: fromPosition };
+    const relayed = { tx: start.relayed_tx, position: start.relayed_position };
     if (this.relay && relayBehind) {
       cursor = relayed;
       this.logger.log(
@@ -394,12 +396,6 @@ const holdNameOf = (jobId: string): string => `${HOLD_NAME_PREFIX}${jobId}`;
 async function highestOutboxId(sql: SqlExecutor): Promise<string | null> {
   const [{ id }] = (await sql.query(`SELECT max(id)::text AS id FROM outbox`)) as [{ id: string | null }];
   return id;
-}
-
-/** Whether log place `a` comes before `b` in commit order ((transaction_id, position), as decimal text). */
-function before(a: { tx: string; position: string }, b: { tx: string; position: string }): boolean {
-  const [atx, btx] = [BigInt(a.tx), BigInt(b.tx)];
-  return atx < btx || (atx === btx && BigInt(a.position) < BigInt(b.position));
 }
 
 /**
