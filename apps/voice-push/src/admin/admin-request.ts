@@ -36,8 +36,3 @@ export function jsonObjectBody(raw: unknown, optional: boolean): Record<string, 
 export function badRequest(message: string): BadRequestException {
   return new BadRequestException({ error: 'INVALID_REQUEST', message });
 }
-
-/** A bad query parameter of an admin list: the answer of GET /v1/calls' (contract §3), violations included. */
-export function invalidQuery(violations: { field: string; reason: string }[]): BadRequestException {
-  return new BadRequestException({ error: 'INVALID_QUERY', message: 'bad query parameters', violations });
-}

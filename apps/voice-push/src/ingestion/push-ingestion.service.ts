@@ -25,7 +25,6 @@ export interface IngestOptions {
    * push its sender could not be authenticated for (PushAccessPolicy.keepsRefusal).
    */
   keepRejected?: boolean;
-  receivedAt?: number;
 }
 
 /** What becomes of a refused push besides its answer: kept, only logged, or neither (a replay: the admin audit keeps it). */
@@ -73,7 +72,7 @@ export class PushIngestionService implements OnApplicationShutdown {
 
   async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, options: IngestOptions = {}): Promise<PushAnswer> {
     const started = performance.now();
-    const answer = await this.answer(kind, contentType, raw, options.receivedAt ?? Date.now(), options.keepRejected === false ? 'log' : 'keep');
+    const answer = await this.answer(kind, contentType, raw, Date.now(), options.keepRejected === false ? 'log' : 'keep');
     this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
     return answer;
   }

@@ -7,7 +7,8 @@ import { PushIngestionService } from '../../ingestion/push-ingestion.service.js'
 import type { PushKind } from '../../ingestion/push-body.reader.js';
 import { keptBytes, keptTextIsNotTheBody, markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
-import { badRequest, invalidQuery, jsonObjectBody } from '../admin-request.js';
+import { invalidQuery } from '../../http/invalid-query.js';
+import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 
 const DEFAULT_PAGE = 50;

@@ -1,8 +1,9 @@
-import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
+import { invalidQuery } from '../../../http/invalid-query.js';
 import { encodeCursor, parseListCallsQuery, TIME_FORMS, type ListCallsQuery } from './list-calls.query.js';
 
 interface CallRow {
@@ -40,9 +41,7 @@ export class ListCallsHttpController {
   @ApiBadRequestResponse({ description: 'bad query parameters', example: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [] } })
   async list(@Query() params: Record<string, unknown>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const parsed = parseListCallsQuery(params);
-    if (!parsed.ok) {
-      throw new BadRequestException({ error: 'INVALID_QUERY', message: 'bad query parameters', violations: parsed.violations });
-    }
+    if (!parsed.ok) throw invalidQuery(parsed.violations);
     const { sql, values } = listCallsSql(parsed.query);
     const rows: CallRow[] = await this.db.query(sql, values);
     const page = rows.slice(0, parsed.query.limit);
