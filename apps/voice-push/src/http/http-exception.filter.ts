@@ -36,7 +36,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
     const { statusCode, body } = errorAnswer(exception);
-    if (statusCode === 503) this.unavailable.note(`${request.method} ${loggableUrl(request)} answered 503: ${(exception as Error)?.message ?? String(exception)}`);
+    if (statusCode === 503) {
+      const cause = (exception as Error)?.message ?? String(exception);
+      this.unavailable.note(`${request.method} ${loggableUrl(request)} answered 503: ${cause}`, cause);
+    }
     else if (statusCode >= 500) this.logger.error(`${request.method} ${loggableUrl(request)} failed: ${(exception as Error)?.stack ?? String(exception)}`);
     const kind = statusCode === 413 ? pushKindOf(request) : null;
     if (kind) {

@@ -89,7 +89,7 @@ export class PushIngestionService implements OnApplicationShutdown {
   private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number, onRefusal: OnRefusal): Promise<PushAnswer> {
     const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) => {
       if (onRefusal === 'keep') return this.reject(kind, contentType, raw, statusCode, error, message, violations);
-      if (onRefusal === 'log') this.notKept.note(`rejected ${kind} push (${statusCode} ${error}, not kept: its sender is not authenticated): ${message}`);
+      if (onRefusal === 'log') this.notKept.note(`rejected ${kind} push (${statusCode} ${error}, not kept: its sender is not authenticated): ${message}`, `${statusCode} ${error}`);
       return Promise.resolve(refusal(statusCode, error, message, violations));
     };
     const read = readPushBody(contentType, raw, receivedBytes(raw));
@@ -152,7 +152,7 @@ export class PushIngestionService implements OnApplicationShutdown {
   private failed(kind: PushKind, callId: string | null, error: unknown): PushAnswer {
     const where = callId ? `callId=${callId} ` : '';
     if (isStorageUnavailable(error)) {
-      this.storageAway.note(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`);
+      this.storageAway.note(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`, (error as Error).message);
       return unavailable('storage is unavailable; retry later');
     }
     this.logger.error(`${where}${kind} push failed: ${(error as Error).stack ?? String(error)}`);

@@ -39,4 +39,31 @@ describe('RepeatedWarning', () => {
     warning.flush();
     expect(lines).toEqual(['first', '1 more in 10 s']);
   });
+
+  test('a burst whose cause changes says how many had each cause; one cause throughout adds nothing', () => {
+    const { lines, clock, warning } = onFakeClock();
+    warning.note('first: connection terminated', 'connection terminated');
+    warning.note('x', 'connection terminated');
+    warning.note('x', 'statement timeout');
+    warning.note('x', 'statement timeout');
+    warning.note('x', 'statement timeout');
+    clock.now = 10_000;
+    warning.note('later', 'statement timeout');
+    warning.note('y', 'statement timeout');
+    warning.flush();
+    expect(lines).toEqual([
+      'first: connection terminated',
+      '4 more in 10 s; by cause: statement timeout ×3, connection terminated ×1',
+      'later',
+      '1 more in 10 s',
+    ]);
+  });
+
+  test('causes past the fifth are counted as "other"', () => {
+    const { lines, warning } = onFakeClock();
+    warning.note('first', 'a');
+    for (const cause of ['b', 'c', 'd', 'e', 'f', 'g', 'h']) warning.note('x', cause);
+    warning.flush();
+    expect(lines[1]).toBe('7 more in 10 s; by cause: other ×2, b ×1, c ×1, d ×1, e ×1, f ×1');
+  });
 });

@@ -1,12 +1,19 @@
+/** Distinct causes a window tells apart; more go under "other" (a cause may carry a unique detail). */
+const MAX_CAUSES = 5;
+
 /**
  * One warning for a burst of the same kind, not one per occurrence: while Postgres is away every
  * push is answered 503, and a line per push (29,237 lines in 4 s under load, measured) buries the
  * one line that says what happened. The first occurrence is logged as it comes; those that follow
- * within `windowMs` are counted and told in one line when the window ends.
+ * within `windowMs` are counted and told in one line when the window ends. A burst can change
+ * cause midway (a lost connection, then statement timeouts while it recovers): the count line then
+ * names each cause with its count, where the window's first line named only the first.
  */
 export class RepeatedWarning {
   private windowStart = Number.NEGATIVE_INFINITY;
+  private firstCause: string | undefined;
   private counted = 0;
+  private readonly causes = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -17,15 +24,21 @@ export class RepeatedWarning {
     private readonly now: () => number = Date.now,
   ) {}
 
-  note(line: string): void {
+  /** `cause`: what made it (an error's message), told apart in the count line when it changes */
+  note(line: string, cause?: string): void {
     const now = this.now();
     if (now - this.windowStart >= this.windowMs) {
       this.flush();
       this.windowStart = now;
+      this.firstCause = cause;
       this.emit(line);
       return;
     }
     this.counted += 1;
+    if (cause !== undefined) {
+      const key = this.causes.has(cause) || this.causes.size < MAX_CAUSES ? cause : 'other';
+      this.causes.set(key, (this.causes.get(key) ?? 0) + 1);
+    }
     this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.windowStart + this.windowMs - now));
     this.timer.unref();
   }
@@ -34,9 +47,12 @@ export class RepeatedWarning {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.counted === 0) return;
     const n = this.counted;
+    const causes = [...this.causes].sort((a, b) => b[1] - a[1]);
     this.counted = 0;
-    this.emit(this.summary(n, this.windowMs));
+    this.causes.clear();
+    if (n === 0) return;
+    const sameCause = causes.length === 0 || (causes.length === 1 && causes[0]![0] === this.firstCause);
+    this.emit(sameCause ? this.summary(n, this.windowMs) : `${this.summary(n, this.windowMs)}; by cause: ${causes.map(([c, k]) => `${c} ×${k}`).join(', ')}`);
   }
 }
