@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres.js';
 
 /**
  * A data directory whose lock file names a live process that is not its Postgres (a stale lock
@@ -49,8 +49,19 @@ describe('startEmbeddedPostgres and a lock file naming another process', () => {
 
   test('a lock file naming our own pid or our parent\'s (pids come round again after a container restart): stale, not refused as another process', async () => {
     for (const pid of [process.pid, process.ppid]) {
-      // the start goes on to Postgres itself, which refuses this made-up directory for its own reasons
-      await expect(startEmbeddedPostgres(dataDirNaming(pid), 1, silent)).rejects.not.toThrow(/remove the file|may still be running|another process/);
+      // past the lock file, the start runs Postgres itself, which refuses this made-up directory
+      // for its own reason (it has no postgresql.conf): the error is Postgres' own, not ours
+      const dataDir = dataDirNaming(pid);
+      let started: EmbeddedDatabase | undefined;
+      try {
+        const start = startEmbeddedPostgres(dataDir, 1, silent).then((db) => (started = db));
+        await expect(start).rejects.toThrow(
+          `the embedded Postgres on ${join(dataDir, 'postgres')} (port 1) did not start (exit 2): its last words: ` +
+            `postgres: could not access the server configuration file "${join(dataDir, 'postgres', 'postgresql.conf')}": No such file or directory`,
+        );
+      } finally {
+        await started?.stop();
+      }
     }
   }, 30_000);
 

