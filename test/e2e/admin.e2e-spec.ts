@@ -478,15 +478,16 @@ describe('admin: POST /admin/projections/rebuild', () => {
       expect(started.status).toBe(202);
       jobId = started.body.jobId;
       // its batch of streams is read and it waits on the held row: the new call is not in it
-      await pollUntil(
+      const waitingOnLock = await pollUntil(
         async () =>
           ((await service().db.query(
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
           )) as { n: number }[])[0]!.n,
         (n) => n > 0,
-        1_000,
+        10_000,
         10,
       );
+      expect(waitingOnLock).toBeGreaterThan(0);
       await sendCall(service(), call);
       statusWhenAnswered = (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body.status;
     });

@@ -18,6 +18,13 @@ describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
     await db?.drop();
   });
 
+  /** Each instance is in `instances` once started, so afterEach closes the first if the second fails to start. */
+  async function startBoth(start: () => Promise<TestService>): Promise<void> {
+    instances = [];
+    instances.push(await start());
+    instances.push(await start());
+  }
+
   async function alternate(env: Record<string, string>): Promise<{ view: any; retries: number }> {
     db = await createTempDatabase();
     const lines: string[] = [];
@@ -29,7 +36,7 @@ describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
     });
     const start = () => startTestService({ ...env, LOG_LEVEL: 'warn' }, { database: db, logTo });
     // one after the other: the first one runs the migrations
-    instances = [await start(), await start()];
+    await startBoth(start);
     const call = anAnsweredWireCall();
     const pushes: Array<['status' | 'cdr', WireBody]> = [...call.statuses.map((s): ['status', WireBody] => ['status', s]), ['cdr', call.cdr]];
     for (const [i, [kind, body]] of pushes.entries()) {
@@ -50,7 +57,7 @@ describe('two instances sharing calls (SESSION_CACHE_SIZE)', () => {
   test('an instance that found no call does not go on believing it once the other instance created the call', async () => {
     db = await createTempDatabase();
     const start = () => startTestService({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn' }, { database: db });
-    instances = [await start(), await start()];
+    await startBoth(start);
     const [a, b] = instances as [TestService, TestService];
     const call = anAnsweredWireCall();
     const finalise = async () =>

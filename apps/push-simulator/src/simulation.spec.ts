@@ -171,7 +171,9 @@ describe('runSimulation', () => {
     const failed = order[4]!;
     const retryAt = order.indexOf(failed, 5);
     expect(summary).toMatchObject({ retried: 1, acknowledged: summary.sent });
-    // the next request after the failure, or the one after it if a paced slot was already due
+    // the retry went out (indexOf gives -1 if it never did), after the failed try...
+    expect(retryAt).toBeGreaterThan(4);
+    // ...as the next request after the failure, or the one after it if a paced slot was already due
     expect(retryAt - 4).toBeLessThanOrEqual(2);
   });
 

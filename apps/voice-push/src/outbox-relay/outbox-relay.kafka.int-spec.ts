@@ -309,11 +309,13 @@ describe('OutboxRelay (Postgres + real broker)', () => {
     expect(relay.stats().published).toBe(1);
   }, 30_000);
 
-  test('stop() keeps to its deadline while a publish waits on a Kafka that does not answer: it gives up the publish, rolls back, frees its connection', async () => {
+  test('stop() keeps to its deadline while a publish does not return: it gives up the publish, rolls back, frees its connection', async () => {
     const events = uniqueTopic('call-events');
     topics.push(events);
     let publishing = false;
     let kafkaAnswers: () => void = () => undefined;
+    // The real publisher, held before it sends: a broker that stops answering cannot be played
+    // through a proxy here, kafkajs going to the address the broker advertises after the bootstrap.
     const silentKafka = new (class extends EventPublisher {
       connect = () => publisher.connect();
       ensureTopics = (t: readonly TopicSpec[]) => publisher.ensureTopics(t);

@@ -30,6 +30,20 @@ describe('enumerations', () => {
     expect(isKnown(callResult, 1001)).toBe(false);
     expect(isKnown(smsCallResult, 1001)).toBe(true);
     expect(isKnown(eventType, 1.5)).toBe(false);
+    // codes arrive from JSON: a string naming an Object.prototype member is no code
+    for (const key of ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      expect(isKnown(eventType, key as unknown as number)).toBe(false);
+      expect(enumName(eventType, key as unknown as number)).toBeNull();
+    }
+    // an integer key on the prototype (polluted) is not the table's own: an `in` lookup would take it
+    const prototype = Object.getPrototypeOf(eventType) as Record<number, unknown>;
+    prototype[99] = { name: 'POLLUTED', zh: '污染' };
+    try {
+      expect(isKnown(eventType, 99)).toBe(false);
+      expect(enumName(eventType, 99)).toBeNull();
+    } finally {
+      delete prototype[99];
+    }
   });
 
   test('every table listed; callResult has 1..37 and -1; the SMS table is chosen for cdrType 2', () => {

@@ -78,7 +78,9 @@ async function appendLive(store: PostgresEventStore, callId: string, history: Ne
   return stored!;
 }
 
-describe('OutboxRepublisher (real Postgres)', () => {
+// Real Postgres; the relay is a stand-in that empties the outbox when poked. The republish against a
+// real relay and broker is in outbox-relay.kafka.int-spec.ts and test/e2e/kafka-relay.kafka.e2e-spec.ts.
+describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
   let db: TempDatabase;
   let ds: DataSource;
 
@@ -174,7 +176,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(sent).toBeGreaterThan(0);
   });
 
-  test('a republish waiting for a Kafka that is away can be cancelled: it ends cancelled, and the next may start', async () => {
+  test('a republish waiting for a relay that sends nothing (as while Kafka is away) can be cancelled: it ends cancelled, and the next may start', async () => {
     await ds.query(`DELETE FROM outbox`);
     await ds.query(`INSERT INTO outbox (topic, key, value) SELECT 't', 'k' || g, '{}' FROM generate_series(1, 2) g`); // not sent
     let kafkaBack = false;
@@ -285,7 +287,7 @@ describe('OutboxRepublisher (real Postgres)', () => {
     expect(rows.map((r) => r.value.eventId)).toEqual([b!.eventId]);
   });
 
-  test('the relay behind N (Kafka away): the walk starts at its checkpoint, so a call with an event on each side of N gets both, in order', async () => {
+  test("the relay's checkpoint behind N (as after Kafka was away): the walk starts at its checkpoint, so a call with an event on each side of N gets both, in order", async () => {
     await ds.query(`DELETE FROM outbox`);
     const store = new PostgresEventStore(ds);
     const call = `call-${randomUUID()}`;
