@@ -72,6 +72,22 @@ describe('call session — order and duplicates do not matter', () => {
     expect(FINDING_CODES.filter((code) => !seen.has(code))).toEqual([]);
   });
 
+  test('the arrivals above are reordered, retried and CDR-first often (a generator that stopped would prove little)', () => {
+    const pushOf = (c: { type: string }) => JSON.stringify((c as unknown as { push: unknown }).push, (k, v) => (k === 'notes' ? undefined : v));
+    const samples = fc.sample(arrivalArbitrary(), { numRuns: 1_000, seed: 11 });
+    const several = samples.filter(({ inOrder }) => inOrder.length >= 2);
+    const reordered = several.filter(({ inOrder, shuffled }) => {
+      const firstArrivals = [...new Set(shuffled.map(pushOf))];
+      return firstArrivals.join('\n') !== inOrder.map(pushOf).join('\n');
+    });
+    const retried = samples.filter(({ inOrder, shuffled }) => shuffled.length > inOrder.length);
+    const both = samples.filter(({ flow }) => flow.statuses.length > 0 && flow.cdrs.length > 0);
+    const cdrFirst = both.filter(({ shuffled }) => shuffled[0]!.type === 'RecordCdr');
+    expect(reordered.length / several.length).toBeGreaterThan(0.6);
+    expect(retried.length / samples.length).toBeGreaterThan(0.5);
+    expect(cdrFirst.length / both.length).toBeGreaterThan(0.1);
+  });
+
   test('the in-order run has no late status and its version counts every event', () => {
     fc.assert(
       fc.property(arrivalArbitrary(), ({ inOrder }) => {
