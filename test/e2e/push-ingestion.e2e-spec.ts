@@ -94,6 +94,19 @@ describe('push receivers (contract §1)', () => {
     expect(cdrs).toHaveLength(2);
   });
 
+  test("a CDR whose retry changes only upstream fields the spec's examples omit (enumerations.md: outId, verifyResult) is a revision, stored with them", async () => {
+    const cdr = { ...sample('cdr-axb-verify.json'), callId: uniqueCallId() };
+    expect((await service().post('/v1/push/cdr', cdr)).body).toMatchObject({ accepted: true, duplicate: false });
+    expect((await service().post('/v1/push/cdr', { ...cdr })).body).toMatchObject({ accepted: true, duplicate: true });
+    const revised = await service().post('/v1/push/cdr', { ...cdr, outId: 'order-CHANGED', verifyResult: 0 });
+    expect(revised.body).toMatchObject({ accepted: true, duplicate: false });
+    const cdrs = (await storedEvents(service(), cdr.callId)).filter((e: { type: string }) => e.type === 'CdrRecorded');
+    expect(cdrs.map((e: { data: { push: { upstream: Record<string, unknown> } } }) => [e.data.push.upstream.outId, e.data.push.upstream.verifyResult])).toEqual([
+      ['order-778899', 1],
+      ['order-CHANGED', 0],
+    ]);
+  });
+
   test('a call takes at most MAX_PUSHES_PER_CALL distinct pushes: the next is 400, kept with the reason; what it holds is still a duplicate; its first CDR always comes in', async () => {
     const first = statusPush();
     const callId = first.callId as string;

@@ -40,6 +40,7 @@ describe('status push', () => {
       userData: '{"sessionId":"abcd1234"}',
       // read by nothing here, kept as part of the status's content
       messageType: 1,
+      upstream: null,
       notes: [],
     });
   });
@@ -78,6 +79,7 @@ describe('status push', () => {
       subscriptionId: null,
       userData: null,
       messageType: null,
+      upstream: null,
       notes: [],
     });
   });
@@ -147,6 +149,7 @@ describe('CDR push', () => {
       calleeProvinceCode: 'BJ',
       calleeCityCode: 'BJ',
       messageType: 1,
+      upstream: null,
       notes: [],
     });
   });
@@ -213,6 +216,7 @@ describe('CDR push', () => {
       calleeProvinceCode: null,
       calleeCityCode: null,
       messageType: null,
+      upstream: null,
       notes: [],
     });
     const n = validateCdrPush({ ...minimalCdr, cdrType: null });
@@ -284,5 +288,23 @@ describe('idempotency keys (contract §1) of normalised pushes', () => {
   });
   test('a CDR revision (other content, same callId and cdrType) has the same key', () => {
     expect(cdrPushKey(cdr({ cdrCreateTime: 1607588999000, callDuration: 21 }))).toBe(cdrPushKey(cdr()));
+  });
+});
+
+describe('the upstream fields the spec examples omit (enumerations.md)', () => {
+  const upstreamOf = (r: { ok: boolean; push?: { upstream?: unknown } }) => (r.ok ? r.push!.upstream : 'refused');
+  test('kept as sent, those sent only (null counts as absent); other unknown fields stay out', () => {
+    const sent = { outId: 'order-1', verifyResult: 1, verifyAnwser: '1234', phoneNoE: null, calleeShowNumber: ['odd', 'but kept'], pushTime: 1 };
+    expect(upstreamOf(validateCdrPush({ ...minimalCdr, ...sent }))).toEqual({
+      outId: 'order-1',
+      verifyResult: 1,
+      verifyAnwser: '1234',
+      calleeShowNumber: ['odd', 'but kept'],
+    });
+    expect(upstreamOf(validateStatusPush({ ...minimalStatus, callerShowNumber: '95013', phoneNoXCityCode: '010' }))).toEqual({
+      callerShowNumber: '95013',
+      phoneNoXCityCode: '010',
+    });
+    expect(upstreamOf(validateStatusPush({ ...minimalStatus, outId: null, somethingElse: 'x' }))).toBeNull();
   });
 });

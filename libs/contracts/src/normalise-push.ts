@@ -7,7 +7,7 @@
 // - UNKNOWN_ENUM_VALUE: a code outside enumerations.ts, kept as sent, noted {field, actual}; each
 //   distinct unknown code inside allEventType too (field 'allEventType', actual: the code).
 // The input must have passed validation (validate-push.ts): nothing is re-checked here.
-import type { CdrPush, PushNote, StatusPush } from '../../call-session-domain/src/domain/push.js';
+import type { CdrPush, PushNote, StatusPush, UpstreamFields } from '../../call-session-domain/src/domain/push.js';
 import type { CdrPushRequestDto } from './cdr-push.request.dto.js';
 import {
   audioRecordFlag,
@@ -39,6 +39,36 @@ export type StatusPushBody = Pick<StatusPushRequestDto, keyof StatusPushRequestD
 export type CdrPushBody = Pick<CdrPushRequestDto, keyof CdrPushRequestDto>;
 
 const orNull = <T>(v: T | null | undefined): T | null => (v === undefined ? null : v);
+
+/** enumerations.md, "Fields seen upstream that the spec's examples omit (accept and keep them)". */
+export const UPSTREAM_FIELDS = Object.freeze([
+  'outId',
+  'phoneNoE',
+  'callerShowNumber',
+  'calleeShowNumber',
+  'verifyVoiceCode',
+  'verifyAnwser',
+  'verifyCorrectAnwser',
+  'verifyResult',
+  'phoneNoXCountryIsoCode',
+  'phoneNoXProvinceCode',
+  'phoneNoXCityCode',
+] as const);
+
+/**
+ * The upstream fields the body sent (null counts as absent, as for the spec's optional fields), as
+ * sent: unvalidated, so a sender's odd value is kept rather than refused. Other unknown fields stay
+ * out: a field nobody documented may change with every retry (a send time, a try count), and would
+ * make each retry a revision.
+ */
+function upstreamOf(body: object): UpstreamFields | null {
+  let sent: Record<string, unknown> | null = null;
+  for (const field of UPSTREAM_FIELDS) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value !== undefined && value !== null) (sent ??= {})[field] = value;
+  }
+  return sent;
+}
 
 function noteUnknown(notes: PushNote[], table: EnumTable, field: string, code: number | null | undefined): void {
   if (code !== null && code !== undefined && !isKnown(table, code)) {
@@ -91,6 +121,7 @@ export function normaliseStatusPush(body: StatusPushBody): StatusPush {
     subscriptionId: orNull(body.subscriptionId),
     userData: orNull(body.userData),
     messageType: orNull(body.messageType),
+    upstream: upstreamOf(body),
     notes,
   };
 }
@@ -144,6 +175,7 @@ export function normaliseCdrPush(body: CdrPushBody): CdrPush {
     calleeProvinceCode: orNull(body.calleeProvinceCode),
     calleeCityCode: orNull(body.calleeCityCode),
     messageType: orNull(body.messageType),
+    upstream: upstreamOf(body),
     notes,
   };
 }

@@ -75,6 +75,16 @@ describe('RecordStatus', () => {
       .thenOutcome('conflicting-duplicate');
   });
 
+  test('a retry changing only an upstream field (a show number) is a conflicting duplicate; one stored before they were kept is a duplicate', () => {
+    const stored = status({ upstream: { callerShowNumber: '95013' } });
+    given([statusRecorded(stored, R)]).when(recordStatus({ ...stored, upstream: { callerShowNumber: '95014' } }, R + 1)).thenOutcome('conflicting-duplicate');
+    given([statusRecorded(stored, R)]).when(recordStatus({ ...stored, upstream: null }, R + 1)).thenOutcome('conflicting-duplicate');
+    given([statusRecorded(stored, R)]).when(recordStatus({ ...stored }, R + 1)).thenOutcome('duplicate');
+    const before = status();
+    expect(Object.keys(before)).not.toContain('upstream');
+    given([statusRecorded(before, R)]).when(recordStatus({ ...before, upstream: { outId: 'o-1' } }, R + 1)).thenOutcome('duplicate');
+  });
+
   test('a retry of a status stored before unknown allEventType codes were noted is still a duplicate', () => {
     const stored = status({ allEventType: [1, 2, 3, 4, 9] });
     const retry = { ...stored, notes: [aNote('UNKNOWN_ENUM_VALUE', 'allEventType', 9)] };
@@ -171,6 +181,19 @@ describe('RecordCdr', () => {
         .when(recordCdr(revised, R + 1))
         .thenEvents((e) => expect(e).toMatchObject([{ type: 'CdrRecorded', data: { push: revised, revision: 2 } }]));
     }
+  });
+
+  test('a revision that changes only an upstream field (outId, verifyResult) is a revision, stored; the same ones again a duplicate', () => {
+    const c = cdr({ upstream: { outId: 'order-1', verifyResult: 1 } });
+    for (const upstream of [{ outId: 'order-2', verifyResult: 1 }, { outId: 'order-1', verifyResult: 0 }, null]) {
+      const revised = { ...c, upstream };
+      given([cdrRecorded(c, R)])
+        .when(recordCdr(revised, R + 1))
+        .thenEvents((e) => expect(e).toMatchObject([{ type: 'CdrRecorded', data: { push: revised, revision: 2 } }]));
+    }
+    given([cdrRecorded(c, R)]).when(recordCdr({ ...c, upstream: { verifyResult: 1, outId: 'order-1' } }, R + 1)).thenOutcome('duplicate');
+    // a CDR stored before they were kept: its retry with them is still a duplicate
+    given([cdrRecorded(cdr(), R)]).when(recordCdr({ ...cdr(), upstream: { outId: 'order-1' } }, R + 1)).thenOutcome('duplicate');
   });
 
   test('a retry of a CDR stored before those fields were kept (its push has no member for them) is still a duplicate', () => {

@@ -32,7 +32,16 @@ export interface StatusPush {
   // Read by nothing here, kept because it is part of what the status says: a retry changing only it
   // is a conflicting duplicate. Optional: a status stored before it was kept has none.
   messageType?: number | null;
+  upstream?: UpstreamFields | null;
 }
+
+/**
+ * The fields seen upstream that the spec's examples omit (enumerations.md: outId, phoneNoE, the show
+ * numbers, verify*, phoneNoX*Code), those sent, as sent; null when none was. Nothing here reads them;
+ * they are part of what the push says, so a CDR changing only them is a revision, stored, and a status
+ * a conflicting duplicate. Optional: a push stored before they were kept has none.
+ */
+export type UpstreamFields = Readonly<Record<string, unknown>>;
 
 export interface CdrPush {
   accountId: string;
@@ -74,6 +83,7 @@ export interface CdrPush {
   calleeProvinceCode?: string | null;
   calleeCityCode?: string | null;
   messageType?: number | null;
+  upstream?: UpstreamFields | null;
 }
 
 /** Metadata every command carries: time comes from here, never from the wall clock. */
