@@ -153,14 +153,24 @@ describe('toCallView (contract §3)', () => {
     expect(view.callState).toBe('NONE');
   });
 
-  test('identity from the statuses before the CDR (earliest first), from the CDR after', () => {
+  test("identity from the statuses before the CDR (earliest first), from the CDR after; the statuses' still where the CDR sends none", () => {
     const callId = 'NM-view-id';
     const late = aStatusPush({ callId, eventType: 2, eventTime: T0 + 2000, caller: 'B', userData: 'u2' });
     const early = aStatusPush({ callId, eventType: 1, eventTime: T0, caller: 'A', userData: null });
     const open = toCallView(applyAll([recordStatus(late), recordStatus(early)]));
     expect(open).toMatchObject({ caller: 'A', userData: 'u2' });
     const done = toCallView(applyAll([recordStatus(late), recordStatus(early), recordCdr(aCdrPush({ callId, caller: 'C', userData: null }))]));
-    expect(done).toMatchObject({ caller: 'C', userData: null });
+    expect(done).toMatchObject({ caller: 'C', userData: 'u2' });
+    const bare = aCdrPush({ callId, caller: null, callee: null, subscriptionId: null, userData: '' });
+    const quiet = { ...early, callee: null, subscriptionId: null };
+    const late2 = { ...late, callee: 'Q', subscriptionId: 'sub-9' };
+    expect(toCallView(applyAll([recordStatus(late2), recordStatus(quiet), recordCdr(bare)]))).toMatchObject({
+      caller: 'A',
+      callee: 'Q',
+      subscriptionId: 'sub-9',
+      userData: 'u2',
+    });
+    expect(toCallView(applyAll([recordCdr(bare)]))).toMatchObject({ caller: null, callee: null, subscriptionId: null, userData: null });
   });
 
   test('flags: CDR_OVERDUE until the CDR comes; FINALIZED_WITHOUT_CDR keeps PENDING', () => {

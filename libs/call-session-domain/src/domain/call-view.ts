@@ -140,8 +140,10 @@ export function toCallView(state: CallSessionState): CallView {
   const cdr = primaryCdr(state);
 
   const serviceType = cdr ? cdr.serviceType : firstOf(statuses, 'serviceType');
+  // the CDR's when it has one (authoritative), else the statuses': a CDR that leaves an optional
+  // field out must not blank what the statuses said
   const fromCdrOrStatuses = (field: 'caller' | 'callee' | 'subscriptionId' | 'userData'): string | null =>
-    cdr ? cdr[field] : firstOf(statuses, field);
+    (cdr?.[field] ?? null) !== null && cdr![field] !== '' ? cdr![field] : firstOf(statuses, field);
 
   const reconciliation =
     isFinalised(state) && state.reconciliation !== null ? state.reconciliation : reconciliationOf(state);
