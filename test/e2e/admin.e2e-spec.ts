@@ -243,7 +243,7 @@ describe('admin: rejected pushes and replay', () => {
     }
     expect(seen.map((i) => JSON.parse(i.rawBody))).toEqual([...bodies].reverse());
 
-    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['kind=sms', 'kind'], ['cursor=abc', 'cursor'], ['knd=cdr', 'knd'], ['kind=status&kind=cdr', 'kind']]) {
+    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['limit=1e2', 'limit'], ['limit=0x5', 'limit'], ['kind=sms', 'kind'], ['cursor=abc', 'cursor'], ['knd=cdr', 'knd'], ['kind=status&kind=cdr', 'kind']]) {
       const answer = await admin(service(), 'GET', `/admin/rejected-pushes?${query}`);
       // GET /v1/calls' answer: the code, and a violation naming the parameter
       expect({ query, status: answer.status, body: answer.body }).toEqual({
@@ -252,6 +252,9 @@ describe('admin: rejected pushes and replay', () => {
         body: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [{ field, reason: expect.any(String) }] },
       });
     }
+    // every bad parameter named at once, not the first only
+    const several = await admin(service(), 'GET', '/admin/rejected-pushes?knd=cdr&kind=sms&limit=0&cursor=abc');
+    expect(several.body.violations.map((v: { field: string }) => v.field)).toEqual(['knd', 'kind', 'limit', 'cursor']);
   });
 
   test('a rejected push, fixed and replayed, becomes a call', async () => {

@@ -540,6 +540,10 @@ describe('call sessions (contract §2, §3)', () => {
       ['limit=abc'],
       ['cursor=garbage'],
       ['callResult=x'],
+      // Number() reads these as numbers; a query parameter's integer is decimal digits
+      ['callResult=0x1'],
+      ['limit=1e2'],
+      ['limit=%2010'],
       ['from=not-a-date'],
       ['to=2020-12-10T16:00:00'], // a time of day with no zone: the server's own zone would decide
       ['status=finalized'],

@@ -7,7 +7,8 @@ import { PushIngestionService } from '../../ingestion/push-ingestion.service.js'
 import type { PushKind } from '../../ingestion/push-body.reader.js';
 import { keptBytes, keptTextIsNotTheBody, markReplayed } from '../../ingestion/rejected-push.store.js';
 import { AdminAuditService } from '../admin-audit.service.js';
-import { invalidQuery } from '../../http/invalid-query.js';
+import { invalidQuery, type QueryViolation } from '../../http/invalid-query.js';
+import { queryInteger } from '../../http/query-integer.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
 
@@ -79,16 +80,16 @@ export class RejectedPushesHttpController {
   @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
   @ApiBadRequestResponse({ description: 'a bad or unknown parameter' })
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
-    const unknown = Object.keys(query).filter((name) => !LIST_PARAMETERS.includes(name));
-    if (unknown.length > 0) throw invalidQuery(unknown.map((field) => ({ field, reason: `is not a parameter of this list (${LIST_PARAMETERS.join(', ')})` })));
+    // every bad parameter named at once, as GET /v1/calls does
+    const violations: QueryViolation[] = Object.keys(query)
+      .filter((name) => !LIST_PARAMETERS.includes(name))
+      .map((field) => ({ field, reason: `is not a parameter of this list (${LIST_PARAMETERS.join(', ')})` }));
     const { kind, limit: rawLimit, cursor } = query;
-    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) throw invalidQuery([{ field: 'kind', reason: 'must be status or cdr' }]);
-    let limit = DEFAULT_PAGE;
-    if (rawLimit !== undefined && rawLimit !== '') {
-      limit = Number(rawLimit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery([{ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` }]);
-    }
-    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) throw invalidQuery([{ field: 'cursor', reason: 'is not a cursor this service gave out' }]);
+    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) violations.push({ field: 'kind', reason: 'must be status or cdr' });
+    const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_PAGE : queryInteger(rawLimit, 1, MAX_PAGE);
+    if (limit === null) violations.push({ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` });
+    if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) violations.push({ field: 'cursor', reason: 'is not a cursor this service gave out' });
+    if (violations.length > 0 || limit === null) throw invalidQuery(violations);
     const where: string[] = [];
     const values: unknown[] = [];
     if (kind) {

@@ -1,5 +1,6 @@
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
 import { isStorableText, UNSTORABLE_TEXT_REASON } from '../../../database/storable-text.js';
+import { queryInteger } from '../../../http/query-integer.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -148,9 +149,9 @@ export function parseListCallsQuery(
   oneOf('status', CALL_SESSION_STATUSES);
   oneOf('reconciliation', RECONCILIATION_STATUSES);
   if (params.callResult !== undefined) {
-    const value = Number(params.callResult);
     // the column is a Postgres integer: a larger value would fail the query (a 500)
-    if (Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX) query.callResult = value;
+    const value = queryInteger(params.callResult, INT32_MIN, INT32_MAX);
+    if (value !== null) query.callResult = value;
     else violations.push({ field: 'callResult', reason: `must be an integer from ${INT32_MIN} to ${INT32_MAX}` });
   }
   for (const field of ['from', 'to'] as const) {
@@ -161,8 +162,8 @@ export function parseListCallsQuery(
     else query[field] = new Date(ms);
   }
   if (params.limit !== undefined) {
-    const value = Number(params.limit);
-    if (Number.isInteger(value) && value >= 1 && value <= MAX_PAGE) query.limit = value;
+    const value = queryInteger(params.limit, 1, MAX_PAGE);
+    if (value !== null) query.limit = value;
     else violations.push({ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` });
   }
   if (params.cursor !== undefined) {
