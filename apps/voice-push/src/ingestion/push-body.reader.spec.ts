@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { jsonDepthOver, unstorableTextFields } from './push-body.reader.js';
+import { jsonDepthOver, readPushBody, unstorableTextFields } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
 
 /** The depth of a parsed JSON value (the reference; recursion is fine on small values). */
@@ -35,5 +35,13 @@ describe('unstorableTextFields', () => {
   });
   test('a name is shown with what cannot be stored escaped', () => {
     expect(storableText('k\u0000\ud800')).toBe('k\\u0000\\ud800');
+  });
+});
+
+describe('readPushBody', () => {
+  test('a UTF-8 byte order mark before the JSON is ignored (RFC 8259 §8.1); one anywhere else is not', () => {
+    const json = Buffer.from('{"callId":"c-1"}');
+    expect(readPushBody('application/json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]))).toEqual({ ok: true, body: { callId: 'c-1' } });
+    expect(readPushBody('application/json', Buffer.from('\uFEFF\uFEFF{"callId":"c-1"}'))).toMatchObject({ ok: false, error: 'INVALID_JSON' });
   });
 });

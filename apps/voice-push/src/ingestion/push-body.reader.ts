@@ -57,7 +57,10 @@ export function readPushBody(contentType: string | undefined, raw: Buffer, bytes
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw.toString('utf8'));
+    // A byte order mark, which a sender must not add but a parser may ignore (RFC 8259 §8.1): a
+    // push refused for it would be refused on every retry, and lost.
+    const text = raw.toString('utf8');
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (error) {
     return { ok: false, statusCode: 400, error: 'INVALID_JSON', message: `body is not JSON: ${(error as Error).message}` };
   }
