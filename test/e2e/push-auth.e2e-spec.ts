@@ -103,6 +103,11 @@ describe('signature, enforce mode (+ an allow-list holding 127.0.0.1)', () => {
     expect((await post(service(), `/v1/push/status${signedQuery(other, SPECIAL_TOKEN)}`, other)).status).toBe(401);
   });
 
+  test("a push whose JSON follows a byte order mark, signed with its account's own token, is accepted (its accountId read past the mark)", async () => {
+    const body = `\uFEFF${statusBody({ accountId: SPECIAL_ACCOUNT })}`;
+    expect((await post(service(), `/v1/push/status${signedQuery(body, SPECIAL_TOKEN)}`, body)).status).toBe(200);
+  });
+
   test('the signature covers the raw bytes: the same JSON re-spaced fails', async () => {
     const body = statusBody();
     const respaced = JSON.stringify(JSON.parse(body), null, 2);

@@ -1,7 +1,8 @@
 // CDR push, `POST /v1/push/cdr` (spec §3; contract §1). Every field of the spec's example. Fields
-// not listed here are allowed, kept in the stored raw push and ignored, whatever their type: the
-// upstream extras of enumerations.md (outId, phoneNoE, verifyResult, …) among them, since nothing
-// reads them and a CDR must not be refused (and lost after the sender's retries) over one of them.
+// not listed here are allowed, whatever their type, and kept in the stored raw push: a CDR must not
+// be refused (and lost after the sender's retries) over one of them. The upstream extras of
+// enumerations.md (outId, phoneNoE, verifyResult, …) are part of the CDR's content (normalise-push.ts,
+// UPSTREAM_FIELDS): changing one makes a revision. Other unknown fields take no part.
 // An optional field sent as null counts as absent.
 import {
   OptionalInteger,

@@ -1,7 +1,8 @@
 // Call status push, `POST /v1/push/status` (spec §4; contract §1). Every field of the spec's
-// example. Fields not listed here are allowed, kept in the stored raw push and ignored, whatever
-// their type: the upstream extras of enumerations.md (outId, phoneNoE, …) among them, since nothing
-// reads them. An optional field sent as null counts as absent.
+// example. Fields not listed here are allowed, whatever their type, and kept in the stored raw push.
+// The upstream extras of enumerations.md (outId, phoneNoE, …) are not validated either, but are part
+// of the push's content (normalise-push.ts, UPSTREAM_FIELDS); other unknown fields take no part.
+// An optional field sent as null counts as absent.
 import {
   OptionalInteger,
   OptionalIntegerArray,

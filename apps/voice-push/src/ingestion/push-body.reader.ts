@@ -57,10 +57,7 @@ export function readPushBody(contentType: string | undefined, raw: Buffer, bytes
   }
   let parsed: unknown;
   try {
-    // A byte order mark, which a sender must not add but a parser may ignore (RFC 8259 §8.1): a
-    // push refused for it would be refused on every retry, and lost.
-    const text = raw.toString('utf8');
-    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    parsed = parseJsonText(raw);
   } catch (error) {
     return { ok: false, statusCode: 400, error: 'INVALID_JSON', message: `body is not JSON: ${(error as Error).message}` };
   }
@@ -68,6 +65,17 @@ export function readPushBody(contentType: string | undefined, raw: Buffer, bytes
     return { ok: false, statusCode: 400, error: 'INVALID_JSON', message: 'body must be a JSON object' };
   }
   return { ok: true, body: parsed as Record<string, unknown> };
+}
+
+/**
+ * A push body's JSON, parsed (throws when it is not JSON). A byte order mark before it is skipped:
+ * a sender must not add one, but a parser may ignore it (RFC 8259 §8.1), and a push refused for it
+ * would be refused on every retry, and lost. Every reader of a push body parses it here, so that
+ * none refuses what another reads (the signature check reads the accountId before validation).
+ */
+export function parseJsonText(raw: Buffer): unknown {
+  const text = raw.toString('utf8');
+  return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
 }
 
 const OPEN_BRACE = 0x7b;

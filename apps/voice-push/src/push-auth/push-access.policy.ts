@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import { wasCut } from '../http/raw-body.parser.js';
 import { senderKey, SenderRateLimiter } from '../http/sender-rate-limiter.js';
-import { PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
+import { parseJsonText, PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { PushAuthMetrics, type PushAuthFailure } from './push-auth.metrics.js';
 import { authCodeMatches, secretEquals } from './push-signature.js';
@@ -145,7 +145,7 @@ export class PushAccessPolicy {
     if (accountTokens.size > 0 && raw.length <= PUSH_BODY_LIMIT) {
       let accountId: unknown;
       try {
-        accountId = (JSON.parse(raw.toString('utf8')) as { accountId?: unknown } | null)?.accountId;
+        accountId = (parseJsonText(raw) as { accountId?: unknown } | null)?.accountId;
       } catch {
         accountId = undefined;
       }
