@@ -5,7 +5,7 @@
 // gap in any stream and no CDR without its finalisation.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { openRawConnection } from '../../libs/testing/src/raw-connection.js';
+import { openRawConnection, parseRawAnswer } from '../../libs/testing/src/raw-connection.js';
 import type { DataSource } from 'typeorm';
 import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
@@ -229,10 +229,37 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
       expect(service.output()).toContain('closed the connections still sending a request');
       expect(partHead.received()).toMatch(/^HTTP\/1\.1 408 /);
       expect(partBody.received()).toMatch(/^HTTP\/1\.1 408 /);
+      // contract §1's shape, not Fastify's own ({error: "Request Timeout", statusCode})
+      expect(JSON.parse(parseRawAnswer(partBody.received()).body)).toEqual({ error: 'REQUEST_TIMEOUT', message: expect.any(String) });
     } finally {
       clearInterval(trickle);
       partHead.socket.destroy();
       partBody.socket.destroy();
+    }
+  }, 60_000);
+
+  test("a request whose head completes after the stop is answered 503 UNAVAILABLE in contract §1's shape (its sender retries it), and told", async () => {
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s' });
+    const port = Number(new URL(service.url).port);
+    const late = await openRawConnection(port, 'POST /v1/push/status HTTP/1.1\r\nHost: x\r\n');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      service.child.kill('SIGTERM');
+      for (let i = 0; i < 100 && !service.output().includes('shutting down'); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the close under way
+      const body = JSON.stringify(callPushes(`shutdown-late-${randomUUID()}`, 1_700_000_000)[0]!.body);
+      late.socket.write(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await late.closed;
+      const { code, signal } = await service.exited;
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+      const answer = parseRawAnswer(late.received());
+      expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({
+        status: 503,
+        body: { error: 'UNAVAILABLE', message: 'the service is shutting down; retry' },
+      });
+      expect(service.output()).toContain('answered 503 to the requests that began after the stop');
+    } finally {
+      late.socket.destroy();
     }
   }, 60_000);
 });

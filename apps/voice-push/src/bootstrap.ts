@@ -3,13 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ID_MAX_LENGTH } from '#contracts';
+import { ID_MAX_LENGTH, unavailableAnswer } from '#contracts';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { PushMetrics } from './ingestion/push.metrics.js';
-import { registerPushRequestHook } from './http/push-request.hook.js';
+import { pushKindOf, registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
 import { keepRequestTimeoutWhileClosing, serverTimeouts } from './http/server-timeouts.js';
 import { trustProxyOption } from './http/trusted-proxies.js';
@@ -30,7 +30,8 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     bodyLimit: HARD_BODY_LIMIT,
     // A sender waits at most 3 s (spec §6.4): slow or silent clients are cut (see server-timeouts.ts).
     ...serverTimeouts(config.httpRequestTimeoutMs),
-    return503OnClosing: true,
+    // answerWhileClosing answers them, in contract §1's shape (Fastify's own has another)
+    return503OnClosing: false,
     trustProxy: trustProxyOption(config.trustedProxies),
     // A callId may have 128 characters (contract §1) as validation counts them: up to three UTF-16
     // units each (a surrogate pair and a variation selector), which is what the router counts. With
@@ -44,7 +45,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     abortOnError: false,
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
-  closeKeepAliveOnShutdown(app.getHttpAdapter().getInstance());
+  answerWhileClosing(app.getHttpAdapter().getInstance(), app.get(PushMetrics), logger);
   // at most half the shutdown's budget, so that the drain has the rest
   const cutAfterMs = Math.min(config.httpRequestTimeoutMs, config.shutdownTimeoutMs / 2);
   keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), cutAfterMs, (connections) =>
@@ -65,16 +66,32 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
  * While the server closes, every answer carries `Connection: close`. Fastify's close ends the
  * idle keep-alive sockets, but a request still in flight then leaves its socket open (idle, up to
  * keepAliveTimeout) once answered, and the close (so the whole graceful shutdown) waits for it.
+ * A request that begins once the close has begun (on a connection still open, or whose head was
+ * still arriving) is answered 503 `UNAVAILABLE`, as a push is while storage is away: the sender
+ * retries it, on another instance or after the restart. Counted as such, and told once at the end.
  */
-function closeKeepAliveOnShutdown(fastify: FastifyInstance): void {
+function answerWhileClosing(fastify: FastifyInstance, pushMetrics: PushMetrics, logger: Logger): void {
   let closing = false;
+  let refused = 0;
   fastify.addHook('preClose', (done) => {
     closing = true;
     done();
   });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
+    refused += 1;
+    const body = { ...unavailableAnswer('the service is shutting down; retry') };
+    const kind = pushKindOf(request);
+    if (kind) pushMetrics.observe(kind, { statusCode: 503, body }, reply.elapsedTime / 1000);
+    void reply.status(503).header('content-type', 'application/json; charset=utf-8').send(body);
+  });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
+  });
+  fastify.addHook('onClose', (_instance, done) => {
+    if (refused > 0) logger.warn({ requests: refused }, 'shutdown: answered 503 to the requests that began after the stop (their senders retry)');
+    done();
   });
 }
 

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { answerClientError } from './client-error-answer.js';
 
 /** Server timeouts (Fastify options), chosen against slow or silent clients. */
 export function serverTimeouts(requestTimeoutMs: number) {
@@ -14,6 +15,8 @@ export function serverTimeouts(requestTimeoutMs: number) {
     // An idle keep-alive socket is kept a little longer than a load balancer's usual 60 s, so the
     // balancer, not us, closes it (no race on a reused socket).
     keepAliveTimeout: 65_000,
+    // the 408 these timeouts give (and Node's other refusals) in contract §1's shape
+    clientErrorHandler: answerClientError,
     http: {
       headersTimeout: requestTimeoutMs,
       // how often node checks requestTimeout / headersTimeout (default 30 s would let a slow

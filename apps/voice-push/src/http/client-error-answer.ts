@@ -1,0 +1,28 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** What a request Node could not take (its time up, its head too large, not HTTP) is answered. */
+function answerFor(code: string | undefined): { status: number; error: string; message: string } {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time; send it again' };
+  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, error: 'HEADERS_TOO_LARGE', message: 'the request head is over the size allowed' };
+  return { status: 400, error: 'BAD_REQUEST', message: 'not a well-formed HTTP request' };
+}
+
+/**
+ * Fastify's `clientErrorHandler`, as its default but with contract §1's `{error, message}` body
+ * (the default's is `{error: "Request Timeout", message, statusCode}`): these answers come from
+ * Node before any route, so the app's exception filter never sees them.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  // a reset connection has nobody to answer (Node's own handling does the same)
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, error, message } = answerFor(err.code);
+  const body = JSON.stringify({ error, message });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
