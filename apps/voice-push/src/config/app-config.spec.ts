@@ -132,6 +132,10 @@ describe('numbers, ports and enums: edge cases', () => {
     expect(problemsOf({ DATABASE_URL: 'postgres://u@db/x', EMBEDDED_POSTGRES_PORT: '0' })).toEqual([]);
   });
 
+  test('KAFKA_BROKERS: an IPv6 literal is refused with why (the Kafka client cannot read it)', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: '[::1]:9092' })).toThrow(/IPv6 address cannot be given/);
+  });
+
   test('KAFKA_BROKERS: the port must be 1-65535', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'k1:1,k2:65535' }).kafkaBrokers).toEqual(['k1:1', 'k2:65535']);
     expect(problemsOf({ KAFKA_BROKERS: 'ok:9092,localhost:99999,zero:0' })).toEqual([

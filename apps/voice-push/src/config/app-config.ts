@@ -162,7 +162,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     .filter((b) => b !== '');
   for (const broker of kafkaBrokers) {
     const match = /^[^\s:]+:(\d{1,5})$/.exec(broker);
-    if (!match) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
+    // kafkajs splits a broker at its first ':', so an IPv6 literal cannot be given: name it
+    if (!match && broker.startsWith('[')) problems.push(`KAFKA_BROKERS: "${broker}": an IPv6 address cannot be given (the Kafka client reads up to its first ':'); use a host name`);
+    else if (!match) problems.push(`KAFKA_BROKERS: "${broker}" is not host:port`);
     else if (Number(match[1]) < 1 || Number(match[1]) > 65535) problems.push(`KAFKA_BROKERS: "${broker}": the port must be 1-65535`);
   }
 
