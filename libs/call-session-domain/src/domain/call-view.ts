@@ -142,8 +142,10 @@ export function toCallView(state: CallSessionState): CallView {
   const serviceType = cdr ? cdr.serviceType : firstOf(statuses, 'serviceType');
   // the CDR's when it has one (authoritative), else the statuses': a CDR that leaves an optional
   // field out must not blank what the statuses said
-  const fromCdrOrStatuses = (field: 'caller' | 'callee' | 'subscriptionId' | 'userData'): string | null =>
-    (cdr?.[field] ?? null) !== null && cdr![field] !== '' ? cdr![field] : firstOf(statuses, field);
+  const fromCdrOrStatuses = (field: 'caller' | 'callee' | 'subscriptionId' | 'userData'): string | null => {
+    const sent = cdr?.[field];
+    return sent !== null && sent !== undefined && sent !== '' ? sent : firstOf(statuses, field);
+  };
 
   const reconciliation =
     isFinalised(state) && state.reconciliation !== null ? state.reconciliation : reconciliationOf(state);
