@@ -18,6 +18,7 @@ import { CountRejectedPushes1764001000000 } from './migrations/1764001000000-cou
 import { IndexOutboxCallEventRows1764001100000 } from './migrations/1764001100000-index-outbox-call-event-rows.js';
 import { CreateRelayHolds1764001200000 } from './migrations/1764001200000-create-relay-holds.js';
 import { RejectedPushBodyBase641764001300000 } from './migrations/1764001300000-rejected-push-body-base64.js';
+import { CreatePushCounterFlushes1764001400000 } from './migrations/1764001400000-create-push-counter-flushes.js';
 import { listenToCheckedOutClients } from './listen-to-checked-out-clients.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
@@ -72,6 +73,7 @@ export const appMigrations = [
   IndexOutboxCallEventRows1764001100000,
   CreateRelayHolds1764001200000,
   RejectedPushBodyBase641764001300000,
+  CreatePushCounterFlushes1764001400000,
 ];
 
 /**

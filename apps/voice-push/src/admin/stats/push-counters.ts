@@ -1,5 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 import { PushMetrics } from '../../ingestion/push.metrics.js';
@@ -11,12 +12,19 @@ const FLUSH_EVERY_MS = 5_000;
  * `push_counters`, so they survive a restart: every FLUSH_EVERY_MS, before each stats read and at
  * shutdown, the delta since the last flush is added to the table (several instances add up).
  * The ingestion path is untouched (no extra write per push); a crash loses at most the last
- * few seconds of counts. Flushes are serialised, so a delta is never added twice.
+ * few seconds of counts. Flushes are serialised, and each is numbered: one that failed is sent
+ * again as it was, before any newer count, and `push_counter_flushes` (this instance's last number)
+ * lets a flush count only once — a failure may come after its commit (the connection lost once
+ * COMMIT was sent), and sent again it used to add its delta twice.
  */
 @Injectable()
 export class PushCounters implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('PushCounters');
   private readonly flushed = new Map<string, number>();
+  private readonly instanceId = randomUUID();
+  private seq = 0;
+  /** the flush sent and not known to be committed: sent again, as it is, before any other */
+  private pending: { seq: number; outcomes: string[]; deltas: number[] } | null = null;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -27,6 +35,10 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
+    // the rows of instances long gone: a flush is sent again within seconds, never days, after it failed
+    this.db
+      .query(`DELETE FROM push_counter_flushes WHERE flushed_at < now() - interval '7 days'`)
+      .catch((error: unknown) => this.logger.warn(`old push counter flushes not cleared: ${(error as Error).message}`));
     this.timer = setInterval(() => {
       this.flush().catch((error: unknown) => this.logger.warn(`push counters not flushed, will retry: ${(error as Error).message}`));
     }, FLUSH_EVERY_MS);
@@ -62,6 +74,35 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async flushOnce(): Promise<void> {
+    for (;;) {
+      // after a failed flush is sent again, the counts that came since go too
+      const again = this.pending !== null;
+      this.pending ??= this.nextFlush();
+      if (this.pending === null) return;
+      await this.send(this.pending);
+      this.pending = null;
+      if (!again) return;
+    }
+  }
+
+  private async send({ seq, outcomes, deltas }: { seq: number; outcomes: string[]; deltas: number[] }): Promise<void> {
+    // the counts are added only when this instance's flush number moves on: a flush sent again
+    // after a commit whose answer was lost adds nothing
+    await this.db.query(
+      `WITH claimed AS (
+         INSERT INTO push_counter_flushes AS f (instance_id, seq) VALUES ($3, $4)
+         ON CONFLICT (instance_id) DO UPDATE SET seq = EXCLUDED.seq, flushed_at = now() WHERE f.seq < EXCLUDED.seq
+         RETURNING 1)
+       INSERT INTO push_counters (outcome, count)
+       SELECT * FROM unnest($1::text[], $2::bigint[]) WHERE EXISTS (SELECT 1 FROM claimed)
+       ON CONFLICT (outcome) DO UPDATE SET count = push_counters.count + EXCLUDED.count, updated_at = now()`,
+      [outcomes, deltas, this.instanceId, seq],
+    );
+    outcomes.forEach((outcome, i) => this.flushed.set(outcome, (this.flushed.get(outcome) ?? 0) + deltas[i]!));
+  }
+
+  /** The counts since the last flush, numbered; null when there are none. */
+  private nextFlush(): { seq: number; outcomes: string[]; deltas: number[] } | null {
     const outcomes: string[] = [];
     const deltas: number[] = [];
     for (const [outcome, total] of this.metrics.counts) {
@@ -71,13 +112,7 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
         deltas.push(delta);
       }
     }
-    if (outcomes.length === 0) return;
-    await this.db.query(
-      `INSERT INTO push_counters (outcome, count)
-       SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (outcome) DO UPDATE SET count = push_counters.count + EXCLUDED.count, updated_at = now()`,
-      [outcomes, deltas],
-    );
-    outcomes.forEach((outcome, i) => this.flushed.set(outcome, (this.flushed.get(outcome) ?? 0) + deltas[i]!));
+    return outcomes.length === 0 ? null : { seq: ++this.seq, outcomes, deltas };
   }
+
 }
