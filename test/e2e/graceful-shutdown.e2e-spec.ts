@@ -245,8 +245,10 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
       service.child.kill('SIGTERM');
-      for (let i = 0; i < 100 && !service.output().includes('shutting down'); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the close under way
+      // the HTTP server's close has begun (Nest's earlier shutdown hooks have run)
+      for (let i = 0; i < 200 && !service.output().includes('the HTTP server takes no new request'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       const body = JSON.stringify(callPushes(`shutdown-late-${randomUUID()}`, 1_700_000_000)[0]!.body);
       late.socket.write(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       await late.closed;

@@ -75,6 +75,7 @@ function answerWhileClosing(fastify: FastifyInstance, pushMetrics: PushMetrics, 
   let refused = 0;
   fastify.addHook('preClose', (done) => {
     closing = true;
+    logger.info('shutdown: the HTTP server takes no new request (answered 503), and finishes those in flight');
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -18,7 +18,9 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, error, message } = answerFor(err.code);
   const body = JSON.stringify({ error, message });
-  if (socket.writable) {
+  // as Node does: not into the middle of an answer already begun on the socket (a pipelined request's)
+  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage?.headersSent === true;
+  if (socket.writable && !answering) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,

@@ -105,7 +105,8 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   private nextFlush(): { seq: number; outcomes: string[]; deltas: number[] } | null {
     const outcomes: string[] = [];
     const deltas: number[] = [];
-    for (const [outcome, total] of this.metrics.counts) {
+    // in one order on every instance: two flushing at once then cannot deadlock on the rows
+    for (const [outcome, total] of [...this.metrics.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const delta = total - (this.flushed.get(outcome) ?? 0);
       if (delta > 0) {
         outcomes.push(outcome);
