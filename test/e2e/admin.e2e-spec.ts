@@ -7,6 +7,7 @@ import { answerOf, type HttpAnswer } from '../support/http-answer.js';
 import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId, type WireBody } from '../support/wire-pushes.js';
 import { readCallEvents } from '../../apps/voice-push/src/outbox-relay/call-event-log.js';
 import { logSettled } from '../../libs/event-store/src/testing/log-settled.js';
+import { openRawConnection, parseRawAnswer } from '../../libs/testing/src/raw-connection.js';
 
 const TOKEN = 'admin-token-for-e2e-0123456789';
 
@@ -690,6 +691,13 @@ describe('admin: ADMIN_PORT', () => {
   });
   afterAll(async () => {
     await service?.close();
+  });
+
+  test("a request the admin port cannot read as HTTP gets 400 in contract §1's shape, as on the push port", async () => {
+    const garbled = await openRawConnection(Number(new URL(adminUrl).port), 'NOT HTTP AT ALL\r\n\r\n');
+    await garbled.closed;
+    const answer = parseRawAnswer(garbled.received());
+    expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({ status: 400, body: { error: 'BAD_REQUEST', message: expect.any(String) } });
   });
 
   test('admin routes are served on ADMIN_PORT only; the push port answers 404 for /admin/*', async () => {

@@ -9,6 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerClientError } from '../http/client-error-answer.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -75,6 +76,8 @@ export class AdminListener implements OnModuleInit, OnApplicationBootstrap, Befo
     });
     server.keepAliveTimeout = 65_000;
     server.requestTimeout = 30_000;
+    // its 408 / 400 in contract §1's shape too, as on the push port (else Node's, with no body)
+    server.on('clientError', answerClientError);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, this.config.host, () => {
