@@ -6,6 +6,8 @@ import { Writable } from 'node:stream';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
+import pg from 'pg';
+import { createTempDatabase, DEFAULT_TEST_DATABASE_URL } from '../../libs/event-store/src/testing/temp-database.js';
 import { startTestService, useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -347,6 +349,35 @@ describe('the queries while Postgres is away: their 503s logged once per burst',
     }
     const said = lines.map((line) => (JSON.parse(line) as { msg: string }).msg).filter((msg) => msg.includes('503'));
     expect(said).toEqual([expect.stringMatching(/^GET \/v1\/calls\/\S+ answered 503: /), '2 more requests answered 503 in the last 10 s']);
+  }, 30_000);
+});
+
+describe('a database that refuses the service (its connections closed for maintenance): 503, not 500', () => {
+  test('pushes and queries answer 503 UNAVAILABLE while ALLOW_CONNECTIONS is false, 200 once it is back', async () => {
+    const database = await createTempDatabase();
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL });
+    await admin.connect();
+    const service = await startTestService({}, { database });
+    try {
+      const before = statusPush();
+      expect((await service.post('/v1/push/status', before)).status).toBe(200);
+      await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database.name]);
+      expect(await service.post('/v1/push/status', statusPush())).toEqual({ status: 503, body: { error: 'UNAVAILABLE', message: expect.any(String) } });
+      expect(await service.get(`/v1/calls/${String(before.callId)}`)).toEqual({ status: 503, body: { error: 'UNAVAILABLE', message: expect.any(String) } });
+      await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`);
+      let after = await service.get(`/v1/calls/${String(before.callId)}`);
+      for (let i = 0; i < 20 && after.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        after = await service.get(`/v1/calls/${String(before.callId)}`);
+      }
+      expect(after.status).toBe(200);
+    } finally {
+      await admin.query(`ALTER DATABASE "${database.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+      await service.close();
+      await database.drop();
+    }
   }, 30_000);
 });
 

@@ -13,6 +13,9 @@ describe('isStorageUnavailable: answered 503, the sender retries', () => {
     ['the statement timeout', pgError('57014', 'canceling statement due to statement timeout')],
     ['the read timeout', new Error('Query read timeout')],
     ['a standby after a failover (read-only)', pgError('25006', 'cannot execute INSERT in a read-only transaction')],
+    ['its connections closed (ALLOW_CONNECTIONS false)', pgError('55000', 'database "voice_push" is not currently accepting connections')],
+    ['the database gone', pgError('3D000', 'database "voice_push" does not exist')],
+    ['the login refused', pgError('28P01', 'password authentication failed for user "voice_push"')],
   ])('%s: unavailable', (_, error) => {
     expect(isStorageUnavailable(error)).toBe(true);
   });

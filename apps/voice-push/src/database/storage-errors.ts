@@ -1,6 +1,7 @@
 import { WrongExpectedVersionError } from '#event-store';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const DATABASE_REFUSED_CODES = new Set(['57014', '25006', '55000', '3D000', '28000', '28P01']);
 
 /**
  * True when the error says Postgres could not be reached or could not take the write (a restart,
@@ -18,8 +19,12 @@ export function isStorageUnavailable(error: unknown): boolean {
     // take in time (a lock held elsewhere, a stall) — the read timeout it comes before was already here.
     // 25006: read-only, a standby the address still names after a failover — every write fails
     // there, and one by one (as for a one-off error) it cost a round trip and a stack trace per push.
+    // The database refusing the service as a whole, until someone acts: 55000, its connections
+    // closed (ALTER DATABASE … ALLOW_CONNECTIONS false, as around maintenance); 3D000, the database
+    // gone; 28000 / 28P01, the login refused (a rotated password). Each push and query failed as a
+    // one-off (500 for a query, a stack trace per push) instead of answering 503.
     // An error with a code is judged by its code alone: its message may quote the data.
-    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || code === '57014' || code === '25006';
+    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || DATABASE_REFUSED_CODES.has(code);
   }
   // the driver's and the pool's own errors, which carry no code
   return /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(
