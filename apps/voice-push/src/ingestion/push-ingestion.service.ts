@@ -4,6 +4,7 @@ import { invalidPushAnswer, validateCdrPush, validateStatusPush } from '#contrac
 import { RecordCdrPush } from '../call-sessions/commands/record-cdr-push/record-cdr-push.command.js';
 import { RecordStatusPush } from '../call-sessions/commands/record-status-push/record-status-push.command.js';
 import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
+import { WrongExpectedVersionError } from '#event-store';
 import { isStorageUnavailable } from '../database/storage-errors.js';
 import { readPushBody, unstorableTextFields, type PushKind } from './push-body.reader.js';
 import { UNSTORABLE_TEXT_REASON } from '../database/storable-text.js';
@@ -154,6 +155,11 @@ export class PushIngestionService implements OnApplicationShutdown {
     if (isStorageUnavailable(error)) {
       this.storageAway.note(`${where}${kind} push not stored, storage unavailable: ${(error as Error).message}`, (error as Error).message);
       return unavailable('storage is unavailable; retry later');
+    }
+    if (error instanceof WrongExpectedVersionError) {
+      // other instances kept appending to the call first, every try: contention, not a fault
+      this.logger.warn(`${where}${kind} push not stored: ${error.message}, on every try; answered 503 (the sender retries)`);
+      return unavailable('the call is being written by another instance; retry later');
     }
     this.logger.error(`${where}${kind} push failed: ${(error as Error).stack ?? String(error)}`);
     return unavailable('the push could not be processed; retry later');
