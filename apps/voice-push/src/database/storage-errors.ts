@@ -1,7 +1,16 @@
 import { WrongExpectedVersionError } from '#event-store';
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
-const DATABASE_REFUSED_CODES = new Set(['57014', '25006', '55000', '3D000', '28000', '28P01']);
+/**
+ * Postgres codes that say the database cannot take this service's work now, whatever the work:
+ * - 57014: cancelled, which is how the pool's statement timeout ends a write Postgres could not
+ *   take in time (a lock held elsewhere, a stall) — the read timeout it comes before was already here;
+ * - 25006: read-only, a standby the address still names after a failover;
+ * - 55000: its connections closed (ALTER DATABASE … ALLOW_CONNECTIONS false, around maintenance);
+ * - 3D000: the database gone; 28000 / 28P01: the login refused (a rotated password).
+ * Judged one by one, each cost a round trip and a stack trace per push, and a query answered 500.
+ */
+const UNAVAILABLE_CODES = new Set(['57014', '25006', '55000', '3D000', '28000', '28P01']);
 
 /**
  * True when the error says Postgres could not be reached or could not take the write (a restart,
@@ -14,17 +23,9 @@ export function isStorageUnavailable(error: unknown): boolean {
   if (error instanceof WrongExpectedVersionError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    // 08: connection exception, 53: insufficient resources, 57P: operator intervention (shutdown),
-    // 57014: cancelled, which is how the pool's statement timeout ends a write Postgres could not
-    // take in time (a lock held elsewhere, a stall) — the read timeout it comes before was already here.
-    // 25006: read-only, a standby the address still names after a failover — every write fails
-    // there, and one by one (as for a one-off error) it cost a round trip and a stack trace per push.
-    // The database refusing the service as a whole, until someone acts: 55000, its connections
-    // closed (ALTER DATABASE … ALLOW_CONNECTIONS false, as around maintenance); 3D000, the database
-    // gone; 28000 / 28P01, the login refused (a rotated password). Each push and query failed as a
-    // one-off (500 for a query, a stack trace per push) instead of answering 503.
+    // 08: connection exception, 53: insufficient resources, 57P: operator intervention (shutdown).
     // An error with a code is judged by its code alone: its message may quote the data.
-    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || DATABASE_REFUSED_CODES.has(code);
+    return CONNECTION_CODES.has(code) || /^(08|53|57P)/.test(code) || UNAVAILABLE_CODES.has(code);
   }
   // the driver's and the pool's own errors, which carry no code
   return /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection refused|the database system is (starting up|shutting down)/i.test(
