@@ -98,11 +98,14 @@ export type CallFlag = 'CDR_OVERDUE';
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined || ms === 0 ? null : iso(ms));
 
+/** Whether a push said something in a field: absent, null and empty text say nothing. */
+const isSent = <T>(v: T | null | undefined): v is T => v !== null && v !== undefined && v !== '';
+
 /** The first non-empty value of a field over the statuses, in their canonical order. */
 function firstOf<K extends keyof StatusPush>(statuses: readonly StatusPush[], field: K): StatusPush[K] | null {
   for (const s of statuses) {
     const v = s[field];
-    if (v !== null && v !== undefined && v !== '') return v;
+    if (isSent(v)) return v;
   }
   return null;
 }
@@ -144,7 +147,7 @@ export function toCallView(state: CallSessionState): CallView {
   // field out must not blank what the statuses said
   const fromCdrOrStatuses = (field: 'caller' | 'callee' | 'subscriptionId' | 'userData'): string | null => {
     const sent = cdr?.[field];
-    return sent !== null && sent !== undefined && sent !== '' ? sent : firstOf(statuses, field);
+    return isSent(sent) ? sent : firstOf(statuses, field);
   };
 
   const reconciliation =
