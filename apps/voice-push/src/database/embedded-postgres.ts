@@ -182,7 +182,9 @@ async function startPostgres(
   if (outcome !== null) {
     // 'exit' can come before the last of stderr is read: its last words would be "(none)". The
     // pipe closes with the process (bounded: a child it forked could hold it open).
-    if (!child.stderr!.closed) await Promise.race([once(child.stderr!, 'close'), sleep(1_000, undefined, { ref: false })]);
+    // (a pipe error ends the wait too: the message below still says what was read)
+    const closed = once(child.stderr!, 'close').catch(() => undefined);
+    if (!child.stderr!.closed) await Promise.race([closed, sleep(1_000, undefined, { ref: false })]);
     throw new Error(
       `the embedded Postgres on ${databaseDir} (port ${port}) did not start (exit ${outcome.code ?? outcome.signal}): ` +
         `its last words: ${lastWords.join(' | ') || '(none)'}`,

@@ -65,7 +65,7 @@ export const BASE64_BODY_NOTE = ' [rawBody: the bytes in base64, they are not UT
 
 /**
  * The body as the `raw_body` text. A body that is not UTF-8 (another charset, binary) is kept as
- * base64, said by a note added to the reason: decoded as UTF-8 its bytes would turn into U+FFFD for
+ * base64, said by `raw_body_base64` (and a note at the end of the reason, for people): decoded as UTF-8 its bytes would turn into U+FFFD for
  * good, and latin1 text would read as a valid push once replayed (the replay takes `raw_body` as
  * UTF-8), storing it changed; base64 keeps every byte, and can never be a JSON object, so a replay
  * of the row as it is is refused again.

@@ -7,6 +7,13 @@ import { PushMetrics } from '../../ingestion/push.metrics.js';
 
 const FLUSH_EVERY_MS = 5_000;
 
+/** One flush: this instance's number for it, and the count added per outcome. */
+interface Flush {
+  seq: number;
+  outcomes: string[];
+  deltas: number[];
+}
+
 /**
  * Persists the push outcomes PushMetrics counts in process (duplicate, unavailable, …) into
  * `push_counters`, so they survive a restart: every FLUSH_EVERY_MS, before each stats read and at
@@ -24,7 +31,7 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly instanceId = randomUUID();
   private seq = 0;
   /** the flush sent and not known to be committed: sent again, as it is, before any other */
-  private pending: { seq: number; outcomes: string[]; deltas: number[] } | null = null;
+  private pending: Flush | null = null;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -85,7 +92,7 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
-  private async send({ seq, outcomes, deltas }: { seq: number; outcomes: string[]; deltas: number[] }): Promise<void> {
+  private async send({ seq, outcomes, deltas }: Flush): Promise<void> {
     // the counts are added only when this instance's flush number moves on: a flush sent again
     // after a commit whose answer was lost adds nothing
     await this.db.query(
@@ -102,7 +109,7 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** The counts since the last flush, numbered; null when there are none. */
-  private nextFlush(): { seq: number; outcomes: string[]; deltas: number[] } | null {
+  private nextFlush(): Flush | null {
     const outcomes: string[] = [];
     const deltas: number[] = [];
     // in one order on every instance: two flushing at once then cannot deadlock on the rows
@@ -115,5 +122,4 @@ export class PushCounters implements OnApplicationBootstrap, BeforeApplicationSh
     }
     return outcomes.length === 0 ? null : { seq: ++this.seq, outcomes, deltas };
   }
-
 }
