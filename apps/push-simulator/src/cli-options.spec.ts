@@ -106,6 +106,18 @@ describe('parseCli', () => {
     expect(parseCli([...URL_AND_CALLS, '--time-scale', '0.001', '--rate', '1000']).simulation).toMatchObject({ timeScale: 0.001, rate: 1000 });
   });
 
+  test('a decimal may start with its point (.5); a --mix weight takes the same forms as every other number', () => {
+    expect(parseCli([...URL_AND_CALLS, '--duplicate-rate', '.5', '--rate', '.5']).simulation).toMatchObject({ rate: 0.5, anomalies: { duplicate: 0.5 } });
+    expect(parseCli([...URL_AND_CALLS, '--mix', 'answered=.5,sms=2']).simulation.mix).toMatchObject({ answered: 0.5, sms: 2 });
+    for (const bad of ['answered=1e2', 'answered=0x10', 'answered= 1', 'answered=']) expectRefused([...URL_AND_CALLS, '--mix', bad], /--mix/);
+    expectRefused([...URL_AND_CALLS, '--rate', '.'], /--rate/);
+  });
+
+  test('an option given twice is refused, not silently the last', () => {
+    expectRefused([...URL_AND_CALLS, '--calls', '2'], /--calls is given more than once/);
+    expectRefused([...URL_AND_CALLS, '--json', '--json'], /--json is given more than once/);
+  });
+
   test('the usage says an anomaly rate counts only the calls the knob can apply to', () => {
     expect(parseCli(['--help']).help).toBe(true);
     expect(USAGE.replace(/\s+/g, ' ')).toMatch(/a chance per call of the calls the knob can apply to/);

@@ -40,7 +40,11 @@ export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls
 
 Each anomaly rate P is a chance per call of the calls the knob can apply to, so fewer than P of
 all calls show it: SMS records have no statuses (no reorder, cdr-first, lost-status or
-missing-cdr), and reorder and lost-status need a call with 2 statuses or more.`;
+missing-cdr), and reorder and lost-status need a call with 2 statuses or more.
+
+Exit: 0 every push acknowledged, 1 some given up or abandoned, 2 bad usage. Ctrl-C (SIGINT) or
+SIGTERM ends a run early: no new push goes out, waiting retries are abandoned, the tries in flight
+end, then the summary, and exit 130 / 143; a second one quits at once.`;
 
 export interface CliOptions {
   simulation: SimulationOptions;
@@ -59,7 +63,7 @@ export function parseDurationMs(text: string, name: string): number {
 
 // Number() alone would also take 0x10, 1e3, 0b1, " 7 " and Infinity: a typo must not become a value
 const PLAIN_INTEGER = /^\d+$/;
-const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
+const PLAIN_DECIMAL = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
 
 function number(text: string | undefined, name: string, check: (n: number) => boolean, expected: string, form = PLAIN_DECIMAL): number | undefined {
   if (text === undefined) return undefined;
@@ -100,6 +104,9 @@ function mixOption(text: string): CallMix {
   const kinds = text.split(',').map((part) => part.trim().split('=')[0]!).filter((kind) => kind !== '');
   const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
   if (repeated !== undefined) throw new CliError(`--mix: "${repeated}" is given more than once`);
+  // the same number forms as every other option: no 1e2 or 0x10 in a weight either
+  const oddWeight = text.split(',').map((part) => part.trim()).find((part) => part !== '' && !PLAIN_DECIMAL.test(part.split('=')[1] ?? ''));
+  if (oddWeight !== undefined) throw new CliError(`--mix: "${oddWeight}" — a weight is a plain decimal ≥ 0 (e.g. answered=0.6)`);
   try {
     return parseMix(text);
   } catch (error) {
@@ -123,9 +130,10 @@ function runIdOption(text: string, calls: number | undefined): string {
 const seedOption = (text: string): number | string => (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : text);
 
 export function parseCli(argv: string[]): CliOptions {
-  const { values } = parseArgs({
+  const { values, tokens } = parseArgs({
     args: argv,
     strict: true,
+    tokens: true,
     options: {
       url: { type: 'string' },
       calls: { type: 'string' },
@@ -150,6 +158,10 @@ export function parseCli(argv: string[]): CliOptions {
     },
   });
   if (values.help) return { simulation: { url: '' }, json: false, help: true };
+  // parseArgs keeps the last of a repeated option: a silent surprise in a hand-typed command
+  const names = tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
+  const repeatedOption = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeatedOption !== undefined) throw new CliError(`--${repeatedOption} is given more than once`);
   if (values.url === undefined) throw new CliError('--url is required');
   const url = receiverUrl(values.url);
   const calls = wholeNumber(values.calls, '--calls');

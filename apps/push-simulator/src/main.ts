@@ -1,4 +1,7 @@
-/** push-simulator CLI: see USAGE in cli-options.ts. Exit 0 when every push was acknowledged, 1 otherwise, 2 on bad usage. */
+/**
+ * push-simulator CLI: see USAGE in cli-options.ts. Exit 0 when every push was acknowledged, 1
+ * otherwise, 2 on bad usage, 130 / 143 when interrupted by SIGINT / SIGTERM (after the summary).
+ */
 import { CliError, parseCli, USAGE } from './cli-options.js';
 import { runSimulation } from './simulation.js';
 import { formatSummaryTable } from './summary-format.js';
@@ -17,8 +20,21 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const summary = await runSimulation(cli.simulation);
+  const interrupt = new AbortController();
+  let exitOnSignal: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (exitOnSignal !== null) process.exit(exitOnSignal); // the second Ctrl-C: at once, no summary
+    exitOnSignal = signal === 'SIGINT' ? 130 : 143;
+    process.stderr.write(
+      `push-simulator: ${signal}: no new push goes out, waiting retries are abandoned; the tries in flight end within the timeout, then the summary (${signal} again: quit now)\n`,
+    );
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const summary = await runSimulation({ ...cli.simulation, interrupt: interrupt.signal });
   process.stdout.write(cli.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummaryTable(summary)}\n`);
+  if (exitOnSignal !== null) return exitOnSignal;
   if (summary.openLoop && !summary.openLoop.rateMet) {
     process.stderr.write(
       `push-simulator: the rate fell short: ${summary.openLoop.achievedRate} of ${summary.openLoop.targetRate} new pushes/s (raise --concurrency, or the receiver is the limit)\n`,

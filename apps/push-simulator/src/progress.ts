@@ -12,7 +12,7 @@ export class ProgressMeter {
     const seconds = (elapsedMs / 1000).toFixed(0).padStart(4);
     return (
       `[${seconds}s] calls ${stats.calls} sent ${stats.sent} ack ${stats.acknowledged} dup-ack ${stats.duplicatesAcknowledged} ` +
-      `retries ${stats.retries} gave-up ${stats.givenUp} 4xx ${stats.rejected4xx} 5xx ${stats.serverErrors5xx} ` +
+      `retries ${stats.retries} gave-up ${stats.givenUp} 4xx ${stats.rejected4xx} 5xx ${stats.serverErrors5xx} other ${stats.otherNon2xx} ` +
       `timeouts ${stats.timeouts} net-err ${stats.networkErrors} | in flight ${inFlight}, open ${open} | ${rate.toFixed(0)} req/s`
     );
   }

@@ -34,18 +34,20 @@ export class RateLimiter {
    * Waits for the caller's slot; answers when it was meant to go (the `now()` clock): its slot, or
    * now when that is earlier. Null without a rate.
    */
-  async acquire(): Promise<number | null> {
-    if (this.intervalMs === 0) return null;
+  async acquire(): Promise<number | null>;
+  /** `endsAt` (the `now()` clock): the schedule ends there; a slot at or after it is not handed out (undefined) */
+  async acquire(endsAt: number): Promise<number | null | undefined>;
+  async acquire(endsAt = Infinity): Promise<number | null | undefined> {
+    if (this.intervalMs === 0) return this.now() < endsAt ? null : undefined;
     const now = this.now();
     let slot = this.nextSlot ?? now;
     const earliest = now - this.catchUpMs;
-    if (slot < earliest) {
-      // Passed over in whole slots, so the next one stays on the schedule's grid: rounding each
-      // gap down and going on from `earliest` lost a fraction of a slot at every late call, uncounted.
-      const missed = Math.ceil((earliest - slot) / this.intervalMs);
-      this.skipped += missed;
-      slot += missed * this.intervalMs;
-    }
+    // Passed over in whole slots, so the next one stays on the schedule's grid: rounding each
+    // gap down and going on from `earliest` lost a fraction of a slot at every late call, uncounted.
+    const missed = slot < earliest ? Math.ceil((earliest - slot) / this.intervalMs) : 0;
+    slot += missed * this.intervalMs;
+    if (slot >= endsAt) return undefined;
+    this.skipped += missed;
     this.nextSlot = slot + this.intervalMs;
     this.firstSlot ??= slot;
     this.slots += 1;

@@ -16,9 +16,10 @@ export const scaledRetryDelays = (timeScale: number): number[] => RETRY_DELAYS_M
 /** Resolves after `ms` (or early, when `signal` aborts). Injected so tests time nothing. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
+/** `ms` ≤ 0 resolves without a timer: "immediately" must not wait behind every I/O callback ready */
 export const realSleep: Sleep = (ms, signal) =>
   new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted || ms <= 0) return resolve();
     const timer = setTimeout(done, Math.max(0, ms));
     function done() {
       clearTimeout(timer);
@@ -43,6 +44,8 @@ export interface DeliveryOptions {
   onTry?: (outcome: TryOutcome, tryNumber: number) => void;
   /** called before each retry's wait, with the scaled delay */
   onRetryScheduled?: (delayMs: number, retryNumber: number) => void;
+  /** called once a retry has been asked of `sendOnce` (its try may still wait for a connection) */
+  onRetryAsked?: (retryNumber: number) => void;
 }
 
 /** Tries `sendOnce` until acknowledged, following the schedule exactly. */
@@ -57,7 +60,9 @@ export async function deliverWithRetries(sendOnce: () => Promise<TryOutcome>, op
       await options.sleep(delay, options.signal);
       if (options.signal?.aborted) return { outcome: 'abandoned', tries };
     }
-    const outcome = await sendOnce();
+    const sent = sendOnce();
+    if (tryNumber > 1) options.onRetryAsked?.(tryNumber - 1);
+    const outcome = await sent;
     tries.push(outcome);
     options.onTry?.(outcome, tryNumber);
     if (isAcknowledged(outcome)) return { outcome: 'acknowledged', tries };

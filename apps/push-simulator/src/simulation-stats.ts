@@ -10,8 +10,12 @@ export interface SimulationSummary {
   calls: number;
   callsByKind: Record<CallKind, number>;
   anomalies: Record<Anomaly, number>;
-  /** pushes (the extra copies of the duplicate anomaly included) given to the sender */
+  /** pushes (the extra copies of the duplicate anomaly included) whose first try went out */
   sent: number;
+  /** the run was interrupted (Ctrl-C): the pushes below never went out, retries waiting were abandoned */
+  interrupted: boolean;
+  /** pushes of calls already started that never went out because the run was interrupted */
+  notSent: number;
   /** pushes that got a 2xx, on some try */
   acknowledged: number;
   /** 2xx answers that said `duplicate:true` (a copy, or a retry of a push already stored) */
@@ -22,7 +26,7 @@ export interface SimulationSummary {
   retries: number;
   /** pushes whose 6th try failed too */
   givenUp: number;
-  /** pushes still waiting for a retry when the run's drain time ran out */
+  /** pushes still waiting for a retry when the run's drain time ran out, or when it was interrupted */
   abandoned: number;
   /** HTTP tries, first tries and retries */
   requests: number;
@@ -40,6 +44,8 @@ export interface SimulationSummary {
   /** 2xx answers per second over loadElapsedMs (those that came before the load ended) */
   acksPerSecond: number;
   requestsPerSecond: number;
+  /** what came after the load ended (the last first try): the retries drained, and their 2xx */
+  afterLoad: { acks: number; requests: number; elapsedMs: number };
   /** answer time of the 2xx tries, from the moment each try was sent */
   latencyMs: LatencySummary;
   /**
@@ -73,6 +79,7 @@ export class SimulationStats {
   readonly callsByKind = Object.fromEntries(CALL_KINDS.map((k) => [k, 0])) as Record<CallKind, number>;
   readonly anomalies = Object.fromEntries(ANOMALIES.map((a) => [a, 0])) as Record<Anomaly, number>;
   sent = 0;
+  notSent = 0;
   acknowledged = 0;
   duplicatesAcknowledged = 0;
   retried = 0;
@@ -138,7 +145,7 @@ export class SimulationStats {
   }
 
   /** `schedule`: the rate limiter's report of an open loop, null in a closed loop */
-  summary(loadElapsedMs: number, elapsedMs: number, schedule: ScheduleReport | null = null): SimulationSummary {
+  summary(loadElapsedMs: number, elapsedMs: number, schedule: ScheduleReport | null = null, interrupted = false): SimulationSummary {
     const perSecond = (n: number) => perSecondOver(n, loadElapsedMs);
     const atLoadEnd = this.atLoadEnd ?? { acks: this.acks, requests: this.requests };
     return {
@@ -146,6 +153,8 @@ export class SimulationStats {
       callsByKind: { ...this.callsByKind },
       anomalies: { ...this.anomalies },
       sent: this.sent,
+      interrupted,
+      notSent: this.notSent,
       acknowledged: this.acknowledged,
       duplicatesAcknowledged: this.duplicatesAcknowledged,
       retried: this.retried,
@@ -162,6 +171,11 @@ export class SimulationStats {
       elapsedMs: Math.round(elapsedMs),
       acksPerSecond: perSecond(atLoadEnd.acks),
       requestsPerSecond: perSecond(atLoadEnd.requests),
+      afterLoad: {
+        acks: this.acks - atLoadEnd.acks,
+        requests: this.requests - atLoadEnd.requests,
+        elapsedMs: Math.round(elapsedMs - loadElapsedMs),
+      },
       latencyMs: this.latency.summary(),
       timeToAckMs: this.timeToAck.summary(),
       openLoop: schedule ? this.openLoop(schedule) : null,

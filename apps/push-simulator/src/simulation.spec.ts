@@ -3,6 +3,7 @@ import { parseCli } from './cli-options.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LatencyRecorder } from './latency-recorder.js';
 import type { Transport } from './http-transport.js';
+import type { PlannedCall } from './anomalies.js';
 import type { Push } from './push.js';
 import type { TryOutcome } from './try-outcome.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -173,8 +174,62 @@ describe('runSimulation', () => {
     expect(summary).toMatchObject({ retried: 1, acknowledged: summary.sent });
     // the retry went out (indexOf gives -1 if it never did), after the failed try...
     expect(retryAt).toBeGreaterThan(4);
-    // ...as the next request after the failure, or the one after it if a paced slot was already due
-    expect(retryAt - 4).toBeLessThanOrEqual(2);
+    // ...as the very next request: the call's next push, and every paced one, after it
+    expect(retryAt).toBe(5);
+  });
+
+  test("the immediate retry goes before the call's next push, at a concurrency of 1 too (spec §2.2: right after the failure)", async () => {
+    // every push fails its first try: each is tried again before the next push of its call
+    const seen = new Set<Push>();
+    const firstTriesFail = scriptedTransport((_, push) => (seen.has(push) ? undefined : (seen.add(push), { status: 500 })));
+    const summary = await runSimulation({ url: 'x', calls: 2, concurrency: 1, timeScale: 0, mix: ANSWERED_ONLY, transport: firstTriesFail });
+    const order = firstTriesFail.sent;
+    expect(summary).toMatchObject({ retried: summary.sent, acknowledged: summary.sent, requests: 2 * summary.sent });
+    // tries in pairs: the failed one, then its retry
+    expect(order.filter((_, i) => i % 2 === 0)).toEqual(order.filter((_, i) => i % 2 === 1));
+  });
+
+  test('an interrupted run sends nothing new, abandons the waiting retries, and says what was not sent', async () => {
+    // at the 7th try: abort; the pushes that failed wait for a 5 s retry that never comes
+    const interrupt = new AbortController();
+    const clock = fakeClock();
+    let n = 0;
+    const failing = scriptedTransport(() => {
+      if (++n === 7) interrupt.abort();
+      return n % 3 === 0 ? { status: 503 } : undefined;
+    });
+    const calls: PlannedCall[] = [];
+    const summary = await runSimulation({
+      url: 'x', calls: 50, concurrency: 1, mix: ANSWERED_ONLY, transport: failing, interrupt: interrupt.signal, now: clock.now, sleep: clock.sleep,
+      onCall: (call) => calls.push(call),
+    });
+    const planned = calls.reduce((sum, call) => sum + call.pushes.length, 0);
+    expect(summary.interrupted).toBe(true);
+    expect(failing.sent).toHaveLength(7); // no try after the interrupt
+    expect(summary.calls).toBe(calls.length);
+    expect(summary.calls).toBeLessThan(50);
+    expect(summary.sent + summary.notSent).toBe(planned);
+    expect(summary.notSent).toBeGreaterThan(0);
+    // tries 3 and 6 failed (their retries were at once: tries 4 and 7... the 7th answered 200)
+    expect(summary).toMatchObject({ requests: 7, givenUp: 0 });
+    expect(summary.acknowledged + summary.abandoned).toBe(summary.sent);
+  });
+
+  test("--duration at a low rate: a call is made when its first push's slot comes, and none after the end", async () => {
+    // 10 new pushes/s, 8 workers, 500 ms: before, each worker made a call at 0 ms and then waited its turn
+    const clock = fakeClock();
+    const sentAt = new Map<Push, number>();
+    const clocked = scriptedTransport((_, push) => void (sentAt.has(push) || sentAt.set(push, clock.ms)));
+    const madeAt: Array<{ call: PlannedCall; at: number }> = [];
+    const summary = await runSimulation({
+      url: 'x', durationMs: 500, rate: 10, concurrency: 8, mix: ANSWERED_ONLY, transport: clocked, now: clock.now, sleep: clock.sleep,
+      onCall: (call) => madeAt.push({ call, at: clock.ms }),
+    });
+    // 5 slots before the end (0, 100, …, 400 ms), shared with the started calls' other pushes
+    expect(madeAt.length).toBeGreaterThan(0);
+    expect(madeAt.length).toBeLessThanOrEqual(5);
+    for (const { call, at } of madeAt) expect(sentAt.get(call.pushes[0]!)).toBeGreaterThanOrEqual(at);
+    expect(summary.acknowledged).toBe(summary.sent);
   });
 
   test('throughput counts the answers that came while the load ran, not the retries drained after it', async () => {
@@ -290,6 +345,19 @@ describe('pacing and measuring', () => {
     paced.clock = 180; // the slot at 100 is 80 ms old
     expect(await paced.limiter.acquire()).toBe(100);
     expect(paced.limiter.skipped).toBe(0);
+  });
+
+  test('the schedule ends at its end: no slot at or after it is handed out, nor counted', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter(10, clock.now, clock.sleep);
+    const slots: Array<number | null | undefined> = [];
+    for (let i = 0; i < 7; i++) slots.push(await limiter.acquire(500));
+    expect(slots).toEqual([0, 100, 200, 300, 400, undefined, undefined]);
+    expect(limiter.report()).toMatchObject({ slots: 5, spanMs: 500, skipped: 0 });
+    // a closed loop (no rate) ends at the same moment
+    const unpaced = new RateLimiter(0, clock.now, clock.sleep);
+    expect(await unpaced.acquire(clock.ms + 1)).toBeNull();
+    expect(await unpaced.acquire(clock.ms)).toBeUndefined();
   });
 
   test('a rate of 0 never waits', async () => {

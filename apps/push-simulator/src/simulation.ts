@@ -55,6 +55,12 @@ export interface SimulationOptions {
    * times stay true however long and fast the run is.
    */
   baseTimeMs?: number;
+  /**
+   * Aborting it interrupts the run (the CLI's Ctrl-C): no new call or push starts, retries waiting
+   * for their time are abandoned, the tries in flight end (each within the timeout), and the
+   * summary says `interrupted`, with the pushes of started calls that never went out (`notSent`).
+   */
+  interrupt?: AbortSignal;
   /** a progress line every second on stderr (default false) */
   progress?: boolean | ((line: string) => void);
   /** hooks */
@@ -65,6 +71,9 @@ export interface SimulationOptions {
   sleep?: Sleep;
   now?: () => number;
 }
+
+/** A first try that did not go out: the run was interrupted while it waited for a connection. */
+class NotSent extends Error {}
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
   const concurrency = options.concurrency ?? 32;
@@ -88,16 +97,26 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const drain = new AbortController();
   // every retry waiting for its next try listens on this one signal
   setMaxListeners(0, drain.signal);
+  const interrupted = () => options.interrupt?.aborted === true;
+  options.interrupt?.addEventListener('abort', () => drain.abort(), { once: true });
   const pending = new Set<Promise<void>>();
 
   const started = now();
+  const endsAt = started + (options.durationMs ?? Infinity);
   let nextSeq = 0;
-  const moreCalls = () =>
-    (options.calls === undefined || nextSeq < options.calls) && (options.durationMs === undefined || now() - started < options.durationMs);
 
-  const firstTry = async (push: Push): Promise<TryOutcome> => {
-    const scheduledAt = await limiter.acquire();
-    const outcome = await slots.run(() => transport.send(push));
+  /** `scheduledAt`: the push's slot in the open loop's schedule (null in a closed loop) */
+  const firstTry = async (push: Push, scheduledAt: number | null): Promise<TryOutcome> => {
+    await slots.acquire();
+    let outcome: TryOutcome;
+    try {
+      // a push that waited for its slot through an interrupt stays unsent
+      if (interrupted()) throw new NotSent();
+      stats.sent++; // when it goes out: a push still waiting for a slot has not been sent
+      outcome = await transport.send(push);
+    } finally {
+      slots.release();
+    }
     if (scheduledAt !== null && isAcknowledged(outcome)) {
       const at = now();
       stats.recordFromSchedule(at - scheduledAt, at - started);
@@ -106,13 +125,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
   const retry = (push: Push): Promise<TryOutcome> => slots.run(() => transport.send(push), true);
 
-  /** resolves after the push's first try; its retries, if any, go on in `pending` */
-  const deliver = (push: Push): Promise<void> =>
+  /**
+   * Resolves after the push's first try; its retries, if any, go on in `pending`. The first retry
+   * (due at once) has asked for its concurrency slot by then, so the call's next push, and every
+   * new push waiting, goes after it.
+   */
+  const deliver = (push: Push, scheduledAt: number | null): Promise<void> =>
     new Promise<void>((firstTryDone) => {
-      stats.sent++;
       let tries = 0;
       let firstSentAt = 0;
-      const delivery = deliverWithRetries(() => (tries++ === 0 ? firstTry(push) : retry(push)), {
+      const delivery = deliverWithRetries(() => (tries++ === 0 ? firstTry(push, scheduledAt) : retry(push)), {
         timeScale,
         sleep,
         signal: drain.signal,
@@ -123,7 +145,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           // the sender's view of the push: from its first try to its 2xx, failed tries and waits included
           if (isAcknowledged(outcome)) stats.recordTimeToAck(at - firstSentAt, at - started);
           options.onTry?.(push, outcome, tryNumber, at);
-          if (tryNumber === 1) firstTryDone();
+          if (tryNumber === 1 && isAcknowledged(outcome)) firstTryDone();
+        },
+        onRetryAsked: (retryNumber) => {
+          if (retryNumber === 1) firstTryDone();
         },
       }).then(
         (result) => {
@@ -132,7 +157,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         },
         (error: unknown) => {
           firstTryDone();
-          throw error;
+          if (error instanceof NotSent) stats.notSent++;
+          else throw error;
         },
       );
       pending.add(delivery);
@@ -140,14 +166,25 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
 
   const worker = async () => {
-    while (moreCalls()) {
+    while (!interrupted() && (options.calls === undefined || nextSeq < options.calls)) {
       const seq = nextSeq++;
+      // A call is made when its first push's slot comes, not before: at a low rate each worker
+      // would otherwise make one at the start, stale by the time its turn came, and past --duration.
+      let scheduledAt = await limiter.acquire(endsAt);
+      if (scheduledAt === undefined || interrupted()) break;
       const prng = new Prng(`${seed}:${seq}`);
       const flow = generateCallFlow(prng, seq, drawCallKind(prng, mix), context, options.baseTimeMs === undefined ? Date.now() : undefined);
       const call = planCall(prng, flow, rates);
       stats.recordCall(flow.kind, call.anomalies);
       options.onCall?.(call);
-      for (const push of call.pushes) await deliver(push);
+      for (const [i, push] of call.pushes.entries()) {
+        if (i > 0) scheduledAt = await limiter.acquire();
+        if (interrupted()) {
+          stats.notSent += call.pushes.length - i;
+          break;
+        }
+        await deliver(push, scheduledAt);
+      }
     }
   };
 
@@ -163,7 +200,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     while (pending.size > 0) await Promise.all([...pending]);
     clearTimeout(drainTimer);
-    return stats.summary(loadEnded - started, now() - started, limiter.report());
+    return stats.summary(loadEnded - started, now() - started, limiter.report(), interrupted());
   } finally {
     progress.stop();
     if (ownsTransport) await transport.close();
