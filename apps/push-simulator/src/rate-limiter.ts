@@ -35,9 +35,13 @@ export class RateLimiter {
    * now when that is earlier. Null without a rate.
    */
   async acquire(): Promise<number | null>;
-  /** `endsAt` (the `now()` clock): the schedule ends there; a slot at or after it is not handed out (undefined) */
-  async acquire(endsAt: number): Promise<number | null | undefined>;
-  async acquire(endsAt = Infinity): Promise<number | null | undefined> {
+  /**
+   * `endsAt` (the `now()` clock): the schedule ends there; a slot at or after it is not handed out
+   * (undefined). `stop`: aborting it ends the wait for a slot at once (undefined; the slot is not counted).
+   */
+  async acquire(endsAt: number, stop?: AbortSignal): Promise<number | null | undefined>;
+  async acquire(endsAt = Infinity, stop?: AbortSignal): Promise<number | null | undefined> {
+    if (stop?.aborted) return undefined;
     if (this.intervalMs === 0) return this.now() < endsAt ? null : undefined;
     const now = this.now();
     let slot = this.nextSlot ?? now;
@@ -53,7 +57,11 @@ export class RateLimiter {
     this.slots += 1;
     // not slept for under 1 ms: a push let go that much before its slot is counted from when it went
     if (slot - now < 1) return Math.min(slot, now);
-    await this.sleep(slot - now);
+    await this.sleep(slot - now, stop);
+    if (stop?.aborted) {
+      this.slots -= 1;
+      return undefined;
+    }
     return slot;
   }
 

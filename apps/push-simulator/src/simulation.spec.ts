@@ -5,6 +5,7 @@ import { LatencyRecorder } from './latency-recorder.js';
 import type { Transport } from './http-transport.js';
 import type { PlannedCall } from './anomalies.js';
 import type { Push } from './push.js';
+import type { Sleep } from './retry-schedule.js';
 import type { TryOutcome } from './try-outcome.js';
 import { RateLimiter } from './rate-limiter.js';
 import { runSimulation } from './simulation.js';
@@ -35,6 +36,33 @@ const ANSWERED_ONLY = { answered: 1, unanswered: 0, privacy: 0, sms: 0 };
 function fakeClock() {
   const clock = { ms: 0, now: () => clock.ms, sleep: async (ms: number) => void (clock.ms += ms) };
   return clock;
+}
+
+/**
+ * A clock that moves only when the earliest sleeper wakes (one per turn of the event loop, after
+ * what is ready then): unlike fakeClock, many sleepers at once each wake at their own time.
+ */
+function virtualClock() {
+  let ms = 0;
+  const timers: Array<{ at: number; wake: () => void }> = [];
+  let turn: NodeJS.Immediate | null = null;
+  const next = () => {
+    turn = null;
+    timers.sort((a, b) => a.at - b.at);
+    const timer = timers.shift();
+    if (!timer) return;
+    ms = Math.max(ms, timer.at);
+    timer.wake();
+    if (timers.length > 0) turn = setImmediate(next);
+  };
+  return {
+    now: () => ms,
+    sleep: (delay: number) =>
+      new Promise<void>((wake) => {
+        timers.push({ at: ms + delay, wake });
+        turn ??= setImmediate(next);
+      }),
+  };
 }
 
 /**
@@ -189,6 +217,55 @@ describe('runSimulation', () => {
     expect(order.filter((_, i) => i % 2 === 0)).toEqual(order.filter((_, i) => i % 2 === 1));
   });
 
+  test('the immediate retry keeps its connection: no push waiting for one, of any call, goes between the failure and the retry', async () => {
+    // 4 connections, 40 calls, every push fails its first try; tries start and end in turns of the event loop
+    const log: Array<{ event: 'start' | 'end'; push: Push; ok?: boolean }> = [];
+    const tried = new Set<Push>();
+    const failsFirst: Transport = {
+      async send(push) {
+        log.push({ event: 'start', push });
+        await new Promise((resolve) => setImmediate(resolve));
+        const ok = tried.has(push);
+        tried.add(push);
+        log.push({ event: 'end', push, ok });
+        return { kind: 'response', status: ok ? 200 : 500, latencyMs: 0.1, duplicate: false };
+      },
+      async close() {},
+    };
+    const summary = await runSimulation({ url: 'x', calls: 40, concurrency: 4, timeScale: 0, mix: ANSWERED_ONLY, transport: failsFirst });
+    expect(summary).toMatchObject({ retried: summary.sent, acknowledged: summary.sent });
+    const failures = log.flatMap((entry, i) => (entry.event === 'end' && !entry.ok ? [i] : []));
+    expect(failures).toHaveLength(summary.sent);
+    // the next try to start after each failure is its retry
+    for (const i of failures) expect(log.slice(i + 1).find((entry) => entry.event === 'start')?.push).toBe(log[i]!.push);
+  });
+
+  test('an interrupt ends a slow open loop at once: nobody waits out the slots booked ahead', async () => {
+    // 0.5 pushes/s and 8 senders book slots up to 16 s ahead; this sleep never ends unless aborted
+    const interrupt = new AbortController();
+    const parked: Sleep = (ms, signal) => (ms <= 0 ? Promise.resolve() : new Promise((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true })));
+    const once = scriptedTransport(() => void interrupt.abort());
+    const summary = await runSimulation({
+      url: 'x', calls: 100, rate: 0.5, concurrency: 8, mix: ANSWERED_ONLY, transport: once, sleep: parked, interrupt: interrupt.signal,
+    });
+    expect(once.sent).toHaveLength(1);
+    expect(summary).toMatchObject({ interrupted: true, calls: 1, sent: 1, acknowledged: 1, notSent: 4 });
+    expect(summary.openLoop!.targetRate).toBe(0.5);
+  }, 5_000);
+
+  test('a retry that waited for a connection through the interrupt does not go out: it is abandoned', async () => {
+    // one connection: push 1 fails twice; its 2nd retry waits while push 2 has the connection, and push 2's try interrupts
+    const interrupt = new AbortController();
+    const failing = scriptedTransport((n) => {
+      if (n === 3) interrupt.abort();
+      return n <= 2 ? { status: 500 } : undefined;
+    });
+    const summary = await runSimulation({ url: 'x', calls: 1, concurrency: 1, timeScale: 0, mix: ANSWERED_ONLY, transport: failing, interrupt: interrupt.signal });
+    expect(failing.sent).toHaveLength(3);
+    expect(failing.sent[2]).not.toBe(failing.sent[0]);
+    expect(summary).toMatchObject({ interrupted: true, sent: 2, acknowledged: 1, abandoned: 1, requests: 3, notSent: 3 });
+  });
+
   test('an interrupted run sends nothing new, abandons the waiting retries, and says what was not sent', async () => {
     // at the 7th try: abort; the pushes that failed wait for a 5 s retry that never comes
     const interrupt = new AbortController();
@@ -217,18 +294,30 @@ describe('runSimulation', () => {
 
   test("--duration at a low rate: a call is made when its first push's slot comes, and none after the end", async () => {
     // 10 new pushes/s, 8 workers, 500 ms: before, each worker made a call at 0 ms and then waited its turn
-    const clock = fakeClock();
-    const sentAt = new Map<Push, number>();
-    const clocked = scriptedTransport((_, push) => void (sentAt.has(push) || sentAt.set(push, clock.ms)));
-    const madeAt: Array<{ call: PlannedCall; at: number }> = [];
+    const clock = virtualClock();
+    const startedAt = new Map<Push, number>();
+    const transport: Transport = {
+      async send(push) {
+        if (!startedAt.has(push)) startedAt.set(push, clock.now());
+        await new Promise((resolve) => setImmediate(resolve));
+        return { kind: 'response', status: 200, latencyMs: 0.1, duplicate: false };
+      },
+      async close() {},
+    };
+    const made: Array<{ call: PlannedCall; at: number }> = [];
     const summary = await runSimulation({
-      url: 'x', durationMs: 500, rate: 10, concurrency: 8, mix: ANSWERED_ONLY, transport: clocked, now: clock.now, sleep: clock.sleep,
-      onCall: (call) => madeAt.push({ call, at: clock.ms }),
+      url: 'x', durationMs: 500, rate: 10, concurrency: 8, mix: ANSWERED_ONLY, transport, now: clock.now, sleep: clock.sleep,
+      onCall: (call) => made.push({ call, at: clock.now() }),
     });
     // 5 slots before the end (0, 100, …, 400 ms), shared with the started calls' other pushes
-    expect(madeAt.length).toBeGreaterThan(0);
-    expect(madeAt.length).toBeLessThanOrEqual(5);
-    for (const { call, at } of madeAt) expect(sentAt.get(call.pushes[0]!)).toBeGreaterThanOrEqual(at);
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.length).toBeLessThanOrEqual(5);
+    // each call made at its own slot, its first push going out then
+    expect(new Set(made.map(({ at }) => at)).size).toBe(made.length);
+    for (const { call, at } of made) {
+      expect(at).toBeLessThan(500);
+      expect(startedAt.get(call.pushes[0]!)).toBe(at);
+    }
     expect(summary.acknowledged).toBe(summary.sent);
   });
 

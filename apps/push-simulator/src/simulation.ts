@@ -72,8 +72,12 @@ export interface SimulationOptions {
   now?: () => number;
 }
 
-/** A first try that did not go out: the run was interrupted while it waited for a connection. */
-class NotSent extends Error {}
+/** A try that did not go out: the run was interrupted while it waited for its slot. */
+class NotSent extends Error {
+  constructor(readonly first: boolean) {
+    super('interrupted before it went out');
+  }
+}
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationSummary> {
   const concurrency = options.concurrency ?? 32;
@@ -98,43 +102,53 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   // every retry waiting for its next try listens on this one signal
   setMaxListeners(0, drain.signal);
   const interrupted = () => options.interrupt?.aborted === true;
-  options.interrupt?.addEventListener('abort', () => drain.abort(), { once: true });
+  if (options.interrupt?.aborted) drain.abort();
+  else options.interrupt?.addEventListener('abort', () => drain.abort(), { once: true });
   const pending = new Set<Promise<void>>();
 
   const started = now();
   const endsAt = started + (options.durationMs ?? Infinity);
   let nextSeq = 0;
 
-  /** `scheduledAt`: the push's slot in the open loop's schedule (null in a closed loop) */
-  const firstTry = async (push: Push, scheduledAt: number | null): Promise<TryOutcome> => {
-    await slots.acquire();
-    let outcome: TryOutcome;
-    try {
-      // a push that waited for its slot through an interrupt stays unsent
-      if (interrupted()) throw new NotSent();
-      stats.sent++; // when it goes out: a push still waiting for a slot has not been sent
-      outcome = await transport.send(push);
-    } finally {
-      slots.release();
-    }
-    if (scheduledAt !== null && isAcknowledged(outcome)) {
-      const at = now();
-      stats.recordFromSchedule(at - scheduledAt, at - started);
-    }
-    return outcome;
-  };
-  const retry = (push: Push): Promise<TryOutcome> => slots.run(() => transport.send(push), true);
+  /** the first error that was not an HTTP outcome (a transport that threw): the run fails with it */
+  let failure: { error: unknown } | undefined;
 
   /**
-   * Resolves after the push's first try; its retries, if any, go on in `pending`. The first retry
-   * (due at once) has asked for its concurrency slot by then, so the call's next push, and every
-   * new push waiting, goes after it.
+   * One push's tries. Resolves after its first try, or, when that failed, once the immediate retry
+   * has gone out on the first try's own connection slot, kept for it: neither the call's next push
+   * nor another call's push waiting for a slot goes between the failure and the retry (spec §2.2:
+   * at once). Later retries wait their time, then go ahead of every new push waiting for a slot.
+   * The retries go on in `pending`. `scheduledAt`: the push's slot in the open loop (null: closed).
    */
   const deliver = (push: Push, scheduledAt: number | null): Promise<void> =>
     new Promise<void>((firstTryDone) => {
       let tries = 0;
       let firstSentAt = 0;
-      const delivery = deliverWithRetries(() => (tries++ === 0 ? firstTry(push, scheduledAt) : retry(push)), {
+      /** the slot of a failed first try, held for the immediate retry */
+      let kept = false;
+      const sendOnce = async (): Promise<TryOutcome> => {
+        const first = tries++ === 0;
+        if (kept) kept = false;
+        else await slots.acquire(!first);
+        let outcome: TryOutcome;
+        try {
+          // nothing goes out after an interrupt, not even a try that waited for its slot through it
+          if (interrupted()) throw new NotSent(first);
+          if (first) stats.sent++;
+          outcome = await transport.send(push);
+        } catch (error) {
+          slots.release();
+          throw error;
+        }
+        if (first && !isAcknowledged(outcome) && !interrupted()) kept = true;
+        else slots.release();
+        if (first && scheduledAt !== null && isAcknowledged(outcome)) {
+          const at = now();
+          stats.recordFromSchedule(at - scheduledAt, at - started);
+        }
+        return outcome;
+      };
+      const delivery = deliverWithRetries(sendOnce, {
         timeScale,
         sleep,
         signal: drain.signal,
@@ -150,19 +164,24 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         onRetryAsked: (retryNumber) => {
           if (retryNumber === 1) firstTryDone();
         },
-      }).then(
-        (result) => {
-          stats.recordDelivery(result);
-          firstTryDone(); // abandoned before any try
-        },
-        (error: unknown) => {
-          firstTryDone();
-          if (error instanceof NotSent) stats.notSent++;
-          else throw error;
-        },
-      );
+      })
+        .then(
+          (result) => stats.recordDelivery(result),
+          (error: unknown) => {
+            if (error instanceof NotSent) {
+              if (error.first) stats.notSent++;
+              else stats.abandoned++; // a retry that waited for its slot through the interrupt
+            } else failure ??= { error };
+          },
+        )
+        .finally(() => {
+          firstTryDone(); // when no try resolved it: abandoned, or failed
+          // an immediate retry that never came (the run was drained or interrupted first)
+          if (kept) slots.release();
+          kept = false;
+        });
       pending.add(delivery);
-      delivery.finally(() => pending.delete(delivery)).catch(() => undefined);
+      void delivery.finally(() => pending.delete(delivery));
     });
 
   const worker = async () => {
@@ -170,16 +189,16 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const seq = nextSeq++;
       // A call is made when its first push's slot comes, not before: at a low rate each worker
       // would otherwise make one at the start, stale by the time its turn came, and past --duration.
-      let scheduledAt = await limiter.acquire(endsAt);
-      if (scheduledAt === undefined || interrupted()) break;
+      let scheduledAt = await limiter.acquire(endsAt, options.interrupt);
+      if (scheduledAt === undefined) break;
       const prng = new Prng(`${seed}:${seq}`);
       const flow = generateCallFlow(prng, seq, drawCallKind(prng, mix), context, options.baseTimeMs === undefined ? Date.now() : undefined);
       const call = planCall(prng, flow, rates);
       stats.recordCall(flow.kind, call.anomalies);
       options.onCall?.(call);
       for (const [i, push] of call.pushes.entries()) {
-        if (i > 0) scheduledAt = await limiter.acquire();
-        if (interrupted()) {
+        if (i > 0) scheduledAt = await limiter.acquire(Infinity, options.interrupt);
+        if (scheduledAt === undefined || interrupted()) {
           stats.notSent += call.pushes.length - i;
           break;
         }
@@ -200,6 +219,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     while (pending.size > 0) await Promise.all([...pending]);
     clearTimeout(drainTimer);
+    if (failure !== undefined) throw failure.error;
     return stats.summary(loadEnded - started, now() - started, limiter.report(), interrupted());
   } finally {
     progress.stop();
