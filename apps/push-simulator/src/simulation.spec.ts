@@ -266,6 +266,13 @@ describe('runSimulation', () => {
     expect(summary).toMatchObject({ interrupted: true, sent: 2, acknowledged: 1, abandoned: 1, requests: 3, notSent: 3 });
   });
 
+  test('a transport that throws (a bug, not an HTTP outcome) fails the run instead of vanishing from the counts', async () => {
+    const throwing = scriptedTransport((n) => {
+      if (n === 3) throw new Error('transport bug');
+    });
+    await expect(runSimulation({ url: 'x', calls: 3, concurrency: 1, transport: throwing })).rejects.toThrow('transport bug');
+  });
+
   test('an interrupted run sends nothing new, abandons the waiting retries, and says what was not sent', async () => {
     // at the 7th try: abort; the pushes that failed wait for a 5 s retry that never comes
     const interrupt = new AbortController();
