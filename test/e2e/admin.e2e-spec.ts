@@ -8,6 +8,7 @@ import { anAnsweredWireCall, getCall, pollUntil, push, statusWire, uniqueCallId,
 import { readCallEvents } from '../../apps/voice-push/src/outbox-relay/call-event-log.js';
 import { logSettled } from '../../libs/event-store/src/testing/log-settled.js';
 import { openRawConnection, parseRawAnswer } from '../../libs/testing/src/raw-connection.js';
+import { schemaMismatches } from '../support/schema-mismatches.js';
 
 const TOKEN = 'admin-token-for-e2e-0123456789';
 
@@ -681,6 +682,46 @@ describe('admin: POST /admin/calls/{callId}/finalize', () => {
   });
 });
 
+describe('admin: the OpenAPI document says what the admin routes answer', () => {
+  const service = useTestService({ ADMIN_TOKEN: TOKEN });
+
+  test("each answer matches its documented schema: stats, rejected pushes, the jobs, a forced finalise, and the refusals", async () => {
+    const { body: doc } = await service().get('/docs-json');
+    const documented = (path: string, method: string, status: number) => {
+      const response = doc.paths[path]?.[method]?.responses?.[String(status)];
+      expect({ path, method, status, documented: response !== undefined }).toEqual({ path, method, status, documented: true });
+      return response.content?.['application/json']?.schema ?? {};
+    };
+    const check = (answer: HttpAnswer, path: string, method: string) => {
+      expect({ path, method, mismatches: schemaMismatches(answer.body, documented(path, method, answer.status)) }).toEqual({ path, method, mismatches: [] });
+    };
+    const call = anAnsweredWireCall();
+    await push(service(), 'status', call.statuses[0]!);
+    expect((await service().post('/v1/push/status', { callId: 'x' })).status).toBe(400); // one rejected push
+
+    check(await admin(service(), 'GET', '/admin/stats'), '/admin/stats', 'get');
+    const list = await admin(service(), 'GET', '/admin/rejected-pushes?limit=5');
+    expect(list.body.items.length).toBeGreaterThan(0);
+    check(list, '/admin/rejected-pushes', 'get');
+    check(await admin(service(), 'GET', `/admin/rejected-pushes/${list.body.items[0].id}`), '/admin/rejected-pushes/{id}', 'get');
+    check(await admin(service(), 'GET', '/admin/rejected-pushes/999999'), '/admin/rejected-pushes/{id}', 'get');
+    check(await admin(service(), 'GET', '/admin/rejected-pushes?limit=0'), '/admin/rejected-pushes', 'get');
+    const rebuild = await admin(service(), 'POST', '/admin/projections/rebuild');
+    expect(rebuild.status).toBe(202);
+    check(rebuild, '/admin/projections/rebuild', 'post');
+    check(await admin(service(), 'GET', `/admin/projections/rebuild/${rebuild.body.jobId}`), '/admin/projections/rebuild/{id}', 'get');
+    check(await admin(service(), 'POST', '/admin/outbox/republish', { body: { fromPosition: -1 } }), '/admin/outbox/republish', 'post');
+    check(await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 'test' } }), '/admin/calls/{callId}/finalize', 'post');
+    check(await admin(service(), 'POST', `/admin/calls/${call.callId}/finalize`, { body: { reason: 5 } }), '/admin/calls/{callId}/finalize', 'post');
+    check(await admin(service(), 'GET', '/admin/stats', { token: null }), '/admin/stats', 'get');
+    // the documented bodies of the routes that take one
+    expect(doc.paths['/admin/outbox/republish'].post.requestBody.content['application/json'].schema.required).toEqual(['fromPosition']);
+    expect(doc.paths['/admin/calls/{callId}/finalize'].post.requestBody.content['application/json'].schema.properties.reason).toBeDefined();
+    expect(doc.paths['/admin/rejected-pushes/{id}/replay'].post.requestBody.content['application/json'].schema.properties.rawBody).toBeDefined();
+    expect(doc.components.securitySchemes.admin.bearerFormat).not.toBe('JWT');
+  });
+});
+
 describe('admin: ADMIN_PORT', () => {
   let service: TestService;
   let adminUrl: string;
@@ -698,6 +739,13 @@ describe('admin: ADMIN_PORT', () => {
     await garbled.closed;
     const answer = parseRawAnswer(garbled.received());
     expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({ status: 400, body: { error: 'BAD_REQUEST', message: expect.any(String) } });
+  });
+
+  test("the push port's OpenAPI document lists no admin route: there they would answer 404", async () => {
+    const { body: doc } = await service.get('/docs-json');
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
+    expect(doc.paths['/v1/calls']).toBeDefined();
+    expect(doc.info.description).toMatch(/ADMIN_PORT/);
   });
 
   test('admin routes are served on ADMIN_PORT only; the push port answers 404 for /admin/*', async () => {

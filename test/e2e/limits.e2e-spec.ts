@@ -84,6 +84,13 @@ describe('limits of the push receivers', () => {
     expect((await service().post('/v1/push/status', statusPush({ userData: '😀 \uD83D\uDE00' }))).status).toBe(200);
   });
 
+  test("a URL that does not decode → 400, a path segment over the router's limit → 414, both in the contract's {error, message}", async () => {
+    const badUrl = await service().get('/v1/calls/%E0%A4%A');
+    expect(badUrl).toEqual({ status: 400, body: { error: 'BAD_REQUEST', message: expect.any(String) } });
+    const tooLong = await service().get(`/v1/calls/${'x'.repeat(5_000)}`);
+    expect(tooLong).toEqual({ status: 414, body: { error: 'URI_TOO_LONG', message: expect.any(String) } });
+  });
+
   test('a NUL byte in malformed JSON → 400 INVALID_JSON, kept (the parser message quoting it is storable)', async () => {
     const marker = randomUUID();
     const answer = await service().post('/v1/push/status', `{"m":"${marker}","a":\u0000}`);

@@ -13,6 +13,7 @@ import {
 } from '../../apps/voice-push/src/database/database.module.js';
 import { INVALID_PUSH_EXAMPLES } from '../../apps/voice-push/src/openapi/push-examples.js';
 import { metricValue } from '../support/prometheus-text.js';
+import { schemaMismatches } from '../support/schema-mismatches.js';
 import { useTestService, type TestService } from '../support/test-service.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/spec/samples');
@@ -190,6 +191,36 @@ describe('operations (contract §6)', () => {
     const silentForAtMostS =
       SERVER_SIDE_KEEPALIVE.tcp_keepalives_idle + SERVER_SIDE_KEEPALIVE.tcp_keepalives_count * SERVER_SIDE_KEEPALIVE.tcp_keepalives_interval;
     expect(silentForAtMostS).toBeLessThanOrEqual(60);
+  });
+
+  test('the queries answer what the OpenAPI document says: the call view field by field, the list, and the refusals', async () => {
+    const { body: doc } = await service().get('/docs-json');
+    const schemaOf = (path: string, status: number) => doc.paths[path].get.responses[String(status)].content['application/json'].schema;
+    // an answered call and an AXB privacy call finalised by their CDRs, and an open one: every part of the view filled somewhere
+    for (const name of ['status-spec-example.json', 'status-two-way-call.json', 'cdr-spec-example.json', 'cdr-axb-verify.json', 'cdr-sms.json']) {
+      const body = JSON.parse(readFileSync(resolve(process.cwd(), '../shared/spec/samples', name), 'utf8'));
+      expect((await service().post(`/v1/push/${name.startsWith('cdr') ? 'cdr' : 'status'}`, { ...body, callId: `${body.callId}-doc` })).status).toBe(200);
+    }
+    const list = await service().get('/v1/calls?limit=500');
+    expect(list.status).toBe(200);
+    expect(list.body.items.length).toBeGreaterThanOrEqual(2);
+    expect(schemaMismatches(list.body, schemaOf('/v1/calls', 200))).toEqual([]);
+    for (const view of list.body.items) {
+      const one = await service().get(`/v1/calls/${encodeURIComponent(view.callId)}`);
+      expect(schemaMismatches(one.body, schemaOf('/v1/calls/{callId}', 200))).toEqual([]);
+    }
+    // the schema is the view's, not a loose object: every field of the view is in it, required
+    expect(Object.keys(schemaOf('/v1/calls/{callId}', 200).properties).sort()).toEqual(Object.keys(list.body.items[0]).sort());
+    expect(schemaOf('/v1/calls/{callId}', 200).required.sort()).toEqual(Object.keys(list.body.items[0]).sort());
+    const missing = await service().get('/v1/calls/no-such-call');
+    expect(missing.status).toBe(404);
+    expect(schemaMismatches(missing.body, schemaOf('/v1/calls/{callId}', 404))).toEqual([]);
+    const badQuery = await service().get('/v1/calls?limit=501');
+    expect(badQuery.status).toBe(400);
+    expect(schemaMismatches(badQuery.body, schemaOf('/v1/calls', 400))).toEqual([]);
+    const limit = doc.paths['/v1/calls'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+    expect(limit.schema).toEqual({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
+    expect(doc.paths['/metrics'].get.responses['200'].content['text/plain']).toBeDefined();
   });
 
   test('GET /docs serves the Swagger UI, /docs-json the OpenAPI document with the contract examples', async () => {

@@ -9,6 +9,7 @@ import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { PushMetrics } from './ingestion/push.metrics.js';
 import { answerWhileClosing } from './http/answer-while-closing.js';
+import { answerFrameworkError } from './http/client-error-answer.js';
 import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
 import { keepRequestTimeoutWhileClosing, serverTimeouts } from './http/server-timeouts.js';
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     // its default of 100, `/v1/calls/{callId}` and the admin's per-call routes answered an
     // accepted call's longer id 414.
     routerOptions: { maxParamLength: 3 * ID_MAX_LENGTH },
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bodyParser: false,
@@ -58,7 +60,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
     errors.flush();
     done();
   });
-  setupOpenApi(app);
+  setupOpenApi(app, config.adminPort !== null);
   return app;
 }
 

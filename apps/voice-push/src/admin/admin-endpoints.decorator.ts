@@ -1,5 +1,6 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ERROR_BODY_SCHEMA } from '../openapi/answer-schemas.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 
 /**
@@ -11,6 +12,10 @@ export function AdminEndpoints(): ClassDecorator {
     UseGuards(AdminTokenGuard),
     ApiTags('admin'),
     ApiBearerAuth('admin'),
-    ApiUnauthorizedResponse({ description: 'no, or a wrong, Authorization: Bearer $ADMIN_TOKEN (or ADMIN_TOKEN unset)' }),
+    ApiUnauthorizedResponse({
+      description: 'no, or a wrong, Authorization: Bearer $ADMIN_TOKEN (or ADMIN_TOKEN unset)',
+      schema: ERROR_BODY_SCHEMA,
+      example: { error: 'UNAUTHORIZED', message: 'missing Authorization: Bearer token' },
+    }),
   );
 }

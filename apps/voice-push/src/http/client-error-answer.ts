@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** What a request Node could not take (its time up, its head too large, not HTTP) is answered. */
 function answerFor(code: string | undefined): { status: number; error: string; message: string } {
@@ -27,4 +28,20 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Fastify's `frameworkErrors`: a URL whose percent-encoding does not decode (400) and a path segment
+ * over the router's `maxParamLength` (414), answered in contract §1's `{error, message}` (Fastify's
+ * own body is `{statusCode, code, error, message}`). They come before any route, so the app's
+ * exception filter never sees them.
+ */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(414).send({ error: 'URI_TOO_LONG', message: 'a path segment is over the length allowed' });
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    void reply.code(400).send({ error: 'BAD_REQUEST', message: 'the URL does not decode (its percent-encoding)' });
+  } else {
+    void reply.code(500).send({ error: 'INTERNAL', message: 'internal error' });
+  }
 }

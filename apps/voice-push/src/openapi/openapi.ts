@@ -55,17 +55,24 @@ class OpenApiDocs extends SwaggerModule {
 
 /**
  * The OpenAPI page at /docs and its JSON at /docs-json (YAML at /docs-yaml), generated from the
- * controllers' decorators on the first request. Call before listen().
+ * controllers' decorators on the first request. Call before listen(). `adminOnOwnPort`: ADMIN_PORT
+ * is set, so the admin routes are not served on this port, and not listed.
  */
-export function setupOpenApi(app: NestFastifyApplication): void {
+export function setupOpenApi(app: NestFastifyApplication, adminOnOwnPort: boolean): void {
   const config = new DocumentBuilder()
     .setTitle('voice-push')
     .setDescription(
       'Receives a voice platform’s call status and CDR pushes, keeps them as event-sourced call sessions, ' +
-        'reconciles each CDR against the statuses and publishes to Kafka. The external contract is contract.md.',
+        'reconciles each CDR against the statuses and publishes to Kafka. The external contract is contract.md.' +
+        (adminOnOwnPort ? ' The admin API (/admin) listens on ADMIN_PORT only, and is not listed here.' : ''),
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN, for /admin' }, 'admin')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'ADMIN_TOKEN (an opaque string)', description: 'ADMIN_TOKEN, for /admin' }, 'admin')
     .build();
-  OpenApiDocs.mount(app, () => SwaggerModule.createDocument(app, config));
+  OpenApiDocs.mount(app, () => {
+    const document = SwaggerModule.createDocument(app, config);
+    // with ADMIN_PORT set this port answers /admin 404: operations listed here would fail
+    if (adminOnOwnPort) for (const path of Object.keys(document.paths)) if (path.startsWith('/admin')) delete document.paths[path];
+    return document;
+  });
 }

@@ -1,5 +1,5 @@
 import { ConflictException, Controller, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { CommandBus } from '@nestjs/cqrs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toCallView } from '#call-session-domain';
@@ -8,6 +8,7 @@ import { isStorableText, UNSTORABLE_TEXT_REASON } from '../../database/storable-
 import { AdminAuditService } from '../admin-audit.service.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
+import { CALL_VIEW_SCHEMA, ERROR_BODY_SCHEMA, jsonBody } from '../../openapi/answer-schemas.js';
 
 const DEFAULT_REASON = 'force-finalised by an operator: no CDR expected';
 
@@ -27,8 +28,11 @@ export class ForceFinaliseCallHttpController {
 
   @Post(':callId/finalize')
   @ApiOperation({ summary: 'Finalise an open call without its CDR (FINALIZED_WITHOUT_CDR), with an optional reason' })
-  @ApiNotFoundResponse({ description: 'no such call' })
-  @ApiConflictResponse({ description: 'the call is finalised already, or changed meanwhile' })
+  @ApiBody(jsonBody({ reason: { type: 'string', maxLength: 1024, description: 'kept with the audit entry and the event' } }))
+  @ApiOkResponse({ description: 'the call view, FINALIZED_WITHOUT_CDR', schema: CALL_VIEW_SCHEMA })
+  @ApiBadRequestResponse({ description: 'the body is not a JSON object, or reason is not a string of at most 1024 characters', schema: ERROR_BODY_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such call', schema: ERROR_BODY_SCHEMA })
+  @ApiConflictResponse({ description: 'the call is finalised already, or changed meanwhile', schema: ERROR_BODY_SCHEMA })
   @HttpCode(200)
   async finalize(@Param('callId') callId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = { callId };

@@ -1,8 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminAuditService } from '../admin-audit.service.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
+import { ADMIN_JOB_SCHEMA, ADMIN_JOB_STARTED_SCHEMA, ERROR_BODY_SCHEMA } from '../../openapi/answer-schemas.js';
 import { CallsRebuildService, type RebuildJob } from './calls-rebuild.service.js';
 
 /**
@@ -20,7 +21,8 @@ export class RebuildProjectionsHttpController {
 
   @Post()
   @ApiOperation({ summary: 'Rebuild the calls read model from the event store (a background job: 202 with its jobId)' })
-  @ApiConflictResponse({ description: 'a rebuild is running (its jobId)' })
+  @ApiAcceptedResponse({ description: 'the job started (GET …/{jobId} follows it)', schema: ADMIN_JOB_STARTED_SCHEMA })
+  @ApiConflictResponse({ description: 'a rebuild is running (its jobId)', schema: ERROR_BODY_SCHEMA })
   @HttpCode(202)
   async start(@Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const answer = await this.audit.startJob('rebuild-projections', { readModels: ['calls'] }, (onDone) => this.rebuilds.start(onDone));
@@ -30,15 +32,17 @@ export class RebuildProjectionsHttpController {
 
   @Get(':id')
   @ApiOperation({ summary: 'A rebuild job: what it has done so far, and how it ended' })
-  @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)' })
+  @ApiOkResponse({ description: 'the job', schema: ADMIN_JOB_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)', schema: ERROR_BODY_SCHEMA })
   get(@Param('id') id: string): RebuildJob {
     return this.rebuilds.jobs.found(id);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel a running rebuild: it stops after the batch in hand and ends cancelled (what it did stands)' })
-  @ApiNotFoundResponse({ description: 'no such job here' })
-  @ApiConflictResponse({ description: 'the job has ended' })
+  @ApiAcceptedResponse({ description: 'the cancel is asked: the job ends cancelled after the batch in hand', schema: ADMIN_JOB_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such job here', schema: ERROR_BODY_SCHEMA })
+  @ApiConflictResponse({ description: 'the job has ended', schema: ERROR_BODY_SCHEMA })
   @HttpCode(202)
   async cancel(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const answer = await this.audit.cancelJob('cancel-rebuild-projections', this.rebuilds.jobs, id);

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, NotFoundException, ConflictException, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBody, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
@@ -11,6 +11,7 @@ import { invalidQuery, type QueryViolation } from '../../http/invalid-query.js';
 import { queryInteger } from '../../http/query-integer.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
+import { ERROR_BODY_SCHEMA, REJECTED_PUSH_SCHEMA, jsonBody, pageLimitParameter } from '../../openapi/answer-schemas.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
@@ -76,9 +77,13 @@ export class RejectedPushesHttpController {
   @Get()
   @ApiOperation({ summary: 'The rejected-push store, newest first, cursor-paginated' })
   @ApiQuery({ name: 'kind', required: false, enum: ['status', 'cdr'] })
-  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'at most 500' })
+  @ApiQuery(pageLimitParameter(MAX_PAGE, DEFAULT_PAGE))
   @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
-  @ApiBadRequestResponse({ description: 'a bad or unknown parameter' })
+  @ApiOkResponse({
+    description: '{items, nextCursor}',
+    schema: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: REJECTED_PUSH_SCHEMA }, nextCursor: { type: 'string', nullable: true } } },
+  })
+  @ApiBadRequestResponse({ description: 'a bad or unknown parameter', schema: ERROR_BODY_SCHEMA })
   async list(@Query() query: Record<string, string | undefined>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     // every bad parameter named at once, as GET /v1/calls does
     const violations: QueryViolation[] = Object.keys(query)
@@ -112,7 +117,8 @@ export class RejectedPushesHttpController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One rejected push, its raw body included' })
-  @ApiNotFoundResponse({ description: 'no such rejected push' })
+  @ApiOkResponse({ description: 'the rejected push', schema: REJECTED_PUSH_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such rejected push', schema: ERROR_BODY_SCHEMA })
   async one(@Param('id') rawId: string): Promise<unknown> {
     const rows: RejectedRow[] = await this.db.query(`SELECT ${COLUMNS} FROM rejected_pushes WHERE id = $1`, [idOf(rawId)]);
     if (rows.length === 0) throw new NotFoundException({ error: 'NOT_FOUND', message: `no rejected push ${rawId}` });
@@ -132,8 +138,11 @@ export class RejectedPushesHttpController {
    */
   @Post(':id/replay')
   @ApiOperation({ summary: 'Replay a rejected push (optionally fixed) through the real ingestion' })
-  @ApiNotFoundResponse({ description: 'no such rejected push' })
-  @ApiConflictResponse({ description: 'without a fixed rawBody: the row was kept cut, or an earlier version kept its text changed (not UTF-8)' })
+  @ApiBody(jsonBody({ rawBody: { type: 'string', description: 'the push, fixed (JSON text); without it the kept body is replayed' } }))
+  @ApiOkResponse({ description: "the receiver's own answer: {accepted, duplicate, callId}" })
+  @ApiBadRequestResponse({ description: 'the push is still refused (INVALID_JSON, INVALID_PUSH), or the request body is not a JSON object', schema: ERROR_BODY_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such rejected push', schema: ERROR_BODY_SCHEMA })
+  @ApiConflictResponse({ description: 'without a fixed rawBody: the row was kept cut, or an earlier version kept its text changed (not UTF-8)', schema: ERROR_BODY_SCHEMA })
   @HttpCode(200)
   async replay(@Param('id') rawId: string, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
     const args: Record<string, unknown> = { id: rawId };

@@ -1,5 +1,5 @@
 import { Controller, Get, Optional } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { EVENT_TYPE_COUNTS, readCounts } from '#event-store';
@@ -32,6 +32,7 @@ export class AdminStatsHttpController {
 
   @Get()
   @ApiOperation({ summary: 'Pushes, sessions, reconciliation and outbox counts (contract §4)' })
+  @ApiOkResponse({ description: 'the counts (contract §4), and the jobs running', schema: { type: 'object', additionalProperties: true } })
   async stats(): Promise<Record<string, unknown>> {
     const [accepted, rejected, calls, outbox, persisted, holds] = await Promise.all([
       readCounts<{ type: string }>(this.db, EVENT_TYPE_COUNTS),

@@ -2,6 +2,7 @@ import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '#event-store';
 import { isStorableText } from '../../../database/storable-text.js';
+import { ERROR_BODY_SCHEMA } from '../../../openapi/answer-schemas.js';
 
 /** The call's stream as stored, in version order (contract §3). */
 @ApiTags('queries')
@@ -27,7 +28,7 @@ export class GetCallHistoryHttpController {
       },
     },
   })
-  @ApiNotFoundResponse({ description: 'no such call', example: { error: 'NOT_FOUND' } })
+  @ApiNotFoundResponse({ description: 'no such call', schema: ERROR_BODY_SCHEMA, example: { error: 'NOT_FOUND', message: 'no call NM-0001' } })
   async history(@Param('callId') callId: string): Promise<unknown[]> {
     // a callId with text Postgres cannot hold (U+0000) names no call, and would fail the statement (a 500)
     const events = isStorableText(callId) ? await this.store.readStream(callId) : [];

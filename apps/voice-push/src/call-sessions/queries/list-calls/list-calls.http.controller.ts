@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CALL_SESSION_STATUSES, RECONCILIATION_STATUSES } from '#call-session-domain';
 import { invalidQuery } from '../../../http/invalid-query.js';
-import { encodeCursor, parseListCallsQuery, TIME_FORMS, type ListCallsQuery } from './list-calls.query.js';
+import { CALL_VIEW_SCHEMA, ERROR_BODY_SCHEMA, pageLimitParameter } from '../../../openapi/answer-schemas.js';
+import { DEFAULT_PAGE, encodeCursor, MAX_PAGE, parseListCallsQuery, TIME_FORMS, type ListCallsQuery } from './list-calls.query.js';
 
 interface CallRow {
   call_id: string;
@@ -26,19 +27,24 @@ export class ListCallsHttpController {
   @ApiQuery({ name: 'accountId', required: false, type: String })
   @ApiQuery({ name: 'status', required: false, enum: [...CALL_SESSION_STATUSES] })
   @ApiQuery({ name: 'reconciliation', required: false, enum: [...RECONCILIATION_STATUSES] })
-  @ApiQuery({ name: 'callResult', required: false, type: Number })
+  @ApiQuery({ name: 'callResult', required: false, schema: { type: 'integer', format: 'int32' }, description: 'the CDR callResult (decimal digits, - allowed)' })
   @ApiQuery({ name: 'from', required: false, type: String, description: `inclusive (openedAt); ${TIME_FORMS}` })
   @ApiQuery({ name: 'to', required: false, type: String, description: `exclusive (openedAt); ${TIME_FORMS}` })
-  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'at most 500' })
+  @ApiQuery(pageLimitParameter(MAX_PAGE, DEFAULT_PAGE))
   @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
   @ApiOkResponse({
     description: '{items: [call view], nextCursor}',
     schema: {
       type: 'object',
-      properties: { items: { type: 'array', items: { type: 'object' } }, nextCursor: { type: 'string', nullable: true } },
+      required: ['items', 'nextCursor'],
+      properties: { items: { type: 'array', items: CALL_VIEW_SCHEMA }, nextCursor: { type: 'string', nullable: true } },
     },
   })
-  @ApiBadRequestResponse({ description: 'bad query parameters', example: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [] } })
+  @ApiBadRequestResponse({
+    description: 'bad query parameters: each once, no unknown ones',
+    schema: ERROR_BODY_SCHEMA,
+    example: { error: 'INVALID_QUERY', message: 'bad query parameters', violations: [{ field: 'limit', reason: 'must be an integer from 1 to 500' }] },
+  })
   async list(@Query() params: Record<string, unknown>): Promise<{ items: unknown[]; nextCursor: string | null }> {
     const parsed = parseListCallsQuery(params);
     if (!parsed.ok) throw invalidQuery(parsed.violations);
