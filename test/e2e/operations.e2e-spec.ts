@@ -267,6 +267,8 @@ describe('operations (contract §6)', () => {
       expect(answers(413)[0].error).toBe('PAYLOAD_TOO_LARGE');
       expect(answers(415)[0].error).toBe('UNSUPPORTED_MEDIA_TYPE');
       expect(answers(503)[0].error).toBe('UNAVAILABLE');
+      expect(op.responses['408'].content['application/json'].example.error).toBe('REQUEST_TIMEOUT');
+      expect(op.responses['408'].content['application/json'].schema.properties.error.enum).toContain('REQUEST_TIMEOUT');
     }
     expect(doc.paths['/v1/push/status'].post.requestBody.content['application/json'].schema.properties.eventTime.oneOf).toHaveLength(2);
     expect(doc.paths['/v1/push/status'].post.requestBody.content['application/json'].schema.properties.allEventType.maxItems).toBe(16);

@@ -15,7 +15,7 @@ const ANSWER_SCHEMAS = {
     properties: {
       error: {
         type: 'string',
-        enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+        enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'REQUEST_TIMEOUT'],
       },
       message: { type: 'string' },
       violations: {
@@ -57,8 +57,13 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
     ApiResponse({ status: 401, description: 'PUSH_AUTH_MODE=enforce: a missing or wrong signature (UNAUTHORIZED)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 403, description: 'PUSH_AUTH_MODE=enforce: a sender outside PUSH_IP_ALLOWLIST (FORBIDDEN)', schema: ANSWER_SCHEMAS.error } as never),
     ApiResponse({ status: 404, description: 'PUSH_AUTH_MODE=enforce with PUSH_PATH_TOKEN: the plain path (NOT_FOUND)', schema: ANSWER_SCHEMAS.error } as never),
-    ApiResponse({ status: 408, description: 'the body did not arrive within HTTP_REQUEST_TIMEOUT, or the service stopped first' }),
-    ApiResponse({ status: 413, description: 'body over the limit', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
+    ApiResponse({
+      status: 408,
+      description: 'the body did not arrive within HTTP_REQUEST_TIMEOUT, or the service stopped first (REQUEST_TIMEOUT): send it again',
+      schema: ANSWER_SCHEMAS.error,
+      example: { error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time; send it again' },
+    } as never),
+    ApiResponse({ status: 413, description: 'body over the limit (64 KiB; over 8 MiB it is refused unread and not kept)', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
     ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: answers[415] } as never),
     ApiResponse({
       status: 503,
