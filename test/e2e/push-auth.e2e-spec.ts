@@ -261,6 +261,18 @@ describe('secret path segment (PUSH_PATH_TOKEN)', () => {
       expect(await failures(service(), 'enforce', 'path_token')).toBe(2);
       expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
     });
+
+    test('a body over the 8 MiB hard limit on the plain path or a wrong token → 404 before it is read, not a 413 counted as a push', async () => {
+      const rejectedBefore = await pushesRejected(service());
+      const before = await failures(service(), 'enforce', 'path_token');
+      for (const target of ['/v1/push/status', `/v1/push/${PATH_TOKEN.slice(0, -1)}y/status`]) {
+        // announced, never sent: only the head decides
+        const answer = await rawPost(service().url, { target, contentType: 'application/json', contentLength: 9_000_000 });
+        expect({ target, answer }).toEqual({ target, answer: { status: 404, body: { error: 'NOT_FOUND', message: 'not found' } } });
+      }
+      expect(await failures(service(), 'enforce', 'path_token')).toBe(before + 2);
+      expect(await pushesRejected(service())).toBe(rejectedBefore);
+    });
   });
 
   describe('audit: both paths served, the plain one counted', () => {

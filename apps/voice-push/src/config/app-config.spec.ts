@@ -233,6 +233,8 @@ describe('push hardening variables', () => {
     [{ PUSH_AUTH_MODE: 'audit', PUSH_PATH_TOKEN: 'a'.repeat(101) }, 'PUSH_PATH_TOKEN: use 16 to 100 characters'],
     [{ PUSH_RATE_LIMIT: '-3' }, 'PUSH_RATE_LIMIT'],
     [{ PUSH_RATE_LIMIT: '10', PUSH_RATE_BURST: '0' }, 'PUSH_RATE_BURST'],
+    [{ PUSH_RATE_BURST: '5' }, 'PUSH_RATE_BURST is set but PUSH_RATE_LIMIT is not'],
+    [{ PUSH_RATE_LIMIT: 'off', PUSH_RATE_BURST: '5' }, 'PUSH_RATE_BURST is set but PUSH_RATE_LIMIT is not'],
     [{ HTTP_REQUEST_TIMEOUT: 'never' }, 'HTTP_REQUEST_TIMEOUT'],
     [{ HTTP_REQUEST_TIMEOUT: '1ms' }, 'HTTP_REQUEST_TIMEOUT=1ms: at least 1s'],
     [{ CDR_OVERDUE_AFTER: '9999999d' }, 'CDR_OVERDUE_AFTER=9999999d: at most 36500d'],

@@ -211,6 +211,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     perSecond,
     burst: positiveInt('PUSH_RATE_BURST', Math.max(1, Math.ceil(perSecond ?? 1))),
   };
+  // as tokens without an auth mode: a burst set with no limit looked like a limit, and was none
+  if (perSecond === null && text('PUSH_RATE_BURST') !== undefined) {
+    problems.push('PUSH_RATE_BURST is set but PUSH_RATE_LIMIT is not (or is 0 / off): set both, or neither');
+  }
 
   // The store is an operator's tool for recent refusals: a sender that sends nothing but bad pushes
   // would otherwise grow it without end. Its counts outlive the rows (/admin/stats).

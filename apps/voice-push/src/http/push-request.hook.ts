@@ -36,16 +36,17 @@ export function pushContentType(request: FastifyRequest): string | undefined {
 
 /**
  * For the push receivers, as soon as the request line and headers are in:
- * - the checks that need no body — IP allow-list, per-sender rate limit — so a refused sender's
- *   body is never read;
+ * - the checks that need no body — IP allow-list, per-sender rate limit, and in enforce mode the
+ *   secret path segment — so a refused sender's body is never read;
  * - the Content-Type is taken aside and the body read as plain bytes whatever it says: Fastify
  *   would answer a malformed one (`""`, `;`, `a=b`) 415 itself, in its own words and without
  *   keeping the push; ingestion answers it (415 UNSUPPORTED_MEDIA_TYPE, kept in the rejected store).
  */
 export function registerPushRequestHook(fastify: FastifyInstance, policy: PushAccessPolicy): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    if (pushKindOf(request) === null) return done();
-    const refusal = policy.admit(request.ip);
+    const kind = pushKindOf(request);
+    if (kind === null) return done();
+    const refusal = policy.admit(request.ip) ?? policy.admitPath(kind, (request.params as { pathToken?: string }).pathToken, request.ip);
     if (refusal !== null) {
       void reply
         .status(refusal.statusCode)

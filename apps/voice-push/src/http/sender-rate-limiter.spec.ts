@@ -41,5 +41,14 @@ describe('senderKey', () => {
     ['2001:0db8:0001:0002:ffff::', '2001:db8:1:2::/64'],
     ['::1', '0:0:0:0::/64'],
     [undefined, 'unknown'],
+    // an IPv4 client however a proxy writes it is that client, not the /64 0:0:0:0 every such client shared
+    ['::ffff:a00:1', '10.0.0.1'],
+    ['::FFFF:A00:2', '10.0.0.2'],
+    ['0:0:0:0:0:ffff:10.0.0.3', '10.0.0.3'],
+    ['::ffff:0a00:0004', '10.0.0.4'],
+    // not an address (a proxy's ip:port): one sender, not one per port
+    ['1.2.3.4:1001', 'not an IP address'],
+    ['1.2.3.4:1002', 'not an IP address'],
+    ['junk', 'not an IP address'],
   ])('%s → %s', (address, key) => expect(senderKey(address)).toBe(key));
 });

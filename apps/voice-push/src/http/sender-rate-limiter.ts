@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { plainAddress } from '../push-auth/ip-allowlist.js';
+import { ipv6Groups, plainAddress } from '../push-auth/ip-allowlist.js';
 
 /** Most senders tracked at once; past it, quiet senders (full buckets) are forgotten first. */
 export const MAX_TRACKED_SENDERS = 10_000;
@@ -13,17 +13,17 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 /**
  * The sender of a push: its IP address; an IPv6 sender by its /64 (one host usually owns a whole
- * /64, so counting its addresses one by one would not limit it).
+ * /64, so counting its addresses one by one would not limit it). What is not an IP address (a
+ * proxy writing `ip:port` into X-Forwarded-For) is one sender: keyed by its text, each port would
+ * have been a sender of its own, and the limit none.
  */
 export function senderKey(address: string | undefined): string {
   if (!address) return 'unknown';
   const plain = plainAddress(address);
-  if (net.isIP(plain) !== 6) return plain;
-  const [head = '', tail] = plain.split('%')[0]!.toLowerCase().split('::') as [string, string | undefined];
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups];
-  return `${groups.slice(0, 4).map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : g)).join(':')}::/64`;
+  const version = net.isIP(plain);
+  if (version === 4) return plain;
+  if (version === 0) return 'not an IP address';
+  return `${ipv6Groups(plain)!.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import { wasCut } from '../http/raw-body.parser.js';
 import { senderKey, SenderRateLimiter } from '../http/sender-rate-limiter.js';
 import { parseJsonText, PUSH_BODY_LIMIT } from '../ingestion/push-body.reader.js';
+import { RepeatedWarning } from '../logging/repeated-warning.js';
 import { IpAllowlist } from './ip-allowlist.js';
 import { PushAuthMetrics, type PushAuthFailure } from './push-auth.metrics.js';
 import { authCodeMatches, secretEquals } from './push-signature.js';
@@ -35,8 +36,6 @@ const MESSAGES: Record<PushAuthFailure, string> = {
 };
 
 const SECONDS = /^\d{1,12}$/;
-/** At most one log line per reason per this long (a stranger's flood must not flood the log). */
-const LOG_EVERY_MS = 10_000;
 
 /**
  * Who may push (contract §1 says no signature; all of this is optional, see PUSH_AUTH_MODE):
@@ -46,11 +45,12 @@ const LOG_EVERY_MS = 10_000;
  * refused. Secrets (tokens, path token, authCode) are never logged; comparisons are constant time.
  */
 @Injectable()
-export class PushAccessPolicy {
+export class PushAccessPolicy implements OnApplicationShutdown {
   private readonly logger = new Logger('PushAuth');
   private readonly allowlist: IpAllowlist | null;
   private readonly rateLimiter: SenderRateLimiter | null;
-  private readonly lastLogged = new Map<PushAuthFailure, { at: number; suppressed: number }>();
+  /** per reason: its first failure in a window is logged as it comes, the others counted and told at the window's end */
+  private readonly warnings = new Map<PushAuthFailure, RepeatedWarning>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -86,17 +86,26 @@ export class PushAccessPolicy {
     return null;
   }
 
-  /** With the raw body: the secret path segment, then the signature. */
+  /**
+   * Enforce mode, before the body is read: the secret path segment. Checked with the body, a
+   * stranger's body over the 8 MiB hard limit on a plain path was answered 413 and counted as a
+   * push, telling him a receiver was there. (In audit mode verify() counts a miss, and the push is served.)
+   */
+  admitPath(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
+    return this.config.pushAuth.mode === 'enforce' ? this.pathTokenMiss(kind, pathToken, ip) : null;
+  }
+
+  private pathTokenMiss(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
+    const expected = this.config.pushAuth.pathToken;
+    if (expected === null || (pathToken !== undefined && secretEquals(pathToken, expected))) return null;
+    return this.fail('path_token', 404, 'NOT_FOUND', `${kind} push ${pathToken === undefined ? 'on the plain path' : 'with a wrong path token'}, ip=${ip ?? 'unknown'}`);
+  }
+
+  /** With the raw body: the secret path segment (audit mode; see admitPath), then the signature. */
   verify(facts: PushRequestFacts): PushRefusal | null {
     const { pushAuth } = this.config;
     if (pushAuth.mode === 'off') return null;
-    if (pushAuth.pathToken !== null) {
-      const ok = facts.pathToken !== undefined && secretEquals(facts.pathToken, pushAuth.pathToken);
-      if (!ok) {
-        const refusal = this.fail('path_token', 404, 'NOT_FOUND', `${facts.kind} push ${facts.pathToken === undefined ? 'on the plain path' : 'with a wrong path token'}, ip=${facts.ip ?? 'unknown'}`);
-        if (refusal) return refusal;
-      }
-    }
+    if (pushAuth.mode === 'audit') this.pathTokenMiss(facts.kind, facts.pathToken, facts.ip);
     // A body over the push limit is read only to limit + 1 bytes (raw-body.parser.ts), so its
     // signature, over the whole body, cannot be checked: checked, a correctly signed one would be
     // refused 401, and its sender never told that it is too large. Not checked, it is neither
@@ -166,15 +175,24 @@ export class PushAccessPolicy {
     return { statusCode, body: { error, message: MESSAGES[reason] } };
   }
 
+  /**
+   * A stranger's flood of failures must not flood the log, nor hide in it: the count of a burst is
+   * told when its window ends (it was told only with the next failure of that reason, if one came).
+   */
   private log(reason: PushAuthFailure, mode: string, context: string): void {
-    const now = Date.now();
-    const last = this.lastLogged.get(reason);
-    if (last && now - last.at < LOG_EVERY_MS) {
-      last.suppressed++;
-      return;
+    let warning = this.warnings.get(reason);
+    if (!warning) {
+      const served = mode === 'audit' ? ', served anyway (audit mode)' : '';
+      warning = new RepeatedWarning(
+        (line) => this.logger.warn(line),
+        (n, windowMs) => `push authentication failed (${mode}): ${reason}: ${n} more in the last ${windowMs / 1000} s${served}`,
+      );
+      this.warnings.set(reason, warning);
     }
-    const suppressed = last?.suppressed ? ` (${last.suppressed} more since the last line)` : '';
-    this.lastLogged.set(reason, { at: now, suppressed: 0 });
-    this.logger.warn(`push authentication failed (${mode}): ${reason}: ${context}${suppressed}${mode === 'audit' ? '; served anyway (audit mode)' : ''}`);
+    warning.note(`push authentication failed (${mode}): ${reason}: ${context}${mode === 'audit' ? '; served anyway (audit mode)' : ''}`, context);
+  }
+
+  onApplicationShutdown(): void {
+    for (const warning of this.warnings.values()) warning.flush();
   }
 }

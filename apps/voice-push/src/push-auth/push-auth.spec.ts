@@ -1,6 +1,11 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../config/app-config.js';
 import { IpAllowlist, plainAddress } from './ip-allowlist.js';
+import { PushAccessPolicy } from './push-access.policy.js';
+import { PushAuthMetrics } from './push-auth.metrics.js';
 import { authCodeMatches, pushAuthCode, secretEquals } from './push-signature.js';
 
 const sha256hex = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
@@ -41,8 +46,31 @@ describe('IP allow-list', () => {
     ['not-an-ip', false],
   ])('%s → %p', (address, allowed) => expect(list.allows(address)).toBe(allowed));
   test('undefined is not allowed', () => expect(list.allows(undefined)).toBe(false));
-  test('plainAddress unwraps IPv4-mapped IPv6 only', () => {
+  test('plainAddress unwraps IPv4-mapped IPv6 only, in any of its forms', () => {
     expect(plainAddress('::ffff:1.2.3.4')).toBe('1.2.3.4');
+    expect(plainAddress('::ffff:a00:1')).toBe('10.0.0.1');
+    expect(plainAddress('0:0:0:0:0:FFFF:10.0.0.1')).toBe('10.0.0.1');
     expect(plainAddress('::1')).toBe('::1');
+    expect(plainAddress('::fffe:a00:1')).toBe('::fffe:a00:1');
+    expect(plainAddress('1:0:0:0:0:ffff:a00:1')).toBe('1:0:0:0:0:ffff:a00:1');
+    expect(plainAddress('not an address')).toBe('not an address');
+  });
+});
+
+describe('PushAccessPolicy: the log of a burst of failures', () => {
+  test("the first failure of a reason is logged at once, and the burst's count when its window ends, with no later failure needed", () => {
+    const warned: string[] = [];
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warned.push(String(message)));
+    try {
+      const config = loadConfig({ DATABASE_URL: 'postgres://x@127.0.0.1/x', PUSH_AUTH_MODE: 'enforce', PUSH_IP_ALLOWLIST: '10.0.0.0/8' });
+      const policy = new PushAccessPolicy(config, new PushAuthMetrics(new Registry()));
+      for (let i = 1; i <= 5; i++) expect(policy.admit(`192.0.2.${i}`)?.statusCode).toBe(403);
+      expect(warned).toEqual([expect.stringMatching(/ip_not_allowed: ip=192\.0\.2\.1$/)]);
+      policy.onApplicationShutdown(); // as the window's end does
+      expect(warned).toHaveLength(2);
+      expect(warned[1]).toMatch(/ip_not_allowed: 4 more in the last 10 s; by cause: ip=192\.0\.2\.2 ×1/);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
