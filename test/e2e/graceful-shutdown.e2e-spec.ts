@@ -189,6 +189,9 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
   test('a second stop signal soon after the first (one Ctrl-C through npm start) is the same stop: still graceful', async () => {
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
     const { url, child } = service;
+    // the start line says where a client reaches it, what the socket is bound to, and the push auth
+    const started = JSON.parse(service.output().split('\n').find((line) => line.includes('voice-push is listening'))!);
+    expect(started).toMatchObject({ url, listen: `127.0.0.1:${new URL(url).port}`, pushAuth: 'off' }); // HOST=127.0.0.1 here
     // a push whose body is not finished holds the close open, so the second signal comes while the
     // first stop is still going; the body's end then lets the stop finish
     const { socket: held } = await openRawConnection(

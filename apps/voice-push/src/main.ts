@@ -29,6 +29,9 @@ async function main(): Promise<void> {
   logger.info(
     {
       url: service.url,
+      // the url is where a local client reaches it; this is what the socket is bound to (HOST)
+      listen: `${config.host}:${new URL(service.url).port}`,
+      pushAuth: config.pushAuth.mode,
       database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
       kafka: config.kafkaBrokers.length > 0 ? config.kafkaBrokers.join(',') : 'off (KAFKA_BROKERS unset: events wait in Postgres)',
       admin: !config.adminToken ? 'off (ADMIN_TOKEN unset)' : config.adminPort !== null ? `port ${config.adminPort}` : 'on this port',
