@@ -245,7 +245,7 @@ describe('admin: rejected pushes and replay', () => {
     }
     expect(seen.map((i) => JSON.parse(i.rawBody))).toEqual([...bodies].reverse());
 
-    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['limit=1e2', 'limit'], ['limit=0x5', 'limit'], ['kind=sms', 'kind'], ['cursor=abc', 'cursor'], ['knd=cdr', 'knd'], ['kind=status&kind=cdr', 'kind'], ['kind=', 'kind']]) {
+    for (const [query, field] of [['limit=501', 'limit'], ['limit=0', 'limit'], ['limit=1e2', 'limit'], ['limit=0x5', 'limit'], ['kind=sms', 'kind'], ['cursor=abc', 'cursor'], ['knd=cdr', 'knd'], ['kind=status&kind=cdr', 'kind']]) {
       const answer = await admin(service(), 'GET', `/admin/rejected-pushes?${query}`);
       // GET /v1/calls' answer: the code, and a violation naming the parameter
       expect({ query, status: answer.status, body: answer.body }).toEqual({

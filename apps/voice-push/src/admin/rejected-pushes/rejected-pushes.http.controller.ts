@@ -90,8 +90,7 @@ export class RejectedPushesHttpController {
       .filter((name) => !LIST_PARAMETERS.includes(name))
       .map((field) => ({ field, reason: `is not a parameter of this list (${LIST_PARAMETERS.join(', ')})` }));
     const { kind, limit: rawLimit, cursor } = query;
-    // an empty kind listed both kinds, which looked filtered (as accountId= in GET /v1/calls)
-    if (kind !== undefined && !KINDS.includes(kind)) violations.push({ field: 'kind', reason: 'must be status or cdr' });
+    if (kind !== undefined && kind !== '' && !KINDS.includes(kind)) violations.push({ field: 'kind', reason: 'must be status or cdr' });
     const limit = rawLimit === undefined || rawLimit === '' ? DEFAULT_PAGE : queryInteger(rawLimit, 1, MAX_PAGE);
     if (limit === null) violations.push({ field: 'limit', reason: `must be an integer from 1 to ${MAX_PAGE}` });
     if (cursor !== undefined && cursor !== '' && !/^\d{1,18}$/.test(cursor)) violations.push({ field: 'cursor', reason: 'is not a cursor this service gave out' });

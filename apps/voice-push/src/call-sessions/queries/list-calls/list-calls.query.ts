@@ -109,13 +109,9 @@ type Violation = { field: string; reason: string };
 const FIELDS = ['accountId', 'status', 'reconciliation', 'callResult', 'from', 'to', 'limit', 'cursor'] as const;
 type Field = (typeof FIELDS)[number];
 
-/** Parameters that may be given empty, meaning absent: a first page is `cursor=` in many clients. */
-const EMPTY_MEANS_ABSENT: readonly Field[] = ['limit', 'cursor'];
-
 /**
- * Each parameter's one value. A repeated parameter arrives as an array, which read as text was
- * "a,b": an accountId that matched nothing, a `from` of "1,2" (2001 to V8). An empty filter is
- * refused: `accountId=` (a client's unset variable) listed every account's calls, which looked filtered.
+ * Each parameter's one value; an empty one is absent. A repeated parameter arrives as an array,
+ * which read as text was "a,b": an accountId that matched nothing, a `from` of "1,2" (2001 to V8).
  */
 function singleValues(input: Record<string, unknown>, violations: Violation[]): Partial<Record<Field, string>> {
   const params: Partial<Record<Field, string>> = {};
@@ -125,11 +121,7 @@ function singleValues(input: Record<string, unknown>, violations: Violation[]): 
   }
   for (const field of FIELDS) {
     const raw = input[field];
-    if (raw === undefined) continue;
-    if (raw === '') {
-      if (!EMPTY_MEANS_ABSENT.includes(field)) violations.push({ field, reason: 'is empty: leave it out for no filter' });
-      continue;
-    }
+    if (raw === undefined || raw === '') continue;
     if (typeof raw === 'string') params[field] = raw;
     else violations.push({ field, reason: Array.isArray(raw) ? 'must be given once' : 'must be text' });
   }
