@@ -706,6 +706,10 @@ describe('admin: the OpenAPI document says what the admin routes answer', () => 
     check(await admin(service(), 'GET', `/admin/rejected-pushes/${list.body.items[0].id}`), '/admin/rejected-pushes/{id}', 'get');
     check(await admin(service(), 'GET', '/admin/rejected-pushes/999999'), '/admin/rejected-pushes/{id}', 'get');
     check(await admin(service(), 'GET', '/admin/rejected-pushes?limit=0'), '/admin/rejected-pushes', 'get');
+    const fixed = JSON.stringify({ accountId: '10001', callId: uniqueCallId(), eventType: 1, eventTime: '1700000000' });
+    const replayed = await admin(service(), 'POST', `/admin/rejected-pushes/${list.body.items[0].id}/replay`, { body: { rawBody: fixed } });
+    expect(replayed.status).toBe(200);
+    check(replayed, '/admin/rejected-pushes/{id}/replay', 'post');
     const rebuild = await admin(service(), 'POST', '/admin/projections/rebuild');
     expect(rebuild.status).toBe(202);
     check(rebuild, '/admin/projections/rebuild', 'post');

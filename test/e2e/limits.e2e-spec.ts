@@ -89,6 +89,10 @@ describe('limits of the push receivers', () => {
     expect(badUrl).toEqual({ status: 400, body: { error: 'BAD_REQUEST', message: expect.any(String) } });
     const tooLong = await service().get(`/v1/calls/${'x'.repeat(5_000)}`);
     expect(tooLong).toEqual({ status: 414, body: { error: 'URI_TOO_LONG', message: expect.any(String) } });
+    // a route that is not there: its 404 does not quote kilobytes of the client's own URL back
+    const nowhere = await service().post(`/v1/calls/${'x'.repeat(5_000)}`, {});
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.message.length).toBeLessThanOrEqual(301);
   });
 
   test('a NUL byte in malformed JSON → 400 INVALID_JSON, kept (the parser message quoting it is storable)', async () => {

@@ -295,5 +295,12 @@ describe('secret path segment (PUSH_PATH_TOKEN)', () => {
       const text = await (await fetch(`${service().url}/metrics`)).text();
       expect(text).not.toMatch(/^voice_push_auth_failures_total\{/m);
     });
+
+    test('a path segment with a body over the 8 MiB hard limit is 404 too, before the body: no receiver is there, no push counted', async () => {
+      const rejectedBefore = await pushesRejected(service());
+      const answer = await rawPost(service().url, { target: '/v1/push/anything-0000000000/status', contentType: 'application/json', contentLength: 9_000_000 });
+      expect(answer).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'not found' } });
+      expect(await pushesRejected(service())).toBe(rejectedBefore);
+    });
   });
 });

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { startService } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createRootLogger } from './logging/pino-nest.logger.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     {
       url: service.url,
       // the url is where a local client reaches it; this is what the socket is bound to (HOST)
-      listen: `${config.host}:${new URL(service.url).port}`,
+      listen: `${net.isIP(config.host) === 6 ? `[${config.host}]` : config.host}:${new URL(service.url).port}`,
       pushAuth: config.pushAuth.mode,
       database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
       kafka: config.kafkaBrokers.length > 0 ? config.kafkaBrokers.join(',') : 'off (KAFKA_BROKERS unset: events wait in Postgres)',

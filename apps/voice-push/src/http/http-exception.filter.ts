@@ -53,6 +53,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 }
 
+const MAX_MESSAGE = 300;
+
 /** The answer an error turns into, contract §1's `{error, message}`: here, and for the admin's audited actions. */
 export function errorAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
   if (exception instanceof HttpException) {
@@ -62,7 +64,9 @@ export function errorAnswer(exception: unknown): { statusCode: number; body: Rec
       return { statusCode, body: response as Record<string, unknown> };
     }
     const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    return { statusCode, body: { error: code, message: exception.message } };
+    // the router's "Cannot POST <path>" quotes the path whole: kilobytes of a client's own URL back
+    const message = exception.message.length > MAX_MESSAGE ? `${exception.message.slice(0, MAX_MESSAGE)}…` : exception.message;
+    return { statusCode, body: { error: code, message } };
   }
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
   if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

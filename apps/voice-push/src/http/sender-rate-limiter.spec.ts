@@ -46,9 +46,11 @@ describe('senderKey', () => {
     ['::FFFF:A00:2', '10.0.0.2'],
     ['0:0:0:0:0:ffff:10.0.0.3', '10.0.0.3'],
     ['::ffff:0a00:0004', '10.0.0.4'],
-    // not an address (a proxy's ip:port): one sender, not one per port
-    ['1.2.3.4:1001', 'not an IP address'],
-    ['1.2.3.4:1002', 'not an IP address'],
+    // a proxy's ip:port is the ip; what is still not an address is one sender, not one per variant
+    ['1.2.3.4:1001', '1.2.3.4'],
+    ['[2001:db8:1:2::9]:443', '2001:db8:1:2::/64'],
+    ['[::ffff:10.0.0.5]:80', '10.0.0.5'],
     ['junk', 'not an IP address'],
+    ['junk2', 'not an IP address'],
   ])('%s → %s', (address, key) => expect(senderKey(address)).toBe(key));
 });

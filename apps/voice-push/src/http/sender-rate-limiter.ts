@@ -11,15 +11,21 @@ interface Bucket {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** `a.b.c.d:port` and `[v6]:port`, as some proxies write X-Forwarded-For, are their address. */
+function withoutPort(address: string): string {
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address) ?? /^\[([^\]]+)\]:\d{1,5}$/.exec(address);
+  return match ? match[1]! : address;
+}
+
 /**
- * The sender of a push: its IP address; an IPv6 sender by its /64 (one host usually owns a whole
- * /64, so counting its addresses one by one would not limit it). What is not an IP address (a
- * proxy writing `ip:port` into X-Forwarded-For) is one sender: keyed by its text, each port would
+ * The sender of a push: its IP address (a port a proxy wrote beside it dropped); an IPv6 sender by
+ * its /64 (one host usually owns a whole /64, so counting its addresses one by one would not limit
+ * it). Text that is still not an IP address is one sender: keyed by the text, each variant would
  * have been a sender of its own, and the limit none.
  */
 export function senderKey(address: string | undefined): string {
   if (!address) return 'unknown';
-  const plain = plainAddress(address);
+  const plain = plainAddress(withoutPort(address));
   const version = net.isIP(plain);
   if (version === 4) return plain;
   if (version === 0) return 'not an IP address';

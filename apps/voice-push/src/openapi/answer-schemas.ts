@@ -157,3 +157,6 @@ export const jsonBody = (properties: Record<string, SchemaObject>, required: str
   required: required.length > 0,
   schema: { type: 'object', properties, ...(required.length > 0 ? { required } : {}) } as SchemaObject,
 });
+
+/** contract §1: a push stored, or already stored (a retry); the admin's replay answers the same */
+export const PUSH_ACCEPTED_SCHEMA: SchemaObject = object({ accepted: { type: 'boolean' }, duplicate: { type: 'boolean' }, callId: text() });

@@ -1,14 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse } from '@nestjs/swagger';
+import { PUSH_ACCEPTED_SCHEMA } from './answer-schemas.js';
 import { CDR_SPEC_EXAMPLE, STATUS_SPEC_EXAMPLE, pushAnswerExamples } from './push-examples.js';
 import { cdrPushSchema, statusPushSchema } from './push-schemas.js';
 
 const ANSWER_SCHEMAS = {
-  accepted: {
-    type: 'object',
-    required: ['accepted', 'duplicate', 'callId'],
-    properties: { accepted: { type: 'boolean' }, duplicate: { type: 'boolean' }, callId: { type: 'string' } },
-  },
+  accepted: PUSH_ACCEPTED_SCHEMA,
   error: {
     type: 'object',
     required: ['error', 'message'],

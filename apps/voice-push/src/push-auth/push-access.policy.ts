@@ -37,10 +37,14 @@ const MESSAGES: Record<PushAuthFailure, string> = {
 
 const SECONDS = /^\d{1,12}$/;
 
+/** what a path that is no receiver is answered (the message of a path-token refusal: they look alike) */
+const NO_SUCH_RECEIVER: PushRefusal = { statusCode: 404, body: { error: 'NOT_FOUND', message: 'not found' } };
+
 /**
  * Who may push (contract §1 says no signature; all of this is optional, see PUSH_AUTH_MODE):
- * - admit(): before the body is read — IP allow-list, per-sender rate limit;
- * - verify(): with the raw body — the secret path segment, upstream's signature.
+ * - admit(), admitPath(): before the body is read — IP allow-list, per-sender rate limit, the
+ *   secret path segment;
+ * - verify(): with the raw body — upstream's signature.
  * In audit mode every failure is logged and counted, and the push is served; in enforce mode it is
  * refused. Secrets (tokens, path token, authCode) are never logged; comparisons are constant time.
  */
@@ -87,25 +91,28 @@ export class PushAccessPolicy implements OnApplicationShutdown {
   }
 
   /**
-   * Enforce mode, before the body is read: the secret path segment. Checked with the body, a
-   * stranger's body over the 8 MiB hard limit on a plain path was answered 413 and counted as a
-   * push, telling him a receiver was there. (In audit mode verify() counts a miss, and the push is served.)
+   * Before the body is read: the secret path segment. A token path while none is configured names
+   * no receiver (404, not counted); a missing or wrong token is counted, and refused 404 in enforce
+   * mode. Checked with the body, a stranger's body over the 8 MiB hard limit on such a path was
+   * answered 413 and counted as a push, telling him a receiver was there.
    */
   admitPath(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
-    return this.config.pushAuth.mode === 'enforce' ? this.pathTokenMiss(kind, pathToken, ip) : null;
-  }
-
-  private pathTokenMiss(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
-    const expected = this.config.pushAuth.pathToken;
-    if (expected === null || (pathToken !== undefined && secretEquals(pathToken, expected))) return null;
+    if (pathToken !== undefined && this.config.pushAuth.pathToken === null) return NO_SUCH_RECEIVER;
+    if (this.pathTokenHolds(pathToken)) return null;
     return this.fail('path_token', 404, 'NOT_FOUND', `${kind} push ${pathToken === undefined ? 'on the plain path' : 'with a wrong path token'}, ip=${ip ?? 'unknown'}`);
   }
 
-  /** With the raw body: the secret path segment (audit mode; see admitPath), then the signature. */
+  private pathTokenHolds(pathToken: string | undefined): boolean {
+    const expected = this.config.pushAuth.pathToken;
+    return expected === null || (pathToken !== undefined && secretEquals(pathToken, expected));
+  }
+
+  /** With the raw body: upstream's signature (the path token was admitPath's, before the body). */
   verify(facts: PushRequestFacts): PushRefusal | null {
     const { pushAuth } = this.config;
     if (pushAuth.mode === 'off') return null;
-    if (pushAuth.mode === 'audit') this.pathTokenMiss(facts.kind, facts.pathToken, facts.ip);
+    // admitPath refused it already, from the request hook; this holds should a route lack the hook
+    if (pushAuth.mode === 'enforce' && !this.pathTokenHolds(facts.pathToken)) return NO_SUCH_RECEIVER;
     // A body over the push limit is read only to limit + 1 bytes (raw-body.parser.ts), so its
     // signature, over the whole body, cannot be checked: checked, a correctly signed one would be
     // refused 401, and its sender never told that it is too large. Not checked, it is neither
@@ -182,7 +189,7 @@ export class PushAccessPolicy implements OnApplicationShutdown {
   private log(reason: PushAuthFailure, mode: string, context: string): void {
     let warning = this.warnings.get(reason);
     if (!warning) {
-      const served = mode === 'audit' ? ', served anyway (audit mode)' : '';
+      const served = mode === 'audit' ? '; served anyway (audit mode)' : '';
       warning = new RepeatedWarning(
         (line) => this.logger.warn(line),
         (n, windowMs) => `push authentication failed (${mode}): ${reason}: ${n} more in the last ${windowMs / 1000} s${served}`,

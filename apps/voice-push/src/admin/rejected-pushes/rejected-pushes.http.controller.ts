@@ -11,7 +11,7 @@ import { invalidQuery, type QueryViolation } from '../../http/invalid-query.js';
 import { queryInteger } from '../../http/query-integer.js';
 import { badRequest, jsonObjectBody } from '../admin-request.js';
 import { AdminEndpoints } from '../admin-endpoints.decorator.js';
-import { ERROR_BODY_SCHEMA, REJECTED_PUSH_SCHEMA, jsonBody, pageLimitParameter } from '../../openapi/answer-schemas.js';
+import { ERROR_BODY_SCHEMA, PUSH_ACCEPTED_SCHEMA, REJECTED_PUSH_SCHEMA, jsonBody, pageLimitParameter } from '../../openapi/answer-schemas.js';
 
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
@@ -139,7 +139,7 @@ export class RejectedPushesHttpController {
   @Post(':id/replay')
   @ApiOperation({ summary: 'Replay a rejected push (optionally fixed) through the real ingestion' })
   @ApiBody(jsonBody({ rawBody: { type: 'string', description: 'the push, fixed (JSON text); without it the kept body is replayed' } }))
-  @ApiOkResponse({ description: "the receiver's own answer: {accepted, duplicate, callId}" })
+  @ApiOkResponse({ description: "the receiver's own answer: {accepted, duplicate, callId}", schema: PUSH_ACCEPTED_SCHEMA })
   @ApiBadRequestResponse({ description: 'the push is still refused (INVALID_JSON, INVALID_PUSH), or the request body is not a JSON object', schema: ERROR_BODY_SCHEMA })
   @ApiNotFoundResponse({ description: 'no such rejected push', schema: ERROR_BODY_SCHEMA })
   @ApiConflictResponse({ description: 'without a fixed rawBody: the row was kept cut, or an earlier version kept its text changed (not UTF-8)', schema: ERROR_BODY_SCHEMA })
