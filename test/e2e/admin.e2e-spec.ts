@@ -762,6 +762,13 @@ describe('admin: ADMIN_PORT', () => {
       const onPush = await admin(service, 'GET', path);
       expect({ path, status: onPush.status, error: onPush.body.error }).toEqual({ path, status: 404, error: 'NOT_FOUND' });
     }
+    // a long URL: the admin route's 404 is a missing route's, word for word (and cut the same)
+    const long = 'x'.repeat(5_000);
+    const adminLong = await admin(service, 'GET', `/admin/stats?q=${long}`);
+    const nowhereLong = await admin(service, 'GET', `/admin/statz?q=${long}`);
+    expect(adminLong).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: expect.stringMatching(/^Cannot GET \/admin\/stats\?q=x+…$/) } });
+    expect(adminLong.body.message.length).toBeLessThanOrEqual(320);
+    expect(nowhereLong).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: adminLong.body.message.replace('/admin/stats', '/admin/statz') } });
     const call = anAnsweredWireCall();
     await push(service, 'status', call.statuses[0]!);
     const forcedOnPush = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`);

@@ -194,11 +194,17 @@ describe('IP allow-list, enforce mode, without 127.0.0.1', () => {
     ['absolute-form, scheme in upper case, with a query', 'HTTP://anyhost:8080/v1/push/cdr?x=1'],
     ['percent-encoded form', '/v1/%70ush/status'],
     ['percent-encoded form, first segment', '/%761/push/cdr'],
-    ['absolute-form, on the path-token path', 'http://anyhost/v1/push/some-token/status'],
   ])('a push from 127.0.0.1 with its target in %s → 403 FORBIDDEN too, not kept', async (_name, target) => {
     const marker = randomUUID();
     const answer = await rawPost(service().url, { target, contentType: 'application/json', body: statusBody({ userData: marker }) });
     expect(answer).toEqual({ status: 403, body: { error: 'FORBIDDEN', message: expect.any(String) } });
+    expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
+  });
+
+  test('a path-token path with no PUSH_PATH_TOKEN set, in absolute-form too, is no receiver: 404 whoever asks, not kept', async () => {
+    const marker = randomUUID();
+    const answer = await rawPost(service().url, { target: 'http://anyhost/v1/push/some-token/status', contentType: 'application/json', body: statusBody({ userData: marker }) });
+    expect(answer).toEqual({ status: 404, body: { error: 'NOT_FOUND', message: 'not found' } });
     expect(await traces(service(), marker)).toEqual({ keptAsRejected: 0, stored: 0 });
   });
 
@@ -272,6 +278,25 @@ describe('secret path segment (PUSH_PATH_TOKEN)', () => {
       }
       expect(await failures(service(), 'enforce', 'path_token')).toBe(before + 2);
       expect(await pushesRejected(service())).toBe(rejectedBefore);
+    });
+  });
+
+  describe('enforce, with an allow-list and a rate limit: the path is checked first', () => {
+    const service = useTestService({
+      PUSH_AUTH_MODE: 'enforce',
+      PUSH_PATH_TOKEN: PATH_TOKEN,
+      PUSH_IP_ALLOWLIST: '10.0.0.0/8',
+      PUSH_RATE_LIMIT: '0.001',
+      PUSH_RATE_BURST: '1',
+    });
+
+    test('a wrong token is 404 however often and from wherever: never a 403 or a 503 that would tell a prober a receiver is there', async () => {
+      for (let i = 0; i < 5; i++) {
+        expect((await post(service(), `/v1/push/${PATH_TOKEN.slice(0, -1)}y/status`, statusBody())).status).toBe(404);
+        expect((await post(service(), '/v1/push/status', statusBody())).status).toBe(404);
+      }
+      // the right path meets the allow-list (127.0.0.1 is not on it)
+      expect((await post(service(), `/v1/push/${PATH_TOKEN}/status`, statusBody())).status).toBe(403);
     });
   });
 

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { answerClientError } from '../http/client-error-answer.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
+import { routeNotFound } from '../http/route-not-found.js';
 
 /** Set on requests that came in through the ADMIN_PORT listener (never by a client). */
 const ADMIN_LISTENER = Symbol('voice-push.admin-listener');
@@ -61,7 +62,7 @@ export class AdminListener implements OnModuleInit, OnApplicationBootstrap, Befo
         return reply
           .status(404)
           .header('content-type', 'application/json; charset=utf-8')
-          .send({ error: 'NOT_FOUND', message: `Cannot ${request.method} ${request.url}` });
+          .send(routeNotFound(request.method, request.url));
       }
     });
   }

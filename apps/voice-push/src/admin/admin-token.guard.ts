@@ -11,6 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
 import { cameThroughAdminListener } from './admin-listener.js';
+import { routeNotFound } from '../http/route-not-found.js';
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
@@ -31,7 +32,7 @@ export class AdminTokenGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (this.config.adminPort !== null && !cameThroughAdminListener(request.raw)) {
-      throw new NotFoundException({ error: 'NOT_FOUND', message: `Cannot ${request.method} ${request.url}` });
+      throw new NotFoundException(routeNotFound(request.method, request.url));
     }
     if (this.expected === null) {
       throw new UnauthorizedException({

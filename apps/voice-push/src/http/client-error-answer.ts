@@ -2,9 +2,12 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
+/** The 408's body (the OpenAPI document shows it). */
+export const REQUEST_TIMEOUT_ANSWER = { error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time; send it again' } as const;
+
 /** What a request Node could not take (its time up, its head too large, not HTTP) is answered. */
 function answerFor(code: string | undefined): { status: number; error: string; message: string } {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time; send it again' };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, ...REQUEST_TIMEOUT_ANSWER };
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, error: 'HEADERS_TOO_LARGE', message: 'the request head is over the size allowed' };
   return { status: 400, error: 'BAD_REQUEST', message: 'not a well-formed HTTP request' };
 }

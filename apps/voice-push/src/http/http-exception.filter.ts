@@ -5,6 +5,7 @@ import { isStorageUnavailable } from '../database/storage-errors.js';
 import type { PushMetrics } from '../ingestion/push.metrics.js';
 import { RepeatedWarning } from '../logging/repeated-warning.js';
 import { pushKindOf } from './push-request.hook.js';
+import { routeNotFound } from './route-not-found.js';
 
 /** A URL fit for the log: no query (push signatures), no secret path segment (PUSH_PATH_TOKEN). */
 function loggableUrl(request: FastifyRequest): string {
@@ -53,8 +54,6 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 }
 
-const MAX_MESSAGE = 300;
-
 /** The answer an error turns into, contract §1's `{error, message}`: here, and for the admin's audited actions. */
 export function errorAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
   if (exception instanceof HttpException) {
@@ -64,9 +63,10 @@ export function errorAnswer(exception: unknown): { statusCode: number; body: Rec
       return { statusCode, body: response as Record<string, unknown> };
     }
     const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    // the router's "Cannot POST <path>" quotes the path whole: kilobytes of a client's own URL back
-    const message = exception.message.length > MAX_MESSAGE ? `${exception.message.slice(0, MAX_MESSAGE)}…` : exception.message;
-    return { statusCode, body: { error: code, message } };
+    // the router's own 404 ("Cannot POST <url>") in the words every 404 of a missing route has
+    const routerNotFound = /^Cannot (\S+) (.*)$/s.exec(exception.message);
+    if (statusCode === 404 && routerNotFound) return { statusCode, body: routeNotFound(routerNotFound[1]!, routerNotFound[2]!) };
+    return { statusCode, body: { error: code, message: exception.message } };
   }
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
   if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

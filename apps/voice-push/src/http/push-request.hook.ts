@@ -36,8 +36,9 @@ export function pushContentType(request: FastifyRequest): string | undefined {
 
 /**
  * For the push receivers, as soon as the request line and headers are in:
- * - the checks that need no body — IP allow-list, per-sender rate limit, and in enforce mode the
- *   secret path segment — so a refused sender's body is never read;
+ * - the checks that need no body — the secret path segment (counted in audit mode, refused in
+ *   enforce mode; a token path when none is set is no receiver), the IP allow-list, the per-sender
+ *   rate limit — so a refused sender's body is never read;
  * - the Content-Type is taken aside and the body read as plain bytes whatever it says: Fastify
  *   would answer a malformed one (`""`, `;`, `a=b`) 415 itself, in its own words and without
  *   keeping the push; ingestion answers it (415 UNSUPPORTED_MEDIA_TYPE, kept in the rejected store).
@@ -46,7 +47,9 @@ export function registerPushRequestHook(fastify: FastifyInstance, policy: PushAc
   fastify.addHook('onRequest', (request, reply, done) => {
     const kind = pushKindOf(request);
     if (kind === null) return done();
-    const refusal = policy.admit(request.ip) ?? policy.admitPath(kind, (request.params as { pathToken?: string }).pathToken, request.ip);
+    // the path first: a path that is no receiver answers 404 whoever asks, and however often (a
+    // 403 or a rate-limit 503 there would tell a prober that a receiver is behind it)
+    const refusal = policy.admitPath(kind, (request.params as { pathToken?: string }).pathToken, request.ip) ?? policy.admit(request.ip);
     if (refusal !== null) {
       void reply
         .status(refusal.statusCode)

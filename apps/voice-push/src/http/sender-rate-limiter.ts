@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { ipv6Groups, plainAddress } from '../push-auth/ip-allowlist.js';
+import { clientAddress, ipv6Groups } from '../push-auth/client-address.js';
 
 /** Most senders tracked at once; past it, quiet senders (full buckets) are forgotten first. */
 export const MAX_TRACKED_SENDERS = 10_000;
@@ -11,21 +11,14 @@ interface Bucket {
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** `a.b.c.d:port` and `[v6]:port`, as some proxies write X-Forwarded-For, are their address. */
-function withoutPort(address: string): string {
-  const match = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address) ?? /^\[([^\]]+)\]:\d{1,5}$/.exec(address);
-  return match ? match[1]! : address;
-}
-
 /**
- * The sender of a push: its IP address (a port a proxy wrote beside it dropped); an IPv6 sender by
- * its /64 (one host usually owns a whole /64, so counting its addresses one by one would not limit
+ * The sender of a push: its IP address (see clientAddress); an IPv6 sender by its /64 (one host usually owns a whole /64, so counting its addresses one by one would not limit
  * it). Text that is still not an IP address is one sender: keyed by the text, each variant would
  * have been a sender of its own, and the limit none.
  */
 export function senderKey(address: string | undefined): string {
   if (!address) return 'unknown';
-  const plain = plainAddress(withoutPort(address));
+  const plain = clientAddress(address);
   const version = net.isIP(plain);
   if (version === 4) return plain;
   if (version === 0) return 'not an IP address';

@@ -63,10 +63,6 @@ export class PushHttpController {
   /** The kind is the route's mark (@PushReceiverRoute), the one the hooks and the body parser read. */
   private async receive(pathToken: string | undefined, req: FastifyRequest, reply: FastifyReply) {
     const kind = pushKindOf(req) as PushKind;
-    if (pathToken !== undefined && !this.access.pathTokenConfigured) {
-      reply.status(404);
-      return { error: 'NOT_FOUND', message: 'not found' };
-    }
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // Refused before ingestion, so not kept in the rejected-push store (see push-access.policy.ts).
     const refusal = this.access.verify({ kind, ip: req.ip, pathToken, query: req.query, raw });

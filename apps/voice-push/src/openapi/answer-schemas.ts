@@ -1,10 +1,9 @@
-// The OpenAPI schemas of what the queries and the admin answer: the call view of contract §3 and
-// the `{error, message}` body every refusal has. Kept beside the view's type (call-view.ts) by the
-// e2e test that checks a real view against this schema, field by field.
+// The OpenAPI schemas of what the service answers, beyond the push bodies (push-schemas.ts): the
+// call view of contract §3, the `{error, message}` body of every refusal, the admin's jobs and
+// rejected pushes, a push's acceptance. Kept in step with the view's type (call-view.ts) by the e2e
+// tests that hold real answers to these schemas, field by field.
 import type { SchemaObject } from '@nestjs/swagger';
-import { CALL_SESSION_STATUSES, FINDING_CODES, RECONCILIATION_STATUSES, type CallState } from '#call-session-domain';
-
-const CALL_STATES: CallState[] = ['NONE', 'INITIATED', 'RINGING', 'ANSWERED', 'ENDED'];
+import { CALL_SESSION_STATUSES, CALL_STATES, FINDING_CODES, RECONCILIATION_STATUSES } from '#call-session-domain';
 
 const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
 const integer = (nullable = false): SchemaObject => ({ type: 'integer', ...(nullable ? { nullable: true } : {}) });
@@ -74,8 +73,8 @@ export const CALL_VIEW_SCHEMA: SchemaObject = {
     caller: text(true),
     callee: text(true),
     status: { type: 'string', enum: [...CALL_SESSION_STATUSES] },
-    callState: { type: 'string', enum: CALL_STATES },
-    legs: object({ A: { type: 'string', enum: CALL_STATES }, B: { type: 'string', enum: CALL_STATES } }),
+    callState: { type: 'string', enum: [...CALL_STATES] },
+    legs: object({ A: { type: 'string', enum: [...CALL_STATES] }, B: { type: 'string', enum: [...CALL_STATES] } }),
     events: { type: 'array', items: CALL_VIEW_EVENT },
     cdr: CALL_VIEW_CDR,
     outcome: object({ callResult: integer(true), name: text(true), durationSeconds: integer() }, true),

@@ -1,23 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiResponse } from '@nestjs/swagger';
-import { PUSH_ACCEPTED_SCHEMA } from './answer-schemas.js';
+import { ERROR_BODY_SCHEMA, PUSH_ACCEPTED_SCHEMA } from './answer-schemas.js';
+import { REQUEST_TIMEOUT_ANSWER } from '../http/client-error-answer.js';
 import { CDR_SPEC_EXAMPLE, STATUS_SPEC_EXAMPLE, pushAnswerExamples } from './push-examples.js';
 import { cdrPushSchema, statusPushSchema } from './push-schemas.js';
 
 const ANSWER_SCHEMAS = {
   accepted: PUSH_ACCEPTED_SCHEMA,
+  // every refusal's body, its codes the receivers' own
   error: {
-    type: 'object',
-    required: ['error', 'message'],
+    ...ERROR_BODY_SCHEMA,
     properties: {
+      ...ERROR_BODY_SCHEMA.properties,
       error: {
         type: 'string',
         enum: ['INVALID_JSON', 'INVALID_PUSH', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'REQUEST_TIMEOUT'],
-      },
-      message: { type: 'string' },
-      violations: {
-        type: 'array',
-        items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
       },
     },
   },
@@ -58,7 +55,7 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
       status: 408,
       description: 'the body did not arrive within HTTP_REQUEST_TIMEOUT, or the service stopped first (REQUEST_TIMEOUT): send it again',
       schema: ANSWER_SCHEMAS.error,
-      example: { error: 'REQUEST_TIMEOUT', message: 'the request did not arrive in time; send it again' },
+      example: REQUEST_TIMEOUT_ANSWER,
     } as never),
     ApiResponse({ status: 413, description: 'body over the limit (64 KiB; over 8 MiB it is refused unread and not kept)', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
     ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: answers[415] } as never),

@@ -65,10 +65,6 @@ export class PushAccessPolicy implements OnApplicationShutdown {
     this.rateLimiter = pushRateLimit.perSecond ? new SenderRateLimiter(pushRateLimit.perSecond, pushRateLimit.burst) : null;
   }
 
-  get pathTokenConfigured(): boolean {
-    return this.config.pushAuth.pathToken !== null;
-  }
-
   /** Before the body is read: the IP allow-list, then the sender's rate limit. */
   admit(ip: string | undefined): PushRefusal | null {
     if (this.allowlist && !this.allowlist.allows(ip)) {
@@ -110,8 +106,9 @@ export class PushAccessPolicy implements OnApplicationShutdown {
   /** With the raw body: upstream's signature (the path token was admitPath's, before the body). */
   verify(facts: PushRequestFacts): PushRefusal | null {
     const { pushAuth } = this.config;
+    // admitPath refused these already, from the request hook; this holds should a route lack the hook
+    if (facts.pathToken !== undefined && pushAuth.pathToken === null) return NO_SUCH_RECEIVER;
     if (pushAuth.mode === 'off') return null;
-    // admitPath refused it already, from the request hook; this holds should a route lack the hook
     if (pushAuth.mode === 'enforce' && !this.pathTokenHolds(facts.pathToken)) return NO_SUCH_RECEIVER;
     // A body over the push limit is read only to limit + 1 bytes (raw-body.parser.ts), so its
     // signature, over the whole body, cannot be checked: checked, a correctly signed one would be
@@ -187,16 +184,16 @@ export class PushAccessPolicy implements OnApplicationShutdown {
    * told when its window ends (it was told only with the next failure of that reason, if one came).
    */
   private log(reason: PushAuthFailure, mode: string, context: string): void {
+    const said = (what: string) => `push authentication failed (${mode}): ${reason}: ${what}${mode === 'audit' ? '; served anyway (audit mode)' : ''}`;
     let warning = this.warnings.get(reason);
     if (!warning) {
-      const served = mode === 'audit' ? '; served anyway (audit mode)' : '';
       warning = new RepeatedWarning(
         (line) => this.logger.warn(line),
-        (n, windowMs) => `push authentication failed (${mode}): ${reason}: ${n} more in the last ${windowMs / 1000} s${served}`,
+        (n, windowMs) => said(`${n} more in the last ${windowMs / 1000} s`),
       );
       this.warnings.set(reason, warning);
     }
-    warning.note(`push authentication failed (${mode}): ${reason}: ${context}${mode === 'audit' ? '; served anyway (audit mode)' : ''}`, context);
+    warning.note(said(context), context);
   }
 
   onApplicationShutdown(): void {

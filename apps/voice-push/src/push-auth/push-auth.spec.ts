@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../config/app-config.js';
-import { IpAllowlist, plainAddress } from './ip-allowlist.js';
+import { plainAddress } from './client-address.js';
+import { IpAllowlist } from './ip-allowlist.js';
 import { PushAccessPolicy } from './push-access.policy.js';
 import { PushAuthMetrics } from './push-auth.metrics.js';
 import { authCodeMatches, pushAuthCode, secretEquals } from './push-signature.js';
@@ -44,6 +45,11 @@ describe('IP allow-list', () => {
     ['::1', true],
     ['127.0.0.1', false],
     ['not-an-ip', false],
+    // a proxy's ip:port is its ip, as for the rate limit
+    ['10.0.0.1:443', true],
+    ['[::ffff:10.0.0.1]:80', true],
+    ['[2001:db8::1]:443', true],
+    ['11.0.0.1:443', false],
   ])('%s → %p', (address, allowed) => expect(list.allows(address)).toBe(allowed));
   test('undefined is not allowed', () => expect(list.allows(undefined)).toBe(false));
   test('plainAddress unwraps IPv4-mapped IPv6 only, in any of its forms', () => {
@@ -58,7 +64,7 @@ describe('IP allow-list', () => {
 });
 
 describe('PushAccessPolicy: the log of a burst of failures', () => {
-  test("the first failure of a reason is logged at once, and the burst's count when its window ends, with no later failure needed", () => {
+  test("the first failure of a reason is logged at once, and the burst's count at shutdown, with no later failure needed (the window's timer: repeated-warning.spec)", () => {
     const warned: string[] = [];
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation((message: unknown) => void warned.push(String(message)));
     try {
@@ -66,7 +72,7 @@ describe('PushAccessPolicy: the log of a burst of failures', () => {
       const policy = new PushAccessPolicy(config, new PushAuthMetrics(new Registry()));
       for (let i = 1; i <= 5; i++) expect(policy.admit(`192.0.2.${i}`)?.statusCode).toBe(403);
       expect(warned).toEqual([expect.stringMatching(/ip_not_allowed: ip=192\.0\.2\.1$/)]);
-      policy.onApplicationShutdown(); // as the window's end does
+      policy.onApplicationShutdown();
       expect(warned).toHaveLength(2);
       expect(warned[1]).toMatch(/ip_not_allowed: 4 more in the last 10 s; by cause: ip=192\.0\.2\.2 ×1/);
     } finally {

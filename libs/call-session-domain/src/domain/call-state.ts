@@ -1,8 +1,10 @@
 // callState by progress rank (contract §2): NONE → INITIATED → RINGING → ANSWERED → ENDED.
 
-export type CallState = 'NONE' | 'INITIATED' | 'RINGING' | 'ANSWERED' | 'ENDED';
+/** in progress order: a state's rank is its index */
+export const CALL_STATES = ['NONE', 'INITIATED', 'RINGING', 'ANSWERED', 'ENDED'] as const;
+export type CallState = (typeof CALL_STATES)[number];
 
-const RANK: Readonly<Record<CallState, number>> = { NONE: 0, INITIATED: 1, RINGING: 2, ANSWERED: 3, ENDED: 4 };
+const RANK = Object.fromEntries(CALL_STATES.map((state, rank) => [state, rank])) as Readonly<Record<CallState, number>>;
 
 /** The call state a status eventType moves to; null for an unknown eventType (no state change). */
 export function callStateOfEventType(eventType: number): CallState | null {
