@@ -57,9 +57,11 @@ describe('push-simulator CLI', () => {
     receiver = await startTestReceiver(() => ({ status: 503 }));
     const run = simulate(['--url', receiver.url, '--calls', '1000', '--rate', '50', '--concurrency', '4']);
     expect(await eventually(() => receiver!.requests.length >= 10, 10_000)).toBe(true);
+    const atSignal = receiver.requests.length;
     run.signal('SIGINT');
     expect(await run.code).toBe(130);
-    const seen = receiver.requests.length;
+    // nothing new after the signal: at most the tries already on their way (the concurrency, 4)
+    expect(receiver.requests.length - atSignal).toBeLessThanOrEqual(4);
     expect(run.stderr()).toMatch(/SIGINT: no new push goes out/);
     const table = run.stdout();
     expect(table).toMatch(/^INTERRUPTED +pushes of started calls never sent: \d+$/m);
@@ -68,8 +70,5 @@ describe('push-simulator CLI', () => {
     expect(sent).toBeGreaterThanOrEqual(5);
     expect(table).toMatch(new RegExp(`^abandoned \\(drain timeout or interrupt\\) +${sent}$`, 'm'));
     expect(table).toMatch(/^acknowledged +0$/m);
-    // and nothing came after the exit
-    await new Promise((r) => setTimeout(r, 300));
-    expect(receiver.requests.length).toBe(seen);
   });
 });

@@ -16,8 +16,9 @@ export class RateLimiter {
   private readonly intervalMs: number;
   /** slots passed over because nobody asked for them in time (older than the catch-up): nothing went out in them */
   skipped = 0;
-  /** the first slot handed out (the `now()` clock); the last one's end is `nextSlot` */
+  /** the first slot handed out, and the end of the last (the `now()` clock) */
   private firstSlot: number | null = null;
+  private handedOutUntil = Number.NEGATIVE_INFINITY;
   /** slots handed out */
   private slots = 0;
 
@@ -53,23 +54,26 @@ export class RateLimiter {
     if (slot >= endsAt) return undefined;
     this.skipped += missed;
     this.nextSlot = slot + this.intervalMs;
-    this.firstSlot ??= slot;
-    this.slots += 1;
     // not slept for under 1 ms: a push let go that much before its slot is counted from when it went
-    if (slot - now < 1) return Math.min(slot, now);
+    if (slot - now < 1) return Math.min(this.handOut(slot), now);
     await this.sleep(slot - now, stop);
-    if (stop?.aborted) {
-      this.slots -= 1;
-      return undefined;
-    }
+    // booked but not handed out: the report counts neither it nor its time
+    if (stop?.aborted) return undefined;
+    return this.handOut(slot);
+  }
+
+  private handOut(slot: number): number {
+    this.firstSlot = Math.min(this.firstSlot ?? slot, slot);
+    this.handedOutUntil = Math.max(this.handedOutUntil, slot + this.intervalMs);
+    this.slots += 1;
     return slot;
   }
 
   /** What the schedule came to; null without a rate. */
   report(): ScheduleReport | null {
     if (this.intervalMs === 0) return null;
-    // from the first slot to the end of the last (the next free one)
-    const spanMs = this.firstSlot === null ? 0 : this.nextSlot! - this.firstSlot;
+    // from the first slot handed out to the end of the last
+    const spanMs = this.firstSlot === null ? 0 : this.handedOutUntil - this.firstSlot;
     return { ratePerSecond: this.ratePerSecond, slots: this.slots, spanMs, skipped: this.skipped };
   }
 }

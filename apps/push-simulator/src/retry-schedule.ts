@@ -32,7 +32,7 @@ export const realSleep: Sleep = (ms, signal) =>
 export type DeliveryResult =
   | { outcome: 'acknowledged'; tries: TryOutcome[] }
   | { outcome: 'givenUp'; tries: TryOutcome[] }
-  /** the run ended (drain timeout) while a retry was still waiting */
+  /** the run ended (its drain timeout, or an interrupt) while a retry was still waiting */
   | { outcome: 'abandoned'; tries: TryOutcome[] };
 
 export interface DeliveryOptions {

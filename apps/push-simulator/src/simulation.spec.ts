@@ -250,7 +250,8 @@ describe('runSimulation', () => {
     });
     expect(once.sent).toHaveLength(1);
     expect(summary).toMatchObject({ interrupted: true, calls: 1, sent: 1, acknowledged: 1, notSent: 4 });
-    expect(summary.openLoop!.targetRate).toBe(0.5);
+    // the slots booked and never handed out are not in the schedule's report: the one slot kept the rate
+    expect(summary.openLoop).toMatchObject({ targetRate: 0.5, achievedRate: 0.5, rateMet: true });
   }, 5_000);
 
   test('a retry that waited for a connection through the interrupt does not go out: it is abandoned', async () => {

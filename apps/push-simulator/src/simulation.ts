@@ -1,10 +1,11 @@
 /**
  * runSimulation: plays calls against a receiver the way the platform would — each call's pushes
- * go out one after the other (a push's first try waits for the previous one's first try), a failed
- * push is retried in the background on the spec's schedule while the call goes on, and up to
- * `concurrency` tries are in flight across calls, new pushes paced to `rate` per second. A retry
- * keeps the spec's schedule: it is not paced and goes ahead of the new pushes waiting for a
- * concurrency slot (in a queue behind them it would go out seconds late under load).
+ * go out one after the other (a push waits for the previous one's first try, and for its immediate
+ * retry when that failed), a failed push is retried in the background on the spec's schedule while
+ * the call goes on, and up to `concurrency` tries are in flight across calls, new pushes paced to
+ * `rate` per second. A retry keeps the spec's schedule: it is not paced, the immediate one takes
+ * the failed try's own connection slot, and a later one goes ahead of the new pushes waiting for a
+ * slot (in a queue behind them it would go out seconds late under load).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
