@@ -27,13 +27,4 @@ export class ConcurrencyLimiter {
     if (next) next(); // the slot passes straight to the next waiter
     else this.active--;
   }
-
-  async run<T>(task: () => Promise<T>, first = false): Promise<T> {
-    await this.acquire(first);
-    try {
-      return await task();
-    } finally {
-      this.release();
-    }
-  }
 }
