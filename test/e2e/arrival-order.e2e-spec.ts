@@ -39,10 +39,19 @@ function callOf(prng: Prng, seq: number, runId: string): CallPushes {
 
 const withCallId = (body: WireBody, callId: string): WireBody => ({ ...body, callId });
 
+/**
+ * Sends a push until it is acknowledged, as the platform does: a 503 is retried (two instances
+ * writing one call at once can exhaust one's conflict retries: "the call is being written by
+ * another instance; retry later"), anything else but a 200 fails the test.
+ */
 async function accepted(service: TestService, push: Push, callId: string): Promise<void> {
-  const answer = await service.post(`/v1/push/${push.kind}`, withCallId(push.body, callId));
-  if (answer.status !== 200 || answer.body?.accepted !== true) {
-    throw new Error(`${push.label} of ${callId}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  for (let attempt = 1; ; attempt++) {
+    const answer = await service.post(`/v1/push/${push.kind}`, withCallId(push.body, callId));
+    if (answer.status === 200 && answer.body?.accepted === true) return;
+    if (answer.status !== 503 || attempt === 10) {
+      throw new Error(`${push.label} of ${callId}, try ${attempt}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
   }
 }
 
