@@ -1,4 +1,4 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Logger, NotFoundException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { unavailableAnswer } from '#contracts';
 import { isStorageUnavailable } from '../database/storage-errors.js';
@@ -36,7 +36,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const { statusCode, body } = errorAnswer(exception);
+    const { statusCode, body } = isRouterNotFound(exception)
+      ? { statusCode: 404, body: routeNotFound(request.method, request.url) }
+      : errorAnswer(exception);
     if (statusCode === 503) {
       const cause = (exception as Error)?.message ?? String(exception);
       this.unavailable.note(`${request.method} ${loggableUrl(request)} answered 503: ${cause}`, cause);
@@ -54,18 +56,26 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
 }
 
+/** `{error: "NOT_FOUND", …}`: an answer our code gave in contract §1's shape (its codes in capitals). */
+function isContractBody(response: unknown): response is Record<string, unknown> & { error: string } {
+  return typeof response === 'object' && response !== null && 'error' in response && typeof response.error === 'string' && response.error.toUpperCase() === response.error;
+}
+
+/**
+ * The router's 404 (Nest's not-found handler: no route for the path), answered as every missing
+ * route's is (routeNotFound), from the request itself; any 404 of ours carries a body of our own.
+ */
+function isRouterNotFound(exception: unknown): boolean {
+  return exception instanceof NotFoundException && !isContractBody(exception.getResponse());
+}
+
 /** The answer an error turns into, contract §1's `{error, message}`: here, and for the admin's audited actions. */
 export function errorAnswer(exception: unknown): { statusCode: number; body: Record<string, unknown> } {
   if (exception instanceof HttpException) {
     const response = exception.getResponse();
     const statusCode = exception.getStatus();
-    if (typeof response === 'object' && response !== null && 'error' in response && typeof response.error === 'string' && response.error.toUpperCase() === response.error) {
-      return { statusCode, body: response as Record<string, unknown> };
-    }
+    if (isContractBody(response)) return { statusCode, body: response };
     const code = statusCode === 404 ? 'NOT_FOUND' : statusCode === 401 ? 'UNAUTHORIZED' : statusCode >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    // the router's own 404 ("Cannot POST <url>") in the words every 404 of a missing route has
-    const routerNotFound = /^Cannot (\S+) (.*)$/s.exec(exception.message);
-    if (statusCode === 404 && routerNotFound) return { statusCode, body: routeNotFound(routerNotFound[1]!, routerNotFound[2]!) };
     return { statusCode, body: { error: code, message: exception.message } };
   }
   const fastifyError = exception as { statusCode?: number; code?: string; message?: string };

@@ -12,9 +12,10 @@ interface Bucket {
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 /**
- * The sender of a push: its IP address (see clientAddress); an IPv6 sender by its /64 (one host usually owns a whole /64, so counting its addresses one by one would not limit
- * it). Text that is still not an IP address is one sender: keyed by the text, each variant would
- * have been a sender of its own, and the limit none.
+ * The sender of a push: its IP address (see clientAddress); an IPv6 sender by its /64 (one host
+ * usually owns a whole /64, so counting its addresses one by one would not limit it). Text that is
+ * still not an IP address is one sender: keyed by the text, each variant would have been a sender
+ * of its own, and the limit none.
  */
 export function senderKey(address: string | undefined): string {
   if (!address) return 'unknown';

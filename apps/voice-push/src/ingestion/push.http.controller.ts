@@ -1,4 +1,4 @@
-import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pushContentType, pushKindOf, PushReceiverRoute } from '../http/push-request.hook.js';
@@ -25,7 +25,7 @@ export class PushHttpController {
   @HttpCode(200)
   @ApiPushReceiver('status')
   status(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.receive(undefined, req, reply);
+    return this.receive(req, reply);
   }
 
   @Post('cdr')
@@ -33,39 +33,34 @@ export class PushHttpController {
   @HttpCode(200)
   @ApiPushReceiver('cdr')
   cdr(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.receive(undefined, req, reply);
+    return this.receive(req, reply);
   }
 
   @Post(':pathToken/status')
   @PushReceiverRoute('status')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  statusAtSecretPath(
-    @Param('pathToken') pathToken: string,
-    @Req() req: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.receive(pathToken, req, reply);
+  statusAtSecretPath(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.receive(req, reply);
   }
 
   @Post(':pathToken/cdr')
   @PushReceiverRoute('cdr')
   @HttpCode(200)
   @ApiExcludeEndpoint()
-  cdrAtSecretPath(
-    @Param('pathToken') pathToken: string,
-    @Req() req: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ) {
-    return this.receive(pathToken, req, reply);
+  cdrAtSecretPath(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.receive(req, reply);
   }
 
-  /** The kind is the route's mark (@PushReceiverRoute), the one the hooks and the body parser read. */
-  private async receive(pathToken: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+  /**
+   * The kind is the route's mark (@PushReceiverRoute), the one the hooks and the body parser read;
+   * the `{pathToken}` of the secret paths was the request hook's to check (see push-request.hook.ts).
+   */
+  private async receive(req: FastifyRequest, reply: FastifyReply) {
     const kind = pushKindOf(req) as PushKind;
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     // Refused before ingestion, so not kept in the rejected-push store (see push-access.policy.ts).
-    const refusal = this.access.verify({ kind, ip: req.ip, pathToken, query: req.query, raw });
+    const refusal = this.access.verify({ kind, ip: req.ip, query: req.query, raw });
     if (refusal !== null) {
       reply.status(refusal.statusCode);
       return refusal.body;

@@ -19,8 +19,6 @@ export interface PushRefusal {
 export interface PushRequestFacts {
   kind: 'status' | 'cdr';
   ip: string | undefined;
-  /** the `{token}` of `/v1/push/{token}/…`; undefined on the plain paths */
-  pathToken: string | undefined;
   query: unknown;
   raw: Buffer;
 }
@@ -37,8 +35,8 @@ const MESSAGES: Record<PushAuthFailure, string> = {
 
 const SECONDS = /^\d{1,12}$/;
 
-/** what a path that is no receiver is answered (the message of a path-token refusal: they look alike) */
-const NO_SUCH_RECEIVER: PushRefusal = { statusCode: 404, body: { error: 'NOT_FOUND', message: 'not found' } };
+/** what a path that is no receiver is answered: the path-token refusal's body, so the two look alike */
+const NO_SUCH_RECEIVER: PushRefusal = { statusCode: 404, body: { error: 'NOT_FOUND', message: MESSAGES.path_token } };
 
 /**
  * Who may push (contract §1 says no signature; all of this is optional, see PUSH_AUTH_MODE):
@@ -92,6 +90,7 @@ export class PushAccessPolicy implements OnApplicationShutdown {
    * mode. Checked with the body, a stranger's body over the 8 MiB hard limit on such a path was
    * answered 413 and counted as a push, telling him a receiver was there.
    */
+  /** `pathToken`: the `{token}` of `/v1/push/{token}/…`; undefined on the plain paths */
   admitPath(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
     if (pathToken !== undefined && this.config.pushAuth.pathToken === null) return NO_SUCH_RECEIVER;
     if (this.pathTokenHolds(pathToken)) return null;
@@ -103,13 +102,12 @@ export class PushAccessPolicy implements OnApplicationShutdown {
     return expected === null || (pathToken !== undefined && secretEquals(pathToken, expected));
   }
 
-  /** With the raw body: upstream's signature (the path token was admitPath's, before the body). */
+  /**
+   * With the raw body: upstream's signature. The path token is admitPath's alone, from the request
+   * hook every receiver carries (push.http.controller.spec checks each has the mark it runs on).
+   */
   verify(facts: PushRequestFacts): PushRefusal | null {
-    const { pushAuth } = this.config;
-    // admitPath refused these already, from the request hook; this holds should a route lack the hook
-    if (facts.pathToken !== undefined && pushAuth.pathToken === null) return NO_SUCH_RECEIVER;
-    if (pushAuth.mode === 'off') return null;
-    if (pushAuth.mode === 'enforce' && !this.pathTokenHolds(facts.pathToken)) return NO_SUCH_RECEIVER;
+    if (this.config.pushAuth.mode === 'off') return null;
     // A body over the push limit is read only to limit + 1 bytes (raw-body.parser.ts), so its
     // signature, over the whole body, cannot be checked: checked, a correctly signed one would be
     // refused 401, and its sender never told that it is too large. Not checked, it is neither
