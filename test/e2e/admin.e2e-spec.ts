@@ -9,6 +9,7 @@ import { readCallEvents } from '../../apps/voice-push/src/outbox-relay/call-even
 import { logSettled } from '../../libs/event-store/src/testing/log-settled.js';
 import { openRawConnection, parseRawAnswer } from '../../libs/testing/src/raw-connection.js';
 import { schemaMismatches } from '../support/schema-mismatches.js';
+import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
 
 const TOKEN = 'admin-token-for-e2e-0123456789';
 
@@ -789,5 +790,71 @@ describe('admin: ADMIN_PORT', () => {
     const forced = await admin(service, 'POST', `/admin/calls/${call.callId}/finalize`, { base: adminUrl, body: { reason: 'x' } });
     expect(forced.status).toBe(200);
     expect(forced.body.status).toBe('FINALIZED_WITHOUT_CDR');
+  });
+});
+
+describe('admin jobs on two instances behind one address (one database)', () => {
+  let db: TempDatabase;
+  let a: TestService;
+  let b: TestService;
+
+  beforeAll(async () => {
+    db = await createTempDatabase();
+    // one after the other: the first one runs the migrations
+    a = await startTestService({ ADMIN_TOKEN: TOKEN }, { database: db });
+    b = await startTestService({ ADMIN_TOKEN: TOKEN }, { database: db });
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  // (a cancel asked on the other instance, read back by the running one: background-jobs.int-spec)
+  test('a rebuild started on one instance is one at a time on both, and followed on the other to its end', async () => {
+    const call = anAnsweredWireCall();
+    await sendCall(a, call);
+    let jobId = '';
+    // the rebuild waits on the call's row (a transaction of the test locks it, for less than the
+    // statement timeout): certainly running meanwhile
+    await a.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [call.callId]);
+      const started = await admin(a, 'POST', '/admin/projections/rebuild');
+      expect(started.status).toBe(202);
+      jobId = started.body.jobId;
+
+      const second = await admin(b, 'POST', '/admin/projections/rebuild');
+      expect(second).toEqual({
+        status: 409,
+        body: { error: 'CONFLICT', jobId, message: `rebuild ${jobId} is still running on another instance` },
+      });
+      expect((await admin(b, 'GET', `/admin/projections/rebuild/${jobId}`)).body).toMatchObject({ id: jobId, status: 'running' });
+      expect((await admin(b, 'GET', '/admin/stats')).body.rebuild).toMatchObject({ id: jobId, status: 'running' });
+    });
+    const ended = await pollUntil(
+      async () => (await admin(b, 'GET', `/admin/projections/rebuild/${jobId}`)).body,
+      (j) => j.status !== 'running',
+      20_000,
+      50,
+    );
+    expect(ended).toMatchObject({ id: jobId, status: 'succeeded', streams: 1, error: null, finishedAt: expect.any(String) });
+    expect((await admin(a, 'GET', `/admin/projections/rebuild/${jobId}`)).body).toEqual(ended);
+    expect((await admin(b, 'GET', '/admin/stats')).body.rebuild).toEqual(ended);
+    expect(await admin(b, 'DELETE', `/admin/projections/rebuild/${jobId}`)).toMatchObject({
+      status: 409,
+      body: { error: 'CONFLICT', message: `rebuild ${jobId} has ended (succeeded)` },
+    });
+
+    // the place is free again, on either instance
+    const next = await admin(b, 'POST', '/admin/projections/rebuild');
+    expect(next.status).toBe(202);
+    const done = await pollUntil(
+      async () => (await admin(a, 'GET', `/admin/projections/rebuild/${next.body.jobId}`)).body,
+      (j) => j.status !== 'running',
+      20_000,
+      50,
+    );
+    expect(done).toMatchObject({ status: 'succeeded', streams: 1 });
   });
 });

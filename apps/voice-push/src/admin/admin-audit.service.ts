@@ -65,7 +65,7 @@ export class AdminAuditService {
 
   /** An operator's cancel of a job (`DELETE …/{jobId}`) as an audited action: 202 with the job, 404 unknown, 409 ended. */
   cancelJob<J extends JobState>(action: AdminAction, jobs: BackgroundJobs<J>, id: string): Promise<AdminAnswer & { auditId: string | null }> {
-    return this.run(action, { jobId: id }, async () => ({ statusCode: 202, body: jobs.cancel(id) }));
+    return this.run(action, { jobId: id }, async () => ({ statusCode: 202, body: await jobs.cancel(id) }));
   }
 
   async record(action: AdminAction, args: Record<string, unknown>, statusCode: number, result: unknown): Promise<string | null> {

@@ -1,5 +1,7 @@
 import { ConflictException, NotFoundException, ServiceUnavailableException, type Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { JOB_ABANDONED_AFTER_MS, JOB_HEARTBEAT_MS, type PostgresJobRecords } from './postgres-job-records.js';
 
 /** What every background admin job shows, besides its own progress. */
 export interface JobState {
@@ -18,42 +20,71 @@ const JOBS_KEPT = 20;
 /**
  * The admin's long actions (the read-model rebuild, the outbox republish) run here and not inside
  * their HTTP request: a request that runs for minutes outlasts the client's and the proxy's
- * timeouts, and holds the server's close at shutdown. One job of a kind at a time per instance (a
- * second start is 409 naming the running one); the last JOBS_KEPT are kept for `GET …/{jobId}`.
+ * timeouts, and holds the server's close at shutdown.
+ *
+ * Every instance sees every job (PostgresJobRecords, the `admin_jobs` table): one job of a kind at
+ * a time across them (a second start, on any instance, is 409 naming the running one); `GET
+ * …/{jobId}` and a cancel work on whichever instance they reach. The running instance writes its
+ * job every JOB_HEARTBEAT_MS; it answers its own from memory (the last JOBS_KEPT).
  *
  * A shutdown lets the job in hand finish the unit of work it is in (a batch, one transaction) and
  * then stops it: it ends `failed` with an error saying so, and what it did stands. An operator's
  * cancel stops it the same way, and it ends `cancelled` (a republish waiting for a Kafka that is
- * away would otherwise wait, and hold the next one at 409, until the service stopped).
+ * away would otherwise wait, and hold the next one at 409, until the service stopped). A job
+ * whose instance died is ended as failed by the next instance that looks (JOB_ABANDONED_AFTER_MS).
  */
 export class BackgroundJobs<J extends JobState> {
   private readonly jobs = new Map<string, J>();
-  /** each job until it and its onDone are done (the shutdown waits for them all) */
-  private readonly unsettled = new Set<Promise<void>>();
+  /** each job until it and its onDone are done, and each start until it knows (the shutdown waits for them all) */
+  private readonly unsettled = new Set<Promise<unknown>>();
   private stopping = false;
-  /** the running job an operator asked to stop */
-  private cancelling: string | null = null;
+  /** the running job an operator asked to stop, or that another instance took as abandoned */
+  private stoppingJob: { id: string; why: () => Error } | null = null;
+  private readonly instance = `${hostname()} pid ${process.pid}`;
 
   constructor(
     /** the job's kind, for messages ("rebuild", "republish") */
     private readonly kind: string,
     private readonly logger: Logger,
+    private readonly records: PostgresJobRecords<J>,
+    private readonly heartbeatMs = JOB_HEARTBEAT_MS,
+    /** how long a job's final state is tried again while the database refuses it */
+    private readonly finalSaveForMs = JOB_ABANDONED_AFTER_MS / 3,
   ) {}
 
   /**
    * Starts `work` on a new job holding `progress`; `work` updates the job as it goes and calls
    * `stopIfStopping()` between its units of work. Answers the job as it started.
    */
-  start(progress: Omit<J, keyof JobState>, work: (job: J) => Promise<void>, onDone: JobDone<J> = () => undefined): J {
-    if (this.stopping) {
-      throw new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
-    }
-    const current = [...this.jobs.values()].find((j) => j.status === 'running');
-    if (current) {
-      throw new ConflictException({ error: 'CONFLICT', message: `${this.kind} ${current.id} is still running`, jobId: current.id });
-    }
+  async start(progress: Omit<J, keyof JobState>, work: (job: J) => Promise<void>, onDone: JobDone<J> = () => undefined): Promise<J> {
+    this.refuseWhileStopping();
+    const current = this.running();
+    if (current) throw this.conflict(current.id, `${this.kind} ${current.id} is still running`);
     const job = { ...progress, id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, error: null } as J;
+    // held here while the claim is written, so a second start on this instance is 409 at once
     this.jobs.set(job.id, job);
+    const claiming = this.claim(job);
+    this.unsettled.add(claiming);
+    let runningElsewhere: string | null;
+    try {
+      runningElsewhere = await claiming;
+    } catch (error) {
+      this.jobs.delete(job.id);
+      throw error;
+    } finally {
+      this.unsettled.delete(claiming);
+    }
+    if (runningElsewhere !== null) {
+      this.jobs.delete(job.id);
+      throw this.conflict(runningElsewhere, `${this.kind} ${runningElsewhere} is still running on another instance`);
+    }
+    if (this.stopping) {
+      // the shutdown began while the claim was written: the row ends at once, and no job runs
+      Object.assign(job, { status: 'failed', finishedAt: new Date().toISOString(), error: new StoppedByShutdown().message });
+      await this.save(job);
+      this.jobs.delete(job.id);
+      this.refuseWhileStopping();
+    }
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
     // unsettled until its onDone (the audit row's completion) is done too: a shutdown waits for
     // both, and for an earlier job's onDone still running beside a new job
@@ -70,59 +101,156 @@ export class BackgroundJobs<J extends JobState> {
     return { ...job };
   }
 
-  get(id: string): J | null {
-    const job = this.jobs.get(id);
+  /**
+   * Records `job` as the running one: null, or the id of the job running elsewhere. A job of this
+   * instance's that ended while its final state could not be written holds the row: written now,
+   * it makes way.
+   */
+  private async claim(job: J): Promise<string | null> {
+    const holder = await this.records.claim({ ...job }, this.instance);
+    const ended = holder === null ? undefined : this.jobs.get(holder);
+    if (ended === undefined || ended.status === 'running' || !(await this.save(ended))) return holder;
+    return this.records.claim({ ...job }, this.instance);
+  }
+
+  /** The job this instance is running, if any. */
+  running(): J | null {
+    const job = [...this.jobs.values()].find((j) => j.status === 'running');
     return job ? { ...job } : null;
   }
 
-  /** The job, for `GET …/{jobId}`: 404 when it is unknown (or no longer kept). */
-  found(id: string): J {
-    const job = this.get(id);
+  /** The job, for `GET …/{jobId}`, from whichever instance ran it: 404 when it is unknown. */
+  async found(id: string): Promise<J> {
+    const job = this.jobs.get(id) ?? (await this.records.get(id));
     if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no ${this.kind} job ${id}` });
-    return job;
+    return { ...job };
   }
 
-  latest(): J | null {
-    const job = [...this.jobs.values()].at(-1);
-    return job ? { ...job } : null;
+  /** The last job started, on any instance (one running here is the last: one runs at a time). */
+  async latest(): Promise<J | null> {
+    return this.running() ?? (await this.records.latest());
   }
 
   /** Throws once the service is stopping or the job was cancelled: a job calls it between two units of work. */
   stopIfStopping(): void {
     if (this.stopping) throw new StoppedByShutdown();
-    const running = [...this.jobs.values()].find((j) => j.status === 'running');
-    if (running && running.id === this.cancelling) throw new CancelledByOperator();
+    const running = this.running();
+    if (running && running.id === this.stoppingJob?.id) throw this.stoppingJob.why();
   }
 
-  /** An operator's cancel: the job stops after the unit of work in hand (404 unknown, 409 ended). */
-  cancel(id: string): J {
-    const job = this.found(id);
-    if (job.status !== 'running') {
-      throw new ConflictException({ error: 'CONFLICT', message: `${this.kind} ${id} has ended (${job.status})`, jobId: id });
+  /**
+   * An operator's cancel: the job stops after the unit of work in hand (404 unknown, 409 ended).
+   * A job running on another instance is marked, and stops there within a heartbeat.
+   */
+  async cancel(id: string): Promise<J> {
+    const here = this.jobs.get(id);
+    if (here?.status === 'running') {
+      this.stoppingJob = { id, why: () => new CancelledByOperator() };
+      return { ...here };
     }
-    this.cancelling = id;
-    return job;
+    const asked = here ? 'ended' : await this.records.requestCancel(id);
+    if (asked === null) throw new NotFoundException({ error: 'NOT_FOUND', message: `no ${this.kind} job ${id}` });
+    if (asked === 'ended') {
+      const status = here?.status ?? (await this.records.get(id))?.status;
+      throw this.conflict(id, `${this.kind} ${id} has ended (${status})`);
+    }
+    return asked;
   }
 
   /** The shutdown: no new job, and the running one stops after its unit of work in hand. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.unsettled);
+    // a start whose claim was in flight may add its job meanwhile: wait for that one too
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
   }
 
   private async run(job: J, work: (job: J) => Promise<void>): Promise<void> {
+    const heartbeat = new JobHeartbeat(async () => void (await this.save(job)), this.heartbeatMs);
+    const ended: Partial<JobState> = {};
     try {
       await work(job);
-      job.status = 'succeeded';
+      ended.status = 'succeeded';
     } catch (error) {
-      job.status = error instanceof CancelledByOperator ? 'cancelled' : 'failed';
-      job.error = (error as Error)?.message ?? String(error);
-      if (error instanceof CancelledByOperator) this.logger.warn(`${this.kind} ${job.id} cancelled by an operator; what it did stands: ${JSON.stringify(job)}`);
-      else if (error instanceof StoppedByShutdown) this.logger.warn(`${this.kind} ${job.id} stopped by the shutdown; what it did stands: ${JSON.stringify(job)}`);
+      ended.status = error instanceof CancelledByOperator ? 'cancelled' : 'failed';
+      ended.error = (error as Error)?.message ?? String(error);
+      const as = () => JSON.stringify({ ...job, ...ended });
+      if (error instanceof CancelledByOperator) this.logger.warn(`${this.kind} ${job.id} cancelled by an operator; what it did stands: ${as()}`);
+      else if (error instanceof StoppedByShutdown) this.logger.warn(`${this.kind} ${job.id} stopped by the shutdown; what it did stands: ${as()}`);
       else this.logger.error(`${this.kind} ${job.id} failed: ${(error as Error)?.stack ?? String(error)}`);
     } finally {
-      job.finishedAt = new Date().toISOString();
+      ended.finishedAt = new Date().toISOString();
+      await heartbeat.stop();
+      // the row first, then this instance's copy: until then the job is running everywhere, and
+      // a start anywhere is 409 naming it as such
+      await this.saveFinal({ ...job, ...ended });
+      Object.assign(job, ended);
     }
+  }
+
+  /**
+   * Writes the job's final state, trying again while the database refuses: a job left `running`
+   * in its row would hold every start at 409 and then be shown abandoned. Gives up (logging the
+   * state) after about JOB_ABANDONED_AFTER_MS / 3, well before another instance would take it (a
+   * shutdown waits for it meanwhile); the next start here writes it again (start).
+   */
+  private async saveFinal(job: J): Promise<void> {
+    const until = Date.now() + this.finalSaveForMs;
+    for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+      if (await this.save(job)) return;
+      if (Date.now() + wait > until) {
+        this.logger.error(`${this.kind} ${job.id}: could not write how it ended; its row stays as last written until taken as abandoned; it ended so: ${JSON.stringify(job)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  /**
+   * Writes the job for the other instances, and learns of a cancel asked on one of them. False
+   * when the database refused (the job goes on: its own work meets the database, or not).
+   */
+  private async save(job: J): Promise<boolean> {
+    try {
+      const saved = await this.records.save({ ...job });
+      if (saved === 'cancel-requested' && this.stoppingJob?.id !== job.id) {
+        this.stoppingJob = { id: job.id, why: () => new CancelledByOperator() };
+      } else if (saved === 'taken-as-abandoned') {
+        this.stoppingJob = { id: job.id, why: () => new TakenAsAbandoned() };
+        if (job.status !== 'running') this.logger.error(`${this.kind} ${job.id} ended after another instance took it as abandoned; it ended so: ${JSON.stringify(job)}`);
+      }
+      return true;
+    } catch (error) {
+      this.logger.warn(`${this.kind} ${job.id}: could not write it for the other instances: ${(error as Error)?.message ?? String(error)}; as it is now: ${JSON.stringify(job)}`);
+      return false;
+    }
+  }
+
+  private refuseWhileStopping(): void {
+    if (this.stopping) {
+      throw new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
+    }
+  }
+
+  private conflict(jobId: string, message: string): ConflictException {
+    return new ConflictException({ error: 'CONFLICT', message, jobId });
+  }
+}
+
+/** Calls `beat` every `everyMs` while a job runs, one call at a time. */
+class JobHeartbeat {
+  private readonly timer: NodeJS.Timeout;
+  private beating: Promise<void> | null = null;
+
+  constructor(beat: () => Promise<void>, everyMs: number) {
+    this.timer = setInterval(() => {
+      this.beating ??= beat().finally(() => (this.beating = null));
+    }, everyMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.beating;
   }
 }
 
@@ -135,5 +263,11 @@ export class StoppedByShutdown extends Error {
 export class CancelledByOperator extends Error {
   constructor() {
     super('cancelled by an operator');
+  }
+}
+
+export class TakenAsAbandoned extends Error {
+  constructor() {
+    super('stopped: another instance took it as abandoned (this one could not write it for longer than the limit)');
   }
 }

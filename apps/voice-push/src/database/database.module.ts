@@ -19,6 +19,7 @@ import { IndexOutboxCallEventRows1764001100000 } from './migrations/176400110000
 import { CreateRelayHolds1764001200000 } from './migrations/1764001200000-create-relay-holds.js';
 import { RejectedPushBodyBase641764001300000 } from './migrations/1764001300000-rejected-push-body-base64.js';
 import { CreatePushCounterFlushes1764001400000 } from './migrations/1764001400000-create-push-counter-flushes.js';
+import { CreateAdminJobs1764001500000 } from './migrations/1764001500000-create-admin-jobs.js';
 import { listenToCheckedOutClients } from './listen-to-checked-out-clients.js';
 import { retireClientsWithQueryInFlight } from './retire-clients-with-query-in-flight.js';
 import { runMigrations } from './run-migrations.js';
@@ -74,6 +75,7 @@ export const appMigrations = [
   CreateRelayHolds1764001200000,
   RejectedPushBodyBase641764001300000,
   CreatePushCounterFlushes1764001400000,
+  CreateAdminJobs1764001500000,
 ];
 
 /**

@@ -484,13 +484,13 @@ describe('OutboxRelay (Postgres + real broker)', () => {
         republisher.batchSize = 1;
         republisher.outboxRoom = 1;
         const done = new Promise<RepublishJob>((finished) => void republisher.start('0', finished));
-        expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
-        expect(republisher.jobs.latest()).toMatchObject({ enqueued: 1, holdingLiveCallEvents: true }); // the other call's first event
+        expect(await eventually(() => republisher.jobs.running()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+        expect(republisher.jobs.running()).toMatchObject({ enqueued: 1, holdingLiveCallEvents: true }); // the other call's first event
 
         const live = await append(call, 3); // the call goes on while the job has yet to reach it
         await logSettled(ds);
         expect(await r.relayOnce()).toMatchObject({ kind: 'relayed', count: 1 }); // the job's row; not the live event
-        while (republisher.jobs.latest()?.status === 'running') {
+        while (republisher.jobs.running()) {
           await r.relayOnce(); // the outbox is empty after each: the log would come next, but it is held
           await new Promise((pause) => setTimeout(pause, 20));
         }

@@ -168,9 +168,9 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
     republisher.outboxRoom = 2;
     const done = republish(republisher, '0');
 
-    const waiting = await eventually(async () => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20);
+    const waiting = await eventually(async () => republisher.jobs.running()?.waitingForRelay === true, 10_000, 20);
     expect(waiting).toBe(true);
-    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', enqueued: 0 });
+    expect(republisher.jobs.running()).toMatchObject({ status: 'running', enqueued: 0 });
     await ds.query(`DELETE FROM outbox WHERE topic = 't'`); // the relay sent them
     expect(await done).toMatchObject({ status: 'succeeded', waitingForRelay: false });
     expect(sent).toBeGreaterThan(0);
@@ -184,11 +184,11 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
     const republisher = new OutboxRepublisher(ds, relay);
     republisher.outboxRoom = 2;
     const done = republish(republisher, '0');
-    expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+    expect(await eventually(() => republisher.jobs.running()?.waitingForRelay === true, 10_000, 20)).toBe(true);
     // it holds the live call events in the log while it runs (outbox-relay.kafka.int-spec: the order it keeps)
     expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds WHERE held_until > now()`)).toEqual([{ n: 1 }]);
 
-    republisher.jobs.cancel(republisher.jobs.latest()!.id);
+    await republisher.jobs.cancel(republisher.jobs.running()!.id);
     expect(await done).toMatchObject({ status: 'cancelled', enqueued: 0, error: 'cancelled by an operator', holdingLiveCallEvents: false });
     expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds`)).toEqual([{ n: 0 }]); // released when it ends
     await ds.query(`DELETE FROM outbox`);
@@ -204,7 +204,7 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
         status: 409,
         response: { error: 'CONFLICT', jobId: 'job-elsewhere', message: 'republish job-elsewhere is still running on another instance' },
       });
-      expect(republisher.jobs.latest()).toBeNull(); // none started
+      expect(republisher.jobs.running()).toBeNull(); // none started
 
       await ds.query(`UPDATE relay_holds SET held_until = now() - interval '1 second'`);
       const done = new Promise<RepublishJob>((finished) => void republisher.start('0', finished));
@@ -365,12 +365,12 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
 
     // its rows wait in the outbox, and the log stays held: a relay iteration that read the outbox
     // before them and the log after a release would send live events before the call's history
-    expect(await eventually(() => republisher.jobs.latest()?.waitingForRelay === true, 10_000, 20)).toBe(true);
-    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', enqueued: 2, holdingLiveCallEvents: true });
+    expect(await eventually(() => republisher.jobs.running()?.waitingForRelay === true, 10_000, 20)).toBe(true);
+    expect(republisher.jobs.running()).toMatchObject({ status: 'running', enqueued: 2, holdingLiveCallEvents: true });
     expect(await ds.query(`SELECT count(*)::int AS n FROM relay_holds WHERE held_until > now()`)).toEqual([{ n: 1 }]);
     await ds.query(`INSERT INTO outbox (topic, key, value) VALUES ('t', 'later', '{}')`); // a live view committed after its rows
     await new Promise((pause) => setTimeout(pause, 300));
-    expect(republisher.jobs.latest()).toMatchObject({ status: 'running', waitingForRelay: true });
+    expect(republisher.jobs.running()).toMatchObject({ status: 'running', waitingForRelay: true });
 
     await ds.query(`DELETE FROM outbox WHERE topic <> 't'`); // the relay sent the job's rows
     expect(await done).toMatchObject({ status: 'succeeded', waitingForRelay: false, holdingLiveCallEvents: false });
@@ -391,7 +391,7 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
       done = republish(republisher, from);
       expect(await eventually(async () => (await lockWaiters(ds)) > 0, 10_000, 10)).toBe(true);
       await new Promise((pause) => setTimeout(pause, 300));
-      expect(republisher.jobs.latest()).toMatchObject({ status: 'running' }); // still waiting for the row
+      expect(republisher.jobs.running()).toMatchObject({ status: 'running' }); // still waiting for the row
     } finally {
       await holder.rollbackTransaction(); // nothing newer: the view the job has is the current one
       await holder.release();

@@ -8,6 +8,7 @@ import { isLockNotAvailable, isStatementTimeout } from '../../database/storage-e
 import { CALL_EVENTS_CHECKPOINT, callEventLogHolds, enqueueCallEventsAgain } from '../../outbox-relay/call-event-log.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
+import { PostgresJobRecords } from '../postgres-job-records.js';
 import { LOG_HOLD_LEASE_MS, LogHold } from './log-hold.js';
 
 const EVENTS_PER_BATCH = 1_000;
@@ -94,8 +95,8 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
 @Injectable()
 export class OutboxRepublisher implements BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRepublish');
-  /** the jobs started here: `found(id)` and `latest()` for the controller and the stats */
-  readonly jobs = new BackgroundJobs<RepublishJob>('republish', this.logger);
+  /** every instance's republishes: `found(id)` and `latest()` for the controller and the stats */
+  readonly jobs: BackgroundJobs<RepublishJob>;
   /** events read (and re-enqueued) per transaction */
   batchSize = EVENTS_PER_BATCH;
   /** outbox rows it lets wait for the relay before it enqueues more */
@@ -106,18 +107,19 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Optional() private readonly relay?: OutboxRelayService,
-  ) {}
+  ) {
+    this.jobs = new BackgroundJobs('republish', this.logger, new PostgresJobRecords(db, 'republish'));
+  }
 
   /**
-   * Starts a republish in the background; `onDone` gets the finished job. 409 while one runs here,
-   * or on another instance (its hold on the log): jobs live in the instance that runs them, and a
-   * second one beside it would enqueue the whole history again. (Two started at the same moment on
-   * two instances may both run: each holds under its own name, so the order still holds, and
-   * consumers dedupe what they get twice.)
+   * Starts a republish in the background; `onDone` gets the finished job. 409 while one runs on
+   * any instance: a second one beside it would enqueue the whole history again. The jobs' table
+   * says so (BackgroundJobs); so does a hold on the log with no job behind it here, which an
+   * instance of a version before that table takes.
    */
   async start(fromPosition: string, onDone?: JobDone<RepublishJob>): Promise<RepublishJob> {
-    const running = this.jobs.latest();
-    const own = running?.status === 'running' ? holdNameOf(running.id) : null;
+    const running = this.jobs.running();
+    const own = running ? holdNameOf(running.id) : null;
     const other = (await callEventLogHolds(this.db)).find((name) => name !== own);
     if (other !== undefined) {
       const jobId = other.startsWith(HOLD_NAME_PREFIX) ? other.slice(HOLD_NAME_PREFIX.length) : other;

@@ -46,15 +46,15 @@ export class RepublishOutboxHttpController {
   @Get(':id')
   @ApiOperation({ summary: 'A republish job: what it has enqueued so far, and how it ended' })
   @ApiOkResponse({ description: 'the job', schema: ADMIN_JOB_SCHEMA })
-  @ApiNotFoundResponse({ description: 'no such job here (jobs live in the instance that runs them)', schema: ERROR_BODY_SCHEMA })
-  get(@Param('id') id: string): RepublishJob {
+  @ApiNotFoundResponse({ description: 'no such job', schema: ERROR_BODY_SCHEMA })
+  get(@Param('id') id: string): Promise<RepublishJob> {
     return this.republisher.jobs.found(id);
   }
 
   @Delete(':id')
   @ApiOperation({ summary: 'Cancel a running republish: it stops after the batch in hand and ends cancelled (what it did stands)' })
   @ApiAcceptedResponse({ description: 'the cancel is asked: the job ends cancelled after the batch in hand', schema: ADMIN_JOB_SCHEMA })
-  @ApiNotFoundResponse({ description: 'no such job here', schema: ERROR_BODY_SCHEMA })
+  @ApiNotFoundResponse({ description: 'no such job', schema: ERROR_BODY_SCHEMA })
   @ApiConflictResponse({ description: 'the job has ended', schema: ERROR_BODY_SCHEMA })
   @HttpCode(202)
   async cancel(@Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {

@@ -5,6 +5,7 @@ import { evolve, initialState, toCallSessionEvent, type CallSessionState } from 
 import { callRow, upsertRebuiltCallRows } from '../../call-sessions/projections/calls.projection.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
+import { PostgresJobRecords } from '../postgres-job-records.js';
 
 /** Streams folded per round trip (each one statement to read, one to write). */
 const STREAMS_PER_BATCH = 500;
@@ -41,22 +42,23 @@ export interface RebuildJob extends JobState {
  * - identical rows are not rewritten (no bloat when the model was right), and `rowsChanged` says
  *   how much was repaired. Rows of calls without any event are deleted at the end.
  * A shadow table would be the choice when the row SHAPE changes (a migration does that here).
- * One rebuild at a time per instance (a second start is 409); running it on two instances at once
- * is harmless, only wasteful.
+ * One rebuild at a time, across the instances (a second start is 409).
  */
 @Injectable()
 export class CallsRebuildService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('CallsRebuild');
-  /** the jobs started here: `found(id)` and `latest()` for the controller and the stats */
-  readonly jobs = new BackgroundJobs<RebuildJob>('rebuild', this.logger);
+  /** every instance's rebuilds: `found(id)` and `latest()` for the controller and the stats */
+  readonly jobs: BackgroundJobs<RebuildJob>;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly writer: CallSessionWriter,
-  ) {}
+  ) {
+    this.jobs = new BackgroundJobs('rebuild', this.logger, new PostgresJobRecords(db, 'rebuild'));
+  }
 
   /** Starts a rebuild in the background (409 while one runs); `onDone` gets the finished job. */
-  start(onDone?: JobDone<RebuildJob>): RebuildJob {
+  start(onDone?: JobDone<RebuildJob>): Promise<RebuildJob> {
     const progress = { streams: 0, events: 0, rowsChanged: 0, rowsNewerLive: 0, orphansDeleted: 0 };
     return this.jobs.start(progress, (job) => this.run(job), onDone);
   }

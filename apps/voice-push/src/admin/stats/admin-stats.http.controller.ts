@@ -77,8 +77,8 @@ export class AdminStatsHttpController {
         liveCallEventsHeldBy: holds,
         relay: this.relay ? this.relay.stats() : null,
       },
-      rebuild: this.rebuilds.jobs.latest(),
-      republish: this.republishes.jobs.latest(),
+      rebuild: await this.rebuilds.jobs.latest(),
+      republish: await this.republishes.jobs.latest(),
     };
   }
 }
