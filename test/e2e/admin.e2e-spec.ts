@@ -856,5 +856,11 @@ describe('admin jobs on two instances behind one address (one database)', () => 
       50,
     );
     expect(done).toMatchObject({ status: 'succeeded', streams: 1 });
+
+    // an id Postgres cannot compare names no job, on either kind
+    for (const path of ['/admin/projections/rebuild/%00', '/admin/outbox/republish/abc%00def']) {
+      expect(await admin(b, 'GET', path)).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+      expect(await admin(b, 'DELETE', path)).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
+    }
   });
 });

@@ -32,7 +32,9 @@ export class AdminAuditService {
       answer = await act();
     } catch (error) {
       answer = errorAnswer(error); // as any route answers it (the HTTP filter's mapping)
-      if (answer.statusCode >= 500) this.logger.error(`${action} failed: ${(error as Error)?.stack ?? String(error)}`);
+      // a 503 is a refusal the operator is told why (a shutdown, the database away): no stack
+      if (answer.statusCode === 503) this.logger.warn(`${action} refused: ${(error as Error)?.message ?? String(error)}`);
+      else if (answer.statusCode >= 500) this.logger.error(`${action} failed: ${(error as Error)?.stack ?? String(error)}`);
     }
     const auditId = await this.record(action, args, answer.statusCode, answer.body);
     const level = answer.statusCode < 400 ? 'log' : 'warn';

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { CallSessionsModule } from '../call-sessions/call-sessions.module.js';
 import { IngestionModule } from '../ingestion/ingestion.module.js';
 import { AdminAuditService } from './admin-audit.service.js';
+import { AdminJobsShutdown } from './admin-jobs.shutdown.js';
 import { AdminListener } from './admin-listener.js';
 import { AdminTokenGuard } from './admin-token.guard.js';
 import { ForceFinaliseCallHttpController } from './calls/force-finalise-call.http.controller.js';
@@ -29,6 +30,6 @@ const controllers = [
 @Module({
   imports: [CqrsModule, IngestionModule, CallSessionsModule],
   controllers,
-  providers: [AdminTokenGuard, AdminListener, AdminAuditService, PushCounters, CallsRebuildService, OutboxRepublisher],
+  providers: [AdminTokenGuard, AdminListener, AdminAuditService, PushCounters, CallsRebuildService, OutboxRepublisher, AdminJobsShutdown],
 })
 export class AdminModule {}

@@ -4,7 +4,10 @@ import { useTempDatabase } from '../../../../libs/event-store/src/testing/use-te
 import { pollUntil } from '../../../../test/support/poll.js';
 import { appMigrations } from '../database/database.module.js';
 import { BackgroundJobs, type JobState } from './background-jobs.js';
+import { AdminJobsShutdown } from './admin-jobs.shutdown.js';
 import { PostgresJobRecords } from './postgres-job-records.js';
+import type { OutboxRepublisher } from './outbox/outbox-republisher.service.js';
+import type { CallsRebuildService } from './projections/calls-rebuild.service.js';
 
 interface CountJob extends JobState {
   steps: number;
@@ -259,6 +262,29 @@ describe('BackgroundJobs', () => {
       expect((again as ConflictException).getResponse()).toMatchObject({ message: `count ${started.id} has ended (cancelled)` });
     });
 
+    test('starts at once on two instances, several on each: one runs, and every 409 names it', async () => {
+      const a = instance();
+      const b = instance();
+      const until = { done: false };
+      const outcomes = await Promise.allSettled(
+        [a, b, a, b, a, b].map((jobs) => jobs.start({ steps: 0 }, counting(jobs, until))),
+      );
+      const ran = outcomes.filter((o) => o.status === 'fulfilled').map((o) => (o as PromiseFulfilledResult<CountJob>).value);
+      expect(ran).toHaveLength(1);
+      const named = outcomes
+        .filter((o) => o.status === 'rejected')
+        .map((o) => ((o as PromiseRejectedResult).reason as ConflictException).getResponse() as { jobId: string });
+      expect(named.map((r) => r.jobId)).toEqual(Array(5).fill(ran[0]!.id));
+      until.done = true;
+      await Promise.all([a.stop(), b.stop()]);
+    });
+
+    test('an id Postgres cannot compare (a NUL, %00 in a URL) names no job: 404, not an error', async () => {
+      const b = instance();
+      await expect(b.found('abc\u0000def')).rejects.toBeInstanceOf(NotFoundException);
+      await expect(b.cancel('\u0000')).rejects.toBeInstanceOf(NotFoundException);
+    });
+
     test('a running job whose instance stopped writing it for 30 s is taken as ended: shown failed, and another may start', async () => {
       const dead = { id: 'job-of-a-dead-instance', status: 'running', startedAt: '2026-11-28T10:00:00.000Z', finishedAt: null, error: null, steps: 7 };
       await suite.ds().query(
@@ -311,9 +337,22 @@ describe('BackgroundJobs', () => {
 
   describe('the end of a job, as the database takes it', () => {
     test('a shutdown that begins while a start is written: 503, and its row ends failed, not running', async () => {
-      const jobs = instance();
+      const records = new PostgresJobRecords<CountJob>(suite.ds(), 'count');
+      const claim = records.claim.bind(records);
+      const claimed = gate();
+      let claiming!: () => void;
+      const claimBegan = new Promise<void>((resolve) => (claiming = resolve));
+      records.claim = async (job, instanceName) => {
+        claiming();
+        const holder = await claim(job, instanceName);
+        await claimed.opened;
+        return holder;
+      };
+      const jobs = new BackgroundJobs<CountJob>('count', quiet, records, 20);
       const starting = jobs.start({ steps: 0 }, async () => undefined);
+      await claimBegan;
       const stopping = jobs.stop();
+      claimed.open();
       await expect(starting).rejects.toBeInstanceOf(ServiceUnavailableException);
       await stopping;
       const rows = (await suite.ds().query(`SELECT status, job->>'error' AS error FROM admin_jobs`)) as { status: string; error: string }[];
@@ -363,6 +402,24 @@ describe('BackgroundJobs', () => {
       expect(await (await finished(jobs, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
       expect(await instance().found(started.id)).toMatchObject({ status: 'succeeded', steps: 3 });
     });
+  });
+
+  test('the shutdown refuses new jobs of every kind before it waits for any running one', async () => {
+    const rebuilds = instance();
+    const republishes = new BackgroundJobs<CountJob>('other', quiet, new PostgresJobRecords<CountJob>(suite.ds(), 'other'), 20);
+    const shutdown = new AdminJobsShutdown({ jobs: rebuilds } as unknown as CallsRebuildService, { jobs: republishes } as unknown as OutboxRepublisher);
+    const step = gate();
+    const { done } = await finished(rebuilds, async () => {
+      await step.opened;
+      rebuilds.stopIfStopping();
+    });
+    const stopping = shutdown.beforeApplicationShutdown();
+    // the rebuild is still in its unit of work: a republish must not start meanwhile
+    await expect(republishes.start({ steps: 0 }, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableException);
+    step.open();
+    await stopping;
+    expect(await done).toMatchObject({ status: 'failed', error: 'stopped: the service is shutting down' });
+    expect(await suite.ds().query(`SELECT count(*)::int AS n FROM admin_jobs WHERE kind = 'other'`)).toEqual([{ n: 0 }]);
   });
 });
 

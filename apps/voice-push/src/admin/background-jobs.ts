@@ -57,34 +57,35 @@ export class BackgroundJobs<J extends JobState> {
    * `stopIfStopping()` between its units of work. Answers the job as it started.
    */
   async start(progress: Omit<J, keyof JobState>, work: (job: J) => Promise<void>, onDone: JobDone<J> = () => undefined): Promise<J> {
+    // a shutdown waits for a start in hand: its claim may yet add a job (which it then waits for too)
+    const starting = this.startNow(progress, work, onDone);
+    this.unsettled.add(starting);
+    try {
+      return await starting;
+    } finally {
+      this.unsettled.delete(starting);
+    }
+  }
+
+  /** `start`, less the shutdown's wait for it. */
+  private async startNow(progress: Omit<J, keyof JobState>, work: (job: J) => Promise<void>, onDone: JobDone<J>): Promise<J> {
     this.refuseWhileStopping();
     const current = this.running();
     if (current) throw this.conflict(current.id, `${this.kind} ${current.id} is still running`);
     const job = { ...progress, id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, error: null } as J;
-    // held here while the claim is written, so a second start on this instance is 409 at once
-    this.jobs.set(job.id, job);
-    const claiming = this.claim(job);
-    this.unsettled.add(claiming);
-    let runningElsewhere: string | null;
-    try {
-      runningElsewhere = await claiming;
-    } catch (error) {
-      this.jobs.delete(job.id);
-      throw error;
-    } finally {
-      this.unsettled.delete(claiming);
-    }
+    // known here only once claimed: a start beside it on this instance meets it in the table, so
+    // its 409 names the job that runs (not this one, should its claim lose to another instance)
+    const runningElsewhere = await this.claim(job);
     if (runningElsewhere !== null) {
-      this.jobs.delete(job.id);
-      throw this.conflict(runningElsewhere, `${this.kind} ${runningElsewhere} is still running on another instance`);
+      const where = this.jobs.has(runningElsewhere) ? '' : ' on another instance';
+      throw this.conflict(runningElsewhere, `${this.kind} ${runningElsewhere} is still running${where}`);
     }
     if (this.stopping) {
       // the shutdown began while the claim was written: the row ends at once, and no job runs
-      Object.assign(job, { status: 'failed', finishedAt: new Date().toISOString(), error: new StoppedByShutdown().message });
-      await this.save(job);
-      this.jobs.delete(job.id);
+      await this.save({ ...job, status: 'failed', finishedAt: new Date().toISOString(), error: new StoppedByShutdown().message });
       this.refuseWhileStopping();
     }
+    this.jobs.set(job.id, job);
     for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
     // unsettled until its onDone (the audit row's completion) is done too: a shutdown waits for
     // both, and for an earlier job's onDone still running beside a new job
@@ -157,9 +158,14 @@ export class BackgroundJobs<J extends JobState> {
     return asked;
   }
 
+  /** The shutdown's first step: no new job (503), while every kind's running job is still stopping. */
+  refuseNewJobs(): void {
+    this.stopping = true;
+  }
+
   /** The shutdown: no new job, and the running one stops after its unit of work in hand. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.refuseNewJobs();
     // a start whose claim was in flight may add its job meanwhile: wait for that one too
     while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
   }

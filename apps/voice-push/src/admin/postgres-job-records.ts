@@ -71,6 +71,7 @@ export class PostgresJobRecords<J extends JobState> {
   }
 
   async get(id: string): Promise<J | null> {
+    if (!nameable(id)) return null;
     await this.endAbandoned();
     const rows = (await this.db.query(`SELECT job FROM admin_jobs WHERE id = $1 AND kind = $2`, [id, this.kind])) as { job: J }[];
     return rows[0]?.job ?? null;
@@ -84,6 +85,7 @@ export class PostgresJobRecords<J extends JobState> {
 
   /** Marks the running job for its instance to cancel: the job, or 'ended', or null when unknown. */
   async requestCancel(id: string): Promise<J | 'ended' | null> {
+    if (!nameable(id)) return null;
     await this.endAbandoned();
     const rows = (await this.db.query(
       `WITH asked AS (
@@ -111,4 +113,9 @@ export class PostgresJobRecords<J extends JobState> {
       [this.kind, this.abandonedAfterMs / 1000],
     );
   }
+}
+
+/** Text Postgres can compare with a stored id: a NUL (`%00` in a URL) names no job, and is no 500. */
+function nameable(id: string): boolean {
+  return !id.includes('\u0000');
 }

@@ -141,7 +141,7 @@ describe('OutboxRepublisher (real Postgres, a stand-in relay)', () => {
     // the relay is poked after each batch's transaction: the shutdown comes after the second
     let batches = 0;
     let shutdown: Promise<void> | undefined;
-    const relay = { poke: () => ++batches === 2 && (shutdown = republisher.beforeApplicationShutdown()) } as unknown as OutboxRelayService;
+    const relay = { poke: () => ++batches === 2 && (shutdown = republisher.jobs.stop()) } as unknown as OutboxRelayService;
     const republisher = new OutboxRepublisher(ds, relay);
     republisher.batchSize = 1;
 

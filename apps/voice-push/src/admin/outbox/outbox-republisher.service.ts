@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, Logger, Optional, type BeforeApplicationShutdown } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolveAll, initialState, isFinalised, toCallSessionEvent, toCallView } from '#call-session-domain';
@@ -93,7 +93,7 @@ const SELECT = `position::text AS position, event_id, stream_id, version, type, 
  * enqueued, and running it again from the same position finishes it (consumers dedupe).
  */
 @Injectable()
-export class OutboxRepublisher implements BeforeApplicationShutdown {
+export class OutboxRepublisher {
   private readonly logger = new Logger('OutboxRepublish');
   /** every instance's republishes: `found(id)` and `latest()` for the controller and the stats */
   readonly jobs: BackgroundJobs<RepublishJob>;
@@ -139,10 +139,6 @@ export class OutboxRepublisher implements BeforeApplicationShutdown {
       holdingLiveCallEvents: false,
     };
     return this.jobs.start(progress, (job) => this.republish(job), onDone);
-  }
-
-  beforeApplicationShutdown(): Promise<void> {
-    return this.jobs.stop();
   }
 
   private async republish(job: RepublishJob): Promise<void> {

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
@@ -45,7 +45,7 @@ export interface RebuildJob extends JobState {
  * One rebuild at a time, across the instances (a second start is 409).
  */
 @Injectable()
-export class CallsRebuildService implements BeforeApplicationShutdown {
+export class CallsRebuildService {
   private readonly logger = new Logger('CallsRebuild');
   /** every instance's rebuilds: `found(id)` and `latest()` for the controller and the stats */
   readonly jobs: BackgroundJobs<RebuildJob>;
@@ -61,10 +61,6 @@ export class CallsRebuildService implements BeforeApplicationShutdown {
   start(onDone?: JobDone<RebuildJob>): Promise<RebuildJob> {
     const progress = { streams: 0, events: 0, rowsChanged: 0, rowsNewerLive: 0, orphansDeleted: 0 };
     return this.jobs.start(progress, (job) => this.run(job), onDone);
-  }
-
-  beforeApplicationShutdown(): Promise<void> {
-    return this.jobs.stop();
   }
 
   private async run(job: RebuildJob): Promise<void> {
