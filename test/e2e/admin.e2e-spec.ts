@@ -508,6 +508,38 @@ describe('admin: POST /admin/projections/rebuild', () => {
     expect((await getCall(service(), call.callId)).status).toBe('FINALIZED');
   });
 
+  test('a row locked past the statement timeout (1.5 s) delays the rebuild, not fails it', async () => {
+    const call = anAnsweredWireCall();
+    await sendCall(service(), call);
+    let jobId = '';
+    await service().db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [call.callId]);
+      const started = await admin(service(), 'POST', '/admin/projections/rebuild');
+      expect(started.status).toBe(202);
+      jobId = started.body.jobId;
+      // held, once the rebuild waits on it, past its write's statement timeout
+      const timedOut = await pollUntil(
+        async () =>
+          ((await service().db.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )) as { n: number }[])[0]!.n,
+        (n) => n > 0,
+        10_000,
+        10,
+      );
+      expect(timedOut).toBeGreaterThan(0);
+      await new Promise((pause) => setTimeout(pause, 2_000));
+    });
+    const job = await pollUntil(
+      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body,
+      (j) => j.status !== 'running',
+      20_000,
+      50,
+    );
+    expect(job).toMatchObject({ status: 'succeeded', error: null });
+    expect((await getCall(service(), call.callId)).status).toBe('FINALIZED');
+  });
+
   test('an unknown job → 404', async () => {
     expect((await admin(service(), 'GET', '/admin/projections/rebuild/nope')).status).toBe(404);
   });

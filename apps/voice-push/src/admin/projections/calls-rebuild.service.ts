@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { evolve, initialState, toCallSessionEvent, type CallSessionState } from '#call-session-domain';
-import { callRow, upsertRebuiltCallRows } from '../../call-sessions/projections/calls.projection.js';
+import { callRow, upsertRebuiltCallRows, type CallRow } from '../../call-sessions/projections/calls.projection.js';
+import { isStatementTimeout } from '../../database/storage-errors.js';
 import { CallSessionWriter } from '../../call-sessions/write/call-session.writer.js';
 import { BackgroundJobs, type JobDone, type JobState } from '../background-jobs.js';
 import { PostgresJobRecords } from '../postgres-job-records.js';
@@ -11,6 +12,12 @@ import { PostgresJobRecords } from '../postgres-job-records.js';
 const STREAMS_PER_BATCH = 500;
 const ORPHANS_PER_BATCH = 5_000;
 const PROGRESS_LOG_EVERY_MS = 5_000;
+/**
+ * Tries of a batch whose write outlasts the statement timeout (1.5 s; a `calls` row locked
+ * elsewhere, a stall), a pause apart: a lock held a few seconds delays the rebuild, not fails it.
+ */
+const SLOW_BATCH_TRIES = 3;
+const SLOW_BATCH_PAUSE_MS = 1_000;
 
 export interface RebuildJob extends JobState {
   /** streams folded so far (each stream once) */
@@ -120,6 +127,22 @@ export class CallsRebuildService {
     }
   }
 
+  private async upsert(rows: CallRow[]): Promise<string[]> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await upsertRebuiltCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows);
+      } catch (error) {
+        if (!isStatementTimeout(error) || tried >= SLOW_BATCH_TRIES) throw error;
+        this.logger.warn(
+          `rebuild: writing ${rows.length} calls outlasted the statement timeout (a row locked elsewhere?); ` +
+            `trying again in ${SLOW_BATCH_PAUSE_MS} ms (${tried} of ${SLOW_BATCH_TRIES} tries)`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, SLOW_BATCH_PAUSE_MS));
+        this.jobs.stopIfStopping();
+      }
+    }
+  }
+
   private async rebuildStreams(job: RebuildJob, streamIds: string[]): Promise<void> {
     const events: { stream_id: string; type: string; data: Record<string, unknown> }[] = await this.db.query(
       `SELECT stream_id, type, data FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version`,
@@ -131,7 +154,7 @@ export class CallsRebuildService {
       states.set(e.stream_id, evolve(state, toCallSessionEvent(e)));
     }
     const rows = [...states].map(([callId, state]) => callRow(callId, state));
-    const written = await upsertRebuiltCallRows({ query: (sql, params) => this.db.query(sql, params) }, rows);
+    const written = await this.upsert(rows);
     const newerLive: { n: number }[] = await this.db.query(
       `SELECT count(*)::int AS n FROM calls c
          JOIN unnest($1::text[], $2::int[]) AS r(call_id, version) ON r.call_id = c.call_id
