@@ -409,18 +409,48 @@ describe('admin: POST /admin/projections/rebuild', () => {
 
   const snapshot = () => service().db.query(`SELECT * FROM calls ORDER BY call_id`) as Promise<Record<string, unknown>[]>;
 
-  async function rebuild(): Promise<any> {
-    const started = await admin(service(), 'POST', '/admin/projections/rebuild');
-    expect(started.status).toBe(202);
-    expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
-    const job = await pollUntil(
-      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${started.body.jobId}`)).body,
+  /** The job, polled until it has ended. */
+  const ended = (jobId: string): Promise<any> =>
+    pollUntil(
+      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body,
       (j) => j.status !== 'running',
       20_000,
       50,
     );
+
+  async function rebuild(): Promise<any> {
+    const started = await admin(service(), 'POST', '/admin/projections/rebuild');
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ jobId: expect.any(String), status: 'running' });
+    const job = await ended(started.body.jobId);
     expect(job.status).toBe('succeeded');
     return job;
+  }
+
+  /**
+   * Starts a rebuild while a transaction of the test holds `callId`'s row, and runs `meanwhile`
+   * once the rebuild waits on it (its batch of streams read); the row is let go after. Answers the jobId.
+   */
+  async function rebuildHeldOn(callId: string, meanwhile: (jobId: string) => Promise<void>): Promise<string> {
+    let jobId = '';
+    await service().db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [callId]);
+      const started = await admin(service(), 'POST', '/admin/projections/rebuild');
+      expect(started.status).toBe(202);
+      jobId = started.body.jobId;
+      const waitingOnLock = await pollUntil(
+        async () =>
+          ((await service().db.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )) as { n: number }[])[0]!.n,
+        (n) => n > 0,
+        10_000,
+        10,
+      );
+      expect(waitingOnLock).toBeGreaterThan(0);
+      await meanwhile(jobId);
+    });
+    return jobId;
   }
 
   test('the rebuilt read model equals the live one, row for row, and repairs a damaged one', async () => {
@@ -472,71 +502,26 @@ describe('admin: POST /admin/projections/rebuild', () => {
   });
 
   test('pushes are taken while a rebuild runs', async () => {
-    // the rebuild held on one call's row (a transaction of the test locks it), so it is certainly
-    // still running while a new call is pushed
+    // the rebuild held on one call's row, so it is certainly still running while a new call is
+    // pushed (its batch of streams is read: the new call is not in it)
     const [held] = await snapshot();
     const call = anAnsweredWireCall();
-    let jobId = '';
     let statusWhenAnswered: string | undefined;
-    await service().db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [held!.call_id]);
-      const started = await admin(service(), 'POST', '/admin/projections/rebuild');
-      expect(started.status).toBe(202);
-      jobId = started.body.jobId;
-      // its batch of streams is read and it waits on the held row: the new call is not in it
-      const waitingOnLock = await pollUntil(
-        async () =>
-          ((await service().db.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          )) as { n: number }[])[0]!.n,
-        (n) => n > 0,
-        10_000,
-        10,
-      );
-      expect(waitingOnLock).toBeGreaterThan(0);
+    const jobId = await rebuildHeldOn(held!.call_id as string, async (id) => {
       await sendCall(service(), call);
-      statusWhenAnswered = (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body.status;
+      statusWhenAnswered = (await admin(service(), 'GET', `/admin/projections/rebuild/${id}`)).body.status;
     });
     expect(statusWhenAnswered).toBe('running');
-    const job = await pollUntil(
-      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body,
-      (j) => j.status !== 'running',
-      20_000,
-      50,
-    );
-    expect(job).toMatchObject({ status: 'succeeded', error: null });
+    expect(await ended(jobId)).toMatchObject({ status: 'succeeded', error: null });
     expect((await getCall(service(), call.callId)).status).toBe('FINALIZED');
   });
 
   test('a row locked past the statement timeout (1.5 s) delays the rebuild, not fails it', async () => {
     const call = anAnsweredWireCall();
     await sendCall(service(), call);
-    let jobId = '';
-    await service().db.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM calls WHERE call_id = $1 FOR UPDATE', [call.callId]);
-      const started = await admin(service(), 'POST', '/admin/projections/rebuild');
-      expect(started.status).toBe(202);
-      jobId = started.body.jobId;
-      // held, once the rebuild waits on it, past its write's statement timeout
-      const timedOut = await pollUntil(
-        async () =>
-          ((await service().db.query(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-          )) as { n: number }[])[0]!.n,
-        (n) => n > 0,
-        10_000,
-        10,
-      );
-      expect(timedOut).toBeGreaterThan(0);
-      await new Promise((pause) => setTimeout(pause, 2_000));
-    });
-    const job = await pollUntil(
-      async () => (await admin(service(), 'GET', `/admin/projections/rebuild/${jobId}`)).body,
-      (j) => j.status !== 'running',
-      20_000,
-      50,
-    );
-    expect(job).toMatchObject({ status: 'succeeded', error: null });
+    // held, once the rebuild waits on it, past its write's statement timeout
+    const jobId = await rebuildHeldOn(call.callId, () => new Promise((pause) => setTimeout(pause, 2_000)));
+    expect(await ended(jobId)).toMatchObject({ status: 'succeeded', error: null });
     expect((await getCall(service(), call.callId)).status).toBe('FINALIZED');
   });
 
