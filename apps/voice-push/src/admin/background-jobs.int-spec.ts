@@ -23,7 +23,7 @@ function gate() {
 const quiet = new Logger('test');
 quiet.log = quiet.warn = quiet.error = () => undefined;
 
-async function finished(jobs: BackgroundJobs<CountJob>, work: (job: CountJob) => Promise<void>): Promise<{ started: CountJob; done: Promise<CountJob> }> {
+async function startJob(jobs: BackgroundJobs<CountJob>, work: (job: CountJob) => Promise<void>): Promise<{ started: CountJob; done: Promise<CountJob> }> {
   let resolve!: (job: CountJob) => void;
   const done = new Promise<CountJob>((r) => (resolve = r));
   const started = await jobs.start({ steps: 0 }, work, resolve);
@@ -42,7 +42,7 @@ describe('BackgroundJobs', () => {
   test('answers the job as it starts, runs it in the background, and tells its end with what it did', async () => {
     const jobs = instance();
     const step = gate();
-    const { started, done } = await finished(jobs, async (job) => {
+    const { started, done } = await startJob(jobs, async (job) => {
       await step.opened;
       job.steps = 3;
     });
@@ -65,7 +65,7 @@ describe('BackgroundJobs', () => {
   test('one job at a time: a second start while one runs is a 409 naming it; after it ends, another may start', async () => {
     const jobs = instance();
     const step = gate();
-    const first = await finished(jobs, () => step.opened);
+    const first = await startJob(jobs, () => step.opened);
 
     const refusal = await jobs.start({ steps: 0 }, async () => undefined).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(ConflictException);
@@ -73,24 +73,24 @@ describe('BackgroundJobs', () => {
 
     step.open();
     await first.done;
-    const second = await finished(jobs, async () => undefined);
+    const second = await startJob(jobs, async () => undefined);
     expect((await second.done).status).toBe('succeeded');
   });
 
   test('a job that throws ends failed with the error; the next one starts', async () => {
     const jobs = instance();
-    const { done } = await finished(jobs, async (job) => {
+    const { done } = await startJob(jobs, async (job) => {
       job.steps = 1;
       throw new Error('Postgres went away');
     });
     expect(await done).toMatchObject({ status: 'failed', error: 'Postgres went away', steps: 1, finishedAt: expect.any(String) });
-    expect((await (await finished(jobs, async () => undefined)).done).status).toBe('succeeded');
+    expect((await (await startJob(jobs, async () => undefined)).done).status).toBe('succeeded');
   });
 
   test('a shutdown lets the unit of work in hand finish, stops the job before the next, and starts no new one', async () => {
     const jobs = instance();
     const step = gate();
-    const { done } = await finished(jobs, async (job) => {
+    const { done } = await startJob(jobs, async (job) => {
       for (;;) {
         jobs.stopIfStopping();
         await step.opened;
@@ -110,7 +110,7 @@ describe('BackgroundJobs', () => {
   test("an operator's cancel stops the job after the unit of work in hand: it ends cancelled, and the next may start", async () => {
     const jobs = instance();
     const step = gate();
-    const { started, done } = await finished(jobs, async (job) => {
+    const { started, done } = await startJob(jobs, async (job) => {
       for (;;) {
         jobs.stopIfStopping();
         await step.opened;
@@ -124,7 +124,7 @@ describe('BackgroundJobs', () => {
 
     await expect(jobs.cancel(started.id)).rejects.toBeInstanceOf(ConflictException); // it has ended
     await expect(jobs.cancel('no-such-job')).rejects.toBeInstanceOf(NotFoundException);
-    const next = await finished(jobs, async (job) => {
+    const next = await startJob(jobs, async (job) => {
       jobs.stopIfStopping(); // the cancel was for the job before
       job.steps = 7;
     });
@@ -134,7 +134,7 @@ describe('BackgroundJobs', () => {
   test('during the shutdown a start is 503, even while a job runs (not 409: no job will start here again)', async () => {
     const jobs = instance();
     const step = gate();
-    await finished(jobs, () => step.opened);
+    await startJob(jobs, () => step.opened);
     const stopped = jobs.stop();
     await expect(jobs.start({ steps: 0 }, async () => undefined)).rejects.toBeInstanceOf(ServiceUnavailableException);
     step.open();
@@ -177,7 +177,7 @@ describe('BackgroundJobs', () => {
     const jobs = instance();
     const ids: string[] = [];
     for (let i = 0; i < 22; i++) {
-      const { started, done } = await finished(jobs, async (job) => void (job.steps = i));
+      const { started, done } = await startJob(jobs, async (job) => void (job.steps = i));
       ids.push(started.id);
       await done;
     }
@@ -213,7 +213,7 @@ describe('BackgroundJobs', () => {
       const a = instance();
       const b = instance();
       const until = { done: false };
-      const { started, done } = await finished(a, counting(a, until));
+      const { started, done } = await startJob(a, counting(a, until));
 
       const seen = await pollUntil(() => b.found(started.id), (job) => job.steps > 0);
       expect(seen).toMatchObject({ id: started.id, status: 'running', finishedAt: null });
@@ -230,7 +230,7 @@ describe('BackgroundJobs', () => {
       const a = instance();
       const b = instance();
       const until = { done: false };
-      const { started, done } = await finished(a, counting(a, until));
+      const { started, done } = await startJob(a, counting(a, until));
 
       const refusal = await b.start({ steps: 0 }, async () => undefined).catch((error: unknown) => error);
       expect(refusal).toBeInstanceOf(ConflictException);
@@ -242,17 +242,17 @@ describe('BackgroundJobs', () => {
       expect(b.running()).toBeNull();
       // another kind is not held by it
       const other = new BackgroundJobs<CountJob>('other', quiet, new PostgresJobRecords<CountJob>(suite.ds(), 'other'), 20);
-      expect(await (await finished(other, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
+      expect(await (await startJob(other, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
 
       until.done = true;
       await done;
-      expect(await (await finished(b, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
+      expect(await (await startJob(b, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
     });
 
     test('a cancel on another instance stops the job where it runs: it ends cancelled there', async () => {
       const a = instance();
       const b = instance();
-      const { started, done } = await finished(a, counting(a, { done: false }));
+      const { started, done } = await startJob(a, counting(a, { done: false }));
 
       expect(await b.cancel(started.id)).toMatchObject({ id: started.id, status: 'running' });
       expect(await done).toMatchObject({ id: started.id, status: 'cancelled', error: 'cancelled by an operator' });
@@ -298,7 +298,7 @@ describe('BackgroundJobs', () => {
         finishedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         error: expect.stringMatching(/^abandoned: its instance \(host-x pid 1\) stopped writing it at \d{4}-.*Z, and it is taken as ended/),
       });
-      expect(await (await finished(b, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
+      expect(await (await startJob(b, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
     });
 
     test('a running job written 10 s ago still holds its place', async () => {
@@ -314,7 +314,7 @@ describe('BackgroundJobs', () => {
 
     test('an instance whose job another took as abandoned stops it, failed, saying so', async () => {
       const a = instance();
-      const { started, done } = await finished(a, counting(a, { done: false }));
+      const { started, done } = await startJob(a, counting(a, { done: false }));
       // as another instance's look ends it when this one could not write it in time
       await suite.ds().query(`UPDATE admin_jobs SET status = 'failed' WHERE id = $1`, [started.id]);
       expect(await done).toMatchObject({ status: 'failed', error: expect.stringMatching(/another instance took it as abandoned/) });
@@ -348,6 +348,16 @@ describe('BackgroundJobs', () => {
         await claimed.opened;
         return holder;
       };
+      // and the database refuses the first write of its end
+      const save = records.save.bind(records);
+      let refused = false;
+      records.save = async (job) => {
+        if (job.status !== 'running' && !refused) {
+          refused = true;
+          throw new Error('Connection terminated unexpectedly');
+        }
+        return save(job);
+      };
       const jobs = new BackgroundJobs<CountJob>('count', quiet, records, 20);
       const starting = jobs.start({ steps: 0 }, async () => undefined);
       await claimBegan;
@@ -364,7 +374,7 @@ describe('BackgroundJobs', () => {
       const jobs = new BackgroundJobs<CountJob>('count', quiet, flakyRecords({ final: false, slowMs: 300 }), 20);
       let worked!: () => void;
       const workDone = new Promise<void>((resolve) => (worked = resolve));
-      const { started, done } = await finished(jobs, async (job) => {
+      const { started, done } = await startJob(jobs, async (job) => {
         job.steps = 2;
         worked();
       });
@@ -376,13 +386,13 @@ describe('BackgroundJobs', () => {
       expect(await instance().found(started.id)).toMatchObject({ status: 'running' });
       expect(await done).toMatchObject({ status: 'succeeded', steps: 2 });
       expect(await instance().found(started.id)).toMatchObject({ status: 'succeeded', steps: 2 });
-      expect(await (await finished(jobs, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
+      expect(await (await startJob(jobs, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
     });
 
     test('an end the database refused at first is written when it takes it again', async () => {
       const refusing = { final: true };
       const jobs = new BackgroundJobs<CountJob>('count', quiet, flakyRecords(refusing), 20);
-      const { started, done } = await finished(jobs, async (job) => {
+      const { started, done } = await startJob(jobs, async (job) => {
         job.steps = 5;
         setTimeout(() => (refusing.final = false), 300);
       });
@@ -393,13 +403,15 @@ describe('BackgroundJobs', () => {
     test('an end never written holds the row until the next start here writes it, and starts', async () => {
       const refusing = { final: true };
       const jobs = new BackgroundJobs<CountJob>('count', quiet, flakyRecords(refusing), 20, 200);
-      const { started, done } = await finished(jobs, async (job) => void (job.steps = 3));
+      const { started, done } = await startJob(jobs, async (job) => void (job.steps = 3));
       expect(await done).toMatchObject({ status: 'succeeded' });
+      // every instance, this one too, shows the row: an instance does not tell its own story apart
+      expect(await jobs.found(started.id)).toMatchObject({ status: 'running' });
       // the row still says running: another instance cannot start
       await expect(instance().start({ steps: 0 }, async () => undefined)).rejects.toMatchObject({ status: 409, response: { jobId: started.id } });
 
       refusing.final = false;
-      expect(await (await finished(jobs, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
+      expect(await (await startJob(jobs, async () => undefined)).done).toMatchObject({ status: 'succeeded' });
       expect(await instance().found(started.id)).toMatchObject({ status: 'succeeded', steps: 3 });
     });
   });
@@ -409,7 +421,7 @@ describe('BackgroundJobs', () => {
     const republishes = new BackgroundJobs<CountJob>('other', quiet, new PostgresJobRecords<CountJob>(suite.ds(), 'other'), 20);
     const shutdown = new AdminJobsShutdown({ jobs: rebuilds } as unknown as CallsRebuildService, { jobs: republishes } as unknown as OutboxRepublisher);
     const step = gate();
-    const { done } = await finished(rebuilds, async () => {
+    const { done } = await startJob(rebuilds, async () => {
       await step.opened;
       rebuilds.stopIfStopping();
     });

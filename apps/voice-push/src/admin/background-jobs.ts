@@ -15,8 +15,6 @@ export interface JobState {
 /** Told the job as it ended (a copy). */
 export type JobDone<J extends JobState> = (job: J) => Promise<void> | void;
 
-const JOBS_KEPT = 20;
-
 /**
  * The admin's long actions (the read-model rebuild, the outbox republish) run here and not inside
  * their HTTP request: a request that runs for minutes outlasts the client's and the proxy's
@@ -25,7 +23,8 @@ const JOBS_KEPT = 20;
  * Every instance sees every job (PostgresJobRecords, the `admin_jobs` table): one job of a kind at
  * a time across them (a second start, on any instance, is 409 naming the running one); `GET
  * …/{jobId}` and a cancel work on whichever instance they reach. The running instance writes its
- * job every JOB_HEARTBEAT_MS; it answers its own from memory (the last JOBS_KEPT).
+ * job every JOB_HEARTBEAT_MS; it answers its running job from memory, as it is, and every other
+ * from the table, as every instance does.
  *
  * A shutdown lets the job in hand finish the unit of work it is in (a batch, one transaction) and
  * then stops it: it ends `failed` with an error saying so, and what it did stands. An operator's
@@ -34,7 +33,10 @@ const JOBS_KEPT = 20;
  * whose instance died is ended as failed by the next instance that looks (JOB_ABANDONED_AFTER_MS).
  */
 export class BackgroundJobs<J extends JobState> {
-  private readonly jobs = new Map<string, J>();
+  /** the job running here (until its end is written) */
+  private current: J | null = null;
+  /** the last job of this instance whose end could not be written: its row still says running */
+  private unwrittenEnd: J | null = null;
   /** each job until it and its onDone are done, and each start until it knows (the shutdown waits for them all) */
   private readonly unsettled = new Set<Promise<unknown>>();
   private stopping = false;
@@ -75,18 +77,17 @@ export class BackgroundJobs<J extends JobState> {
     const job = { ...progress, id: randomUUID(), status: 'running', startedAt: new Date().toISOString(), finishedAt: null, error: null } as J;
     // known here only once claimed: a start beside it on this instance meets it in the table, so
     // its 409 names the job that runs (not this one, should its claim lose to another instance)
-    const runningElsewhere = await this.claim(job);
-    if (runningElsewhere !== null) {
-      const where = this.jobs.has(runningElsewhere) ? '' : ' on another instance';
-      throw this.conflict(runningElsewhere, `${this.kind} ${runningElsewhere} is still running${where}`);
+    const holder = await this.claim(job);
+    if (holder !== null) {
+      const where = this.current?.id === holder ? '' : ' on another instance';
+      throw this.conflict(holder, `${this.kind} ${holder} is still running${where}`);
     }
     if (this.stopping) {
       // the shutdown began while the claim was written: the row ends at once, and no job runs
-      await this.save({ ...job, status: 'failed', finishedAt: new Date().toISOString(), error: new StoppedByShutdown().message });
-      this.refuseWhileStopping();
+      await this.saveFinal({ ...job, status: 'failed', finishedAt: new Date().toISOString(), error: new StoppedByShutdown().message });
+      throw this.shuttingDown();
     }
-    this.jobs.set(job.id, job);
-    for (const id of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - JOBS_KEPT))) this.jobs.delete(id);
+    this.current = job;
     // unsettled until its onDone (the audit row's completion) is done too: a shutdown waits for
     // both, and for an earlier job's onDone still running beside a new job
     const settled: Promise<void> = this.run(job, work)
@@ -109,20 +110,20 @@ export class BackgroundJobs<J extends JobState> {
    */
   private async claim(job: J): Promise<string | null> {
     const holder = await this.records.claim({ ...job }, this.instance);
-    const ended = holder === null ? undefined : this.jobs.get(holder);
-    if (ended === undefined || ended.status === 'running' || !(await this.save(ended))) return holder;
+    const unwritten = this.unwrittenEnd;
+    if (holder === null || unwritten?.id !== holder || !(await this.save(unwritten))) return holder;
+    this.unwrittenEnd = null;
     return this.records.claim({ ...job }, this.instance);
   }
 
   /** The job this instance is running, if any. */
   running(): J | null {
-    const job = [...this.jobs.values()].find((j) => j.status === 'running');
-    return job ? { ...job } : null;
+    return this.current ? { ...this.current } : null;
   }
 
   /** The job, for `GET …/{jobId}`, from whichever instance ran it: 404 when it is unknown. */
   async found(id: string): Promise<J> {
-    const job = this.jobs.get(id) ?? (await this.records.get(id));
+    const job = this.current?.id === id ? this.current : await this.records.get(id);
     if (!job) throw new NotFoundException({ error: 'NOT_FOUND', message: `no ${this.kind} job ${id}` });
     return { ...job };
   }
@@ -135,8 +136,7 @@ export class BackgroundJobs<J extends JobState> {
   /** Throws once the service is stopping or the job was cancelled: a job calls it between two units of work. */
   stopIfStopping(): void {
     if (this.stopping) throw new StoppedByShutdown();
-    const running = this.running();
-    if (running && running.id === this.stoppingJob?.id) throw this.stoppingJob.why();
+    if (this.current && this.current.id === this.stoppingJob?.id) throw this.stoppingJob.why();
   }
 
   /**
@@ -144,17 +144,13 @@ export class BackgroundJobs<J extends JobState> {
    * A job running on another instance is marked, and stops there within a heartbeat.
    */
   async cancel(id: string): Promise<J> {
-    const here = this.jobs.get(id);
-    if (here?.status === 'running') {
+    if (this.current?.id === id) {
       this.stoppingJob = { id, why: () => new CancelledByOperator() };
-      return { ...here };
+      return { ...this.current };
     }
-    const asked = here ? 'ended' : await this.records.requestCancel(id);
+    const asked = await this.records.requestCancel(id);
     if (asked === null) throw new NotFoundException({ error: 'NOT_FOUND', message: `no ${this.kind} job ${id}` });
-    if (asked === 'ended') {
-      const status = here?.status ?? (await this.records.get(id))?.status;
-      throw this.conflict(id, `${this.kind} ${id} has ended (${status})`);
-    }
+    if (asked.status !== 'running') throw this.conflict(id, `${this.kind} ${id} has ended (${asked.status})`);
     return asked;
   }
 
@@ -188,8 +184,10 @@ export class BackgroundJobs<J extends JobState> {
       await heartbeat.stop();
       // the row first, then this instance's copy: until then the job is running everywhere, and
       // a start anywhere is 409 naming it as such
-      await this.saveFinal({ ...job, ...ended });
+      const written = await this.saveFinal({ ...job, ...ended });
       Object.assign(job, ended);
+      this.current = null;
+      if (!written) this.unwrittenEnd = { ...job };
     }
   }
 
@@ -199,13 +197,13 @@ export class BackgroundJobs<J extends JobState> {
    * state) after about JOB_ABANDONED_AFTER_MS / 3, well before another instance would take it (a
    * shutdown waits for it meanwhile); the next start here writes it again (start).
    */
-  private async saveFinal(job: J): Promise<void> {
+  private async saveFinal(job: J): Promise<boolean> {
     const until = Date.now() + this.finalSaveForMs;
     for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
-      if (await this.save(job)) return;
+      if (await this.save(job)) return true;
       if (Date.now() + wait > until) {
         this.logger.error(`${this.kind} ${job.id}: could not write how it ended; its row stays as last written until taken as abandoned; it ended so: ${JSON.stringify(job)}`);
-        return;
+        return false;
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
@@ -218,7 +216,7 @@ export class BackgroundJobs<J extends JobState> {
   private async save(job: J): Promise<boolean> {
     try {
       const saved = await this.records.save({ ...job });
-      if (saved === 'cancel-requested' && this.stoppingJob?.id !== job.id) {
+      if (saved === 'cancel-requested') {
         this.stoppingJob = { id: job.id, why: () => new CancelledByOperator() };
       } else if (saved === 'taken-as-abandoned') {
         this.stoppingJob = { id: job.id, why: () => new TakenAsAbandoned() };
@@ -232,9 +230,11 @@ export class BackgroundJobs<J extends JobState> {
   }
 
   private refuseWhileStopping(): void {
-    if (this.stopping) {
-      throw new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
-    }
+    if (this.stopping) throw this.shuttingDown();
+  }
+
+  private shuttingDown(): ServiceUnavailableException {
+    return new ServiceUnavailableException({ error: 'UNAVAILABLE', message: `the service is shutting down: no ${this.kind} starts now` });
   }
 
   private conflict(jobId: string, message: string): ConflictException {

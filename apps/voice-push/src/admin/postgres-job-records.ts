@@ -1,4 +1,4 @@
-import { storableJson } from '../database/storable-text.js';
+import { isStorableText, storableJson } from '../database/storable-text.js';
 import type { JobState } from './background-jobs.js';
 
 /** How often the running instance writes its job (progress, heartbeat) and reads a cancel back. */
@@ -17,7 +17,6 @@ export interface JobSql {
 /** What the running instance learns when it writes its job. */
 export type JobSaved = 'saved' | 'cancel-requested' | 'taken-as-abandoned';
 
-// UPDATE … RETURNING goes through a CTE: TypeORM answers a bare one with [rows, count]
 const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
@@ -58,6 +57,7 @@ export class PostgresJobRecords<J extends JobState> {
    * row ended by another instance: this one lost the database for longer than the limit).
    */
   async save(job: J): Promise<JobSaved> {
+    // UPDATE … RETURNING goes through a CTE: TypeORM answers a bare one with [rows, count]
     const rows = (await this.db.query(
       `WITH saved AS (
          UPDATE admin_jobs SET job = $2, status = $3, heartbeat_at = now()
@@ -71,10 +71,10 @@ export class PostgresJobRecords<J extends JobState> {
   }
 
   async get(id: string): Promise<J | null> {
-    if (!nameable(id)) return null;
+    // text Postgres cannot compare (a NUL: `%00` in a URL) names no job, and is no error
+    if (!isStorableText(id)) return null;
     await this.endAbandoned();
-    const rows = (await this.db.query(`SELECT job FROM admin_jobs WHERE id = $1 AND kind = $2`, [id, this.kind])) as { job: J }[];
-    return rows[0]?.job ?? null;
+    return this.read(id);
   }
 
   async latest(): Promise<J | null> {
@@ -83,9 +83,9 @@ export class PostgresJobRecords<J extends JobState> {
     return rows[0]?.job ?? null;
   }
 
-  /** Marks the running job for its instance to cancel: the job, or 'ended', or null when unknown. */
-  async requestCancel(id: string): Promise<J | 'ended' | null> {
-    if (!nameable(id)) return null;
+  /** Marks the running job for its instance to cancel: the job (its status tells an ended one), or null when unknown. */
+  async requestCancel(id: string): Promise<J | null> {
+    if (!isStorableText(id)) return null;
     await this.endAbandoned();
     const rows = (await this.db.query(
       `WITH asked AS (
@@ -93,29 +93,25 @@ export class PostgresJobRecords<J extends JobState> {
        SELECT job FROM asked`,
       [id, this.kind],
     )) as { job: J }[];
-    if (rows[0]) return rows[0].job;
-    return (await this.get(id)) ? 'ended' : null;
+    return rows[0]?.job ?? (await this.read(id));
+  }
+
+  private async read(id: string): Promise<J | null> {
+    const rows = (await this.db.query(`SELECT job FROM admin_jobs WHERE id = $1 AND kind = $2`, [id, this.kind])) as { job: J }[];
+    return rows[0]?.job ?? null;
   }
 
   /** Ends, as failed, every running job of this kind whose instance stopped writing it. */
   private async endAbandoned(): Promise<void> {
     await this.db.query(
-      `WITH ended AS (
-         UPDATE admin_jobs
+      `UPDATE admin_jobs
             SET status = 'failed',
                 job = job || jsonb_build_object(
                   'status', 'failed',
                   'finishedAt', ${ISO('now()')},
                   'error', format('abandoned: its instance (%s) stopped writing it at %s, and it is taken as ended: what it did stands', instance, ${ISO('heartbeat_at')}))
-          WHERE kind = $1 AND status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)
-         RETURNING 1)
-       SELECT count(*) FROM ended`,
+        WHERE kind = $1 AND status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)`,
       [this.kind, this.abandonedAfterMs / 1000],
     );
   }
-}
-
-/** Text Postgres can compare with a stored id: a NUL (`%00` in a URL) names no job, and is no 500. */
-function nameable(id: string): boolean {
-  return !id.includes('\u0000');
 }

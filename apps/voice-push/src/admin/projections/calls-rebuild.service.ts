@@ -13,8 +13,10 @@ const STREAMS_PER_BATCH = 500;
 const ORPHANS_PER_BATCH = 5_000;
 const PROGRESS_LOG_EVERY_MS = 5_000;
 /**
- * Tries of a batch whose write outlasts the statement timeout (1.5 s; a `calls` row locked
- * elsewhere, a stall), a pause apart: a lock held a few seconds delays the rebuild, not fails it.
+ * Tries of a batch whose write outlasts the pool's statement timeout (STATEMENT_TIMEOUT_MS: a
+ * `calls` row locked elsewhere, a stall), a pause apart: a lock held a few seconds delays the
+ * rebuild, not fails it. (An operator's pg_cancel_backend of that statement is tried again too: a
+ * rebuild is stopped by its DELETE.)
  */
 const SLOW_BATCH_TRIES = 3;
 const SLOW_BATCH_PAUSE_MS = 1_000;
@@ -137,8 +139,8 @@ export class CallsRebuildService {
           `rebuild: writing ${rows.length} calls outlasted the statement timeout (a row locked elsewhere?); ` +
             `trying again in ${SLOW_BATCH_PAUSE_MS} ms (${tried} of ${SLOW_BATCH_TRIES} tries)`,
         );
+        this.jobs.stopIfStopping(); // the failed statement wrote nothing: a stop need not wait out the pause
         await new Promise((resolve) => setTimeout(resolve, SLOW_BATCH_PAUSE_MS));
-        this.jobs.stopIfStopping();
       }
     }
   }
