@@ -865,4 +865,25 @@ describe('admin jobs on two instances behind one address (one database)', () => 
       expect(await admin(b, 'DELETE', path)).toMatchObject({ status: 404, body: { error: 'NOT_FOUND' } });
     }
   });
+
+  test('a cancel asked on the other instance stops the rebuild where it runs: it ends cancelled', async () => {
+    const call = anAnsweredWireCall();
+    await sendCall(a, call);
+    // the rebuild on A waits on the call's row, past its statement timeout (it tries the batch
+    // again after a pause): the row is let go once A has read the cancel back
+    const jobId = await rebuildHeldOn(a, call.callId, async (id) => {
+      const [{ at }] = (await b.db.query(`SELECT clock_timestamp() AS at`)) as { at: Date }[];
+      expect(await admin(b, 'DELETE', `/admin/projections/rebuild/${id}`)).toMatchObject({ status: 202, body: { id, status: 'running' } });
+      const read = await pollUntil(
+        async () => ((await b.db.query(`SELECT heartbeat_at > $2 AS read FROM admin_jobs WHERE id = $1`, [id, at])) as { read: boolean }[])[0]!.read,
+        (r) => r,
+        10_000,
+        50,
+      );
+      expect(read).toBe(true);
+    });
+    const ended = await rebuildEnded(b, jobId);
+    expect(ended).toMatchObject({ id: jobId, status: 'cancelled', error: 'cancelled by an operator' });
+    expect((await admin(a, 'GET', `/admin/projections/rebuild/${jobId}`)).body).toEqual(ended);
+  });
 });
