@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { startService, type RunningService } from './bootstrap.js';
+import { startService } from './bootstrap.js';
+import { boundPort } from './http/bound-port.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { createRootLogger } from './logging/pino-nest.logger.js';
 import { stopOnSignal } from './stop-on-signal.js';
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     {
       url: service.url,
       // the url is where a local client reaches it; this is what the socket is bound to (HOST)
-      listen: `${net.isIP(config.host) === 6 ? `[${config.host}]` : config.host}:${boundPort(service) ?? config.port}`,
+      listen: `${net.isIP(config.host) === 6 ? `[${config.host}]` : config.host}:${boundPort(service.app.getHttpServer() as net.Server) ?? config.port}`,
       pushAuth: config.pushAuth.mode,
       database: config.databaseUrl ? 'DATABASE_URL' : 'embedded',
       kafka: config.kafkaBrokers.length > 0 ? config.kafkaBrokers.join(',') : 'off (KAFKA_BROKERS unset: events wait in Postgres)',
@@ -41,12 +42,6 @@ async function main(): Promise<void> {
     'voice-push is listening',
   );
   stop.started(service);
-}
-
-/** the port the server is bound to (PORT may be 0: any free one) */
-function boundPort(service: RunningService): number | undefined {
-  const address = (service.app.getHttpServer() as net.Server).address();
-  return typeof address === 'object' && address !== null ? address.port : undefined;
 }
 
 main().catch((error: unknown) => {

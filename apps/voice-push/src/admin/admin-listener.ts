@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { answerClientError } from '../http/client-error-answer.js';
 import { APP_CONFIG } from '../config/app-config.provider.js';
 import type { AppConfig } from '../config/app-config.js';
+import { boundPort } from '../http/bound-port.js';
 import { routeNotFound } from '../http/route-not-found.js';
 
 /** Set on requests that came in through the ADMIN_PORT listener (never by a client). */
@@ -104,8 +105,7 @@ export class AdminListener implements OnModuleInit, OnApplicationBootstrap, Befo
 
   /** The bound port (ADMIN_PORT, or the one the OS chose for 0); null when not listening. */
   port(): number | null {
-    const address = this.server?.address();
-    return address && typeof address === 'object' ? address.port : null;
+    return boundPort(this.server);
   }
 
   private fastify(): FastifyInstance {

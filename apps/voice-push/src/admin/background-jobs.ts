@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { JOB_ABANDONED_AFTER_MS, JOB_HEARTBEAT_MS, type PostgresJobRecords } from './postgres-job-records.js';
 
+export const JOB_STATUSES = ['running', 'succeeded', 'failed', 'cancelled'] as const;
+
 /** What every background admin job shows, besides its own progress. */
 export interface JobState {
   id: string;
-  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  status: (typeof JOB_STATUSES)[number];
   startedAt: string;
   finishedAt: string | null;
   error: string | null;

@@ -3,7 +3,8 @@
 // rejected pushes, a push's acceptance. Kept in step with the view's type (call-view.ts) by the e2e
 // tests that hold real answers to these schemas, field by field.
 import type { SchemaObject } from '@nestjs/swagger';
-import { CALL_SESSION_STATUSES, CALL_STATES, FINDING_CODES, RECONCILIATION_STATUSES } from '#call-session-domain';
+import { CALL_FLAGS, CALL_SESSION_STATUSES, CALL_STATES, FINDING_CODES, FINDING_SEVERITIES, RECONCILIATION_STATUSES } from '#call-session-domain';
+import { JOB_STATUSES } from '../admin/background-jobs.js';
 
 const text = (nullable = false): SchemaObject => ({ type: 'string', ...(nullable ? { nullable: true } : {}) });
 const integer = (nullable = false): SchemaObject => ({ type: 'integer', ...(nullable ? { nullable: true } : {}) });
@@ -56,7 +57,7 @@ const FINDING: SchemaObject = {
   required: ['code', 'severity', 'message'],
   properties: {
     code: { type: 'string', enum: [...FINDING_CODES] },
-    severity: { type: 'string', enum: ['info', 'warning', 'error'] },
+    severity: { type: 'string', enum: [...FINDING_SEVERITIES] },
     message: text(),
     expected: { description: 'what the rule expected (any JSON), when it says' },
     actual: { description: 'what it found (any JSON), when it says' },
@@ -80,7 +81,7 @@ export const CALL_VIEW_SCHEMA: SchemaObject = {
     outcome: object({ callResult: integer(true), name: text(true), durationSeconds: integer() }, true),
     privacy: object({ phoneNoX: text(true), phoneNoA: text(true), phoneNoB: text(true), secretCallType: integer(true) }, true),
     reconciliation: object({ status: { type: 'string', enum: [...RECONCILIATION_STATUSES] }, findings: { type: 'array', items: FINDING } }),
-    flags: { type: 'array', items: { type: 'string', enum: ['CDR_OVERDUE'] } },
+    flags: { type: 'array', items: { type: 'string', enum: [...CALL_FLAGS] } },
     userData: text(true),
     version: integer(),
     openedAt: instant(),
@@ -118,7 +119,7 @@ export const ADMIN_JOB_SCHEMA: SchemaObject = {
   required: ['id', 'status', 'startedAt', 'finishedAt', 'error'],
   properties: {
     id: text(),
-    status: { type: 'string', enum: ['running', 'succeeded', 'failed', 'cancelled'] },
+    status: { type: 'string', enum: [...JOB_STATUSES] },
     startedAt: instant(),
     finishedAt: instant(true),
     error: text(true),

@@ -88,9 +88,9 @@ export class PushAccessPolicy implements OnApplicationShutdown {
    * Before the body is read: the secret path segment. A token path while none is configured names
    * no receiver (404, not counted); a missing or wrong token is counted, and refused 404 in enforce
    * mode. Checked with the body, a stranger's body over the 8 MiB hard limit on such a path was
-   * answered 413 and counted as a push, telling him a receiver was there.
+   * answered 413 and counted as a push, telling him a receiver was there. `pathToken`: the
+   * `{token}` of `/v1/push/{token}/…`; undefined on the plain paths.
    */
-  /** `pathToken`: the `{token}` of `/v1/push/{token}/…`; undefined on the plain paths */
   admitPath(kind: PushRequestFacts['kind'], pathToken: string | undefined, ip: string | undefined): PushRefusal | null {
     if (pathToken !== undefined && this.config.pushAuth.pathToken === null) return NO_SUCH_RECEIVER;
     if (this.pathTokenHolds(pathToken)) return null;

@@ -93,7 +93,8 @@ export interface CallView {
   finalizedAt: string | null;
 }
 
-export type CallFlag = 'CDR_OVERDUE';
+export const CALL_FLAGS = ['CDR_OVERDUE'] as const;
+export type CallFlag = (typeof CALL_FLAGS)[number];
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined || ms === 0 ? null : iso(ms));

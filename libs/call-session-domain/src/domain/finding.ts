@@ -1,6 +1,7 @@
 // A reconciliation finding (contract §2).
 
-export type FindingSeverity = 'info' | 'warning' | 'error';
+export const FINDING_SEVERITIES = ['info', 'warning', 'error'] as const;
+export type FindingSeverity = (typeof FINDING_SEVERITIES)[number];
 
 export const FINDING_CODES = [
   'DURATION_MISMATCH',
