@@ -285,12 +285,18 @@ describe('BackgroundJobs', () => {
       await expect(b.cancel('\u0000')).rejects.toBeInstanceOf(NotFoundException);
     });
 
-    test('a running job whose instance stopped writing it for 30 s is taken as ended: shown failed, and another may start', async () => {
-      const dead = { id: 'job-of-a-dead-instance', status: 'running', startedAt: '2026-11-28T10:00:00.000Z', finishedAt: null, error: null, steps: 7 };
+    /** A running row of kind "count" as `instance` last wrote it, `secondsAgo`. */
+    async function runningRow(id: string, steps: number, instanceName: string, secondsAgo: number): Promise<void> {
+      const job = { id, status: 'running', startedAt: '2026-11-28T10:00:00.000Z', finishedAt: null, error: null, steps };
       await suite.ds().query(
-        `INSERT INTO admin_jobs (id, kind, status, job, instance, heartbeat_at) VALUES ($1, 'count', 'running', $2, 'host-x pid 1', now() - interval '31 seconds')`,
-        [dead.id, JSON.stringify(dead)],
+        `INSERT INTO admin_jobs (id, kind, status, job, instance, heartbeat_at) VALUES ($1, 'count', 'running', $2, $3, now() - make_interval(secs => $4))`,
+        [id, JSON.stringify(job), instanceName, secondsAgo],
       );
+    }
+
+    test('a running job whose instance stopped writing it for 30 s is taken as ended: shown failed, and another may start', async () => {
+      const dead = { id: 'job-of-a-dead-instance' };
+      await runningRow(dead.id, 7, 'host-x pid 1', 31);
       const b = instance();
       expect(await b.found(dead.id)).toMatchObject({
         status: 'failed',
@@ -302,11 +308,8 @@ describe('BackgroundJobs', () => {
     });
 
     test('a running job written 10 s ago still holds its place', async () => {
-      const quietOne = { id: 'job-slow-to-write', status: 'running', startedAt: '2026-11-28T10:00:00.000Z', finishedAt: null, error: null, steps: 0 };
-      await suite.ds().query(
-        `INSERT INTO admin_jobs (id, kind, status, job, instance, heartbeat_at) VALUES ($1, 'count', 'running', $2, 'host-y pid 2', now() - interval '10 seconds')`,
-        [quietOne.id, JSON.stringify(quietOne)],
-      );
+      const quietOne = { id: 'job-slow-to-write' };
+      await runningRow(quietOne.id, 0, 'host-y pid 2', 10);
       const b = instance();
       await expect(b.start({ steps: 0 }, async () => undefined)).rejects.toMatchObject({ status: 409, response: { jobId: quietOne.id } });
       expect(await b.found(quietOne.id)).toMatchObject({ status: 'running' });
