@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseMix, type CallMix } from './call-mix.js';
 import { maxRunIdLength } from './call-flow.generator.js';
+import { PLAIN_DECIMAL } from './plain-decimal.js';
 import type { SimulationOptions } from './simulation.js';
 
 /** Node's longest timer: a setTimeout past it fires after 1 ms instead (TimeoutOverflowWarning). */
@@ -63,7 +64,6 @@ export function parseDurationMs(text: string, name: string): number {
 
 // Number() alone would also take 0x10, 1e3, 0b1, " 7 " and Infinity: a typo must not become a value
 const PLAIN_INTEGER = /^\d+$/;
-const PLAIN_DECIMAL = /^(?:\d+(?:\.\d+)?|\.\d+)$/;
 
 function number(text: string | undefined, name: string, check: (n: number) => boolean, expected: string, form = PLAIN_DECIMAL): number | undefined {
   if (text === undefined) return undefined;
@@ -100,13 +100,6 @@ function receiverUrl(text: string): string {
 }
 
 function mixOption(text: string): CallMix {
-  // parseMix lets the last of a repeated kind win: a silent surprise in a hand-typed mix
-  const kinds = text.split(',').map((part) => part.trim().split('=')[0]!).filter((kind) => kind !== '');
-  const repeated = kinds.find((kind, i) => kinds.indexOf(kind) !== i);
-  if (repeated !== undefined) throw new CliError(`--mix: "${repeated}" is given more than once`);
-  // the same number forms as every other option: no 1e2 or 0x10 in a weight either
-  const oddWeight = text.split(',').map((part) => part.trim()).find((part) => part !== '' && !PLAIN_DECIMAL.test(part.split('=')[1] ?? ''));
-  if (oddWeight !== undefined) throw new CliError(`--mix: "${oddWeight}" — a weight is a plain decimal ≥ 0 (e.g. answered=0.6)`);
   try {
     return parseMix(text);
   } catch (error) {
