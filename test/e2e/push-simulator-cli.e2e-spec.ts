@@ -71,4 +71,16 @@ describe('push-simulator CLI', () => {
     expect(table).toMatch(new RegExp(`^abandoned \\(drain timeout or interrupt\\) +${sent}$`, 'm'));
     expect(table).toMatch(/^acknowledged +0$/m);
   });
+
+  test('one Ctrl-C passed on twice (npm and the terminal both send it) is one: the summary still comes, exit 130', async () => {
+    // the tries in flight never answer: the summary waits for their timeout (1 s), well after the second signal
+    receiver = await startTestReceiver(() => 'hang');
+    const run = simulate(['--url', receiver.url, '--calls', '100', '--concurrency', '2', '--timeout', '1s']);
+    expect(await eventually(() => receiver!.requests.length >= 2, 10_000)).toBe(true);
+    run.signal('SIGINT');
+    await new Promise((pause) => setTimeout(pause, 100)); // two signals at once would be one to the process
+    run.signal('SIGINT');
+    expect(await run.code).toBe(130);
+    expect(run.stdout()).toMatch(/^INTERRUPTED +pushes of started calls never sent: \d+$/m);
+  });
 });

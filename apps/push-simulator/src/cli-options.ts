@@ -45,7 +45,8 @@ missing-cdr), and reorder and lost-status need a call with 2 statuses or more.
 
 Exit: 0 every push acknowledged, 1 some given up or abandoned, 2 bad usage. Ctrl-C (SIGINT) or
 SIGTERM ends a run early: no new push goes out, waiting retries are abandoned, the tries in flight
-end, then the summary, and exit 130 / 143; a second one quits at once.`;
+end, then the summary, and exit 130 / 143; a second one (2 s or more later: npm and the terminal
+may both pass one Ctrl-C on) quits at once.`;
 
 export interface CliOptions {
   simulation: SimulationOptions;

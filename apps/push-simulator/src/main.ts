@@ -4,6 +4,7 @@
  */
 import { CliError, parseCli, USAGE } from './cli-options.js';
 import { runSimulation } from './simulation.js';
+import { REPEATED_SIGNAL_MS, SIGNAL_EXIT_CODES, type StopSignal } from './stop-signals.js';
 import { formatSummaryTable } from './summary-format.js';
 
 async function main(): Promise<number> {
@@ -22,9 +23,15 @@ async function main(): Promise<number> {
   }
   const interrupt = new AbortController();
   let exitOnSignal: number | null = null;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (exitOnSignal !== null) process.exit(exitOnSignal); // the second Ctrl-C: at once, no summary
-    exitOnSignal = signal === 'SIGINT' ? 130 : 143;
+  let firstSignalAt = 0;
+  const onSignal = (signal: StopSignal) => {
+    if (exitOnSignal !== null) {
+      // one Ctrl-C may come twice (npm passes it on, the terminal sends it too): that is not the second
+      if (Date.now() - firstSignalAt < REPEATED_SIGNAL_MS) return;
+      process.exit(exitOnSignal); // the second Ctrl-C: at once, no summary
+    }
+    firstSignalAt = Date.now();
+    exitOnSignal = SIGNAL_EXIT_CODES[signal];
     process.stderr.write(
       `push-simulator: ${signal}: no new push goes out, waiting retries are abandoned; the tries in flight end within the timeout, then the summary (${signal} again: quit now)\n`,
     );

@@ -1,3 +1,5 @@
+import { SIGNAL_EXIT_CODES } from '../stop-signals.js';
+
 /**
  * What an interrupted bench (Ctrl-C, SIGTERM) must still undo: the servers it started and its
  * scratch database. Its `finally` blocks do not run when a signal ends the process, and a `kill`
@@ -19,7 +21,7 @@ export function undoOnInterrupt(undo: () => Promise<unknown>): () => void {
 export function installInterruptCleanup(log: (text: string) => void): void {
   // `on`, not `once`: one Ctrl-C may come twice (npm passes it on, the terminal sends it too), and
   // with `once` the second took the default action in the middle of the cleanup.
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
     process.on(signal, () => {
       if (interrupted) return;
       interrupted = true;
