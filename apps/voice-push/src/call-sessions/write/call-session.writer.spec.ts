@@ -1,8 +1,8 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { EventStore, type AppendRequest, type StoredEvent } from '#event-store';
+import { EventStore, WrongExpectedVersionError, type AppendRequest, type StoredEvent } from '#event-store';
 import { aCdrPush, aStatusPush, forceFinalise, recordCdr, recordStatus, T0 } from '#testing';
-import { CallSessionWriter } from './call-session.writer.js';
+import { attemptsAfter, CallSessionWriter } from './call-session.writer.js';
 import { CommitMetrics } from './commit.metrics.js';
 import type { FollowUpPolicy } from './follow-up.policy.js';
 
@@ -111,6 +111,40 @@ describe('CallSessionWriter after a statement timeout or an outage', () => {
     await store.release();
     expect((await settled).map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     expect(store.attempts).toBe(2);
+  });
+
+  test("one that waited so long behind it that an attempt could end past the sender's 3 s try fails with it, without an attempt", async () => {
+    // a call's pushes queued behind a lock on its row took 1.5 s each, and each failed its group commit
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+    try {
+      const store = new OutageStore();
+      const writer = writerOn(store);
+      store.away = true;
+      store.failure = statementTimeout;
+      const first = writer.execute(status('call-1', 1));
+      const second = writer.execute(status('call-1', 2));
+      const third = writer.execute(status('call-1', 3));
+      const settled = Promise.allSettled([first, second, third]);
+      jest.advanceTimersByTime(1_501); // the first's statement waited the timeout
+      await store.release();
+      await store.release(); // lets any attempt the others made end too
+      expect((await settled).map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+      await expect(third).rejects.toThrow('statement timeout');
+      expect(store.attempts).toBe(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  test.each([
+    ['a statement timeout, waited 0 ms: an attempt', statementTimeout(), 0, true],
+    ['a statement timeout, waited 1,500 ms: an attempt (it still ends within 3 s)', statementTimeout(), 1_500, true],
+    ['a statement timeout, waited 1,501 ms: none', statementTimeout(), 1_501, false],
+    ['Postgres away, waited 0 ms: none', new Error('timeout exceeded when trying to connect'), 0, false],
+    ['a conflict: an attempt', new WrongExpectedVersionError('call-1', 1), 0, true],
+    ['any other error, waited 5 s: an attempt', new Error('boom'), 5_000, true],
+  ])('after %s', (_, failed, waitedMs, expected) => {
+    expect(attemptsAfter(failed, waitedMs)).toBe(expected);
   });
 
   test.each([
