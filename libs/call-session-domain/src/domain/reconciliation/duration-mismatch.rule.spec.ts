@@ -40,6 +40,13 @@ describe(CODE, () => {
     expect(f).toMatchObject([{ severity: 'error', expected: 0, actual: 5 }]);
   });
 
+  test('answered with endTime 0 (its end did not happen): an error with no expected value, not minus the start time', () => {
+    const flow = anAnsweredCall({ talkSeconds: 20 });
+    const f = withCode(findingsOf({ cdrs: [{ ...flow.cdrs[0]!, endTime: 0 }] }), CODE);
+    expect(f).toEqual([expect.objectContaining({ severity: 'error', expected: null, actual: 20 })]);
+    expect(f[0]!.message).toMatch(/cannot be checked.*endTime 0/);
+  });
+
   test('not applied to SMS records', () => {
     const sms = anSmsRecord();
     expect(withCode(findingsOf({ cdrs: [{ ...sms.cdrs[0]!, callDuration: 30 }] }), CODE)).toEqual([]);
