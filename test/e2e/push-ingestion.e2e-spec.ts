@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { MAX_PUSHES_PER_CALL } from '#call-session-domain';
 import { metricValue } from '../support/prometheus-text.js';
 import { rawPost } from '../support/raw-request.js';
@@ -208,6 +209,31 @@ describe('push receivers (contract §1)', () => {
     expect(answer.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
     const [row] = await rejectedRows(service(), marker);
     expect(row).toMatchObject({ status_code: 415, count: 1 });
+  });
+
+  test('a compressed body (Content-Encoding gzip) → 415 saying so, kept as its bytes; the same JSON uncompressed is stored', async () => {
+    const marker = randomUUID();
+    const push = statusPush({ userData: marker });
+    const gzipped = gzipSync(JSON.stringify(push));
+    const response = await fetch(`${service().url}/v1/push/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipped,
+    });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      error: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Content-Encoding "gzip" is not accepted: send the JSON uncompressed',
+    });
+    const [row] = await service().db.query(`SELECT status_code, raw_body_base64 FROM rejected_pushes WHERE body_sha256 = $1`, [createHash('sha256').update(gzipped).digest()]);
+    expect(row).toEqual({ status_code: 415, raw_body_base64: true });
+    const identity = await fetch(`${service().url}/v1/push/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+      body: JSON.stringify(push),
+    });
+    expect(identity.status).toBe(200);
+    expect(await storedEvents(service(), push.callId as string)).toHaveLength(1);
   });
 
   test('a body over 64 KiB → 413 PAYLOAD_TOO_LARGE, kept (cut to the limit)', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { jsonDepthOver, readPushBody, unstorableTextFields } from './push-body.reader.js';
 import { storableText } from '../database/storable-text.js';
@@ -43,5 +44,20 @@ describe('readPushBody', () => {
     const json = Buffer.from('{"callId":"c-1"}');
     expect(readPushBody('application/json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]))).toEqual({ ok: true, body: { callId: 'c-1' } });
     expect(readPushBody('application/json', Buffer.from('\uFEFF\uFEFF{"callId":"c-1"}'))).toMatchObject({ ok: false, error: 'INVALID_JSON' });
+  });
+
+  test.each(['gzip', 'br', 'identity, gzip', 'x-anything'])('a body sent with Content-Encoding %s → 415, not "not valid UTF-8"', (coding) => {
+    const gzipped = gzipSync('{"callId":"c-1"}');
+    expect(readPushBody('application/json', gzipped, gzipped.length, coding)).toEqual({
+      ok: false,
+      statusCode: 415,
+      error: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `Content-Encoding ${JSON.stringify(coding)} is not accepted: send the JSON uncompressed`,
+    });
+  });
+
+  test.each([undefined, 'identity', ' Identity ', ''])('Content-Encoding %p is the body as it is', (coding) => {
+    const json = Buffer.from('{"callId":"c-1"}');
+    expect(readPushBody('application/json', json, json.length, coding)).toEqual({ ok: true, body: { callId: 'c-1' } });
   });
 });

@@ -23,15 +23,32 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
-/** The checks before validation: content type, size, UTF-8, JSON, a JSON object. */
-/** `bytes`: what the sender sent, when the body was cut while reading (raw-body.parser.ts). */
-export function readPushBody(contentType: string | undefined, raw: Buffer, bytes = raw.length): ReadBody {
+/** No Content-Encoding, or only `identity`: the body is the JSON as it is. */
+export function isIdentityEncoding(contentEncoding: string | undefined): boolean {
+  return contentEncoding === undefined || contentEncoding.split(',').every((coding) => ['', 'identity'].includes(coding.trim().toLowerCase()));
+}
+
+/**
+ * The checks before validation: content type and coding, size, UTF-8, JSON, a JSON object.
+ * `bytes`: what the sender sent, when the body was cut while reading (raw-body.parser.ts).
+ */
+export function readPushBody(contentType: string | undefined, raw: Buffer, bytes = raw.length, contentEncoding?: string): ReadBody {
   if (!isJsonContentType(contentType)) {
     return {
       ok: false,
       statusCode: 415,
       error: 'UNSUPPORTED_MEDIA_TYPE',
       message: `expected Content-Type application/json, got ${contentType ? JSON.stringify(contentType) : 'none'}`,
+    };
+  }
+  // A compressed body read as JSON text failed as "not valid UTF-8", which sent its sender looking
+  // for a charset problem; 415 is HTTP's answer to a content coding the server does not take.
+  if (!isIdentityEncoding(contentEncoding)) {
+    return {
+      ok: false,
+      statusCode: 415,
+      error: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `Content-Encoding ${JSON.stringify(contentEncoding)} is not accepted: send the JSON uncompressed`,
     };
   }
   if (bytes > PUSH_BODY_LIMIT) {

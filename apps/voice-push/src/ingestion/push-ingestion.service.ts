@@ -26,6 +26,8 @@ export interface IngestOptions {
    * push its sender could not be authenticated for (PushAccessPolicy.keepsRefusal).
    */
   keepRejected?: boolean;
+  /** the request's Content-Encoding header, if it has one */
+  contentEncoding?: string;
 }
 
 /** What becomes of a refused push besides its answer: kept, only logged, or neither (a replay: the admin audit keeps it). */
@@ -73,7 +75,7 @@ export class PushIngestionService implements OnApplicationShutdown {
 
   async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, options: IngestOptions = {}): Promise<PushAnswer> {
     const started = performance.now();
-    const answer = await this.answer(kind, contentType, raw, Date.now(), options.keepRejected === false ? 'log' : 'keep');
+    const answer = await this.answer(kind, contentType, raw, Date.now(), options.keepRejected === false ? 'log' : 'keep', options.contentEncoding);
     this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
     return answer;
   }
@@ -87,13 +89,20 @@ export class PushIngestionService implements OnApplicationShutdown {
     return this.answer(kind, 'application/json', raw, Date.now(), 'answer');
   }
 
-  private async answer(kind: PushKind, contentType: string | undefined, raw: Buffer, receivedAt: number, onRefusal: OnRefusal): Promise<PushAnswer> {
+  private async answer(
+    kind: PushKind,
+    contentType: string | undefined,
+    raw: Buffer,
+    receivedAt: number,
+    onRefusal: OnRefusal,
+    contentEncoding?: string,
+  ): Promise<PushAnswer> {
     const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) => {
       if (onRefusal === 'keep') return this.reject(kind, contentType, raw, statusCode, error, message, violations);
       if (onRefusal === 'log') this.notKept.note(`rejected ${kind} push (${statusCode} ${error}, not kept: its sender is not authenticated): ${message}`, `${statusCode} ${error}`);
       return Promise.resolve(refusal(statusCode, error, message, violations));
     };
-    const read = readPushBody(contentType, raw, receivedBytes(raw));
+    const read = readPushBody(contentType, raw, receivedBytes(raw), contentEncoding);
     if (!read.ok) {
       return reject(read.statusCode, read.error, read.message, []);
     }

@@ -65,7 +65,10 @@ export class PushHttpController {
       reply.status(refusal.statusCode);
       return refusal.body;
     }
-    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw, { keepRejected: this.access.keepsRefusal(raw) });
+    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw, {
+      keepRejected: this.access.keepsRefusal(raw),
+      contentEncoding: req.headers['content-encoding'],
+    });
     reply.status(answer.statusCode);
     return answer.body;
   }

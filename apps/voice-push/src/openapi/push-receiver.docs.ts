@@ -58,7 +58,7 @@ export function ApiPushReceiver(kind: 'status' | 'cdr'): MethodDecorator {
       example: REQUEST_TIMEOUT_ANSWER,
     } as never),
     ApiResponse({ status: 413, description: 'body over the limit (64 KiB; over 8 MiB it is refused unread and not kept)', schema: ANSWER_SCHEMAS.error, examples: answers[413] } as never),
-    ApiResponse({ status: 415, description: 'wrong content type', schema: ANSWER_SCHEMAS.error, examples: answers[415] } as never),
+    ApiResponse({ status: 415, description: 'wrong content type, or a Content-Encoding other than identity (send the JSON uncompressed)', schema: ANSWER_SCHEMAS.error, examples: answers[415] } as never),
     ApiResponse({
       status: 503,
       description: 'storage unavailable, or the sender over its rate limit (PUSH_RATE_LIMIT; with Retry-After): retry',
