@@ -241,6 +241,34 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     }
   }, 60_000);
 
+  test('a request sent on an idle keep-alive connection after the stop is answered 503 with Connection: close, not met by a reset: the close lingers', async () => {
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s' });
+    const port = Number(new URL(service.url).port);
+    const [first, second] = callPushes(`shutdown-keepalive-${randomUUID()}`, 1_700_000_000).map((p) => JSON.stringify(p.body));
+    const request = (body: string) => `POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const kept = await openRawConnection(port, request(first!));
+    try {
+      for (let i = 0; i < 200 && !kept.received().includes('"accepted":true'); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(parseRawAnswer(kept.received()).status).toBe(200);
+      const answered = kept.received().length;
+      service.child.kill('SIGTERM');
+      for (let i = 0; i < 200 && !service.output().includes('the HTTP server takes no new request'); i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      kept.socket.write(request(second!));
+      await kept.closed;
+      const answer = parseRawAnswer(kept.received().slice(answered));
+      expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({
+        status: 503,
+        body: { error: 'UNAVAILABLE', message: 'the service is shutting down; retry' },
+      });
+      expect(kept.received().slice(answered).toLowerCase()).toContain('connection: close');
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      kept.socket.destroy();
+    }
+  }, 60_000);
+
   test("a request whose head completes after the stop is answered 503 UNAVAILABLE in contract §1's shape (its sender retries it), and told", async () => {
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s' });
     const port = Number(new URL(service.url).port);

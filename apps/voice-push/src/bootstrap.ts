@@ -8,7 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { HttpExceptionFilter } from './http/http-exception.filter.js';
 import { PushMetrics } from './ingestion/push.metrics.js';
-import { answerWhileClosing } from './http/answer-while-closing.js';
+import { answerWhileClosing, lingerBeforeClose } from './http/answer-while-closing.js';
 import { answerFrameworkError } from './http/client-error-answer.js';
 import { registerPushRequestHook } from './http/push-request.hook.js';
 import { HARD_BODY_LIMIT, registerRawBodyParser } from './http/raw-body.parser.js';
@@ -24,6 +24,9 @@ export interface RunningService {
   /** graceful: stop accepting, finish in-flight pushes, flush, close the database */
   close(): Promise<void>;
 }
+
+/** How long a stop answers 503 before the HTTP server closes (at most a quarter of SHUTDOWN_TIMEOUT): see lingerBeforeClose. */
+const CLOSE_LINGER_MS = 1_000;
 
 /** Builds the Nest application on Fastify (used by main.ts and by the e2e tests). */
 export async function createApp(config: AppConfig, logger: Logger, databaseUrl: string): Promise<NestFastifyApplication> {
@@ -53,6 +56,7 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), cutAfterMs, (connections) =>
     logger.warn({ connections, afterMs: cutAfterMs }, 'shutdown: closed the connections still sending a request (answered 408)'),
   );
+  lingerBeforeClose(app.getHttpAdapter().getInstance(), Math.min(CLOSE_LINGER_MS, config.shutdownTimeoutMs / 4));
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
   const errors = new HttpExceptionFilter(app.get(PushMetrics));
   app.useGlobalFilters(errors);
