@@ -7,11 +7,12 @@ import { FlagOverdueCalls, type OverdueSweepResult } from './flag-overdue-calls.
 import { overdueCandidates } from './overdue-candidates.query.js';
 
 /**
- * Calls flagged at once. One at a time, each flag was a stream read and a commit of its own, about
- * 100 calls a second: a backlog of 1,470 calls (a restart after an outage) took 14 s, and calls
- * that went overdue meanwhile waited behind it, past the contract's "twice CDR_OVERDUE_AFTER".
- * Together, the writer reads their streams in one query and commits them in one group commit; a
- * bounded number keeps a backlog from crowding the live pushes out of the commits.
+ * Calls flagged at once. One at a time, each flag was a stream read and a commit of its own: a
+ * probe under load saw ~100 calls a second (a backlog of 1,470 after a restart took 14 s, and calls
+ * that went overdue meanwhile waited behind it, past the contract's "twice CDR_OVERDUE_AFTER"); an
+ * idle service here flagged 3,000 after a restart in 6.0–6.4 s. Together, the writer reads their
+ * streams in one query and commits them in one group commit: the same 3,000 in 1.6–1.7 s. A bounded
+ * number keeps a backlog from crowding the live pushes out of the commits.
  */
 export const FLAGS_AT_ONCE = 32;
 
