@@ -25,8 +25,7 @@ import { finalizedViewMessages } from '../projections/call-events.outbox.js';
 import { callRow, callRowsWithAppend, type CallRow } from '../projections/calls.projection.js';
 import { OutboxRelayService } from '../../outbox-relay/outbox-relay.service.js';
 import { APP_CONFIG } from '../../config/app-config.provider.js';
-import { isDatabaseAway, isStatementTimeout } from '../../database/storage-errors.js';
-import { STATEMENT_TIMEOUT_MS } from '../../database/database.module.js';
+import { isDatabaseAway, isStorageUnavailable } from '../../database/storage-errors.js';
 import { isStorableText } from '../../database/storable-text.js';
 import type { AppConfig } from '../../config/app-config.js';
 
@@ -55,26 +54,6 @@ const CONFLICT_BACKOFF_MS = 10;
 const CACHED_BYTES_PER_CALL = 8 * 1024;
 /** A process manager that keeps asking for more is a bug, not a long call. */
 const MAX_FOLLOW_UPS = 8;
-/** spec §6: the sender waits 3 s for an answer, then counts the try as failed and retries */
-const SENDER_TRY_MS = 3_000;
-
-/**
- * Whether a call's command that waited `waitedMs` behind the call's previous command, which failed
- * with `failed`, makes an attempt of its own. Only its own call's failure counts: an unrelated
- * call's failed batch (one reset connection) says nothing of this one's chances.
- * - Postgres away (the platform's retry of one push and the call's next push overlap): no. An
- *   attempt would add the pool's connect timeout to that wait, past the sender's 3 s try, only to
- *   be answered 503 all the same. The first command that did not wait tries again.
- * - The statement timeout (a lock held elsewhere, most likely on this call's own row): an attempt
- *   may wait as long again, so only when that would still end within the sender's try. Otherwise
- *   it is answered 503 now, and the sender's immediate retry comes sooner than its own timeout
- *   would have made it. Before, a call's pushes queued behind a lock took 1.5 s each (the fourth
- *   answered after 6 s), and each could fail the group commit it joined, other calls' pushes with it.
- */
-export function attemptsAfter(failed: unknown, waitedMs: number): boolean {
-  if (isStatementTimeout(failed)) return waitedMs + STATEMENT_TIMEOUT_MS <= SENDER_TRY_MS;
-  return !isDatabaseAway(failed);
-}
 
 /**
  * The one way a call session changes: load, decide, evolve, let the process manager react
@@ -114,9 +93,15 @@ export class CallSessionWriter {
     if (!isStorableText(callId)) {
       return Promise.resolve({ callId, outcome: 'rejected', reason: `no call ${callId}`, events: [], state: initialState });
     }
-    const queuedAt = performance.now();
     return this.queue.run(callId, (preceding) => {
-      if (preceding && !attemptsAfter(preceding.failed, performance.now() - queuedAt)) return Promise.reject(preceding.failed);
+      // The call's previous command, which this one waited behind, found Postgres away (the
+      // platform's retry of one push and the call's next push overlap), or waited the statement
+      // timeout on a lock (most likely on this call's own row or stream): an attempt of its own
+      // would add that wait again, past the sender's 3 s try, most likely to be answered 503 all the same.
+      // The first command that did not wait tries again. Only its own call's: an unrelated call's
+      // failed batch (one reset connection) says nothing of this one's chances. (Four pushes of one
+      // call sent together while its events were locked answered after 1.5, 3.0, 4.5 and 6.0 s.)
+      if (preceding && isStorageUnavailable(preceding.failed)) return Promise.reject(preceding.failed);
       return this.executeWithRetry(callId, command, context);
     });
   }
