@@ -45,6 +45,13 @@ describe('push-simulator CLI', () => {
     expect(run.stderr()).toBe('');
   });
 
+  test('a paced run of many senders prints nothing on stderr: no listener-leak warning from the senders waiting on one signal', async () => {
+    receiver = await startTestReceiver();
+    const run = simulate(['--url', receiver.url, '--calls', '30', '--rate', '400', '--concurrency', '32', '--json', '--quiet']);
+    expect(await run.code).toBe(0);
+    expect(run.stderr()).toBe('');
+  });
+
   test('bad usage exits 2 and says what was wrong', async () => {
     const run = simulate(['--url', 'http://127.0.0.1:1', '--calls', '0']);
     expect(await run.code).toBe(2);

@@ -100,8 +100,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const slots = new ConcurrencyLimiter(concurrency);
   const stats = new SimulationStats();
   const drain = new AbortController();
-  // every retry waiting for its next try listens on this one signal
+  // every retry waiting for its next try listens on this one signal, and every caller waiting for
+  // its rate slot on the interrupt: Node warns of a leak past 10 listeners (it printed
+  // MaxListenersExceededWarning on every --rate run of 10 or more senders), which these are not
   setMaxListeners(0, drain.signal);
+  if (options.interrupt) setMaxListeners(0, options.interrupt);
   const interrupted = () => options.interrupt?.aborted === true;
   if (options.interrupt?.aborted) drain.abort();
   else options.interrupt?.addEventListener('abort', () => drain.abort(), { once: true });
