@@ -17,7 +17,8 @@ export const MAX_TIME_SCALE = 1000;
 
 export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls N | --duration 30s) [options]
 
-  --url URL               receiver base URL (POST {url}/v1/push/status and /v1/push/cdr)
+  --url URL               receiver base URL (POST {url}/v1/push/status and /v1/push/cdr;
+                          its query goes with every push, user:password@ as Basic auth)
   --calls N               number of calls to play
   --duration D            keep starting calls for D (e.g. 30s, 2m, 500ms); with --calls, whichever first
   --rate R                new pushes per second (retries keep their own schedule),
@@ -38,6 +39,8 @@ export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls
   --json                  print the summary as JSON on stdout (else a table)
   --quiet                 no progress line on stderr
   --help
+
+A duration D is a number with ms, s, m or h (500ms, 30s, 2m); a bare number is seconds.
 
 Each anomaly rate P is a chance per call of the calls the knob can apply to, so fewer than P of
 all calls show it: SMS records have no statuses (no reorder, cdr-first, lost-status or

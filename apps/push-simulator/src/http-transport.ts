@@ -52,8 +52,10 @@ export class HttpTransport implements Transport {
       const req = this.client.request({
         agent: this.agent,
         protocol: this.base.protocol,
-        hostname: this.base.hostname,
+        hostname: requestHostname(this.base),
         port: this.base.port,
+        // a gateway's credentials in the URL (http://user:secret@host/…) go as Basic auth, as curl sends them
+        auth: this.base.username ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}` : undefined,
         path,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': payload.length },
@@ -80,6 +82,14 @@ export class HttpTransport implements Transport {
   async close(): Promise<void> {
     this.agent.destroy();
   }
+}
+
+/**
+ * The host to connect to: a URL writes an IPv6 address in brackets (`http://[::1]:3000`), and
+ * node:http looked `[::1]` up as a name, so every try failed (ENOTFOUND) and was retried for 35 min.
+ */
+export function requestHostname(url: URL): string {
+  return url.hostname.startsWith('[') && url.hostname.endsWith(']') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
 const failure = (err: Error, latencyMs: number): TryOutcome => ({

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { parseCli } from './cli-options.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import type { Transport } from './http-transport.js';
+import { requestHostname, type Transport } from './http-transport.js';
 import type { PlannedCall } from './anomalies.js';
 import type { Push } from './push.js';
 import type { Sleep } from './retry-schedule.js';
@@ -373,6 +373,21 @@ describe('runSimulation', () => {
     receiver = await startTestReceiver();
     await runSimulation({ url: `${receiver.url}/hook/?token=abc&x=1`, calls: 2, mix: { answered: 1, unanswered: 0, privacy: 0, sms: 0 } });
     expect(new Set(receiver.requests.map((r) => r.path))).toEqual(new Set(['/hook/v1/push/status?token=abc&x=1', '/hook/v1/push/cdr?token=abc&x=1']));
+  });
+
+  test("--url with credentials: each push carries them as Basic auth (they were dropped without a word)", async () => {
+    receiver = await startTestReceiver();
+    await runSimulation({ url: receiver.url.replace('http://', 'http://gw:s%3Acret@'), calls: 2, mix: ANSWERED_ONLY });
+    const basic = `Basic ${Buffer.from('gw:s:cret').toString('base64')}`;
+    expect(receiver.requests.length).toBeGreaterThan(0);
+    expect(new Set(receiver.requests.map((r) => r.authorization))).toEqual(new Set([basic]));
+  });
+
+  test('an IPv6 address in --url is connected to without its brackets (node:http looked "[::1]" up as a name)', () => {
+    expect(requestHostname(new URL('http://[::1]:3000/x'))).toBe('::1');
+    expect(requestHostname(new URL('http://[2001:db8::1]/'))).toBe('2001:db8::1');
+    expect(requestHostname(new URL('http://127.0.0.1:3000'))).toBe('127.0.0.1');
+    expect(requestHostname(new URL('http://receiver.example'))).toBe('receiver.example');
   });
 
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {

@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   body: Record<string, unknown>;
   /** how many times this exact (path, body) has come, this one included */
   attempt: number;
+  /** its Authorization header, if any */
+  authorization?: string;
 }
 
 /** a status and body to answer, or 'hang' to never answer */
@@ -30,7 +32,7 @@ export async function startTestReceiver(answer: (req: ReceivedRequest) => Answer
       const key = `${req.url}|${text}`;
       const attempt = (attempts.get(key) ?? 0) + 1;
       attempts.set(key, attempt);
-      const received: ReceivedRequest = { path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown>, attempt };
+      const received: ReceivedRequest = { path: req.url ?? '', body: JSON.parse(text) as Record<string, unknown>, attempt, authorization: req.headers.authorization };
       requests.push(received);
       const a = answer(received);
       if (a === 'hang') {
