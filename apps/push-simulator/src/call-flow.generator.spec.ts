@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { CALLED_SIDE_NEVER_DIALLED, NEVER_RANG, UNANSWERED_CALL_RESULTS } from './call-results.js';
+import { CALLED_SIDE_NEVER_DIALLED, NEVER_RANG, PRIVACY_ONLY_RESULTS, UNANSWERED_CALL_RESULTS } from './call-results.js';
 import { generateCallFlow, type CallFlow } from './call-flow.generator.js';
 import type { CallKind } from './call-mix.js';
 import { Prng } from './prng.js';
@@ -60,7 +60,7 @@ describe('call flows', () => {
     }
   });
 
-  test('unanswered: a callResult of -1 or 2..37, no ANSWERED status, startTime 0, duration 0', () => {
+  test('unanswered: a callResult of -1 or 2..37 but the privacy-only ones, no ANSWERED status, startTime 0, duration 0', () => {
     const seen = new Set<number>();
     for (const flow of flows('unanswered', 2000)) {
       expectValid(flow);
@@ -69,6 +69,8 @@ describe('call flows', () => {
       seen.add(flow.callResult);
     }
     expect([...seen].sort((a, b) => a - b)).toEqual([...UNANSWERED_CALL_RESULTS].sort((a, b) => a - b));
+    // of a binding, of X, of a direction through X: none on a SIP call
+    for (const code of [13, 16, 23, 24, 25, 26]) expect(seen.has(code)).toBe(false);
   });
 
   test('a callee that never rang: no RINGING status, ringTime 0, over within 10 s; the others rang', () => {
@@ -86,7 +88,8 @@ describe('call flows', () => {
       expect(cdr['ringTime']).toBe(0);
       expect(num(cdr['endTime']) - num(cdr['beginCallTime'])).toBeLessThanOrEqual(10_000);
     }
-    expect([...seen].sort((a, b) => a - b)).toEqual([...NEVER_RANG].sort((a, b) => a - b));
+    // every such result a SIP call can have (the privacy-only ones are privacy calls', tested below)
+    expect([...seen].sort((a, b) => a - b)).toEqual([...NEVER_RANG].filter((code) => !PRIVACY_ONLY_RESULTS.has(code)).sort((a, b) => a - b));
   });
 
   test('privacy AXB: serviceType 200, both legs (party 1 and 2) unless B is never dialled, phoneNoX/A/B on every push', () => {
@@ -111,15 +114,16 @@ describe('call flows', () => {
     expect(answered).toBeLessThan(300);
   });
 
-  test('privacy AXB the platform stops at X (13 no binding, 23/25 barred): the calling side only, in the direction the result names', () => {
-    const stopped = flows('privacy', 3000).filter((f) => CALLED_SIDE_NEVER_DIALLED.has(f.callResult));
-    expect(new Set(stopped.map((f) => f.callResult))).toEqual(new Set([13, 23, 25]));
+  test('privacy AXB the platform stops at X (13 no binding, 16 X out of order, 23–26 barred): the calling side only, in the direction the result names', () => {
+    const stopped = flows('privacy', 6000).filter((f) => CALLED_SIDE_NEVER_DIALLED.has(f.callResult));
+    // every privacy-only result shows up on privacy calls, where SIP calls no longer draw them
+    expect(new Set(stopped.map((f) => f.callResult))).toEqual(new Set([13, 16, 23, 24, 25, 26]));
     for (const flow of stopped) {
       expectValid(flow);
       expect(flow.statuses.map((s) => [s.body['party'], s.body['eventType']])).toEqual([[1, 1], [1, 4]]);
       expect(flow.cdr.body['ringTime']).toBe(0);
-      // 23 is A→B (secretCallType 11), 25 is B→A (10)
-      if (flow.callResult !== 13) expect(flow.cdr.body['secretCallType']).toBe(flow.callResult === 23 ? 11 : 10);
+      // 23 and 24 are A→B (secretCallType 11), 25 and 26 B→A (10)
+      if (flow.callResult >= 23) expect(flow.cdr.body['secretCallType']).toBe(flow.callResult <= 24 ? 11 : 10);
     }
   });
 

@@ -7,8 +7,15 @@ export const ANSWERED = 1;
 
 const COMMON_UNANSWERED = new Set([2, 5, 6, 7, 8, 9, 10, 22]);
 
-/** -1 (other) and 2..37 */
-export const UNANSWERED_CALL_RESULTS: readonly number[] = [-1, ...Array.from({ length: 36 }, (_, i) => i + 2)];
+/**
+ * Results only a privacy-number (AXB) call can have: of its binding (13 NO_BINDING), of its X
+ * number (16 X_NUMBER_ABNORMAL), or of one direction through X (23–26). SIP calls drew them too (a
+ * probe's 1,000-call run: 19 SIP calls with one of them).
+ */
+export const PRIVACY_ONLY_RESULTS: ReadonlySet<number> = new Set([13, 16, 23, 24, 25, 26]);
+
+/** A SIP call's: -1 (other) and 2..37, the privacy-only ones left out. */
+export const UNANSWERED_CALL_RESULTS: readonly number[] = [-1, ...Array.from({ length: 36 }, (_, i) => i + 2)].filter((code) => !PRIVACY_ONLY_RESULTS.has(code));
 
 export const UNANSWERED_WEIGHTS: ReadonlyArray<readonly [number, number]> = UNANSWERED_CALL_RESULTS.map(
   (code) => [code, COMMON_UNANSWERED.has(code) ? 10 : 1] as const,
@@ -29,10 +36,10 @@ export const NEVER_RANG: ReadonlySet<number> = new Set([
 
 /**
  * Privacy (AXB) results where the platform stops at X and never dials the called side: no binding
- * for the dialled X (13), or the A/B number is barred for this direction (23–26). Such a call has
- * only the calling side's leg (party 1).
+ * for the dialled X (13), the X number out of order (16), or the A/B number barred for this
+ * direction (23–26). Such a call has only the calling side's leg (party 1).
  */
-export const CALLED_SIDE_NEVER_DIALLED: ReadonlySet<number> = new Set([13, 23, 24, 25, 26]);
+export const CALLED_SIDE_NEVER_DIALLED: ReadonlySet<number> = new Set([13, 16, 23, 24, 25, 26]);
 
 /** The direction (secretCallType) a result names, for the results that name one: 11 A→B, 10 B→A. */
 export const DIRECTION_OF_RESULT: ReadonlyMap<number, 10 | 11> = new Map([
@@ -58,7 +65,10 @@ export const PRIVACY_UNANSWERED_WEIGHTS: ReadonlyArray<readonly [number, number]
   [8, 5],
   [9, 5],
   [13, 3],
+  [16, 1],
   [22, 5],
   [23, 1],
+  [24, 1],
   [25, 1],
+  [26, 1],
 ];
