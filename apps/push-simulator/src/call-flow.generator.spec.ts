@@ -73,6 +73,12 @@ describe('call flows', () => {
     for (const code of [13, 16, 23, 24, 25, 26]) expect(seen.has(code)).toBe(false);
   });
 
+  test('a result that names who ended the call keeps to it in releaseType: 5 CALLER_ABANDONED the caller (1), 9 REJECTED the callee (2)', () => {
+    const named = [...flows('unanswered', 2000), ...flows('privacy', 3000)].filter((f) => f.callResult === 5 || f.callResult === 9);
+    expect(new Set(named.map((f) => f.callResult))).toEqual(new Set([5, 9]));
+    for (const flow of named) expect(flow.cdr.body['releaseType']).toBe(flow.callResult === 5 ? 1 : 2);
+  });
+
   test('a callee that never rang: no RINGING status, ringTime 0, over within 10 s; the others rang', () => {
     // the reviewer's list (enumerations.md: powered off, unreachable, busy, line/network busy, platform error, blacklisted)
     for (const code of [2, 6, 8, 10, 11, 14, 20, 29]) expect(NEVER_RANG.has(code)).toBe(true);

@@ -150,12 +150,27 @@ function cdrTimes(prng: Prng, t: Timeline, callResult: number) {
     ringTime: t.ringMs,
     startTime: t.startMs,
     endTime: t.endMs,
-    releaseType: callResult === ANSWERED ? prng.int(1, 2) : prng.pick([1, 2, 3]),
+    releaseType: releaseTypeOf(prng, callResult),
     callDuration: t.startMs === 0 ? 0 : (t.endMs - t.startMs) / 1000,
     callResult,
     cdrCreateTime: t.cdrCreateMs,
   };
 }
+
+/**
+ * Who ended the call (enumerations.md, a guess: 1 caller, 2 callee, 3 platform). A result that
+ * names who ended it keeps to it: 5 CALLER_ABANDONED the caller, 9 REJECTED the callee (a probe
+ * found most of them drawn otherwise). The draw is made all the same, so the calls after keep theirs.
+ */
+function releaseTypeOf(prng: Prng, callResult: number): number {
+  const drawn = callResult === ANSWERED ? prng.int(1, 2) : prng.pick([1, 2, 3]);
+  return RELEASED_BY.get(callResult) ?? drawn;
+}
+
+const RELEASED_BY: ReadonlyMap<number, number> = new Map([
+  [5, 1],
+  [9, 2],
+]);
 
 /** serviceType 100 (SIP): one leg, no `party`. */
 function voiceCall(prng: Prng, seq: number, common: Common, at: Placement, callResult: number): CallFlow {
