@@ -2,14 +2,15 @@
  * The sender misbehaviours the service must survive, each an independent chance per call, of the
  * calls it can apply to:
  *   duplicate   one push of the call is sent twice (a second, identical first try later on)
- *   reorder     the statuses go out in an order other than the platform's
+ *   reorder     the statuses go out of eventTime order (one before another of an earlier second)
  *   cdrFirst    the CDR goes out before the statuses
  *   lostStatus  one or more statuses are never sent, never all of them
  *   missingCdr  the CDR is never sent
  *   unitMixup   wrong time units: status eventTime in ms (13 digits) or CDR times in s (10 digits)
  * The knobs that need statuses (reorder, cdrFirst, lostStatus, missingCdr) skip SMS records;
- * lostStatus and reorder skip a call with fewer than 2 statuses (for reorder, those left after
- * lostStatus). So the share of all calls a knob touches is lower than its rate.
+ * lostStatus skips a call with fewer than 2 statuses, and reorder one whose statuses (those left
+ * after lostStatus) fall in fewer than 2 seconds. So the share of all calls a knob touches is
+ * lower than its rate.
  */
 import type { CallFlow } from './call-flow.generator.js';
 import type { Prng } from './prng.js';
@@ -55,10 +56,14 @@ export function planCall(prng: Prng, flow: CallFlow, rates: AnomalyRates): Plann
     anomalies.push('lostStatus');
   }
 
-  if (statuses.length >= 2 && prng.chance(rates.reorder)) {
+  // Out of order as a receiver can tell: some status goes before one of an earlier second. A
+  // shuffle that only swapped the two legs' statuses of one second was counted a reorder, and no
+  // receiver could see it (a probe: 1–3 calls in 400).
+  const seconds = statuses.map((s) => Number(s.body['eventTime']));
+  if (new Set(seconds).size >= 2 && prng.chance(rates.reorder)) {
     const order = statuses.map((_, i) => i);
     do prng.shuffle(order);
-    while (order.every((v, i) => v === i));
+    while (order.every((v, i) => i === 0 || seconds[order[i - 1]!]! <= seconds[v]!));
     statuses = order.map((i) => statuses[i]!);
     anomalies.push('reorder');
   }

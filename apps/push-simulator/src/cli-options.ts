@@ -31,7 +31,7 @@ export const USAGE = `usage: push-simulator --url http://127.0.0.1:3000 (--calls
   --run-id ID             part of every callId (SIM + ID + hex call number ≤ 128 chars) [random]
   --mix K=W,…             call mix: answered, unanswered, privacy, sms    [answered=0.6,unanswered=0.25,privacy=0.1,sms=0.05]
   --duplicate-rate P      per-call chance one push is sent twice                  [0]
-  --reorder-rate P        per-call chance the statuses go out of order            [0]
+  --reorder-rate P        per-call chance the statuses go out of eventTime order  [0]
   --cdr-first-rate P      per-call chance the CDR goes before the statuses        [0]
   --lost-status-rate P    per-call chance some statuses are never sent            [0]
   --missing-cdr-rate P    per-call chance the CDR is never sent                   [0]
@@ -44,7 +44,7 @@ A duration D is a number with ms, s, m or h (500ms, 30s, 2m); a bare number is s
 
 Each anomaly rate P is a chance per call of the calls the knob can apply to, so fewer than P of
 all calls show it: SMS records have no statuses (no reorder, cdr-first, lost-status or
-missing-cdr), and reorder and lost-status need a call with 2 statuses or more.
+missing-cdr); lost-status needs a call with 2 statuses or more, and reorder 2 of different seconds.
 
 Exit: 0 every push acknowledged, 1 some given up or abandoned, 2 bad usage. Ctrl-C (SIGINT) or
 SIGTERM ends a run early: no new push goes out, waiting retries are abandoned, the tries in flight
