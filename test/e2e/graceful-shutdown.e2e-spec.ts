@@ -269,6 +269,25 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     }
   }, 60_000);
 
+  test('a keep-alive connection left idle through the stop is closed without an answer, not taken for a slow request (408) when the cut comes as the linger ends', async () => {
+    // HTTP_REQUEST_TIMEOUT 1s: the cut of slow requests and the 1 s linger would end together
+    service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s', HTTP_REQUEST_TIMEOUT: '1s' });
+    const port = Number(new URL(service.url).port);
+    const body = JSON.stringify(callPushes(`shutdown-idle-${randomUUID()}`, 1_700_000_000)[0]!.body);
+    const idle = await openRawConnection(port, `POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    try {
+      for (let i = 0; i < 200 && !idle.received().includes('"accepted":true'); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      const answered = idle.received().length;
+      service.child.kill('SIGTERM');
+      await idle.closed;
+      expect(await service.exited).toEqual({ code: 0, signal: null });
+      expect(idle.received().slice(answered)).toBe('');
+      expect(service.output()).not.toContain('answered 408');
+    } finally {
+      idle.socket.destroy();
+    }
+  }, 60_000);
+
   test("a request whose head completes after the stop is answered 503 UNAVAILABLE in contract §1's shape (its sender retries it), and told", async () => {
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s' });
     const port = Number(new URL(service.url).port);

@@ -51,12 +51,13 @@ export async function createApp(config: AppConfig, logger: Logger, databaseUrl: 
   });
   registerRawBodyParser(app.getHttpAdapter().getInstance());
   answerWhileClosing(app.getHttpAdapter().getInstance(), app.get(PushMetrics), logger);
-  // at most half the shutdown's budget, so that the drain has the rest
+  lingerBeforeClose(app.getHttpAdapter().getInstance(), Math.min(CLOSE_LINGER_MS, config.shutdownTimeoutMs / 4));
+  // counted from the linger's end: at most a quarter of the shutdown's budget and then half, so
+  // that the drain has the rest
   const cutAfterMs = Math.min(config.httpRequestTimeoutMs, config.shutdownTimeoutMs / 2);
   keepRequestTimeoutWhileClosing(app.getHttpAdapter().getInstance(), cutAfterMs, (connections) =>
     logger.warn({ connections, afterMs: cutAfterMs }, 'shutdown: closed the connections still sending a request (answered 408)'),
   );
-  lingerBeforeClose(app.getHttpAdapter().getInstance(), Math.min(CLOSE_LINGER_MS, config.shutdownTimeoutMs / 4));
   registerPushRequestHook(app.getHttpAdapter().getInstance(), app.get(PushAccessPolicy));
   const errors = new HttpExceptionFilter(app.get(PushMetrics));
   app.useGlobalFilters(errors);

@@ -48,14 +48,28 @@ export function answerWhileClosing(fastify: FastifyInstance, pushMetrics: PushMe
  * such a request is read and answered 503 with `Connection: close`, which closes its connection
  * cleanly, and the sender's retry finds the port closed (refused, not reset) and goes to another
  * instance or waits for the restart. Only a connection idle through the whole linger and used just
- * as it ends still meets a reset. Registered last, so the other close hooks' clocks start at the stop.
+ * as it ends still meets a reset. The linger ends early once no connection is left.
+ * Registered before keepRequestTimeoutWhileClosing, whose cut of slow requests then counts from the
+ * linger's end: an idle connection still open at the cut would be taken for a slow request (408).
  */
 export function lingerBeforeClose(fastify: FastifyInstance, lingerMs: number): void {
   fastify.addHook('preClose', (done) => {
+    const server = fastify.server;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
+      server.off('close', end);
+      done();
+    };
+    const timer = setTimeout(end, lingerMs);
+    // Node emits 'close' once it listens no more and the last connection is gone (here possibly
+    // before Fastify's own close, and again at it: a 'close' listener must not take it for the end)
+    server.once('close', end);
     // net.Server's own close: it stops listening and leaves the open connections be; http.Server's
     // would end the idle ones now. Fastify's close still ends them after the linger, and its
     // callback still waits for the last connection to go (Node calls it once none is left).
-    net.Server.prototype.close.call(fastify.server);
-    setTimeout(done, lingerMs);
+    net.Server.prototype.close.call(server);
   });
 }
