@@ -35,8 +35,9 @@ export function isStorageUnavailable(error: unknown): boolean {
 
 /**
  * The pool's statement timeout (57014): one write that waited too long — on a lock another
- * instance or a rebuild holds, or in a stall — not a database gone. The next writes try for
- * themselves; failing them all with it turned one held lock into 503s for every push queued.
+ * instance or a rebuild holds, or in a stall — not a database gone. The other calls' next writes
+ * try for themselves (failing them all with it turned one held lock into 503s for every push
+ * queued); the writes queued behind it for the same calls fail with it (CallSessionWriter).
  */
 export function isStatementTimeout(error: unknown): boolean {
   return error instanceof Error && (error as { code?: unknown }).code === '57014';

@@ -96,11 +96,12 @@ export class CallSessionWriter {
     return this.queue.run(callId, (preceding) => {
       // The call's previous command, which this one waited behind, found Postgres away (the
       // platform's retry of one push and the call's next push overlap), or waited the statement
-      // timeout on a lock (most likely on this call's own row or stream): an attempt of its own
-      // would add that wait again, past the sender's 3 s try, most likely to be answered 503 all the same.
-      // The first command that did not wait tries again. Only its own call's: an unrelated call's
-      // failed batch (one reset connection) says nothing of this one's chances. (Four pushes of one
-      // call sent together while its events were locked answered after 1.5, 3.0, 4.5 and 6.0 s.)
+      // timeout on a lock (this call's row or stream, or another call's in the same group commit):
+      // an attempt of its own would risk that wait again, past the sender's 3 s try (four pushes of
+      // one call sent together while its events were locked answered after 1.5, 3.0, 4.5 and 6.0 s).
+      // Answered 503 now, it is retried at once. The first command that did not wait tries again.
+      // Only its own call's previous command counts: an unrelated call's failed batch (one reset
+      // connection) says nothing of this one's chances.
       if (preceding && isStorageUnavailable(preceding.failed)) return Promise.reject(preceding.failed);
       return this.executeWithRetry(callId, command, context);
     });
