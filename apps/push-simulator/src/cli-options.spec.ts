@@ -82,6 +82,8 @@ describe('parseCli', () => {
     expectRefused(['--url', '/v1/push', '--calls', '1'], /is not an absolute URL/);
     expectRefused(['--url', 'localhost:3000', '--calls', '1'], /--url: "localhost:3000" is not an http:\/\/ or https:\/\/ URL/);
     expectRefused(['--url', 'ftp://example.com', '--calls', '1'], /is not an http:\/\/ or https:\/\/ URL/);
+    // credentials that do not decode would fail every push, one by one, only to be told at the end
+    expectRefused(['--url', 'http://us%zz:p@127.0.0.1:3000', '--calls', '1'], /--url: its user or password is not percent-encoded text/);
   });
 
   test('a --mix that names a kind twice is refused', () => {

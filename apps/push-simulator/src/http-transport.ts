@@ -25,10 +25,12 @@ export class HttpTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly base: URL;
+  private readonly auth: string | undefined;
 
   constructor(private readonly options: HttpTransportOptions) {
     this.base = new URL(options.url);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new Error(`--url: ${options.url} is not http(s)`);
+    this.auth = basicAuthOf(this.base);
     this.client = this.base.protocol === 'https:' ? https : http;
     const AgentClass = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo' });
@@ -54,8 +56,7 @@ export class HttpTransport implements Transport {
         protocol: this.base.protocol,
         hostname: requestHostname(this.base),
         port: this.base.port,
-        // a gateway's credentials in the URL (http://user:secret@host/…) go as Basic auth, as curl sends them
-        auth: this.base.username ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}` : undefined,
+        auth: this.auth,
         path,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': payload.length },
@@ -81,6 +82,20 @@ export class HttpTransport implements Transport {
 
   async close(): Promise<void> {
     this.agent.destroy();
+  }
+}
+
+/**
+ * A gateway's credentials in the URL (`http://user:secret@host/…`), as `user:secret` for Basic
+ * auth, as curl sends them; undefined when it has none. Throws when one is not percent-encoded
+ * text (`%zz`): decoded at each try, every push failed with "URI malformed".
+ */
+export function basicAuthOf(url: URL): string | undefined {
+  if (!url.username && !url.password) return undefined;
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new Error(`--url: its user or password is not percent-encoded text`);
   }
 }
 

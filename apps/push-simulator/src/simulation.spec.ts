@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { parseCli } from './cli-options.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import { requestHostname, type Transport } from './http-transport.js';
+import { basicAuthOf, requestHostname, type Transport } from './http-transport.js';
 import type { PlannedCall } from './anomalies.js';
 import type { Push } from './push.js';
 import type { Sleep } from './retry-schedule.js';
@@ -381,6 +381,12 @@ describe('runSimulation', () => {
     const basic = `Basic ${Buffer.from('gw:s:cret').toString('base64')}`;
     expect(receiver.requests.length).toBeGreaterThan(0);
     expect(new Set(receiver.requests.map((r) => r.authorization))).toEqual(new Set([basic]));
+  });
+
+  test('credentials in --url as Basic auth: a password alone is sent too, none is none', () => {
+    expect(basicAuthOf(new URL('http://:secret@h/'))).toBe(':secret');
+    expect(basicAuthOf(new URL('http://gw@h/'))).toBe('gw:');
+    expect(basicAuthOf(new URL('http://h/'))).toBeUndefined();
   });
 
   test('an IPv6 address in --url is connected to without its brackets (node:http looked "[::1]" up as a name)', () => {
