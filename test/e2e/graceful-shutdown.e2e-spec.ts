@@ -9,6 +9,7 @@ import { openRawConnection, parseRawAnswer } from '../../libs/testing/src/raw-co
 import type { DataSource } from 'typeorm';
 import { appMigrations } from '../../apps/voice-push/src/database/database.module.js';
 import { createTempDatabase, type TempDatabase } from '../../libs/event-store/src/testing/temp-database.js';
+import { eventually } from '../support/poll.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 
 const SENDERS = 8;
@@ -51,6 +52,13 @@ function callPushes(callId: string, beginSeconds: number): Push[] {
   };
   return [...statuses, cdr];
 }
+
+/** A whole status push, as raw HTTP/1.1 bytes (keep-alive: no Connection header). */
+const rawStatusPush = (body: string) =>
+  `POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+/** Waits (at most 5 s) until the service logs that its HTTP server's close has begun (Nest's earlier shutdown hooks have run). */
+const closeBegun = (service: ServiceProcess) => eventually(() => service.output().includes('the HTTP server takes no new request'), 5_000, 25);
 
 describe('graceful shutdown on SIGTERM (contract §6)', () => {
   let database: TempDatabase;
@@ -245,17 +253,14 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s' });
     const port = Number(new URL(service.url).port);
     const [first, second] = callPushes(`shutdown-keepalive-${randomUUID()}`, 1_700_000_000).map((p) => JSON.stringify(p.body));
-    const request = (body: string) => `POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    const kept = await openRawConnection(port, request(first!));
+    const kept = await openRawConnection(port, rawStatusPush(first!));
     try {
-      for (let i = 0; i < 200 && !kept.received().includes('"accepted":true'); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      await eventually(() => kept.received().includes('"accepted":true'), 5_000, 25);
       expect(parseRawAnswer(kept.received()).status).toBe(200);
       const answered = kept.received().length;
       service.child.kill('SIGTERM');
-      for (let i = 0; i < 200 && !service.output().includes('the HTTP server takes no new request'); i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      kept.socket.write(request(second!));
+      await closeBegun(service);
+      kept.socket.write(rawStatusPush(second!));
       await kept.closed;
       const answer = parseRawAnswer(kept.received().slice(answered));
       expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({
@@ -274,9 +279,9 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     service = await startServiceProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT: '8s', HTTP_REQUEST_TIMEOUT: '1s' });
     const port = Number(new URL(service.url).port);
     const body = JSON.stringify(callPushes(`shutdown-idle-${randomUUID()}`, 1_700_000_000)[0]!.body);
-    const idle = await openRawConnection(port, `POST /v1/push/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const idle = await openRawConnection(port, rawStatusPush(body));
     try {
-      for (let i = 0; i < 200 && !idle.received().includes('"accepted":true'); i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      await eventually(() => idle.received().includes('"accepted":true'), 5_000, 25);
       const answered = idle.received().length;
       service.child.kill('SIGTERM');
       await idle.closed;
@@ -295,10 +300,7 @@ describe('graceful shutdown on SIGTERM (contract §6)', () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 100));
       service.child.kill('SIGTERM');
-      // the HTTP server's close has begun (Nest's earlier shutdown hooks have run)
-      for (let i = 0; i < 200 && !service.output().includes('the HTTP server takes no new request'); i += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await closeBegun(service);
       const body = JSON.stringify(callPushes(`shutdown-late-${randomUUID()}`, 1_700_000_000)[0]!.body);
       late.socket.write(`Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       await late.closed;
