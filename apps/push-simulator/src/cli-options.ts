@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parseMix, type CallMix } from './call-mix.js';
 import { maxRunIdLength } from './call-flow.generator.js';
 import { PLAIN_DECIMAL } from './plain-decimal.js';
-import { basicAuthOf } from './http-transport.js';
+import { connectOptions } from './http-transport.js';
 import type { SimulationOptions } from './simulation.js';
 
 /** Node's longest timer: a setTimeout past it fires after 1 ms instead (TimeoutOverflowWarning). */
@@ -102,7 +102,7 @@ function receiverUrl(text: string): string {
   // new URL takes "localhost:3000" as the scheme "localhost:"
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`--url: "${text}" is not an http:// or https:// URL`);
   try {
-    basicAuthOf(url);
+    connectOptions(url);
   } catch (error) {
     throw new CliError((error as Error).message);
   }

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
+import { urlToHttpOptions } from 'node:url';
 import { PUSH_PATHS, type Push } from './push.js';
 import type { TryOutcome } from './try-outcome.js';
 
@@ -25,12 +26,12 @@ export class HttpTransport implements Transport {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
   private readonly base: URL;
-  private readonly auth: string | undefined;
+  private readonly target: ConnectOptions;
 
   constructor(private readonly options: HttpTransportOptions) {
     this.base = new URL(options.url);
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') throw new Error(`--url: ${options.url} is not http(s)`);
-    this.auth = basicAuthOf(this.base);
+    this.target = connectOptions(this.base);
     this.client = this.base.protocol === 'https:' ? https : http;
     const AgentClass = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new AgentClass({ keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets, scheduling: 'lifo' });
@@ -53,10 +54,7 @@ export class HttpTransport implements Transport {
       };
       const req = this.client.request({
         agent: this.agent,
-        protocol: this.base.protocol,
-        hostname: requestHostname(this.base),
-        port: this.base.port,
-        auth: this.auth,
+        ...this.target,
         path,
         method: 'POST',
         headers: { 'content-type': 'application/json', 'content-length': payload.length },
@@ -85,26 +83,24 @@ export class HttpTransport implements Transport {
   }
 }
 
+export type ConnectOptions = Pick<http.RequestOptions, 'protocol' | 'hostname' | 'port' | 'auth'>;
+
 /**
- * A gateway's credentials in the URL (`http://user:secret@host/…`), as `user:secret` for Basic
- * auth, as curl sends them; undefined when it has none. Throws when one is not percent-encoded
- * text (`%zz`): decoded at each try, every push failed with "URI malformed".
+ * Where a push goes, from the receiver's URL, by node:url's own conversion: it takes the brackets
+ * off an IPv6 host (`http://[::1]:3000`: node:http looked `[::1]` up as a name, and every try
+ * failed, ENOTFOUND) and sends the URL's credentials (`http://user:secret@host/…`) as Basic auth,
+ * as curl does. Throws for credentials that are not percent-encoded text (`%zz`), so that a run
+ * with them fails at its start rather than at every try.
  */
-export function basicAuthOf(url: URL): string | undefined {
-  if (!url.username && !url.password) return undefined;
+export function connectOptions(url: URL): ConnectOptions {
+  let options: ReturnType<typeof urlToHttpOptions>;
   try {
-    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    options = urlToHttpOptions(url);
   } catch {
     throw new Error(`--url: its user or password is not percent-encoded text`);
   }
-}
-
-/**
- * The host to connect to: a URL writes an IPv6 address in brackets (`http://[::1]:3000`), and
- * node:http looked `[::1]` up as a name, so every try failed (ENOTFOUND) and was retried for 35 min.
- */
-export function requestHostname(url: URL): string {
-  return url.hostname.startsWith('[') && url.hostname.endsWith(']') ? url.hostname.slice(1, -1) : url.hostname;
+  const { protocol, hostname, port, auth } = options;
+  return { protocol, hostname, port, auth };
 }
 
 const failure = (err: Error, latencyMs: number): TryOutcome => ({

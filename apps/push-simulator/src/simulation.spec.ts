@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { parseCli } from './cli-options.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import { basicAuthOf, requestHostname, type Transport } from './http-transport.js';
+import { connectOptions, type Transport } from './http-transport.js';
 import type { PlannedCall } from './anomalies.js';
 import type { Push } from './push.js';
 import type { Sleep } from './retry-schedule.js';
@@ -384,16 +384,16 @@ describe('runSimulation', () => {
   });
 
   test('credentials in --url as Basic auth: a password alone is sent too, none is none', () => {
-    expect(basicAuthOf(new URL('http://:secret@h/'))).toBe(':secret');
-    expect(basicAuthOf(new URL('http://gw@h/'))).toBe('gw:');
-    expect(basicAuthOf(new URL('http://h/'))).toBeUndefined();
+    expect(connectOptions(new URL('http://:secret@h/')).auth).toBe(':secret');
+    expect(connectOptions(new URL('http://gw@h/')).auth).toBe('gw:');
+    expect(connectOptions(new URL('http://h/')).auth).toBeUndefined();
   });
 
   test('an IPv6 address in --url is connected to without its brackets (node:http looked "[::1]" up as a name)', () => {
-    expect(requestHostname(new URL('http://[::1]:3000/x'))).toBe('::1');
-    expect(requestHostname(new URL('http://[2001:db8::1]/'))).toBe('2001:db8::1');
-    expect(requestHostname(new URL('http://127.0.0.1:3000'))).toBe('127.0.0.1');
-    expect(requestHostname(new URL('http://receiver.example'))).toBe('receiver.example');
+    expect(connectOptions(new URL('http://[::1]:3000/x')).hostname).toBe('::1');
+    expect(connectOptions(new URL('http://[2001:db8::1]/')).hostname).toBe('2001:db8::1');
+    expect(connectOptions(new URL('http://127.0.0.1:3000')).hostname).toBe('127.0.0.1');
+    expect(connectOptions(new URL('http://receiver.example')).hostname).toBe('receiver.example');
   });
 
   test('sends wire bodies: status eventTime as a string of epoch seconds, CDR times epoch ms', async () => {
