@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { CALLED_SIDE_NEVER_DIALLED, NEVER_RANG, PRIVACY_ONLY_RESULTS, UNANSWERED_CALL_RESULTS } from './call-results.js';
+import { NEVER_RANG, STOPPED_AT_X, UNANSWERED_CALL_RESULTS } from './call-results.js';
 import { generateCallFlow, type CallFlow } from './call-flow.generator.js';
 import type { CallKind } from './call-mix.js';
 import { Prng } from './prng.js';
@@ -95,7 +95,7 @@ describe('call flows', () => {
       expect(num(cdr['endTime']) - num(cdr['beginCallTime'])).toBeLessThanOrEqual(10_000);
     }
     // every such result a SIP call can have (the privacy-only ones are privacy calls', tested below)
-    expect([...seen].sort((a, b) => a - b)).toEqual([...NEVER_RANG].filter((code) => !PRIVACY_ONLY_RESULTS.has(code)).sort((a, b) => a - b));
+    expect([...seen].sort((a, b) => a - b)).toEqual([...NEVER_RANG].filter((code) => !STOPPED_AT_X.has(code)).sort((a, b) => a - b));
   });
 
   test('privacy AXB: serviceType 200, both legs (party 1 and 2) unless B is never dialled, phoneNoX/A/B on every push', () => {
@@ -106,7 +106,7 @@ describe('call flows', () => {
       for (const push of [...flow.statuses, flow.cdr]) {
         for (const f of ['phoneNoX', 'phoneNoA', 'phoneNoB']) expect(push.body[f]).toMatch(/^\d{11}$/);
       }
-      const parties = CALLED_SIDE_NEVER_DIALLED.has(flow.callResult) ? [1] : [1, 2];
+      const parties = STOPPED_AT_X.has(flow.callResult) ? [1] : [1, 2];
       expect(new Set(flow.statuses.map((s) => s.body['party']))).toEqual(new Set(parties));
       for (const party of parties) {
         const leg = flow.statuses.filter((s) => s.body['party'] === party).map((s) => s.body['eventType']);
@@ -121,7 +121,7 @@ describe('call flows', () => {
   });
 
   test('privacy AXB the platform stops at X (13 no binding, 16 X out of order, 23–26 barred): the calling side only, in the direction the result names', () => {
-    const stopped = flows('privacy', 6000).filter((f) => CALLED_SIDE_NEVER_DIALLED.has(f.callResult));
+    const stopped = flows('privacy', 6000).filter((f) => STOPPED_AT_X.has(f.callResult));
     // every privacy-only result shows up on privacy calls, where SIP calls no longer draw them
     expect(new Set(stopped.map((f) => f.callResult))).toEqual(new Set([13, 16, 23, 24, 25, 26]));
     for (const flow of stopped) {

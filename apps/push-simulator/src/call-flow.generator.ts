@@ -6,11 +6,11 @@
  */
 import {
   ANSWERED,
-  CALLED_SIDE_NEVER_DIALLED,
   DIRECTION_OF_RESULT,
   NEVER_RANG,
   PRIVACY_UNANSWERED_WEIGHTS,
   SMS_RESULT_WEIGHTS,
+  STOPPED_AT_X,
   UNANSWERED_WEIGHTS,
 } from './call-results.js';
 import { mixEntries, type CallKind, type CallMix } from './call-mix.js';
@@ -217,7 +217,7 @@ function privacyCall(prng: Prng, seq: number, common: Common, at: Placement): Ca
   const numbers = privacyNumbers(prng, DIRECTION_OF_RESULT.get(callResult));
   const base = { ...common, serviceType: 200, caller: numbers.caller, callee: numbers.callee, phoneNoX: numbers.phoneNoX, phoneNoA: numbers.phoneNoA, phoneNoB: numbers.phoneNoB };
   const legA = legEvents(t).map(([eventType, atMs]) => ({ party: 1, eventType, atMs }));
-  const legB = CALLED_SIDE_NEVER_DIALLED.has(callResult)
+  const legB = STOPPED_AT_X.has(callResult)
     ? []
     : legEvents(t, Math.min(t.beginMs + SECOND, t.ringMs || t.endMs)).map(([eventType, atMs]) => ({ party: 2, eventType, atMs }));
   const statuses = [...legA, ...legB]

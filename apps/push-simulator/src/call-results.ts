@@ -8,14 +8,16 @@ export const ANSWERED = 1;
 const COMMON_UNANSWERED = new Set([2, 5, 6, 7, 8, 9, 10, 22]);
 
 /**
- * Results only a privacy-number (AXB) call can have: of its binding (13 NO_BINDING), of its X
- * number (16 X_NUMBER_ABNORMAL), or of one direction through X (23–26). SIP calls drew them too (a
- * probe's 1,000-call run: 19 SIP calls with one of them).
+ * Privacy (AXB) results where the platform stops at the X number: no binding for the dialled X (13),
+ * X out of order (16), or the A/B number barred for this direction through X (23–26). So:
+ * - only a privacy-number call can have them: a SIP call has no X (it drew them too: 19 SIP calls
+ *   of a probe's 1,000-call run);
+ * - the platform never dials the called side: such a call has only the calling side's leg (party 1).
  */
-export const PRIVACY_ONLY_RESULTS: ReadonlySet<number> = new Set([13, 16, 23, 24, 25, 26]);
+export const STOPPED_AT_X: ReadonlySet<number> = new Set([13, 16, 23, 24, 25, 26]);
 
-/** A SIP call's: -1 (other) and 2..37, the privacy-only ones left out. */
-export const UNANSWERED_CALL_RESULTS: readonly number[] = [-1, ...Array.from({ length: 36 }, (_, i) => i + 2)].filter((code) => !PRIVACY_ONLY_RESULTS.has(code));
+/** A SIP call's: -1 (other) and 2..37, but those about an X number. */
+export const UNANSWERED_CALL_RESULTS: readonly number[] = [-1, ...Array.from({ length: 36 }, (_, i) => i + 2)].filter((code) => !STOPPED_AT_X.has(code));
 
 export const UNANSWERED_WEIGHTS: ReadonlyArray<readonly [number, number]> = UNANSWERED_CALL_RESULTS.map(
   (code) => [code, COMMON_UNANSWERED.has(code) ? 10 : 1] as const,
@@ -33,13 +35,6 @@ export const UNANSWERED_WEIGHTS: ReadonlyArray<readonly [number, number]> = UNAN
 export const NEVER_RANG: ReadonlySet<number> = new Set([
   2, 3, 4, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26, 27, 29, 30, 31, 32, 33, 34, 35, 36, 37,
 ]);
-
-/**
- * Privacy (AXB) results where the platform stops at X and never dials the called side: no binding
- * for the dialled X (13), the X number out of order (16), or the A/B number barred for this
- * direction (23–26). Such a call has only the calling side's leg (party 1).
- */
-export const CALLED_SIDE_NEVER_DIALLED: ReadonlySet<number> = new Set([13, 16, 23, 24, 25, 26]);
 
 /** The direction (secretCallType) a result names, for the results that name one: 11 A→B, 10 B→A. */
 export const DIRECTION_OF_RESULT: ReadonlyMap<number, 10 | 11> = new Map([
