@@ -42,13 +42,13 @@ describe('unstorableTextFields', () => {
 describe('readPushBody', () => {
   test('a UTF-8 byte order mark before the JSON is ignored (RFC 8259 §8.1); one anywhere else is not', () => {
     const json = Buffer.from('{"callId":"c-1"}');
-    expect(readPushBody('application/json', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]))).toEqual({ ok: true, body: { callId: 'c-1' } });
-    expect(readPushBody('application/json', Buffer.from('\uFEFF\uFEFF{"callId":"c-1"}'))).toMatchObject({ ok: false, error: 'INVALID_JSON' });
+    expect(readPushBody({ contentType: 'application/json' }, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json]))).toEqual({ ok: true, body: { callId: 'c-1' } });
+    expect(readPushBody({ contentType: 'application/json' }, Buffer.from('\uFEFF\uFEFF{"callId":"c-1"}'))).toMatchObject({ ok: false, error: 'INVALID_JSON' });
   });
 
   test.each(['gzip', 'br', 'identity, gzip', 'x-anything'])('a body sent with Content-Encoding %s → 415, not "not valid UTF-8"', (coding) => {
     const gzipped = gzipSync('{"callId":"c-1"}');
-    expect(readPushBody('application/json', gzipped, gzipped.length, coding)).toEqual({
+    expect(readPushBody({ contentType: 'application/json', contentEncoding: coding }, gzipped)).toEqual({
       ok: false,
       statusCode: 415,
       error: 'UNSUPPORTED_MEDIA_TYPE',
@@ -58,6 +58,6 @@ describe('readPushBody', () => {
 
   test.each([undefined, 'identity', ' Identity ', ''])('Content-Encoding %p is the body as it is', (coding) => {
     const json = Buffer.from('{"callId":"c-1"}');
-    expect(readPushBody('application/json', json, json.length, coding)).toEqual({ ok: true, body: { callId: 'c-1' } });
+    expect(readPushBody({ contentType: 'application/json', contentEncoding: coding }, json)).toEqual({ ok: true, body: { callId: 'c-1' } });
   });
 });

@@ -23,6 +23,12 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
+/** How a push's body was sent: its Content-Type and Content-Encoding headers. */
+export interface PushMedia {
+  contentType: string | undefined;
+  contentEncoding?: string;
+}
+
 /** No Content-Encoding, or only `identity`: the body is the JSON as it is. */
 export function isIdentityEncoding(contentEncoding: string | undefined): boolean {
   return contentEncoding === undefined || contentEncoding.split(',').every((coding) => ['', 'identity'].includes(coding.trim().toLowerCase()));
@@ -32,7 +38,7 @@ export function isIdentityEncoding(contentEncoding: string | undefined): boolean
  * The checks before validation: content type and coding, size, UTF-8, JSON, a JSON object.
  * `bytes`: what the sender sent, when the body was cut while reading (raw-body.parser.ts).
  */
-export function readPushBody(contentType: string | undefined, raw: Buffer, bytes = raw.length, contentEncoding?: string): ReadBody {
+export function readPushBody({ contentType, contentEncoding }: PushMedia, raw: Buffer, bytes = raw.length): ReadBody {
   if (!isJsonContentType(contentType)) {
     return {
       ok: false,

@@ -13,7 +13,7 @@ describe('PushIngestionService: a push its call writer could not store', () => {
     const commands = { execute: async () => Promise.reject(new WrongExpectedVersionError('c-1', 3)) } as unknown as CommandBus;
     const metrics = new PushMetrics(new Registry());
     const ingestion = new PushIngestionService(commands, {} as RejectedPushStore, metrics);
-    const answer = await ingestion.ingest('status', 'application/json', push);
+    const answer = await ingestion.ingest('status', { contentType: 'application/json' }, push);
     expect(answer).toEqual({ statusCode: 503, body: { error: 'UNAVAILABLE', message: 'the call is being written by another instance; retry later' } });
     expect(metrics.counts.get('unavailable')).toBe(1);
   });
@@ -21,7 +21,7 @@ describe('PushIngestionService: a push its call writer could not store', () => {
   test('any other failure: 503, the push could not be processed', async () => {
     const commands = { execute: async () => Promise.reject(new Error('a bug')) } as unknown as CommandBus;
     const ingestion = new PushIngestionService(commands, {} as RejectedPushStore, new PushMetrics(new Registry()));
-    expect((await ingestion.ingest('status', 'application/json', push)).body).toEqual({
+    expect((await ingestion.ingest('status', { contentType: 'application/json' }, push)).body).toEqual({
       error: 'UNAVAILABLE',
       message: 'the push could not be processed; retry later',
     });

@@ -6,7 +6,7 @@ import { RecordStatusPush } from '../call-sessions/commands/record-status-push/r
 import type { PushRecorded } from '../call-sessions/commands/push-recorded.js';
 import { WrongExpectedVersionError } from '#event-store';
 import { isStorageUnavailable } from '../database/storage-errors.js';
-import { readPushBody, unstorableTextFields, type PushKind } from './push-body.reader.js';
+import { readPushBody, unstorableTextFields, type PushKind, type PushMedia } from './push-body.reader.js';
 import { UNSTORABLE_TEXT_REASON } from '../database/storable-text.js';
 import { RejectedPushStore } from './rejected-push.store.js';
 import { PushMetrics } from './push.metrics.js';
@@ -26,8 +26,6 @@ export interface IngestOptions {
    * push its sender could not be authenticated for (PushAccessPolicy.keepsRefusal).
    */
   keepRejected?: boolean;
-  /** the request's Content-Encoding header, if it has one */
-  contentEncoding?: string;
 }
 
 /** What becomes of a refused push besides its answer: kept, only logged, or neither (a replay: the admin audit keeps it). */
@@ -73,9 +71,9 @@ export class PushIngestionService implements OnApplicationShutdown {
     this.notKept.flush();
   }
 
-  async ingest(kind: PushKind, contentType: string | undefined, raw: Buffer, options: IngestOptions = {}): Promise<PushAnswer> {
+  async ingest(kind: PushKind, media: PushMedia, raw: Buffer, options: IngestOptions = {}): Promise<PushAnswer> {
     const started = performance.now();
-    const answer = await this.answer(kind, contentType, raw, Date.now(), options.keepRejected === false ? 'log' : 'keep', options.contentEncoding);
+    const answer = await this.answer(kind, media, raw, Date.now(), options.keepRejected === false ? 'log' : 'keep');
     this.metrics.observe(kind, answer, (performance.now() - started) / 1000);
     return answer;
   }
@@ -86,23 +84,16 @@ export class PushIngestionService implements OnApplicationShutdown {
    * says how often the sender sent it; the admin audit keeps the replay and its answer).
    */
   replay(kind: PushKind, raw: Buffer): Promise<PushAnswer> {
-    return this.answer(kind, 'application/json', raw, Date.now(), 'answer');
+    return this.answer(kind, { contentType: 'application/json' }, raw, Date.now(), 'answer');
   }
 
-  private async answer(
-    kind: PushKind,
-    contentType: string | undefined,
-    raw: Buffer,
-    receivedAt: number,
-    onRefusal: OnRefusal,
-    contentEncoding?: string,
-  ): Promise<PushAnswer> {
+  private async answer(kind: PushKind, media: PushMedia, raw: Buffer, receivedAt: number, onRefusal: OnRefusal): Promise<PushAnswer> {
     const reject = (statusCode: number, error: string, message: string, violations: { field: string; reason: string }[]) => {
-      if (onRefusal === 'keep') return this.reject(kind, contentType, raw, statusCode, error, message, violations);
+      if (onRefusal === 'keep') return this.reject(kind, media.contentType, raw, statusCode, error, message, violations);
       if (onRefusal === 'log') this.notKept.note(`rejected ${kind} push (${statusCode} ${error}, not kept: its sender is not authenticated): ${message}`, `${statusCode} ${error}`);
       return Promise.resolve(refusal(statusCode, error, message, violations));
     };
-    const read = readPushBody(contentType, raw, receivedBytes(raw), contentEncoding);
+    const read = readPushBody(media, raw, receivedBytes(raw));
     if (!read.ok) {
       return reject(read.statusCode, read.error, read.message, []);
     }

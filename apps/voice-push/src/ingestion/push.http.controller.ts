@@ -65,10 +65,8 @@ export class PushHttpController {
       reply.status(refusal.statusCode);
       return refusal.body;
     }
-    const answer = await this.ingestion.ingest(kind, pushContentType(req), raw, {
-      keepRejected: this.access.keepsRefusal(raw),
-      contentEncoding: req.headers['content-encoding'],
-    });
+    const media = { contentType: pushContentType(req), contentEncoding: req.headers['content-encoding'] };
+    const answer = await this.ingestion.ingest(kind, media, raw, { keepRejected: this.access.keepsRefusal(raw) });
     reply.status(answer.statusCode);
     return answer.body;
   }
